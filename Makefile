@@ -1,0 +1,33 @@
+# Each target creates .venv and installs the project (with its test tools) when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format bench clean
+
+run: $(STAMP)
+	$(BIN)/simdivert run
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check simdivert tests benchmarks
+	$(BIN)/ruff format --check simdivert tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff format simdivert tests benchmarks
+	$(BIN)/ruff check --fix simdivert tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_replication.py
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) build *.egg-info

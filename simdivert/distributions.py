@@ -1,0 +1,116 @@
+"""Duration distributions named in scenario files, sampled in bulk with numpy.
+
+A scenario writes a duration as an inline table, e.g.
+``assessment_minutes = { dist = "lognormal", mean = 60, sd = 15 }``.
+Each class validates its own parameters and draws ``n`` values at once.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+
+NonNegativeFloat = Annotated[float, Field(ge=0)]
+
+
+class _Distribution(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @abstractmethod
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Draw ``n`` independent values."""
+
+    @property
+    @abstractmethod
+    def mean_value(self) -> float:
+        """The distribution's mean (for analytic cross-checks and staffing brackets)."""
+
+
+class Fixed(_Distribution):
+    """Always the same value."""
+
+    dist: Literal["fixed"]
+    value: NonNegativeFloat
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.full(n, self.value)
+
+    @property
+    def mean_value(self) -> float:
+        return self.value
+
+
+class Exponential(_Distribution):
+    """Memoryless; the service time of an M/M/c queue."""
+
+    dist: Literal["exponential"]
+    mean: PositiveFloat
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.exponential(self.mean, n)
+
+    @property
+    def mean_value(self) -> float:
+        return self.mean
+
+
+class Lognormal(_Distribution):
+    """Right-skewed, parameterised by its own mean and standard deviation."""
+
+    dist: Literal["lognormal"]
+    mean: PositiveFloat
+    sd: PositiveFloat
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        sigma2 = np.log1p((self.sd / self.mean) ** 2)
+        mu = np.log(self.mean) - sigma2 / 2
+        return rng.lognormal(mu, np.sqrt(sigma2), n)
+
+    @property
+    def mean_value(self) -> float:
+        return self.mean
+
+
+class Gamma(_Distribution):
+    """Parameterised by its mean and standard deviation."""
+
+    dist: Literal["gamma"]
+    mean: PositiveFloat
+    sd: PositiveFloat
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        shape = (self.mean / self.sd) ** 2
+        return rng.gamma(shape, self.mean / shape, n)
+
+    @property
+    def mean_value(self) -> float:
+        return self.mean
+
+
+class Uniform(_Distribution):
+    """Any value between low and high, equally likely."""
+
+    dist: Literal["uniform"]
+    low: NonNegativeFloat
+    high: NonNegativeFloat
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.low > self.high:
+            raise ValueError(f"low ({self.low}) must not exceed high ({self.high})")
+        return self
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.uniform(self.low, self.high, n)
+
+    @property
+    def mean_value(self) -> float:
+        return (self.low + self.high) / 2
+
+
+Distribution = Annotated[
+    Fixed | Exponential | Lognormal | Gamma | Uniform, Field(discriminator="dist")
+]

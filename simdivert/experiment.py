@@ -1,0 +1,95 @@
+"""Replications of a scenario, run in parallel, summarised with confidence intervals.
+
+Replication ``r`` always uses the named streams of (seed, r), whichever process runs
+it, so results do not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from simdivert.model import ReplicationResult, run_replication
+from simdivert.results import KPI_UNITS
+from simdivert.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """The results of N replications of one scenario."""
+
+    scenario: Scenario
+    seed: int
+    replications: pd.DataFrame  # one row per replication, a column per KPI
+    events: pd.DataFrame | None
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return summarise(self.replications)
+
+
+def _task(args: tuple[Scenario, int, int, bool]) -> ReplicationResult:
+    scenario, seed, replication, keep_events = args
+    return run_replication(scenario, seed, replication, keep_events)
+
+
+def default_workers() -> int:
+    """All the cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def run_replications(
+    scenario: Scenario,
+    replications: int,
+    seed: int,
+    workers: int = 1,
+    keep_events: bool = False,
+) -> Experiment:
+    """Run replications 0..N-1 on ``workers`` processes (1: in this process)."""
+    tasks = [(scenario, seed, r, keep_events) for r in range(replications)]
+    results: list[ReplicationResult]
+    if workers <= 1 or replications == 1:
+        results = [_task(task) for task in tasks]
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, replications)) as pool:
+            results = list(pool.map(_task, tasks))
+    table = pd.DataFrame([{"replication": r.replication, **r.kpis} for r in results]).sort_values(
+        "replication", ignore_index=True
+    )
+    events = None
+    if keep_events:
+        events = pd.concat([r.events for r in results], ignore_index=True)
+    return Experiment(scenario, seed, table, events)
+
+
+def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean and two-sided t confidence interval; NaNs (KPIs undefined in a run) are dropped."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return (float("nan"),) * 3
+    mean = float(values.mean())
+    if values.size < 2:
+        return mean, float("nan"), float("nan")
+    half = (
+        stats.t.ppf(0.5 + confidence / 2, values.size - 1)
+        * values.std(ddof=1)
+        / np.sqrt(values.size)
+    )
+    return mean, mean - half, mean + half
+
+
+def summarise(replications: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Mean and confidence interval of each KPI: columns kpi, mean, ci_low, ci_high, unit."""
+    rows = []
+    for kpi in replications.columns.drop("replication"):
+        mean, low, high = t_interval(replications[kpi].to_numpy(), confidence)
+        rows.append(
+            {"kpi": kpi, "mean": mean, "ci_low": low, "ci_high": high, "unit": KPI_UNITS[kpi]}
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,365 @@
+"""The validated, frozen description of one scenario: every parameter of the model.
+
+Scenario files (TOML) are read by :mod:`simdivert.scenario_files`; this module only
+says what a valid scenario is. Unknown keys are rejected everywhere, so a typo fails
+instead of being silently ignored. Category mixes are models with one field per
+category, so an error names the dotted key (``population.substance.cannabis``).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    model_validator,
+)
+
+from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
+from simdivert.distributions import Distribution
+from simdivert.roster import timetable_capacity
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+DayName = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+HourOfDay = Annotated[float, Field(ge=0.0, le=24.0)]
+
+AGE_BANDS = ("under_18", "age_18_to_24", "age_25_to_34", "age_35_plus")
+SEXES = ("male", "female")
+ETHNIC_GROUPS = ("white", "black", "asian", "mixed", "other")
+SUBSTANCES = ("cannabis", "cocaine", "nitrous_oxide", "other")
+STREAMS = ("cannabis", "cocaine", "nitrous_oxide", "general", "under_18")
+OUTCOMES = (
+    "charge",
+    "caution",
+    "cannabis_warning",
+    "penalty_notice",
+    "community_resolution",
+    "no_further_action",
+)
+HOLISTIC_NEEDS = (
+    "mental_health",
+    "alcohol",
+    "housing",
+    "domestic_abuse",
+    "gambling",
+    "exploitation",
+    "employment",
+    "debt",
+)
+
+
+class StrictModel(BaseModel):
+    """Frozen, and unknown keys are an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Mix(StrictModel):
+    """Shares over a fixed set of categories (one field each) that sum to 1."""
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> _Mix:
+        total = sum(self.shares())
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"shares must sum to 1 (they sum to {total:.6g})")
+        return self
+
+    def shares(self) -> np.ndarray:
+        """The shares in field order."""
+        return np.array([getattr(self, name) for name in type(self).model_fields])
+
+
+class AgeMix(_Mix):
+    under_18: Probability
+    age_18_to_24: Probability
+    age_25_to_34: Probability
+    age_35_plus: Probability
+
+
+class SexMix(_Mix):
+    male: Probability
+    female: Probability
+
+
+class EthnicMix(_Mix):
+    white: Probability
+    black: Probability
+    asian: Probability
+    mixed: Probability
+    other: Probability
+
+
+class SubstanceMix(_Mix):
+    cannabis: Probability
+    cocaine: Probability
+    nitrous_oxide: Probability
+    other: Probability
+
+
+class OutcomeMix(_Mix):
+    charge: Probability
+    caution: Probability
+    cannabis_warning: Probability
+    penalty_notice: Probability
+    community_resolution: Probability
+    no_further_action: Probability
+
+
+class PerSubstance(StrictModel):
+    """A probability for each main substance."""
+
+    cannabis: Probability
+    cocaine: Probability
+    nitrous_oxide: Probability
+    other: Probability
+
+    def values(self) -> np.ndarray:
+        return np.array([getattr(self, s) for s in SUBSTANCES])
+
+
+class OutcomeBySubstance(StrictModel):
+    """The counterfactual outcome mix for each main substance."""
+
+    cannabis: OutcomeMix
+    cocaine: OutcomeMix
+    nitrous_oxide: OutcomeMix
+    other: OutcomeMix
+
+    def matrix(self) -> np.ndarray:
+        """Rows are substances, columns outcomes (both in their canonical order)."""
+        return np.vstack([getattr(self, s).shares() for s in SUBSTANCES])
+
+
+class OutcomeHours(StrictModel):
+    """Officer hours spent on each outcome of a possession find."""
+
+    charge: NonNegativeFloat
+    caution: NonNegativeFloat
+    cannabis_warning: NonNegativeFloat
+    penalty_notice: NonNegativeFloat
+    community_resolution: NonNegativeFloat
+    no_further_action: NonNegativeFloat
+
+    def values(self) -> np.ndarray:
+        return np.array([getattr(self, o) for o in OUTCOMES])
+
+
+class HolisticNeeds(StrictModel):
+    """Chance that the assessment's holistic screen finds each need."""
+
+    mental_health: Probability
+    alcohol: Probability
+    housing: Probability
+    domestic_abuse: Probability
+    gambling: Probability
+    exploitation: Probability
+    employment: Probability
+    debt: Probability
+
+    def values(self) -> np.ndarray:
+        return np.array([getattr(self, n) for n in HOLISTIC_NEEDS])
+
+
+class SessionsPerStream(StrictModel):
+    """Group sessions a week for each stream; 0.5 means one a fortnight."""
+
+    cannabis: NonNegativeFloat
+    cocaine: NonNegativeFloat
+    nitrous_oxide: NonNegativeFloat
+    general: NonNegativeFloat
+    under_18: NonNegativeFloat
+
+    @model_validator(mode="after")
+    def _whole_fortnights(self) -> SessionsPerStream:
+        for stream in STREAMS:
+            per_fortnight = 2 * getattr(self, stream)
+            if not math.isclose(per_fortnight, round(per_fortnight)):
+                raise ValueError(
+                    f"{stream}: sessions a week must be a multiple of 0.5 "
+                    f"(got {getattr(self, stream)})"
+                )
+        return self
+
+    def per_fortnight(self) -> dict[str, int]:
+        return {s: round(2 * getattr(self, s)) for s in STREAMS}
+
+
+class RunSettings(StrictModel):
+    """How long to simulate and how often."""
+
+    years: PositiveFloat = 1.0
+    warmup_days: NonNegativeFloat = 0.0
+    replications: PositiveInt = 20
+    seed: NonNegativeInt = 2020
+    start_date: date = date(2023, 4, 3)
+
+    @model_validator(mode="after")
+    def _starts_monday(self) -> RunSettings:
+        if self.start_date.weekday() != 0:
+            raise ValueError(f"start_date must be a Monday (got {self.start_date:%A})")
+        return self
+
+
+class DemandSettings(StrictModel):
+    """Encounters that find drugs, over time."""
+
+    searches_per_year: NonNegativeFloat
+    drug_search_share: Probability
+    find_rate_drug_searches: Probability
+    find_rate_other_searches: Probability
+    other_finds_per_year: NonNegativeFloat
+    personal_possession_share: Probability
+    informal_share_without_policy: Annotated[float, Field(ge=0.0, lt=1.0)]
+    annual_growth: Annotated[float, Field(gt=-1.0)] = 0.0
+    weekday_weights: Annotated[list[NonNegativeFloat], Field(min_length=7, max_length=7)]
+    hour_weights: Annotated[list[NonNegativeFloat], Field(min_length=24, max_length=24)]
+
+    @model_validator(mode="after")
+    def _profiles_not_zero(self) -> DemandSettings:
+        if sum(self.weekday_weights) <= 0 or sum(self.hour_weights) <= 0:
+            raise ValueError("weekday_weights and hour_weights must not all be zero")
+        return self
+
+
+class PopulationSettings(StrictModel):
+    """Who is found, and what the assessment finds."""
+
+    age_band: AgeMix
+    sex: SexMix
+    ethnic_group: EthnicMix
+    substance: SubstanceMix
+    possible_dependence: PerSubstance
+    safeguarding_need: Probability
+    significant_safeguarding_share: Probability
+    holistic_needs: HolisticNeeds
+
+
+class PolicySettings(StrictModel):
+    """The officer's decision at the scene."""
+
+    diversion: bool = True
+    informal_finds_recorded_share: Probability = 1.0
+    offer_share: Probability
+    accept_share: Probability
+
+
+class WorkingHours(StrictModel):
+    """Days and hours in a week when a team works."""
+
+    working_days: Annotated[list[DayName], Field(min_length=1)]
+    day_start_hour: HourOfDay
+    day_end_hour: HourOfDay
+
+    @model_validator(mode="after")
+    def _valid_day(self) -> WorkingHours:
+        if self.day_start_hour >= self.day_end_hour:
+            raise ValueError(
+                f"day_start_hour ({self.day_start_hour}) must be before "
+                f"day_end_hour ({self.day_end_hour})"
+            )
+        if len(set(self.working_days)) != len(self.working_days):
+            raise ValueError("working_days lists a day twice")
+        return self
+
+
+class ContactSettings(StrictModel):
+    """The provider's attempts to reach a referred person by phone."""
+
+    first_attempt_delay_hours: NonNegativeFloat
+    attempt_spacing_hours: PositiveFloat
+    max_attempts: PositiveInt
+    answer_probability: Probability
+
+
+class ProviderSettings(WorkingHours):
+    """Drug workers: telephone assessments and one-to-one sessions."""
+
+    drug_workers: NonNegativeInt
+    assessment_minutes: Distribution
+    one_to_one_minutes: Distribution
+    failed_call_minutes: NonNegativeFloat
+
+
+class EngagementSettings(StrictModel):
+    """Whether people turn up; the chance falls as the wait grows.
+
+    At each appointment the chance of engaging is the stage's probability times
+    ``exp(-wait_days / patience_days)``.
+    """
+
+    assessment_engage_probability: Probability
+    one_to_one_engage_probability: Probability
+    group_attend_probability: Probability
+    patience_days: PositiveFloat
+    max_rebookings: NonNegativeInt
+
+
+class CourseSettings(StrictModel):
+    """Online group courses: a timetable of sessions per stream."""
+
+    facilitators: NonNegativeInt
+    facilitators_per_session: PositiveInt
+    facilitator_hours_per_week: PositiveFloat
+    session_hours: PositiveFloat
+    prep_hours_per_session: NonNegativeFloat
+    places_per_session: PositiveInt
+    booking_notice_hours: NonNegativeFloat
+    session_days: Annotated[list[DayName], Field(min_length=1)]
+    session_start_hours: Annotated[list[HourOfDay], Field(min_length=1)]
+    sessions_per_week: SessionsPerStream
+
+    @model_validator(mode="after")
+    def _timetable_fits(self) -> CourseSettings:
+        needed = sum(self.sessions_per_week.per_fortnight().values())
+        room = timetable_capacity(self)
+        if needed > room:
+            raise ValueError(
+                f"the timetable needs {needed} sessions a fortnight but "
+                f"{self.facilitators} facilitators ({self.facilitators_per_session} a "
+                f"session) over the session days and start hours can run only {room}"
+            )
+        return self
+
+
+class PoliceSettings(StrictModel):
+    """Officer time, and what a find would have led to without diversion."""
+
+    referral_hours: NonNegativeFloat
+    informal_word_hours: NonNegativeFloat
+    published_hours_per_arrest: NonNegativeFloat
+    outcome_hours: OutcomeHours
+    counterfactual_mix: OutcomeBySubstance
+
+
+class Scenario(StrictModel):
+    """Everything one simulation run needs to know."""
+
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    run: RunSettings
+    demand: DemandSettings
+    population: PopulationSettings
+    policy: PolicySettings
+    contact: ContactSettings
+    provider: ProviderSettings
+    engagement: EngagementSettings
+    course: CourseSettings
+    police: PoliceSettings
+
+    @property
+    def horizon_hours(self) -> float:
+        """Warm-up plus the measured years."""
+        return self.run.warmup_days * HOURS_PER_DAY + self.run.years * HOURS_PER_YEAR
+
+    @property
+    def warmup_hours(self) -> float:
+        return self.run.warmup_days * HOURS_PER_DAY

@@ -1,0 +1,20 @@
+"""Shared fixtures: short horizons and few replications keep the suite fast."""
+
+from __future__ import annotations
+
+import pytest
+
+from simdivert.scenario import Scenario
+from simdivert.scenario_files import load_scenario
+
+SHORT = ("run.years=0.2", "run.warmup_days=14", "run.replications=2")
+
+
+def short_scenario(*overrides: str) -> Scenario:
+    """The default scenario over a short horizon, with extra ``--set`` style overrides."""
+    return load_scenario(None, [*SHORT, *overrides])
+
+
+@pytest.fixture(scope="session")
+def scenario() -> Scenario:
+    return short_scenario()

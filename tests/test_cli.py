@@ -1,0 +1,136 @@
+"""The command line as a user types it."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from simdivert.cli import app
+
+runner = CliRunner()
+SHORT = ["--years", "0.1", "--reps", "2", "--set", "run.warmup_days=7"]
+
+
+def invoke(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "first"
+    result = invoke("run", *SHORT, "--seed", "7", "--workers", "1", "--events", "--out", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_run_writes_the_output_contract(run_dir):
+    assert sorted(p.name for p in run_dir.iterdir()) == [
+        "events.parquet",
+        "manifest.json",
+        "replications.csv",
+        "summary.csv",
+    ]
+    summary = pd.read_csv(run_dir / "summary.csv")
+    assert list(summary.columns) == ["kpi", "mean", "ci_low", "ci_high", "unit"]
+    assert "referrals_per_year" in set(summary["kpi"])
+    replications = pd.read_csv(run_dir / "replications.csv")
+    assert list(replications["replication"]) == [0, 1]
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["seed"] == 7 and manifest["replications"] == 2
+    assert manifest["scenario"]["run"]["years"] == 0.1
+    assert {"started", "finished", "versions", "overrides"} <= set(manifest)
+    events = pd.read_parquet(run_dir / "events.parquet")
+    assert set(events["replication"]) == {0, 1}
+    assert len(events) > 100
+
+
+def test_run_prints_a_summary_table(tmp_path):
+    result = invoke("run", *SHORT, "--out", tmp_path / "r")
+    assert result.exit_code == 0
+    assert "referrals_per_year" in result.stdout
+    assert "Results written to" in result.stdout
+
+
+def test_same_seed_identical_files_whatever_the_workers(run_dir, tmp_path):
+    again = tmp_path / "again"
+    result = invoke("run", *SHORT, "--seed", "7", "--workers", "2", "--out", again)
+    assert result.exit_code == 0, result.output
+    for name in ("summary.csv", "replications.csv"):
+        assert (again / name).read_bytes() == (run_dir / name).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--set", "provider.drug_wrokers=3"], "--set: provider.drug_wrokers: unknown key"),
+        (["--set", "provider.drug_workers=lots"], "--set: provider.drug_workers: "),
+        (["--set", "demand.searches_per_year=-1"], "demand.searches_per_year: Input should be"),
+        (
+            ["--set", "contact.answer_probability=1.2"],
+            "contact.answer_probability: Input should be",
+        ),
+        (["--set", "nonsense"], "--set: nonsense: expected dotted.key=value"),
+    ],
+)
+def test_bad_overrides_fail_in_one_line(tmp_path, args, expected):
+    result = invoke("run", *SHORT, *args, "--out", tmp_path / "never")
+    assert result.exit_code == 2
+    assert expected in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "never").exists()
+
+
+def test_bad_scenario_file_names_file_key_and_problem(tmp_path):
+    bad = tmp_path / "typo.toml"
+    bad.write_text('extends = "west_midlands"\n[engagement]\npatience_dayz = 3\n')
+    result = invoke("run", bad, "--out", tmp_path / "never")
+    assert result.exit_code == 2
+    assert f"{bad}: engagement.patience_dayz: unknown key" in result.stderr
+
+
+def test_missing_scenario_file(tmp_path):
+    result = invoke("run", tmp_path / "absent.toml")
+    assert result.exit_code == 2
+    assert "absent.toml: no such file" in result.stderr
+
+
+def test_extends_loop_is_reported(tmp_path):
+    (tmp_path / "a.toml").write_text('extends = "b.toml"\n')
+    (tmp_path / "b.toml").write_text('extends = "a.toml"\n')
+    result = invoke("validate", tmp_path / "a.toml")
+    assert result.exit_code == 2
+    assert "extends: extends loop" in result.stderr
+
+
+def test_an_earlier_run_is_never_touched(run_dir):
+    before = {p.name: p.read_bytes() for p in run_dir.iterdir()}
+    result = invoke("run", *SHORT, "--out", run_dir)
+    assert result.exit_code == 2
+    assert "already exists" in result.stderr
+    assert {p.name: p.read_bytes() for p in run_dir.iterdir()} == before
+
+
+def test_validate(tmp_path):
+    assert invoke("validate", "west_midlands").exit_code == 0
+    result = invoke("validate", "west_midlands", "--set", "run.years=0")
+    assert result.exit_code == 2
+    assert "run.years" in result.stderr
+
+
+def test_the_installed_command_runs_the_default_scenario_from_anywhere(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "simdivert", "run", *SHORT, "--workers", "1"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    (folder,) = (tmp_path / "outputs").iterdir()
+    assert folder.name.startswith("west_midlands-")
+    assert (folder / "summary.csv").exists()

@@ -1,0 +1,53 @@
+"""Replications: reproducibility, worker-count independence, confidence intervals."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from simdivert.experiment import run_replications, summarise, t_interval
+from simdivert.results import KPI_UNITS
+
+
+def test_same_seed_same_results(scenario):
+    a = run_replications(scenario, 2, seed=42)
+    b = run_replications(scenario, 2, seed=42)
+    pd.testing.assert_frame_equal(a.replications, b.replications)
+    pd.testing.assert_frame_equal(a.summary, b.summary)
+
+
+def test_different_seeds_differ(scenario):
+    a = run_replications(scenario, 1, seed=1).replications
+    b = run_replications(scenario, 1, seed=2).replications
+    assert not a.equals(b)
+
+
+def test_worker_count_does_not_change_results(scenario):
+    one = run_replications(scenario, 3, seed=9, workers=1)
+    two = run_replications(scenario, 3, seed=9, workers=2)
+    pd.testing.assert_frame_equal(one.replications, two.replications)
+
+
+def test_every_kpi_has_a_unit(scenario):
+    table = run_replications(scenario, 1, seed=1).replications
+    assert set(table.columns) - {"replication"} == set(KPI_UNITS)
+
+
+def test_t_interval_matches_scipy():
+    values = np.array([3.0, 5.0, 4.0, 6.0, 2.0])
+    mean, low, high = t_interval(values)
+    expected = stats.t.interval(0.95, 4, loc=4.0, scale=stats.sem(values))
+    assert mean == 4.0
+    assert (low, high) == pytest.approx(expected)
+
+
+def test_t_interval_of_one_value_has_no_width():
+    mean, low, high = t_interval(np.array([7.0, np.nan]))
+    assert mean == 7.0 and np.isnan(low) and np.isnan(high)
+
+
+def test_summary_columns():
+    table = pd.DataFrame({"replication": [0, 1], "referrals_per_year": [10.0, 12.0]})
+    summary = summarise(table)
+    assert list(summary.columns) == ["kpi", "mean", "ci_low", "ci_high", "unit"]
+    assert summary.loc[0, "mean"] == 11.0 and summary.loc[0, "unit"] == "people/year"
