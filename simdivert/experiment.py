@@ -26,6 +26,7 @@ class Experiment:
     scenario: Scenario
     seed: int
     replications: pd.DataFrame  # one row per replication, a column per KPI
+    timeseries: pd.DataFrame  # replication, week, stage, queue_mean, waits_started
     events: pd.DataFrame | None
 
     @property
@@ -61,10 +62,11 @@ def run_replications(
     table = pd.DataFrame([{"replication": r.replication, **r.kpis} for r in results]).sort_values(
         "replication", ignore_index=True
     )
+    timeseries = pd.concat([r.timeseries for r in results], ignore_index=True)
     events = None
     if keep_events:
         events = pd.concat([r.events for r in results], ignore_index=True)
-    return Experiment(scenario, seed, table, events)
+    return Experiment(scenario, seed, table, timeseries, events)
 
 
 def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:

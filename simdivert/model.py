@@ -17,12 +17,14 @@ from simdivert.pathway import (
     draw_person_draws,
 )
 from simdivert.policy import NOT_RECORDED, decide_at_scene
+from simdivert.queues import weekly_series
 from simdivert.results import (
     Window,
     capacity_kpis,
     demand_kpis,
     pathway_kpis,
     police_kpis,
+    queue_kpis,
 )
 from simdivert.scenario import (
     AGE_BANDS,
@@ -42,6 +44,7 @@ class ReplicationResult:
 
     replication: int
     kpis: dict[str, float]
+    timeseries: pd.DataFrame
     events: pd.DataFrame | None = None
 
 
@@ -68,6 +71,7 @@ def run_replication(
     kpis = {
         **demand_kpis(demand, scene, window),
         **pathway_kpis(log, people.substance[referred], window, scenario.horizon_hours),
+        **queue_kpis(log, window),
         **capacity_kpis(scenario, log, provider.sessions, window),
         **police_kpis(
             scenario,
@@ -82,7 +86,10 @@ def run_replication(
     events = None
     if keep_events:
         events = event_table(log, people, scene, referred, replication)
-    return ReplicationResult(replication, {k: float(v) for k, v in kpis.items()}, events)
+    timeseries = weekly_series(log, scenario.horizon_hours, replication)
+    return ReplicationResult(
+        replication, {k: float(v) for k, v in kpis.items()}, timeseries, events
+    )
 
 
 def _labels(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical:

@@ -28,6 +28,7 @@ from simdivert.pathway import (
     SessionBook,
 )
 from simdivert.policy import SceneDecisions, outcome_hours
+from simdivert.queues import stage_intervals, time_average
 from simdivert.roster import working_windows
 from simdivert.scenario import SUBSTANCES, Scenario
 
@@ -66,6 +67,10 @@ KPI_UNITS: dict[str, str] = {
     "in_system_at_end": "people",
     "waiting_for_assessment_at_end": "people",
     "waiting_for_course_at_end": "people",
+    "contact_queue_mean": "people",
+    "assessment_queue_mean": "people",
+    "one_to_one_queue_mean": "people",
+    "course_queue_mean": "people",
 }
 
 
@@ -173,6 +178,14 @@ def pathway_kpis(
         "waiting_for_course_at_end": float(
             np.sum(assessed & (route == ROUTE_GROUP) & (state == IN_SYSTEM))
         ),
+    }
+
+
+def queue_kpis(log: PathwayLog, window: Window) -> dict[str, float]:
+    """Time-average number waiting at each stage over the window (all referrals)."""
+    return {
+        f"{stage}_queue_mean": time_average(starts, ends, window.start, window.end)
+        for stage, (starts, ends) in stage_intervals(log).items()
     }
 
 

@@ -33,6 +33,7 @@ def test_run_writes_the_output_contract(run_dir):
         "manifest.json",
         "replications.csv",
         "summary.csv",
+        "timeseries.csv",
     ]
     summary = pd.read_csv(run_dir / "summary.csv")
     assert list(summary.columns) == ["kpi", "mean", "ci_low", "ci_high", "unit"]
@@ -43,6 +44,15 @@ def test_run_writes_the_output_contract(run_dir):
     assert manifest["seed"] == 7 and manifest["replications"] == 2
     assert manifest["scenario"]["run"]["years"] == 0.1
     assert {"started", "finished", "versions", "overrides"} <= set(manifest)
+    timeseries = pd.read_csv(run_dir / "timeseries.csv")
+    assert list(timeseries.columns) == [
+        "replication",
+        "week",
+        "stage",
+        "queue_mean",
+        "waits_started",
+    ]
+    assert set(timeseries["stage"]) == {"contact", "assessment", "one_to_one", "course"}
     events = pd.read_parquet(run_dir / "events.parquet")
     assert set(events["replication"]) == {0, 1}
     assert len(events) > 100
