@@ -1,4 +1,4 @@
-"""The command line: ``simdivert run``, ``simdivert validate``.
+"""The command line: ``simdivert run``, ``simdivert validate``, ``simdivert report``.
 
 User mistakes (a bad scenario, an existing output folder) print one line naming the
 file, the key and the problem, and exit with status 2; they never show a traceback.
@@ -17,6 +17,7 @@ from rich.table import Table
 
 from simdivert.errors import UserError
 from simdivert.experiment import default_workers, run_replications
+from simdivert.numbers import format_interval, format_value
 from simdivert.outputs import (
     check_new_dir,
     default_run_dir,
@@ -63,26 +64,18 @@ def _fail(error: Exception) -> typer.Exit:
 def summary_table(summary: pd.DataFrame, title: str) -> Table:
     """A rich table of KPI means and confidence intervals, fitting 100 columns."""
     table = Table(title=title, title_justify="left")
-    table.add_column("KPI")
-    table.add_column("mean", justify="right")
-    table.add_column("95% CI", justify="right")
+    table.add_column("KPI", no_wrap=True)
+    table.add_column("mean", justify="right", no_wrap=True)
+    table.add_column("95% CI", justify="right", no_wrap=True)
     table.add_column("unit")
     for row in summary.itertuples():
         table.add_row(
-            row.kpi, _fmt(row.mean), f"{_fmt(row.ci_low)} – {_fmt(row.ci_high)}", row.unit
+            row.kpi,
+            format_value(row.mean),
+            format_interval(row.ci_low, row.ci_high, row.mean),
+            row.unit,
         )
     return table
-
-
-def _fmt(value: float) -> str:
-    if pd.isna(value):
-        return "–"
-    magnitude = abs(value)
-    if magnitude >= 100:
-        return f"{value:,.0f}"
-    if magnitude >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3f}"
 
 
 @app.command()
@@ -102,6 +95,12 @@ def run(
     set_: SetOption = None,
     events: Annotated[
         bool, typer.Option("--events", help="Also write the per-person event log (Parquet).")
+    ] = False,
+    report: Annotated[
+        bool,
+        typer.Option(
+            "--report", help="Also write report.html and figures/ (keeps the event log too)."
+        ),
     ] = False,
 ) -> None:
     """Run replications of a scenario and write manifest, replications, summary."""
@@ -123,7 +122,11 @@ def run(
     started = utc_now()
     with console.status(f"Running {resolved.run.replications} replications of {resolved.name}…"):
         experiment = run_replications(
-            resolved, resolved.run.replications, resolved.run.seed, n_workers, keep_events=events
+            resolved,
+            resolved.run.replications,
+            resolved.run.seed,
+            n_workers,
+            keep_events=events or report,
         )
     summary = experiment.summary
     manifest = {
@@ -159,6 +162,8 @@ def run(
         )
     )
     console.print(f"Results written to [bold]{written}[/]")
+    if report:
+        _write_report(written)
 
 
 @app.command()
@@ -178,3 +183,25 @@ def validate(
         console.print(f"ok: {name} ({scenario.name})", highlight=False)
     if failed:
         raise typer.Exit(code=2)
+
+
+def _write_report(folder: Path) -> None:
+    """Draw the report of an output folder into it (made from the folder's files alone)."""
+    from simdivert.report import write_report  # matplotlib only when drawing
+
+    try:
+        with console.status(f"Drawing the report of {folder}…"):
+            path = write_report(folder)
+    except UserError as exc:
+        raise _fail(exc) from None
+    console.print(f"Report written to [bold]{path}[/]")
+
+
+@app.command("report")
+def report_command(
+    output_dir: Annotated[
+        Path, typer.Argument(help="An output folder of simdivert run (or compare, sweep).")
+    ],
+) -> None:
+    """Write report.html (figures embedded) and figures/ into an output folder."""
+    _write_report(output_dir)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from simdivert.cli import app
 from simdivert.scenario import Scenario
 from simdivert.scenario_files import load_scenario
 
@@ -18,3 +22,28 @@ def short_scenario(*overrides: str) -> Scenario:
 @pytest.fixture(scope="session")
 def scenario() -> Scenario:
     return short_scenario()
+
+
+REPORT_RUN = [
+    "run",
+    "--years",
+    "0.1",
+    "--reps",
+    "2",
+    "--set",
+    "run.warmup_days=7",
+    "--seed",
+    "3",
+    "--workers",
+    "1",
+    "--report",
+]
+
+
+@pytest.fixture(scope="session")
+def reported_run(tmp_path_factory) -> Path:
+    """A short run written with ``--report`` (which keeps the event log too)."""
+    out = tmp_path_factory.mktemp("reported") / "run"
+    result = CliRunner().invoke(app, [*REPORT_RUN, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out

@@ -58,11 +58,18 @@ def test_run_writes_the_output_contract(run_dir):
     assert len(events) > 100
 
 
-def test_run_prints_a_summary_table(tmp_path):
+def test_run_prints_a_summary_table_that_fits_100_columns(tmp_path):
     result = invoke("run", *SHORT, "--out", tmp_path / "r")
     assert result.exit_code == 0
-    assert "referrals_per_year" in result.stdout
     assert "Results written to" in result.stdout
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    # Every KPI on one line of its own, whole, with its mean and interval.
+    for row in pd.read_csv(tmp_path / "r" / "summary.csv").itertuples():
+        (line,) = [line for line in lines if line.startswith(f"│ {row.kpi} ")]
+        assert line.count("│") == 5  # four cells, none wrapped onto a second line
+        if not pd.isna(row.ci_low):
+            assert " – " in line
 
 
 def test_same_seed_identical_files_whatever_the_workers(run_dir, tmp_path):
