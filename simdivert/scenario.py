@@ -21,6 +21,7 @@ from pydantic import (
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
+    field_validator,
     model_validator,
 )
 
@@ -45,6 +46,8 @@ OUTCOMES = (
     "community_resolution",
     "no_further_action",
 )
+MIX_ROWS = (*SUBSTANCES, "under_18")
+FORMAL_OUTCOMES = ("charge", "caution", "penalty_notice")
 HOLISTIC_NEEDS = (
     "mental_health",
     "alcohol",
@@ -126,17 +129,31 @@ class PerSubstance(StrictModel):
         return np.array([getattr(self, s) for s in SUBSTANCES])
 
 
-class OutcomeBySubstance(StrictModel):
-    """The counterfactual outcome mix for each main substance."""
+class CounterfactualMix(StrictModel):
+    """The outcome mix without diversion: adults by main substance, and under-18s."""
 
     cannabis: OutcomeMix
     cocaine: OutcomeMix
     nitrous_oxide: OutcomeMix
     other: OutcomeMix
+    under_18: OutcomeMix
 
     def matrix(self) -> np.ndarray:
-        """Rows are substances, columns outcomes (both in their canonical order)."""
-        return np.vstack([getattr(self, s).shares() for s in SUBSTANCES])
+        """Rows: the substances then under-18s (MIX_ROWS); columns: OUTCOMES."""
+        return np.vstack([getattr(self, row).shares() for row in MIX_ROWS])
+
+
+class PerEthnicGroup(StrictModel):
+    """A non-negative factor for each ethnic group."""
+
+    white: NonNegativeFloat
+    black: NonNegativeFloat
+    asian: NonNegativeFloat
+    mixed: NonNegativeFloat
+    other: NonNegativeFloat
+
+    def values(self) -> np.ndarray:
+        return np.array([getattr(self, g) for g in ETHNIC_GROUPS])
 
 
 class OutcomeHours(StrictModel):
@@ -219,6 +236,7 @@ class DemandSettings(StrictModel):
     other_finds_per_year: NonNegativeFloat
     personal_possession_share: Probability
     informal_share_without_policy: Annotated[float, Field(ge=0.0, lt=1.0)]
+    user_dealer_share_of_excluded: Probability = 0.0
     annual_growth: Annotated[float, Field(gt=-1.0)] = 0.0
     weekday_weights: Annotated[list[NonNegativeFloat], Field(min_length=7, max_length=7)]
     hour_weights: Annotated[list[NonNegativeFloat], Field(min_length=24, max_length=24)]
@@ -243,13 +261,48 @@ class PopulationSettings(StrictModel):
     holistic_needs: HolisticNeeds
 
 
+class RefindSettings(StrictModel):
+    """People found again: hazard = rate x frailty x a multiplier for the last outcome.
+
+    Frailty is gamma distributed with mean 1 and the given shape: a small shape means
+    a minority of people are found again and again. People stop being at risk (move
+    away, stop using) at the desistance rate.
+    """
+
+    rate_per_year: NonNegativeFloat
+    frailty_shape: PositiveFloat
+    desistance_per_year: PositiveFloat
+    after_no_police_action: NonNegativeFloat
+    after_formal_outcome: NonNegativeFloat
+    during_diversion: NonNegativeFloat
+    after_completion: NonNegativeFloat
+    after_disengagement: NonNegativeFloat
+
+
+class AreaSettings(StrictModel):
+    """A local policing area: its share of demand and when the scheme goes live there."""
+
+    name: Annotated[str, Field(min_length=1)]
+    demand_share: Probability
+    go_live_after_days: NonNegativeFloat = 0.0
+
+
 class PolicySettings(StrictModel):
-    """The officer's decision at the scene."""
+    """The scheme's rules: who is offered diversion, when, and what follows."""
 
     diversion: bool = True
+    launch_after_days: NonNegativeFloat = 0.0
     informal_finds_recorded_share: Probability = 1.0
     offer_share: Probability
     accept_share: Probability
+    adults_only: bool = False
+    youth_force_wide: bool = False
+    once_only: bool = False
+    bar_after_disengagement_days: NonNegativeFloat = 0.0
+    non_engagement_outcome: Literal["none", "charge"] = "none"
+    contract_days: NonNegativeFloat = 0.0
+    user_dealer_route: bool = False
+    user_dealer_offer_share: Probability = 0.0
 
 
 class WorkingHours(StrictModel):
@@ -313,6 +366,7 @@ class CourseSettings(StrictModel):
     prep_hours_per_session: NonNegativeFloat
     places_per_session: PositiveInt
     booking_notice_hours: NonNegativeFloat
+    sessions_per_course: PositiveInt = 1
     session_days: Annotated[list[DayName], Field(min_length=1)]
     session_start_hours: Annotated[list[HourOfDay], Field(min_length=1)]
     sessions_per_week: SessionsPerStream
@@ -327,6 +381,18 @@ class CourseSettings(StrictModel):
                 f"{self.facilitators} facilitators ({self.facilitators_per_session} a "
                 f"session) over the session days and start hours can run only {room}"
             )
+        weekly_hours = (
+            needed
+            / 2
+            * self.facilitators_per_session
+            * (self.session_hours + self.prep_hours_per_session)
+        )
+        if weekly_hours > self.facilitators * self.facilitator_hours_per_week + 1e-9:
+            raise ValueError(
+                f"the timetable needs {weekly_hours:g} facilitator hours a week but "
+                f"{self.facilitators} facilitators work "
+                f"{self.facilitators * self.facilitator_hours_per_week:g}"
+            )
         return self
 
 
@@ -337,7 +403,9 @@ class PoliceSettings(StrictModel):
     informal_word_hours: NonNegativeFloat
     published_hours_per_arrest: NonNegativeFloat
     outcome_hours: OutcomeHours
-    counterfactual_mix: OutcomeBySubstance
+    later_prosecution_hours: NonNegativeFloat
+    counterfactual_mix: CounterfactualMix
+    formal_outcome_odds_ratio: PerEthnicGroup
 
 
 class Scenario(StrictModel):
@@ -349,11 +417,33 @@ class Scenario(StrictModel):
     demand: DemandSettings
     population: PopulationSettings
     policy: PolicySettings
+    areas: Annotated[list[AreaSettings], Field(min_length=1)]
+    refind: RefindSettings
     contact: ContactSettings
     provider: ProviderSettings
     engagement: EngagementSettings
     course: CourseSettings
     police: PoliceSettings
+
+    @field_validator("areas")
+    @classmethod
+    def _areas_cover_the_force(cls, areas: list[AreaSettings]) -> list[AreaSettings]:
+        total = sum(area.demand_share for area in areas)
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"demand shares must sum to 1 (they sum to {total:.6g})")
+        names = [area.name for area in areas]
+        if len(set(names)) != len(names):
+            raise ValueError("two areas have the same name")
+        return areas
+
+    @property
+    def launch_hours(self) -> float:
+        """When the scheme launches (model hours), also without diversion.
+
+        A status-quo scenario keeps its launch date so that its policy years line up
+        with those of the scheme it is compared with.
+        """
+        return self.warmup_hours + self.policy.launch_after_days * HOURS_PER_DAY
 
     @property
     def horizon_hours(self) -> float:

@@ -123,16 +123,15 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 
 def _apply_override(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set a dotted key, creating tables on the way; validation rejects unknown keys."""
     parts = key.split(".")
     node = data
     for depth, part in enumerate(parts[:-1]):
-        child = node.get(part)
+        child = node.setdefault(part, {})
         if not isinstance(child, dict):
             where = ".".join(parts[: depth + 1])
-            raise ScenarioError(OVERRIDE_SOURCE, key, f"{where} is not a table of the scenario")
+            raise ScenarioError(OVERRIDE_SOURCE, key, f"{where} is a value, not a table")
         node = child
-    if parts[-1] not in node:
-        raise ScenarioError(OVERRIDE_SOURCE, key, "unknown key")
     node[parts[-1]] = value
 
 
