@@ -221,12 +221,12 @@ def comparison_table(comparison: pd.DataFrame, base: str, other: str) -> Table:
         if (kpi, other) not in rows.index:
             continue
         b, o = rows.loc[(kpi, base)], rows.loc[(kpi, other)]
-        table.add_row(
-            kpi,
-            _fmt(b["mean"]),
-            _fmt(o["mean"]),
-            f"{_fmt(o['diff_mean'])} ({_fmt(o['diff_ci_low'])} – {_fmt(o['diff_ci_high'])})",
+        difference = (
+            "–"
+            if pd.isna(o["diff_mean"])
+            else f"{_fmt(o['diff_mean'])} ({_fmt(o['diff_ci_low'])} – {_fmt(o['diff_ci_high'])})"
         )
+        table.add_row(kpi, _fmt(b["mean"]), _fmt(o["mean"]), difference)
     return table
 
 

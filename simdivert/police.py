@@ -37,37 +37,59 @@ from simdivert.policy import (
 from simdivert.scenario import Scenario
 from simdivert.streams import RandomStreams
 
-_BOOL_COLUMNS = ("repeat", "live", "recorded", "recorded_without_policy", "barred", "breach")
-_INT_COLUMNS = ("find", "person", "outcome", "counterfactual", "referral", "later_outcome")
-_FLOAT_COLUMNS = ("hours", "later_outcome_hours")
+_COLUMNS = (
+    ("find", np.int64),
+    ("person", np.int64),
+    ("hours", float),
+    ("repeat", bool),
+    ("live", bool),
+    ("recorded", bool),
+    ("recorded_without_policy", bool),
+    ("barred", bool),
+    ("breach", bool),
+    ("outcome", np.int64),
+    ("counterfactual", np.int64),
+    ("referral", np.int64),
+)
 
 
 @dataclass
 class FindsLog:
-    """One row per possession or user-dealer find, in the order they happen."""
+    """One row per possession or user-dealer find, in the order they happen.
 
-    find: list | np.ndarray = field(default_factory=list)
-    person: list | np.ndarray = field(default_factory=list)
-    hours: list | np.ndarray = field(default_factory=list)
-    repeat: list | np.ndarray = field(default_factory=list)
-    live: list | np.ndarray = field(default_factory=list)  # the scheme was live for this find
-    recorded: list | np.ndarray = field(default_factory=list)
-    recorded_without_policy: list | np.ndarray = field(default_factory=list)
-    barred: list | np.ndarray = field(default_factory=list)
-    breach: list | np.ndarray = field(default_factory=list)  # found during a contract
-    outcome: list | np.ndarray = field(default_factory=list)  # FIND_OUTCOMES code
-    counterfactual: list | np.ndarray = field(default_factory=list)  # the status quo's outcome
-    referral: list | np.ndarray = field(default_factory=list)  # pathway row, -1 if none
-    later_outcome: list | np.ndarray = field(default_factory=list)  # e.g. prosecution on breach
+    Rows are tuples while the run appends them; :meth:`finish` turns them into columns.
+    Later outcomes (a prosecution after a breach or after not engaging) are set by row.
+    """
+
+    rows: list[tuple] = field(default_factory=list)
+    later_outcome: list | np.ndarray = field(default_factory=list)
     later_outcome_hours: list | np.ndarray = field(default_factory=list)
+    find: np.ndarray = field(init=False)
+    person: np.ndarray = field(init=False)
+    hours: np.ndarray = field(init=False)
+    repeat: np.ndarray = field(init=False)
+    live: np.ndarray = field(init=False)  # the scheme was live for this find
+    recorded: np.ndarray = field(init=False)
+    recorded_without_policy: np.ndarray = field(init=False)
+    barred: np.ndarray = field(init=False)
+    breach: np.ndarray = field(init=False)  # found during a deferred-prosecution contract
+    outcome: np.ndarray = field(init=False)  # FIND_OUTCOMES code
+    counterfactual: np.ndarray = field(init=False)  # the outcome without the scheme
+    referral: np.ndarray = field(init=False)  # pathway row, -1 if none
+
+    def add(self, row: tuple) -> int:
+        self.rows.append(row)
+        self.later_outcome.append(NO_LATER_OUTCOME)
+        self.later_outcome_hours.append(math.nan)
+        return len(self.rows) - 1
 
     def finish(self) -> FindsLog:
-        for name in _BOOL_COLUMNS:
-            setattr(self, name, np.asarray(getattr(self, name), dtype=bool))
-        for name in _INT_COLUMNS:
-            setattr(self, name, np.asarray(getattr(self, name), dtype=np.int64))
-        for name in _FLOAT_COLUMNS:
-            setattr(self, name, np.asarray(getattr(self, name), dtype=float))
+        columns = list(zip(*self.rows, strict=True)) if self.rows else [()] * len(_COLUMNS)
+        for (name, dtype), values in zip(_COLUMNS, columns, strict=True):
+            setattr(self, name, np.asarray(values, dtype=dtype))
+        self.later_outcome = np.asarray(self.later_outcome, dtype=np.int64)
+        self.later_outcome_hours = np.asarray(self.later_outcome_hours, dtype=float)
+        self.rows = []
         return self
 
 
@@ -132,6 +154,7 @@ class PoliceModel:
         self._hazard = [0.0] * n
         self._finds = n  # ids of repeat finds follow the first finds'
         self._row_of_find: dict[int, int] = {}
+        self._person_of_find: dict[int, int] = {}
         columns = draws.columns
         self._informal_u = columns["scene.informal"]
         self._recorded_u = columns["scene.recorded"]
@@ -212,8 +235,6 @@ class PoliceModel:
                 outcome = UPLIFT_OUTCOME  # no police action before: the lightest recorded one
             else:
                 outcome = recorded_outcome
-        log = self.log
-        self._row_of_find[find] = len(log.find)
         referral = -1
         if outcome == DIVERTED:
             self._diversions[person] += 1
@@ -221,23 +242,23 @@ class PoliceModel:
                 self._contract_until[person] = now + rules.contract_hours
                 self._contract_find[person] = find
             referral = self.provider.refer(find, self._stream[person], self._route[person])
-        for name, value in (
-            ("find", find),
-            ("person", person),
-            ("hours", now),
-            ("repeat", repeat),
-            ("live", live),
-            ("recorded", recorded),
-            ("recorded_without_policy", not informal),
-            ("barred", barred),
-            ("breach", breach),
-            ("outcome", outcome),
-            ("counterfactual", counterfactual),
-            ("referral", referral),
-            ("later_outcome", NO_LATER_OUTCOME),
-            ("later_outcome_hours", math.nan),
-        ):
-            getattr(log, name).append(value)
+        self._row_of_find[find] = self.log.add(
+            (
+                find,
+                person,
+                now,
+                repeat,
+                live,
+                recorded,
+                not informal,
+                barred,
+                breach,
+                outcome,
+                counterfactual,
+                referral,
+            )
+        )
+        self._person_of_find[find] = person
         self._last_find[person] = find
         first_in_run = find == person
         unit = self._first_gap[person] if first_in_run else float(self._later_gaps.exponential())
@@ -261,7 +282,7 @@ class PoliceModel:
         """The provider's report that a referral ended: bars, penalties, a new hazard."""
         now, policy = self.env.now, self.scenario.policy
         find = self.provider.log.find[referral]
-        person = self.log.person[self._row_of_find[find]]
+        person = self._person_of_find[find]
         disengaged = state in DISENGAGED
         if disengaged:
             if self.rules.bar_hours > 0:

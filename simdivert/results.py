@@ -267,23 +267,18 @@ def capacity_kpis(
 
 
 def rereferral_rate(finds: FindsLog, horizon: float, window: Window) -> float:
-    """Share of people referred in the window (with a year of follow-up left) referred again
-    within 12 months of that first referral."""
+    """Share of people first referred in the window, with a year of follow-up left, who are
+    referred again within 12 months of that first referral."""
     diverted = finds.outcome == DIVERTED
     person, hours = finds.person[diverted], finds.hours[diverted]
-    first = {}
-    again = {}
-    for p, t in zip(person.tolist(), hours.tolist(), strict=True):
-        if p not in first:
-            first[p] = t
-        elif p not in again and t - first[p] <= HOURS_PER_YEAR:
-            again[p] = True
-    followed = [
-        p
-        for p, t in first.items()
-        if window.contains(np.array([t]))[0] and t + HOURS_PER_YEAR <= horizon
-    ]
-    return _ratio(sum(p in again for p in followed), len(followed))
+    order = np.lexsort((hours, person))
+    person, hours = person[order], hours[order]
+    first = np.append(True, person[1:] != person[:-1])
+    has_next = np.append(person[1:] == person[:-1], False)
+    gap = np.append(hours[1:] - hours[:-1], np.inf)
+    followed = first & window.contains(hours) & (hours + HOURS_PER_YEAR <= horizon)
+    again = followed & has_next & (gap <= HOURS_PER_YEAR)
+    return _ratio(float(again.sum()), float(followed.sum()))
 
 
 def find_kpis(
