@@ -153,6 +153,7 @@ def run(
         "replications.csv": lambda p: experiment.replications.to_csv(p, index=False),
         "summary.csv": lambda p: summary.to_csv(p, index=False),
         "timeseries.csv": lambda p: experiment.timeseries.to_csv(p, index=False),
+        "utilisation.csv": lambda p: experiment.utilisation.to_csv(p, index=False),
     }
     if experiment.events is not None:
         writers["events.parquet"] = lambda p: experiment.events.to_parquet(p, index=False)

@@ -2,10 +2,11 @@
 
 Stop-and-search encounters and other encounters that find drugs arrive as
 non-homogeneous Poisson processes whose rate is piecewise constant by hour:
-annual rate x (weekday weight x hour-of-day weight, normalised to mean 1) x growth
-(counted from the end of the warm-up). Drawing a Poisson count per hour and placing
-events uniformly within it is exact for such a rate, and vectorises; counts and
-positions come from separate streams so a longer horizon only adds draws at the end.
+annual rate x (weekday weight x hour-of-day weight, normalised to mean 1) x month of
+year (mean 1) x growth (counted from the end of the warm-up) x any surge. Drawing a
+Poisson count per hour and placing events uniformly within it is exact for such a
+rate, and vectorises; counts and positions come from separate streams so a longer
+horizon only adds draws at the end.
 
 Each find is possession for personal use, a user-dealer (excluded unless the scheme
 has a post-arrest route) or another excluded offence (supply, production, possession
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simdivert.clock import HOURS_PER_WEEK, HOURS_PER_YEAR
+from simdivert.clock import HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
 from simdivert.scenario import DemandSettings, PopulationSettings, Scenario
 from simdivert.streams import RandomStreams
 
@@ -86,23 +87,33 @@ def hourly_profile(demand: DemandSettings) -> np.ndarray:
     return profile / profile.mean()
 
 
+def relative_rate(scenario: Scenario, hours: np.ndarray) -> np.ndarray:
+    """The demand rate at each time relative to the annual average of the measured window's
+    first year: hour-of-week profile x month of year x growth x surges."""
+    demand = scenario.demand
+    profile = hourly_profile(demand)[(hours % HOURS_PER_WEEK).astype(int)]
+    months = np.asarray(demand.month_weights, dtype=float)
+    months = months / months.mean()
+    dates = np.datetime64(scenario.run.start_date, "h") + hours.astype("timedelta64[h]")
+    month = dates.astype("datetime64[M]").astype(np.int64) % 12
+    years_on = (hours - scenario.warmup_hours) / HOURS_PER_YEAR
+    rate = profile * months[month] * (1.0 + demand.annual_growth) ** years_on
+    for surge in demand.surges:
+        start = scenario.warmup_hours + surge.start_day * HOURS_PER_DAY
+        within = (hours >= start) & (hours < start + surge.days * HOURS_PER_DAY)
+        rate = np.where(within, rate * surge.multiplier, rate)
+    return rate
+
+
 def poisson_arrivals(
-    streams: RandomStreams,
-    name: str,
-    per_year: float,
-    demand: DemandSettings,
-    horizon_hours: float,
-    growth_from_hours: float = 0.0,
+    streams: RandomStreams, name: str, per_year: float, scenario: Scenario
 ) -> np.ndarray:
-    """Sorted arrival times on [0, horizon) for the profiled rate, growing from a time."""
+    """Sorted arrival times on [0, horizon) at ``per_year`` times the relative rate."""
+    horizon_hours = scenario.horizon_hours
     n_bins = int(np.ceil(horizon_hours))
     starts = np.arange(n_bins, dtype=float)
     widths = np.minimum(starts + 1.0, horizon_hours) - starts
-    profile = hourly_profile(demand)[(starts % HOURS_PER_WEEK).astype(int)]
-    years_on = (starts + widths / 2 - growth_from_hours) / HOURS_PER_YEAR
-    expected = (
-        per_year / HOURS_PER_YEAR * profile * (1.0 + demand.annual_growth) ** years_on * widths
-    )
+    expected = per_year / HOURS_PER_YEAR * relative_rate(scenario, starts + widths / 2) * widths
     counts = streams.generator(f"{name}.counts").poisson(expected)
     offsets = streams.generator(f"{name}.positions").random(counts.sum())
     times = np.repeat(starts, counts) + offsets * np.repeat(widths, counts)
@@ -116,35 +127,37 @@ def categorical(rng: np.random.Generator, shares: np.ndarray, n: int) -> np.ndar
     return np.searchsorted(cumulative, rng.random(n), side="right").astype(np.int8)
 
 
-def draw_people(scenario: Scenario, streams: RandomStreams, first_find_hours: np.ndarray) -> People:
+def draw_people(
+    scenario: Scenario, streams: RandomStreams, first_find_hours: np.ndarray, prefix: str = "person"
+) -> People:
     """Attributes for the people first found at the given times, each from its own stream."""
     n = first_find_hours.size
+
+    def stream(name: str) -> np.random.Generator:
+        return streams.generator(f"{prefix}.{name}")
+
     population: PopulationSettings = scenario.population
-    substance = categorical(streams.generator("person.substance"), population.substance.shares(), n)
+    substance = categorical(stream("substance"), population.substance.shares(), n)
     dependence_p = population.possible_dependence.values()[substance]
-    safeguarding = streams.generator("person.safeguarding").random((n, 2))
+    safeguarding = stream("safeguarding").random((n, 2))
     safeguarding_need = safeguarding[:, 0] < population.safeguarding_need
     needs_p = population.holistic_needs.values()
     refind = scenario.refind
     area_shares = np.array([area.demand_share for area in scenario.areas])
-    at_risk_hours = streams.generator("person.desistance").exponential(
-        HOURS_PER_YEAR / refind.desistance_per_year, n
-    )
+    at_risk_hours = stream("desistance").exponential(HOURS_PER_YEAR / refind.desistance_per_year, n)
     return People(
-        age_band=categorical(streams.generator("person.age"), population.age_band.shares(), n),
-        sex=categorical(streams.generator("person.sex"), population.sex.shares(), n),
-        ethnic_group=categorical(
-            streams.generator("person.ethnic_group"), population.ethnic_group.shares(), n
-        ),
+        age_band=categorical(stream("age"), population.age_band.shares(), n),
+        sex=categorical(stream("sex"), population.sex.shares(), n),
+        ethnic_group=categorical(stream("ethnic_group"), population.ethnic_group.shares(), n),
         substance=substance,
-        area=categorical(streams.generator("person.area"), area_shares, n),
-        frailty=draw_frailty(streams.generator("person.frailty"), refind.frailty_shape, n),
+        area=categorical(stream("area"), area_shares, n),
+        frailty=draw_frailty(stream("frailty"), refind.frailty_shape, n),
         desist_hours=first_find_hours + at_risk_hours,
-        possible_dependence=streams.generator("person.dependence").random(n) < dependence_p,
+        possible_dependence=stream("dependence").random(n) < dependence_p,
         safeguarding_need=safeguarding_need,
         significant_safeguarding=safeguarding_need
         & (safeguarding[:, 1] < population.significant_safeguarding_share),
-        holistic_needs=streams.generator("person.needs").random((n, needs_p.size)) < needs_p,
+        holistic_needs=stream("needs").random((n, needs_p.size)) < needs_p,
     )
 
 
@@ -195,10 +208,8 @@ def draw_known_people(scenario: Scenario, streams: RandomStreams) -> tuple[np.nd
 def draw_demand(scenario: Scenario, streams: RandomStreams) -> Demand:
     """Encounters, first finds and the people behind them, over the whole horizon."""
     settings = scenario.demand
-    horizon = scenario.horizon_hours
-    growth_from = scenario.warmup_hours
     search_hours = poisson_arrivals(
-        streams, "demand.searches", settings.searches_per_year, settings, horizon, growth_from
+        streams, "demand.searches", settings.searches_per_year, scenario
     )
     outcome = streams.generator("demand.search_outcome").random((search_hours.size, 2))
     for_drugs = outcome[:, 0] < settings.drug_search_share
@@ -207,7 +218,7 @@ def draw_demand(scenario: Scenario, streams: RandomStreams) -> Demand:
     )
     search_finds = search_hours[outcome[:, 1] < find_rate]
     other_find_hours = poisson_arrivals(
-        streams, "demand.other_finds", settings.other_finds_per_year, settings, horizon, growth_from
+        streams, "demand.other_finds", settings.other_finds_per_year, scenario
     )
     find_hours = np.sort(np.concatenate([search_finds, other_find_hours]))
     kind_u = streams.generator("demand.find_kind").random((find_hours.size, 2))

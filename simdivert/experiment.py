@@ -27,6 +27,7 @@ class Experiment:
     seed: int
     replications: pd.DataFrame  # one row per replication, a column per KPI
     timeseries: pd.DataFrame  # replication, week, stage, queue_mean, waits_started
+    utilisation: pd.DataFrame  # replication, week, role, busy/available hours, utilisation
     events: pd.DataFrame | None
 
     @property
@@ -63,10 +64,11 @@ def run_replications(
         "replication", ignore_index=True
     )
     timeseries = pd.concat([r.timeseries for r in results], ignore_index=True)
+    utilisation = pd.concat([r.utilisation for r in results], ignore_index=True)
     events = None
     if keep_events:
         events = pd.concat([r.events for r in results], ignore_index=True)
-    return Experiment(scenario, seed, table, timeseries, events)
+    return Experiment(scenario, seed, table, timeseries, utilisation, events)
 
 
 def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:

@@ -11,7 +11,7 @@ import simpy
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.demand import FIND_KINDS, Demand, draw_demand
 from simdivert.draws import FindDraws, uniform
-from simdivert.pathway import ROUTES, STATES, PathwayLog, pathway_samplers
+from simdivert.pathway import ROUTES, STATES, PathwayLog, SessionBook, pathway_samplers
 from simdivert.police import FindsLog, PoliceModel
 from simdivert.policy import FIND_OUTCOMES, NO_LATER_OUTCOME, SCENE_COLUMNS
 from simdivert.queues import weekly_series
@@ -26,6 +26,7 @@ from simdivert.scenario import (
     Scenario,
 )
 from simdivert.streams import RandomStreams
+from simdivert.utilisation import weekly_utilisation
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class ReplicationResult:
     replication: int
     kpis: dict[str, float]
     timeseries: pd.DataFrame
+    utilisation: pd.DataFrame
     events: pd.DataFrame | None = None
 
 
@@ -45,7 +47,8 @@ class SimulationLogs:
     demand: Demand
     finds: FindsLog
     pathway: PathwayLog
-    sessions: object  # pathway.SessionBook
+    sessions: SessionBook
+    duty: tuple[np.ndarray, np.ndarray]  # drug workers on calls: change times, counts
 
 
 def simulate(scenario: Scenario, seed: int, replication: int) -> SimulationLogs:
@@ -53,12 +56,14 @@ def simulate(scenario: Scenario, seed: int, replication: int) -> SimulationLogs:
     streams = RandomStreams(seed, replication)
     demand = draw_demand(scenario, streams)
     samplers = {**dict.fromkeys(SCENE_COLUMNS, uniform), **pathway_samplers(scenario)}
-    draws = FindDraws(streams, samplers, first_rows=demand.people.size)
+    waiting = len(scenario.backlog.waiting())
+    draws = FindDraws(streams, samplers, first_rows=demand.people.size + waiting)
     env = simpy.Environment()
     police = PoliceModel(env, scenario, demand, draws, streams)
     env.run(until=scenario.horizon_hours)
+    provider = police.provider
     return SimulationLogs(
-        demand, police.finish(), police.provider.finish(), police.provider.sessions
+        demand, police.finish(), provider.finish(), provider.sessions, provider.duty
     )
 
 
@@ -67,11 +72,14 @@ def run_replication(
 ) -> ReplicationResult:
     """Simulate one replication and summarise it."""
     logs = simulate(scenario, seed, replication)
-    kpis = replication_kpis(scenario, logs.demand, logs.finds, logs.pathway, logs.sessions)
+    kpis = replication_kpis(
+        scenario, logs.demand, logs.finds, logs.pathway, logs.sessions, logs.duty
+    )
     timeseries = weekly_series(logs.pathway, scenario.horizon_hours, replication)
+    utilisation = weekly_utilisation(scenario, logs.pathway, logs.sessions, logs.duty, replication)
     events = event_table(scenario, logs, replication) if keep_events else None
     return ReplicationResult(
-        replication, {k: float(v) for k, v in kpis.items()}, timeseries, events
+        replication, {k: float(v) for k, v in kpis.items()}, timeseries, utilisation, events
     )
 
 

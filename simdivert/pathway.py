@@ -21,7 +21,7 @@ import simpy
 
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.draws import FindDraws, Sampler, uniform
-from simdivert.roster import duty_changes, session_times, working_windows
+from simdivert.roster import session_times, working_windows
 from simdivert.scenario import STREAMS, SUBSTANCES, Scenario
 
 # Terminal states (IN_SYSTEM: not yet terminal when the run ends).
@@ -175,17 +175,19 @@ class ProviderModel:
         env: simpy.Environment,
         scenario: Scenario,
         draws: FindDraws,
+        duty: tuple[np.ndarray, np.ndarray],
         on_end: Callable[[int, int], None] | None = None,
     ) -> None:
         self.env = env
+        self.duty = duty
         self.scenario = scenario
         self.horizon = scenario.horizon_hours
         self.log = PathwayLog()
         self.on_end = on_end
         self.windows = working_windows(scenario.provider)
-        self.workers = simpy.PriorityResource(env, capacity=max(scenario.provider.drug_workers, 1))
+        self.workers = simpy.PriorityResource(env, capacity=max(int(duty[1].max()), 1))
         self.sessions = SessionBook.from_timetable(
-            session_times(scenario.course, self.horizon), scenario.course.places_per_session
+            session_times(scenario), scenario.course.places_per_session
         )
         engagement, contact, course = scenario.engagement, scenario.contact, scenario.course
         self._patience_hours = engagement.patience_days * HOURS_PER_DAY
@@ -230,8 +232,7 @@ class ProviderModel:
         A worker mid-call when the shift ends finishes the call first.
         """
         workers = self.workers
-        provider = self.scenario.provider
-        times, on_duty = duty_changes(provider, provider.drug_workers, self.horizon)
+        times, on_duty = self.duty
         held: list[simpy.resources.resource.PriorityRequest] = []
         for when, count in zip(times.tolist(), on_duty.tolist(), strict=True):
             if when > self.env.now:
@@ -261,6 +262,23 @@ class ProviderModel:
                 attempt = next_open(attempt + self._spacing)
         return None, len(self._contact_u), attempt
 
+    def refer_waiting(
+        self, find: int, stream: int, route: int, stage: str, waited_hours: float
+    ) -> int:
+        """Start a referral that has already waited at a stage (a backlog at the start)."""
+        referral = self.log.add(find, stream, self.env.now - waited_hours)
+        if stage == "contact":
+            process = self._referral(referral, find, stream, route)
+        elif stage == "assessment":
+            self.log.first_contact_hours[referral] = self.env.now - waited_hours
+            process = self._assessment(referral, find, stream, route, self.env.now - waited_hours)
+        else:
+            self.log.assessed[referral] = True
+            self.log.route[referral] = route
+            process = self._intervention(referral, find, stream, route, self.env.now - waited_hours)
+        self.env.process(process)
+        return referral
+
     def _referral(self, r: int, find: int, stream: int, route: int):
         env, log = self.env, self.log
         contacted_at, attempts, last_attempt = self._first_contact(find)
@@ -271,13 +289,18 @@ class ProviderModel:
             return
         log.first_contact_hours[r] = contacted_at
         yield env.timeout(contacted_at - env.now)
-        engagement = self.scenario.engagement
+        yield from self._assessment(r, find, stream, route, contacted_at)
+
+    def _assessment(self, r: int, find: int, stream: int, route: int, contacted_at: float):
+        env, log = self.env, self.log
         request = self.workers.request(priority=_CLIENT)
         yield request
         start = env.now
         log.assessment_hours[r] = start
         if not self._engages(
-            self._assessment_u[find], engagement.assessment_engage_probability, start - contacted_at
+            self._assessment_u[find],
+            self.scenario.engagement.assessment_engage_probability,
+            start - contacted_at,
         ):
             log.assessment_end_hours[r] = start + self._failed_call_hours
             yield from self._hold(request, self._failed_call_hours)
@@ -288,19 +311,21 @@ class ProviderModel:
         yield from self._hold(request, hours)
         log.assessed[r] = True
         log.route[r] = route
+        yield from self._intervention(r, find, stream, route, env.now)
+
+    def _intervention(self, r: int, find: int, stream: int, route: int, assessed_at: float):
         if route == ROUTE_ONE_TO_ONE:
-            yield from self._one_to_one(r, find)
+            yield from self._one_to_one(r, find, assessed_at)
         else:
-            yield from self._group(r, find, stream)
+            yield from self._group(r, find, stream, assessed_at)
 
     def _hold(self, request, hours: float):
         """Keep a drug worker for ``hours`` of a call, then free them."""
         yield self.env.timeout(hours)
         self.workers.release(request)
 
-    def _one_to_one(self, r: int, find: int):
+    def _one_to_one(self, r: int, find: int, assessed_at: float):
         env, log = self.env, self.log
-        assessed_at = env.now
         request = self.workers.request(priority=_CLIENT)
         yield request
         start = env.now
@@ -317,12 +342,12 @@ class ProviderModel:
         yield from self._hold(request, hours)
         self._end(r, COMPLETED if engaged else LEFT_AT_ONE_TO_ONE, env.now)
 
-    def _group(self, r: int, find: int, stream: int):
+    def _group(self, r: int, find: int, stream: int, assessed_at: float):
         """Book sessions until the course's sessions are attended or the no-shows run out."""
         env, log, sessions = self.env, self.log, self.sessions
         attend_probability = self.scenario.engagement.group_attend_probability
         attended = 0
-        waiting_since = env.now
+        waiting_since = assessed_at
         earliest = env.now + self._notice
         for booking, attend_u in enumerate(self._group_u):
             session = sessions.book(stream, earliest)

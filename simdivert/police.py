@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from simdivert.clock import HOURS_PER_YEAR
-from simdivert.demand import USER_DEALER, Demand
+from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
+from simdivert.demand import USER_DEALER, Demand, draw_people
 from simdivert.draws import FindDraws
 from simdivert.pathway import COMPLETED, DISENGAGED, ProviderModel, route_for, stream_for
 from simdivert.policy import (
@@ -34,6 +34,7 @@ from simdivert.policy import (
     UPLIFT_OUTCOME,
     SceneRules,
 )
+from simdivert.roster import duty_changes
 from simdivert.scenario import Scenario
 from simdivert.streams import RandomStreams
 
@@ -110,7 +111,8 @@ class PoliceModel:
         self.rules = SceneRules(scenario)
         self.draws = draws
         self.log = FindsLog()
-        self.provider = ProviderModel(env, scenario, draws, on_end=self._referral_ended)
+        duty = duty_changes(scenario, streams.generator("roster.absence"))
+        self.provider = ProviderModel(env, scenario, draws, duty, on_end=self._referral_ended)
         people = demand.people
         n = people.size
         self._first_find_hours = demand.person_find_hours.tolist()
@@ -152,7 +154,7 @@ class PoliceModel:
         self._gap_unit = [0.0] * n
         self._gap_start = [0.0] * n
         self._hazard = [0.0] * n
-        self._finds = n  # ids of repeat finds follow the first finds'
+        self._finds = n + self._start_backlog(demand, streams)  # then repeat finds' ids
         self._row_of_find: dict[int, int] = {}
         self._person_of_find: dict[int, int] = {}
         columns = draws.columns
@@ -165,6 +167,27 @@ class PoliceModel:
 
     def finish(self) -> FindsLog:
         return self.log.finish()
+
+    def _start_backlog(self, demand: Demand, streams: RandomStreams) -> int:
+        """Put the people already waiting at the start into the pathway; returns how many.
+
+        They were referred before the run, so they have no find in the run; their random
+        numbers are the rows after the first finds'.
+        """
+        waiting = self.scenario.backlog.waiting()
+        if not waiting:
+            return 0
+        people = draw_people(self.scenario, streams, np.zeros(len(waiting)), prefix="backlog")
+        first = demand.people.size
+        for j, person in enumerate(waiting):
+            self.provider.refer_waiting(
+                first + j,
+                stream_for(int(people.substance[j]), bool(people.under_18[j])),
+                route_for(people.possible_dependence[j], people.significant_safeguarding[j]),
+                person.stage,
+                person.waited_days * HOURS_PER_DAY,
+            )
+        return len(waiting)
 
     def _first_finds(self):
         env = self.env
@@ -282,6 +305,8 @@ class PoliceModel:
         """The provider's report that a referral ended: bars, penalties, a new hazard."""
         now, policy = self.env.now, self.scenario.policy
         find = self.provider.log.find[referral]
+        if find not in self._person_of_find:
+            return  # on the waiting list before the run: no history to update
         person = self._person_of_find[find]
         disengaged = state in DISENGAGED
         if disengaged:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simdivert.clock import HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
+from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.demand import POSSESSION, USER_DEALER, Demand
 from simdivert.pathway import (
     COMPLETED,
@@ -34,8 +34,9 @@ from simdivert.pathway import (
 from simdivert.police import FindsLog
 from simdivert.policy import CHARGE, DIVERTED, FORMAL_CODES, officer_hours
 from simdivert.queues import stage_intervals, time_average
-from simdivert.roster import working_windows
-from simdivert.scenario import ETHNIC_GROUPS, OUTCOMES, SEXES, SUBSTANCES, Scenario
+from simdivert.roster import on_duty_hours
+from simdivert.scenario import ETHNIC_GROUPS, OUTCOMES, SEXES, STREAMS, SUBSTANCES, Scenario
+from simdivert.utilisation import call_intervals, facilitator_hours_contracted, sessions_held
 
 OUTCOME_KPIS = {
     "charge": "charges_per_year",
@@ -82,6 +83,11 @@ KPI_UNITS: dict[str, str] = {
     "drug_worker_utilisation": "share",
     "facilitator_utilisation": "share",
     "group_session_fill_rate": "share",
+    **{f"group_session_fill_rate_{stream}": "share" for stream in STREAMS},
+    "group_sessions_per_year": "sessions/year",
+    "provider_cost_per_year": "GBP/year",
+    "cost_per_completion": "GBP",
+    "police_cost_saved_per_year": "GBP/year",
     "onward_referrals_per_year": "referrals/year",
     "safeguarding_referrals_per_year": "referrals/year",
     "police_hours_saved_published_per_year": "hours/year",
@@ -228,41 +234,69 @@ def queue_kpis(log: PathwayLog, window: Window) -> dict[str, float]:
 
 
 def capacity_kpis(
-    scenario: Scenario, log: PathwayLog, sessions: SessionBook, window: Window
+    scenario: Scenario,
+    log: PathwayLog,
+    sessions: SessionBook,
+    duty: tuple[np.ndarray, np.ndarray],
+    window: Window,
 ) -> dict[str, float]:
-    """Utilisation of drug workers and facilitators, and how full sessions are."""
-    one_to_one = log.route == ROUTE_ONE_TO_ONE
-    busy = window.overlap_hours(
-        log.assessment_hours, log.assessment_end_hours
-    ) + window.overlap_hours(
-        log.intervention_booked_hours[one_to_one], log.intervention_end_hours[one_to_one]
-    )
-    on_duty = scenario.provider.drug_workers * working_windows(scenario.provider).open_hours(
-        window.start, window.end
-    )
+    """Utilisation of drug workers and facilitators, how full sessions are, and costs."""
+    starts, ends = call_intervals(log)
+    busy = window.overlap_hours(starts, ends)
+    on_duty = on_duty_hours(*duty, window.start, window.end)
     course = scenario.course
-    held = attended = 0
-    for times, booked, came in zip(sessions.times, sessions.booked, sessions.attended, strict=True):
-        in_window = window.contains(np.asarray(times, dtype=float))
-        ran = in_window & (np.asarray(booked) > 0)
-        held += int(ran.sum())
-        attended += int(np.asarray(came)[ran].sum())
-    facilitator_hours = (
-        held
-        * course.facilitators_per_session
-        * (course.session_hours + course.prep_hours_per_session)
+    session_starts, session_streams, attended = sessions_held(sessions)
+    in_window = window.contains(session_starts)
+    held = int(in_window.sum())
+    per_session = course.facilitators_per_session * (
+        course.session_hours + course.prep_hours_per_session
     )
-    contracted = (
-        course.facilitators
-        * course.facilitator_hours_per_week
-        * ((window.end - window.start) / HOURS_PER_WEEK)
-    )
+    contracted = facilitator_hours_contracted(scenario, window.start, window.end)
+    fill = {
+        f"group_session_fill_rate_{stream}": _ratio(
+            float(attended[in_window & (session_streams == k)].sum()),
+            float(np.sum(in_window & (session_streams == k)) * course.places_per_session),
+        )
+        for k, stream in enumerate(STREAMS)
+    }
     return {
-        "drug_worker_utilisation": busy / on_duty if on_duty else float("nan"),
-        "facilitator_utilisation": facilitator_hours / contracted if contracted else float("nan"),
-        "group_session_fill_rate": attended / (held * course.places_per_session)
-        if held
-        else float("nan"),
+        "drug_worker_utilisation": _ratio(busy, on_duty),
+        "facilitator_utilisation": _ratio(held * per_session, contracted),
+        "group_session_fill_rate": _ratio(
+            float(attended[in_window].sum()), float(held * course.places_per_session)
+        ),
+        **fill,
+        "group_sessions_per_year": _per_year(held, window),
+    }
+
+
+def cost_kpis(
+    scenario: Scenario, log: PathwayLog, kpis: dict[str, float], window: Window
+) -> dict[str, float]:
+    """Provider cost while the scheme runs, per completion, and police time saved in money."""
+    costs = scenario.costs
+    staff_cost = 0.0
+    for period in scenario.staffing_periods():
+        overlap = max(
+            0.0, min(window.end, period.end_hours) - max(window.start, period.start_hours)
+        )
+        years = overlap / HOURS_PER_YEAR
+        staff_cost += years * (
+            period.drug_workers * costs.drug_worker_cost_per_fte_year
+            + period.course.facilitators * costs.facilitator_cost_per_fte_year
+        )
+    sessions = kpis["group_sessions_per_year"] * window.years if not window.empty else 0.0
+    total = (
+        staff_cost
+        + sessions * costs.cost_per_group_session
+        + (costs.provider_overhead_per_year * window.years if not window.empty else 0.0)
+    )
+    completions = float(np.sum((log.state == COMPLETED) & window.contains(log.end_hours)))
+    return {
+        "provider_cost_per_year": _per_year(total, window),
+        "cost_per_completion": _ratio(total, completions),
+        "police_cost_saved_per_year": kpis["police_hours_saved_adjusted_per_year"]
+        * costs.police_cost_per_hour,
     }
 
 
@@ -388,7 +422,12 @@ def police_kpis(
 
 
 def replication_kpis(
-    scenario: Scenario, demand: Demand, finds: FindsLog, pathway: PathwayLog, sessions: SessionBook
+    scenario: Scenario,
+    demand: Demand,
+    finds: FindsLog,
+    pathway: PathwayLog,
+    sessions: SessionBook,
+    duty: tuple[np.ndarray, np.ndarray],
 ) -> dict[str, float]:
     """Every KPI of one replication."""
     horizon = scenario.horizon_hours
@@ -397,18 +436,20 @@ def replication_kpis(
     if not scenario.policy.diversion:
         policy = Window(horizon, horizon)
     years = policy_years(scenario)
-    referral_person = finds.person[finds.referral >= 0][
-        np.argsort(finds.referral[finds.referral >= 0])
-    ]
+    referred = finds.referral >= 0
+    referral_substance = np.full(pathway.size, -1)  # -1: on the waiting list before the run
+    referral_substance[finds.referral[referred]] = demand.people.substance[finds.person[referred]]
+
     kpis = {
         **find_kpis(scenario, demand, finds, window, policy),
-        **pathway_kpis(pathway, demand.people.substance[referral_person], policy, horizon),
+        **pathway_kpis(pathway, referral_substance, policy, horizon),
         "rereferral_rate": rereferral_rate(finds, horizon, policy),
         **queue_kpis(pathway, policy),
-        **capacity_kpis(scenario, pathway, sessions, policy),
+        **capacity_kpis(scenario, pathway, sessions, duty, policy),
         **police_kpis(scenario, demand, finds, pathway, policy),
         **outcome_kpis(scenario, demand, finds, [("", window)] + [(f"_{k}", w) for k, w in years]),
     }
+    kpis.update(cost_kpis(scenario, pathway, kpis, policy))
     rec = [kpis.get(f"recorded_possession_per_year_{k}") for k in ("y0", "y1")]
     kpis["recorded_possession_change_at_launch"] = (
         rec[1] / rec[0] - 1 if None not in rec and rec[0] else math.nan

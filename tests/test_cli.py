@@ -34,6 +34,7 @@ def test_run_writes_the_output_contract(run_dir):
         "replications.csv",
         "summary.csv",
         "timeseries.csv",
+        "utilisation.csv",
     ]
     summary = pd.read_csv(run_dir / "summary.csv")
     assert list(summary.columns) == ["kpi", "mean", "ci_low", "ci_high", "unit"]

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from conftest import short_scenario
 
 from simdivert.clock import HOURS_PER_WEEK, HOURS_PER_YEAR
 from simdivert.demand import draw_demand, hourly_profile, poisson_arrivals
@@ -10,9 +9,13 @@ from simdivert.model import simulate
 from simdivert.policy import DIVERTED, NOT_RECORDED
 from simdivert.streams import RandomStreams
 
+from conftest import short_scenario
 
-def arrivals(scenario, per_year, horizon, seed=1):
-    return poisson_arrivals(RandomStreams(seed, 0), "test", per_year, scenario.demand, horizon)
+
+def arrivals(per_year, years, seed=1):
+    """Arrivals over whole years from time 0, with the default scenario's profiles."""
+    scenario = short_scenario(f"run.years={years}", "run.warmup_days=0")
+    return poisson_arrivals(RandomStreams(seed, 0), "test", per_year, scenario)
 
 
 def test_hourly_profile_has_mean_one(scenario):
@@ -23,13 +26,13 @@ def test_hourly_profile_has_mean_one(scenario):
 
 def test_arrival_count_matches_the_rate(scenario):
     """Poisson total over a year: mean 100,000, sd 316; allow 5 sd."""
-    times = arrivals(scenario, 100_000, HOURS_PER_YEAR)
+    times = arrivals(100_000, 1)
     assert abs(times.size - 100_000) < 5 * np.sqrt(100_000)
     assert np.all(np.diff(times) >= 0) and times.min() >= 0 and times.max() < HOURS_PER_YEAR
 
 
 def test_arrivals_follow_the_weekly_profile(scenario):
-    times = arrivals(scenario, 500_000, HOURS_PER_YEAR, seed=2)
+    times = arrivals(500_000, 1, seed=2)
     counts = np.bincount((times % HOURS_PER_WEEK).astype(int), minlength=168)
     expected = hourly_profile(scenario.demand) * times.size / 168
     # Every hour of the week within 6 sd of its expected count.
@@ -37,16 +40,34 @@ def test_arrivals_follow_the_weekly_profile(scenario):
 
 
 def test_a_longer_horizon_only_adds_arrivals_at_the_end(scenario):
-    short = arrivals(scenario, 20_000, HOURS_PER_YEAR)
-    longer = arrivals(scenario, 20_000, 2 * HOURS_PER_YEAR)
+    short = arrivals(20_000, 1)
+    longer = arrivals(20_000, 2)
     np.testing.assert_array_equal(longer[: short.size], short)
 
 
 def test_annual_growth_raises_the_second_year():
-    grown = short_scenario("demand.annual_growth=0.5").demand
-    times = poisson_arrivals(RandomStreams(3, 0), "g", 50_000, grown, 2 * HOURS_PER_YEAR)
+    grown = short_scenario("demand.annual_growth=0.5", "run.years=2", "run.warmup_days=0")
+    times = poisson_arrivals(RandomStreams(3, 0), "g", 50_000, grown)
     first, second = np.sum(times < HOURS_PER_YEAR), np.sum(times >= HOURS_PER_YEAR)
     assert second / first == pytest.approx(1.5, rel=0.03)
+
+
+def test_month_weights_and_surges_shape_demand():
+    scenario = short_scenario(
+        "run.years=1",
+        "run.warmup_days=0",
+        "run.start_date=2024-01-01",
+        "demand.month_weights=[2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]",
+        "demand.surges=[{ start_day = 182, days = 91, multiplier = 1.3 }]",
+    )
+    times = poisson_arrivals(RandomStreams(4, 0), "s", 100_000, scenario)
+    days = times / 24
+    january = np.sum(days < 31) / 31
+    february = np.sum((days >= 31) & (days < 59)) / 28
+    assert january / february == pytest.approx(2.0, rel=0.05)
+    surge = np.sum((days >= 182) & (days < 273)) / 91
+    before = np.sum((days >= 91) & (days < 182)) / 91
+    assert surge / before == pytest.approx(1.3, rel=0.05)
 
 
 def test_recording_uplift_is_generated_from_informal_finds():

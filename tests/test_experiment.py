@@ -3,11 +3,12 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import short_scenario
 from scipy import stats
 
 from simdivert.experiment import paired_comparison, run_replications, summarise, t_interval
 from simdivert.results import KPI_UNITS
+
+from conftest import short_scenario
 
 
 def test_same_seed_same_results(scenario):

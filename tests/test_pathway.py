@@ -2,14 +2,16 @@
 
 import numpy as np
 import pandas as pd
-from conftest import short_scenario
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simdivert.model import run_replication, simulate
 from simdivert.pathway import COMPLETED, SessionBook
-from simdivert.roster import session_times, working_windows
+from simdivert.roster import cycle_session_times, session_times, working_windows
 from simdivert.scenario import STREAMS
+
+from conftest import short_scenario
 
 TERMINAL = {
     "completed",
@@ -30,13 +32,25 @@ def test_session_book_fills_sessions_in_order():
 
 
 def test_timetable_runs_the_sessions_asked_for(scenario):
-    times = session_times(scenario.course, 4 * 168.0)
+    times = cycle_session_times(scenario.course, 0.0, 4 * 168.0)
     weekly = scenario.course.sessions_per_week
     assert len(times["cannabis"]) == 4 * weekly.cannabis
     assert len(times["nitrous_oxide"]) == 4 * weekly.nitrous_oxide
     every = np.concatenate(list(times.values()))
     # One session at a time: three facilitators, two a session.
     assert len(np.unique(every)) == len(every)
+
+
+def test_each_staffing_period_has_its_own_timetable():
+    scenario = short_scenario(
+        "run.years=1",
+        "run.warmup_days=0",
+        "staffing=[{ from_day = 182, sessions_per_week = { cannabis = 10, cocaine = 1,"
+        " nitrous_oxide = 0.5, general = 0.5, under_18 = 1.5 } }]",
+    )
+    cannabis = session_times(scenario)["cannabis"] / 24
+    assert np.sum(cannabis < 182) == pytest.approx(7 * 26, abs=7)
+    assert np.sum(cannabis >= 182) == pytest.approx(10 * 26, abs=10)
 
 
 def test_contact_attempts_fall_in_working_hours(scenario):
