@@ -31,6 +31,7 @@ from simdivert.scenario_files import (
     load_scenario,
     resolve_scenario_path,
 )
+from simdivert.staffing import PERIOD_HOURS, parse_target, plan_as_toml, plan_staffing
 
 app = typer.Typer(
     help="Simulate police drug-diversion pathways: demand, provider capacity, waits and "
@@ -308,3 +309,107 @@ def compare(
     for other in names[1:]:
         console.print(comparison_table(comparison, names[0], other))
     console.print(f"Results written to [bold]{written}[/]")
+
+
+@app.command()
+def staff(
+    scenario: ScenarioArg = None,
+    target: Annotated[
+        list[str] | None,
+        typer.Option(help="A target, e.g. assessment_wait_p90_days<=10 (repeatable)."),
+    ] = None,
+    confidence: Annotated[
+        float, typer.Option(help="Confidence that each target's mean is met.", min=0.5, max=0.999)
+    ] = 0.95,
+    period: Annotated[str, typer.Option(help="Plan per 'year' or 'quarter'.")] = "year",
+    reps: Annotated[int, typer.Option(help="Replications per candidate.", min=2)] = 10,
+    seed: Annotated[int | None, typer.Option(help="Seed [default: the scenario's].")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes [default: all cores].")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder [default: outputs/staff-<time>].")
+    ] = None,
+    set_: SetOption = None,
+) -> None:
+    """Find the fewest drug workers, facilitators and sessions a week that meet the targets."""
+    try:
+        if period not in PERIOD_HOURS:
+            raise UserError(f"--period {period!r}: expected one of {', '.join(PERIOD_HOURS)}")
+        targets = [parse_target(text) for text in target or []]
+        source = resolve_scenario_path(scenario)
+        resolved = load_scenario(source, list(set_ or []))
+        destination = out if out is not None else default_run_dir(f"staff-{resolved.name}")
+        check_new_dir(destination)
+        n_workers = workers if workers is not None else default_workers()
+        started = utc_now()
+        with console.status("Searching for the fewest staff that meet the targets…"):
+            table, plan, periods, runs = plan_staffing(
+                resolved, targets, confidence, period, reps, seed, n_workers
+            )
+    except UserError as exc:
+        raise _fail(exc) from None
+    manifest = {
+        "scenario_name": resolved.name,
+        "scenario_source": str(source),
+        "overrides": list(set_ or []),
+        "targets": [str(t) for t in targets],
+        "confidence": confidence,
+        "period": period,
+        "replications": reps,
+        "seed": resolved.run.seed if seed is None else seed,
+        "candidates_simulated": runs,
+        "command": " ".join(["simdivert", *sys.argv[1:]]),
+        "started": started,
+        "finished": utc_now(),
+        "versions": package_versions(),
+        "scenario": resolved.model_dump(mode="json"),
+    }
+    plan_toml = plan_as_toml(str(source.resolve()), plan, periods, resolved.warmup_hours)
+    written = write_run_dir(
+        destination,
+        {
+            "staffing_plan.csv": lambda p: table.to_csv(p, index=False),
+            "staffing_plan.toml": lambda p: p.write_text(plan_toml),
+            "manifest.json": json_writer(manifest),
+        },
+    )
+    console.print(staffing_table(table, resolved.name))
+    console.print(
+        f"Plan written to [bold]{written}[/] (run it: simdivert run "
+        f"{written / 'staffing_plan.toml'})"
+    )
+
+
+def staffing_table(table: pd.DataFrame, name: str) -> Table:
+    """The plan per period and role, with the KPI reached and what one fewer gives."""
+    view = Table(
+        title=f"Staffing plan for {name}",
+        title_justify="left",
+        caption="one fewer: the KPI with one fewer worker or half a session fewer a week",
+    )
+    for column in ("period", "role", "staff", "KPI", "mean (95% CI)", "one fewer"):
+        view.add_column(column, justify="right" if column in ("staff",) else "left")
+    for row in table.itertuples():
+        reached = (
+            "–"
+            if pd.isna(row.kpi_mean)
+            else (f"{_fmt(row.kpi_mean)} ({_fmt(row.kpi_ci_low)}–{_fmt(row.kpi_ci_high)})")
+        )
+        fewer = (
+            "–"
+            if pd.isna(row.one_fewer_kpi_mean)
+            else (
+                f"{_fmt(row.one_fewer_kpi_mean)} "
+                + ("meets" if row.one_fewer_meets_targets else "fails")
+            )
+        )
+        view.add_row(
+            row.period,
+            row.role.replace("sessions_per_week_", "sessions "),
+            f"{row.headcount:g}",
+            row.kpi.replace("course_wait_p90_days_", "course P90 "),
+            reached,
+            fewer,
+        )
+    return view
