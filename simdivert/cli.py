@@ -1,4 +1,4 @@
-"""The command line: ``simdivert run``, ``simdivert validate``, ``simdivert report``.
+"""The command line: ``simdivert run``, ``validate``, ``compare``, ``staff``, ``report``.
 
 User mistakes (a bad scenario, an existing output folder) print one line naming the
 file, the key and the problem, and exit with status 2; they never show a traceback.
@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from simdivert.errors import UserError
-from simdivert.experiment import default_workers, run_replications
+from simdivert.experiment import default_workers, paired_comparison, run_replications
 from simdivert.numbers import format_interval, format_value
 from simdivert.outputs import (
     check_new_dir,
@@ -32,6 +32,7 @@ from simdivert.scenario_files import (
     load_scenario,
     resolve_scenario_path,
 )
+from simdivert.staffing import PERIOD_HOURS, parse_target, plan_as_toml, plan_staffing
 
 app = typer.Typer(
     help="Simulate police drug-diversion pathways: demand, provider capacity, waits and "
@@ -61,14 +62,30 @@ def _fail(error: Exception) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def _run_overrides(
+    set_: list[str] | None, years: float | None, reps: int | None, seed: int | None
+) -> list[str]:
+    """The --set overrides plus those the run options stand for."""
+    overrides = list(set_ or [])
+    for key, value in (("run.years", years), ("run.replications", reps), ("run.seed", seed)):
+        if value is not None:
+            overrides.append(f"{key}={value}")
+    return overrides
+
+
+def _whole_window(kpis: pd.Series) -> pd.Series:
+    """KPIs over the whole window; per-year ones (``_y2``) stay in the CSV files."""
+    return ~kpis.str.contains(r"_y\d+$")
+
+
 def summary_table(summary: pd.DataFrame, title: str) -> Table:
     """A rich table of KPI means and confidence intervals, fitting 100 columns."""
-    table = Table(title=title, title_justify="left")
+    table = Table(title=title, title_justify="left", caption="Per-year KPIs: summary.csv")
     table.add_column("KPI", no_wrap=True)
     table.add_column("mean", justify="right", no_wrap=True)
     table.add_column("95% CI", justify="right", no_wrap=True)
     table.add_column("unit")
-    for row in summary.itertuples():
+    for row in summary[_whole_window(summary["kpi"])].itertuples():
         table.add_row(
             row.kpi,
             format_value(row.mean),
@@ -104,13 +121,7 @@ def run(
     ] = False,
 ) -> None:
     """Run replications of a scenario and write manifest, replications, summary."""
-    overrides = list(set_ or [])
-    if years is not None:
-        overrides.append(f"run.years={years}")
-    if reps is not None:
-        overrides.append(f"run.replications={reps}")
-    if seed is not None:
-        overrides.append(f"run.seed={seed}")
+    overrides = _run_overrides(set_, years, reps, seed)
     try:
         source = resolve_scenario_path(scenario)
         resolved = load_scenario(source, overrides)
@@ -146,6 +157,7 @@ def run(
         "replications.csv": lambda p: experiment.replications.to_csv(p, index=False),
         "summary.csv": lambda p: summary.to_csv(p, index=False),
         "timeseries.csv": lambda p: experiment.timeseries.to_csv(p, index=False),
+        "utilisation.csv": lambda p: experiment.utilisation.to_csv(p, index=False),
     }
     if experiment.events is not None:
         writers["events.parquet"] = lambda p: experiment.events.to_parquet(p, index=False)
@@ -183,6 +195,236 @@ def validate(
         console.print(f"ok: {name} ({scenario.name})", highlight=False)
     if failed:
         raise typer.Exit(code=2)
+
+
+COMPARE_HEADLINES = (
+    "referrals_per_year",
+    "share_completed",
+    "assessment_wait_p90_days",
+    "course_wait_p90_days",
+    "recorded_possession_per_year_y1",
+    "charges_per_year_y2",
+    "cautions_per_year_y2",
+    "formal_outcome_share_black_male_y2",
+    "rereferral_rate",
+    "police_hours_per_year_y2",
+    "police_hours_saved_adjusted_per_year",
+)
+
+
+def comparison_table(comparison: pd.DataFrame, base: str, other: str) -> Table:
+    """Headline KPIs of one scenario against the base, with the paired difference."""
+    table = Table(
+        title=f"{other} against {base} (paired)",
+        title_justify="left",
+        caption="All KPIs: comparison.csv",
+    )
+    table.add_column("KPI")
+    table.add_column(base, justify="right")
+    table.add_column(other, justify="right")
+    table.add_column("difference (95% CI)", justify="right")
+    rows = comparison.set_index(["kpi", "scenario"])
+    for kpi in COMPARE_HEADLINES:
+        if (kpi, other) not in rows.index:
+            continue
+        b, o = rows.loc[(kpi, base)], rows.loc[(kpi, other)]
+        difference = (
+            "–"
+            if pd.isna(o["diff_mean"])
+            else f"{format_value(o['diff_mean'])} "
+            f"({format_interval(o['diff_ci_low'], o['diff_ci_high'], o['diff_mean'])})"
+        )
+        table.add_row(kpi, format_value(b["mean"]), format_value(o["mean"]), difference)
+    return table
+
+
+def _unique_names(scenarios: list) -> list[str]:
+    names: list[str] = []
+    for scenario in scenarios:
+        name, k = scenario.name, 2
+        while name in names:
+            name, k = f"{scenario.name}-{k}", k + 1
+        names.append(name)
+    return names
+
+
+@app.command()
+def compare(
+    base: Annotated[str, typer.Argument(help="The base scenario (file or built-in name).")],
+    others: Annotated[list[str], typer.Argument(help="Scenarios to compare with the base.")],
+    years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
+    reps: Annotated[
+        int | None, typer.Option(help="Replications [default: the base scenario's].")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed [default: the base scenario's].")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes [default: all cores].")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder [default: outputs/compare-<time>].")
+    ] = None,
+    set_: SetOption = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write report.html and figures/.")
+    ] = False,
+) -> None:
+    """Run scenarios on the same random numbers and report paired differences from the base.
+
+    Every scenario runs the base's replications with the base's seed, so the same
+    encounters and people recur wherever the rules allow and differences are not noise.
+    """
+    overrides = _run_overrides(set_, years, reps, seed)
+    try:
+        sources = [resolve_scenario_path(name) for name in (base, *others)]
+        scenarios = [load_scenario(source, overrides) for source in sources]
+        target = out if out is not None else default_run_dir("compare")
+        check_new_dir(target)
+    except UserError as exc:
+        raise _fail(exc) from None
+    names = _unique_names(scenarios)
+    replications, seed_used = scenarios[0].run.replications, scenarios[0].run.seed
+    n_workers = workers if workers is not None else default_workers()
+    started = utc_now()
+    experiments = []
+    for name, scenario in zip(names, scenarios, strict=True):
+        with console.status(f"Running {replications} replications of {name}…"):
+            experiments.append(run_replications(scenario, replications, seed_used, n_workers))
+    comparison = paired_comparison(experiments, names)
+    long_table = pd.concat(
+        [e.replications.assign(scenario=n) for n, e in zip(names, experiments, strict=True)],
+        ignore_index=True,
+    )
+    manifest = {
+        "scenario_names": names,
+        "scenario_sources": [str(s) for s in sources],
+        "overrides": overrides,
+        "seed": seed_used,
+        "replications": replications,
+        "workers": n_workers,
+        "command": " ".join(["simdivert", *sys.argv[1:]]),
+        "started": started,
+        "finished": utc_now(),
+        "versions": package_versions(),
+        "scenarios": {n: s.model_dump(mode="json") for n, s in zip(names, scenarios, strict=True)},
+    }
+    written = write_run_dir(
+        target,
+        {
+            "comparison.csv": lambda p: comparison.to_csv(p, index=False),
+            "replications.csv": lambda p: long_table.to_csv(p, index=False),
+            "manifest.json": json_writer(manifest),
+        },
+    )
+    for other in names[1:]:
+        console.print(comparison_table(comparison, names[0], other))
+    console.print(f"Results written to [bold]{written}[/]")
+    if report:
+        _write_report(written)
+
+
+@app.command()
+def staff(
+    scenario: ScenarioArg = None,
+    target: Annotated[
+        list[str] | None,
+        typer.Option(help="A target, e.g. assessment_wait_p90_days<=10 (repeatable)."),
+    ] = None,
+    confidence: Annotated[
+        float, typer.Option(help="Confidence that each target's mean is met.", min=0.5, max=0.999)
+    ] = 0.95,
+    period: Annotated[str, typer.Option(help="Plan per 'year' or 'quarter'.")] = "year",
+    reps: Annotated[int, typer.Option(help="Replications per candidate.", min=2)] = 10,
+    seed: Annotated[int | None, typer.Option(help="Seed [default: the scenario's].")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes [default: all cores].")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder [default: outputs/staff-<time>].")
+    ] = None,
+    set_: SetOption = None,
+) -> None:
+    """Find the fewest drug workers, facilitators and sessions a week that meet the targets."""
+    try:
+        if period not in PERIOD_HOURS:
+            raise UserError(f"--period {period!r}: expected one of {', '.join(PERIOD_HOURS)}")
+        targets = [parse_target(text) for text in target or []]
+        source = resolve_scenario_path(scenario)
+        resolved = load_scenario(source, list(set_ or []))
+        destination = out if out is not None else default_run_dir(f"staff-{resolved.name}")
+        check_new_dir(destination)
+        n_workers = workers if workers is not None else default_workers()
+        started = utc_now()
+        with console.status("Searching for the fewest staff that meet the targets…"):
+            table, plan, periods, runs = plan_staffing(
+                resolved, targets, confidence, period, reps, seed, n_workers
+            )
+    except UserError as exc:
+        raise _fail(exc) from None
+    manifest = {
+        "scenario_name": resolved.name,
+        "scenario_source": str(source),
+        "overrides": list(set_ or []),
+        "targets": [str(t) for t in targets],
+        "confidence": confidence,
+        "period": period,
+        "replications": reps,
+        "seed": resolved.run.seed if seed is None else seed,
+        "candidates_simulated": runs,
+        "command": " ".join(["simdivert", *sys.argv[1:]]),
+        "started": started,
+        "finished": utc_now(),
+        "versions": package_versions(),
+        "scenario": resolved.model_dump(mode="json"),
+    }
+    plan_toml = plan_as_toml(str(source.resolve()), plan, periods, resolved.warmup_hours)
+    written = write_run_dir(
+        destination,
+        {
+            "staffing_plan.csv": lambda p: table.to_csv(p, index=False),
+            "staffing_plan.toml": lambda p: p.write_text(plan_toml),
+            "manifest.json": json_writer(manifest),
+        },
+    )
+    console.print(staffing_table(table, resolved.name))
+    console.print(
+        f"Plan written to [bold]{written}[/] (run it: simdivert run "
+        f"{written / 'staffing_plan.toml'})"
+    )
+
+
+def staffing_table(table: pd.DataFrame, name: str) -> Table:
+    """The plan per period and role, with the KPI reached and what one fewer gives."""
+    view = Table(
+        title=f"Staffing plan for {name}",
+        title_justify="left",
+        caption="one fewer: the KPI with one fewer worker or half a session fewer a week",
+    )
+    for column in ("period", "role", "staff", "KPI", "mean (95% CI)", "one fewer"):
+        view.add_column(column, justify="right" if column in ("staff",) else "left")
+    for row in table.itertuples():
+        reached = (
+            "–"
+            if pd.isna(row.kpi_mean)
+            else f"{format_value(row.kpi_mean)} "
+            f"({format_interval(row.kpi_ci_low, row.kpi_ci_high, row.kpi_mean)})"
+        )
+        fewer = (
+            "–"
+            if pd.isna(row.one_fewer_kpi_mean)
+            else (
+                f"{format_value(row.one_fewer_kpi_mean)} "
+                + ("meets" if row.one_fewer_meets_targets else "fails")
+            )
+        )
+        view.add_row(
+            row.period,
+            row.role.replace("sessions_per_week_", "sessions "),
+            f"{row.headcount:g}",
+            row.kpi.replace("course_wait_p90_days_", "course P90 "),
+            reached,
+            fewer,
+        )
+    return view
 
 
 def _write_report(folder: Path) -> None:

@@ -3,20 +3,26 @@
 Reports and figures are made from these files alone, so a report can be rebuilt from a
 folder saved long ago. What a folder holds decides what the report shows:
 
-- a run (``simdivert run``): ``manifest.json``, ``summary.csv``, ``replications.csv``,
-  ``timeseries.csv`` and, with ``--events``, ``events.parquet``;
-- a comparison (``simdivert compare``): ``comparison.csv``, one row per KPI and scenario
-  with the paired difference from the baseline scenario;
+- a run (``simdivert run``): ``manifest.json`` (with the resolved ``scenario``),
+  ``summary.csv``, ``replications.csv``, ``timeseries.csv``, ``utilisation.csv`` and,
+  with ``--events``, ``events.parquet`` (one row per find);
+- a comparison (``simdivert compare``): ``comparison.csv`` (per KPI and scenario, the
+  mean and the paired difference from the base), ``replications.csv`` (long, with a
+  ``scenario`` column) and ``manifest.json`` (``scenario_names``, the base first, and
+  ``scenarios``: each resolved scenario by name);
+- a staffing plan (``simdivert staff``): ``staffing_plan.csv`` and ``manifest.json``;
 - a sweep (``simdivert sweep``): a ``summary.csv`` with one row per cell and KPI, whose
   extra columns are the varied parameters.
 
-The comparison and sweep formats are being added by other work; their readers are kept
-together at the bottom of this module so that they are easy to adjust.
+KPIs counted per year come whole-window (``charges_per_year``) and per year around the
+launch (``charges_per_year_y0`` the year before it, ``_y1``, ``_y2``... policy years).
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,17 +34,48 @@ from pydantic import ValidationError
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
 from simdivert.errors import UserError
-from simdivert.scenario import TargetSettings
+from simdivert.experiment import t_interval
+from simdivert.results import OUTCOME_KPIS as OUTCOME_KPI_BY_NAME
+from simdivert.scenario import ETHNIC_GROUPS, SEXES, TargetSettings
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary.csv"
 REPLICATIONS = "replications.csv"
 TIMESERIES = "timeseries.csv"
+UTILISATION = "utilisation.csv"
 EVENTS = "events.parquet"
 COMPARISON = "comparison.csv"
+STAFFING_PLAN = "staffing_plan.csv"
 
 SUMMARY_COLUMNS = ("kpi", "mean", "ci_low", "ci_high")
 TIMESERIES_COLUMNS = ("replication", "week", "stage", "queue_mean", "waits_started")
+UTILISATION_COLUMNS = (
+    "replication",
+    "week",
+    "role",
+    "busy_hours",
+    "available_hours",
+    "utilisation",
+)
+COMPARISON_COLUMNS = (
+    "kpi",
+    "scenario",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "diff_mean",
+    "diff_ci_low",
+    "diff_ci_high",
+)
+STAFFING_PLAN_COLUMNS = (
+    "period",
+    "role",
+    "headcount",
+    "kpi",
+    "kpi_mean",
+    "kpi_ci_low",
+    "kpi_ci_high",
+)
 
 
 def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
@@ -53,33 +90,145 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     return table
 
 
+# --- KPIs per year ----------------------------------------------------------------------
+
+_YEAR = re.compile(r"^(?P<kpi>.+?)(?:_(?P<year>y\d+))?$")
+WHOLE_WINDOW = ""  # the year label of a KPI over the whole measured window
+
+
+def split_year(kpi: str) -> tuple[str, str]:
+    """``charges_per_year_y2`` -> (``charges_per_year``, ``y2``); no suffix: year ``""``."""
+    match = _YEAR.match(kpi)
+    assert match is not None  # the pattern matches any non-empty name
+    return match["kpi"], match["year"] or WHOLE_WINDOW
+
+
+def year_words(year: str) -> str:
+    """``y0`` -> the year before the launch; ``y2`` -> policy year 2."""
+    if year == WHOLE_WINDOW:
+        return "the whole measured period"
+    if year == "y0":
+        return "the year before the launch (y0)"
+    return f"policy year {year[1:]} ({year})"
+
+
+def years_of(kpis: Iterable[str], family: str) -> list[str]:
+    """The year labels present for a KPI family (``y0``, ``y1``...), in order."""
+    years = {year for kpi, year in map(split_year, kpis) if kpi == family and year}
+    return sorted(years, key=lambda y: int(y[1:]))
+
+
+def latest_policy_year(kpis: Iterable[str], family: str) -> str:
+    """The family's KPI in its last whole policy year (``_y2``), else the whole-window one."""
+    policy_years = [y for y in years_of(kpis, family) if y != "y0"]
+    return f"{family}_{policy_years[-1]}" if policy_years else family
+
+
+OUTCOME_FAMILIES = tuple(OUTCOME_KPI_BY_NAME.values())  # charges_per_year, cautions_per_year...
+GROUP_SHARE_PREFIX = "formal_outcome_share_"
+GROUPS = tuple(f"{g}_{s}" for g in ETHNIC_GROUPS for s in SEXES)
+
+
+def outcome_rows(estimates: pd.DataFrame) -> pd.DataFrame:
+    """Rows of police outcomes per year with ``outcome`` and ``year`` columns, in order.
+
+    Per-year rows (``_y0``, ``_y1``...) where the run had whole years around the launch;
+    otherwise the whole-window ones.
+    """
+    return _family_rows(estimates, OUTCOME_FAMILIES, "outcome")
+
+
+def group_share_rows(estimates: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the formal-outcome share per group (``white_male``...), with a ``year``."""
+    families = tuple(GROUP_SHARE_PREFIX + g for g in GROUPS)
+    rows = _family_rows(estimates, families, "group")
+    rows["group"] = rows["group"].str.removeprefix(GROUP_SHARE_PREFIX)
+    return rows
+
+
+def _family_rows(estimates: pd.DataFrame, families: tuple[str, ...], column: str):
+    parts = estimates["kpi"].map(split_year)
+    rows = estimates.assign(
+        **{column: parts.str[0], "year": parts.str[1]},
+    )
+    rows = rows[rows[column].isin(families)]
+    per_year = rows[rows["year"] != WHOLE_WINDOW]
+    rows = per_year if not per_year.empty else rows
+    order = {f: i for i, f in enumerate(families)}
+    rows = rows.assign(
+        order=rows[column].map(order),
+        year_order=rows["year"].str[1:].replace("", "-1").astype(int),
+    )
+    rows = rows.sort_values(["order", "year_order"], kind="stable")
+    return rows.drop(columns=["order", "year_order"]).reset_index(drop=True)
+
+
+# --- One scenario's facts ----------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class RunFacts:
-    """What the figures need to know about the run that wrote a folder."""
+    """What the figures need to know about one scenario as it was run."""
 
     scenario_name: str
     description: str
     warmup_days: float
     years: float
+    launch_after_days: float
+    diversion: bool
+    area_go_live_days: tuple[tuple[str, float], ...]  # (area, days after the launch)
+    staffing_change_days: tuple[float, ...]  # days after the warm-up
     scenario: dict[str, Any]  # the resolved scenario as written in the manifest
     targets: TargetSettings
-
-    @property
-    def horizon_hours(self) -> float:
-        return self.warmup_days * HOURS_PER_DAY + self.years * HOURS_PER_YEAR
 
     @property
     def warmup_hours(self) -> float:
         return self.warmup_days * HOURS_PER_DAY
 
     @property
+    def horizon_hours(self) -> float:
+        return self.warmup_hours + self.years * HOURS_PER_YEAR
+
+    @property
+    def launch_hours(self) -> float:
+        return self.warmup_hours + self.launch_after_days * HOURS_PER_DAY
+
+    @property
+    def policy_start_hours(self) -> float:
+        """Start of the policy period, over which pathway KPIs are measured."""
+        return max(self.warmup_hours, self.launch_hours)
+
+    @property
     def warmup_weeks(self) -> float:
         return self.warmup_hours / HOURS_PER_WEEK
+
+    @property
+    def launch_weeks(self) -> float:
+        return self.launch_hours / HOURS_PER_WEEK
 
     @property
     def whole_weeks(self) -> int:
         """Weeks of the run that are complete (a last, partial week is left out of charts)."""
         return int(np.floor(self.horizon_hours / HOURS_PER_WEEK + 1e-9))
+
+    def go_live_weeks(self) -> list[tuple[float, list[str]]]:
+        """Weeks when areas go live after the launch, with the areas going live then."""
+        by_day: dict[float, list[str]] = {}
+        for area, days in self.area_go_live_days:
+            if days > 0:
+                by_day.setdefault(days, []).append(area)
+        return [
+            ((self.launch_hours + days * HOURS_PER_DAY) / HOURS_PER_WEEK, areas)
+            for days, areas in sorted(by_day.items())
+            if self.launch_hours + days * HOURS_PER_DAY < self.horizon_hours
+        ]
+
+    def staffing_change_weeks(self) -> list[float]:
+        return [
+            (self.warmup_hours + days * HOURS_PER_DAY) / HOURS_PER_WEEK
+            for days in self.staffing_change_days
+            if self.warmup_hours + days * HOURS_PER_DAY < self.horizon_hours
+        ]
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -95,29 +244,50 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def run_facts(manifest: dict[str, Any], source: Path) -> RunFacts:
-    """The run's window and targets from the resolved scenario in its manifest."""
-    scenario = manifest.get("scenario")
+def scenario_facts(scenario: Any, source: str) -> RunFacts:
+    """A scenario's window, launch, rollout and targets from its resolved form."""
     if not isinstance(scenario, dict):
-        raise UserError(f"{source}: scenario: missing (the resolved scenario of the run)")
+        raise UserError(f"{source}: missing (the resolved scenario of the run)")
     run = scenario.get("run", {})
+    policy = scenario.get("policy", {})
     try:
         warmup_days = float(run["warmup_days"])
         years = float(run["years"])
-    except (KeyError, TypeError, ValueError):
-        raise UserError(f"{source}: scenario.run: needs numeric warmup_days and years") from None
+        launch_after_days = float(policy.get("launch_after_days", 0.0))
+        areas = tuple(
+            (str(a["name"]), float(a.get("go_live_after_days", 0.0)))
+            for a in scenario.get("areas", [])
+        )
+        changes = tuple(float(c["from_day"]) for c in scenario.get("staffing", []))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise UserError(
+            f"{source}: needs numeric run.warmup_days, run.years, policy.launch_after_days, "
+            "areas.go_live_after_days and staffing.from_day"
+        ) from None
     try:
         targets = TargetSettings.model_validate(scenario.get("targets", {}))
     except ValidationError as exc:
-        raise UserError(f"{source}: scenario.targets: {exc.errors()[0]['msg']}") from None
+        raise UserError(f"{source}.targets: {exc.errors()[0]['msg']}") from None
     return RunFacts(
-        scenario_name=str(scenario.get("name", manifest.get("scenario_name", "unnamed"))),
+        scenario_name=str(scenario.get("name", "unnamed")),
         description=str(scenario.get("description", "")),
         warmup_days=warmup_days,
         years=years,
+        launch_after_days=launch_after_days,
+        diversion=bool(policy.get("diversion", True)),
+        area_go_live_days=areas,
+        staffing_change_days=changes,
         scenario=scenario,
         targets=targets,
     )
+
+
+def run_facts(manifest: dict[str, Any], source: Path) -> RunFacts:
+    """The facts of the run whose manifest this is."""
+    return scenario_facts(manifest.get("scenario"), f"{source}: scenario")
+
+
+# --- A run's files ----------------------------------------------------------------------
 
 
 def read_summary(path: Path) -> pd.DataFrame:
@@ -130,8 +300,13 @@ def read_timeseries(path: Path) -> pd.DataFrame:
     return _read_csv(path, TIMESERIES_COLUMNS)
 
 
+def read_utilisation(path: Path) -> pd.DataFrame:
+    """``utilisation.csv``: per replication, week and role, busy and available hours."""
+    return _read_csv(path, UTILISATION_COLUMNS)
+
+
 # The waits drawn from the event log, stage by stage, as results.py defines them: from
-# when the wait starts to when it ends, for the people referred in the measured window.
+# when the wait starts to when it ends, for the people referred in the policy period.
 WAIT_STAGES: dict[str, str] = {
     "first_contact": "referral to first answered call",
     "assessment": "referral to assessment call",
@@ -140,7 +315,8 @@ WAIT_STAGES: dict[str, str] = {
 }
 _EVENT_COLUMNS = [
     "replication",
-    "referral_hours",
+    "outcome",
+    "find_hours",
     "route",
     "assessed",
     "first_contact_hours",
@@ -153,24 +329,30 @@ _EVENT_COLUMNS = [
 def read_stage_waits(path: Path, run: RunFacts) -> pd.DataFrame:
     """Waits in days per stage from ``events.parquet``: columns replication, stage, wait_days.
 
-    The cohort is the people referred in the measured window; a wait counts once it has
-    ended before the end of the run, as in the KPIs (``assessment_wait_p90_days``...).
+    The event log has a row per find; referrals are the finds diverted, referred at the
+    find. The cohort is the people referred in the policy period (from the launch, after
+    the warm-up); a wait counts once it has ended before the end of the run, as in the
+    KPIs (``assessment_wait_p90_days``...).
     """
     try:
         events = pq.read_table(path, columns=_EVENT_COLUMNS).to_pandas()
     except (OSError, ValueError, KeyError) as exc:
         raise UserError(f"{path}: cannot read the event log ({exc})") from None
     horizon = run.horizon_hours
+    referral = events["find_hours"]
     events = events[
-        (events["referral_hours"] >= run.warmup_hours) & (events["referral_hours"] < horizon)
+        (events["outcome"] == "diverted")
+        & (referral >= run.policy_start_hours)
+        & (referral < horizon)
     ]
+    referral = events["find_hours"]
     route = events["route"].astype(str)
     assessed = events["assessed"].astype(bool)
     booked = events["intervention_booked_hours"]
     contact = events["first_contact_hours"]
     ends_and_starts = {
-        "first_contact": (contact.where(contact < horizon), events["referral_hours"]),
-        "assessment": (events["assessment_hours"], events["referral_hours"]),
+        "first_contact": (contact.where(contact < horizon), referral),
+        "assessment": (events["assessment_hours"], referral),
         "one_to_one": (
             booked.where(assessed & (route == "one_to_one")),
             events["assessment_end_hours"],
@@ -197,61 +379,117 @@ def read_stage_waits(path: Path, run: RunFacts) -> pd.DataFrame:
     return waits
 
 
-# --- Formats added by other work (compare, sweep): adjust here when they land. ---------
+def run_estimates(summary: pd.DataFrame, scenario: str) -> pd.DataFrame:
+    """A run's summary in the comparison's long form (no differences: one scenario)."""
+    rows = summary[list(SUMMARY_COLUMNS)].assign(scenario=scenario)
+    return rows.assign(diff_mean=np.nan, diff_ci_low=np.nan, diff_ci_high=np.nan)[
+        list(COMPARISON_COLUMNS)
+    ]
 
-COMPARISON_COLUMNS = (
-    "kpi",
-    "scenario",
-    "mean",
-    "ci_low",
-    "ci_high",
-    "diff_mean",
-    "diff_ci_low",
-    "diff_ci_high",
-)
-# Police outcomes per year, in the order they are drawn; those present are shown.
-OUTCOME_KPIS = (
-    "charges_per_year",
-    "cautions_per_year",
-    "cannabis_warnings_per_year",
-    "penalty_notices_per_year",
-    "community_resolutions_per_year",
-)
-GROUP_SHARE_PREFIX = "formal_outcome_share_"
+
+# --- A comparison's files ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A compare folder: the scenarios (base first), their KPIs and replications."""
+
+    names: list[str]
+    scenarios: dict[str, RunFacts]
+    table: pd.DataFrame  # comparison.csv
+    replications: pd.DataFrame  # replications.csv, long, with a scenario column
+
+    @property
+    def base(self) -> str:
+        return self.names[0]
+
+    @property
+    def others(self) -> list[str]:
+        return self.names[1:]
+
+    def paired_differences(self, kpi: str) -> pd.DataFrame:
+        """Per replication and scenario, the KPI minus the base's: replication, scenario, diff."""
+        if kpi not in self.replications.columns:
+            return pd.DataFrame(columns=["replication", "scenario", "diff"])
+        values = self.replications.pivot(index="replication", columns="scenario", values=kpi)
+        diffs = values[self.others].sub(values[self.base], axis=0)
+        long = diffs.reset_index().melt(
+            id_vars="replication", var_name="scenario", value_name="diff"
+        )
+        return long.dropna(subset=["diff"])
+
+    def police_hours_saved_simulated(self) -> pd.DataFrame:
+        """Officer hours a year saved against the base, as simulated, per other scenario.
+
+        Per replication, the mean over the whole policy years (y1, y2...) of the base's
+        ``police_hours_per_year_yk`` less the scenario's, on the same finds; then the mean
+        and 95% t-interval over replications. Columns scenario, mean, ci_low, ci_high,
+        years (the policy years used). Empty without a whole policy year.
+        """
+        years = [
+            y for y in years_of(self.replications.columns, "police_hours_per_year") if y != "y0"
+        ]
+        if not years:
+            return pd.DataFrame(columns=["scenario", "mean", "ci_low", "ci_high", "years"])
+        reps = self.replications
+        per_rep = pd.DataFrame(
+            {
+                "replication": reps["replication"],
+                "scenario": reps["scenario"],
+                "hours": reps[[f"police_hours_per_year_{y}" for y in years]].mean(axis=1),
+            }
+        )
+        values = per_rep.pivot(index="replication", columns="scenario", values="hours")
+        rows = []
+        for scenario in self.others:
+            mean, low, high = t_interval((values[self.base] - values[scenario]).to_numpy())
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "mean": mean,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "years": ", ".join(years),
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+def read_comparison(folder: Path, manifest: dict[str, Any] | None) -> Comparison:
+    """``comparison.csv``, ``replications.csv`` and the manifest of a compare folder."""
+    path = folder / MANIFEST
+    if manifest is None:
+        raise UserError(f"{path}: missing; a comparison needs its scenarios")
+    names = manifest.get("scenario_names")
+    resolved = manifest.get("scenarios")
+    if not (isinstance(names, list) and len(names) >= 2 and isinstance(resolved, dict)):
+        raise UserError(f"{path}: scenario_names: expected the base then the others")
+    names = [str(n) for n in names]
+    scenarios = {
+        name: scenario_facts(resolved.get(name), f"{path}: scenarios.{name}") for name in names
+    }
+    table = _read_csv(folder / COMPARISON, COMPARISON_COLUMNS)
+    replications = _read_csv(folder / REPLICATIONS, ("replication", "scenario"))
+    for source, found in (
+        (COMPARISON, set(table["scenario"].astype(str))),
+        (REPLICATIONS, set(replications["scenario"].astype(str))),
+    ):
+        if found != set(names):
+            raise UserError(
+                f"{folder / source}: scenario: holds {', '.join(sorted(found))}, but the "
+                f"manifest names {', '.join(names)}"
+            )
+    table["scenario"] = table["scenario"].astype(str)
+    replications["scenario"] = replications["scenario"].astype(str)
+    return Comparison(names, scenarios, table, replications)
+
+
+# --- Sweeps (issue 5 is changing this format: adjust here when it lands) -----------------
+
 # Columns of a sweep's summary.csv that are not varied parameters.
 SWEEP_VALUE_COLUMNS = frozenset(
     {*SUMMARY_COLUMNS, "unit", "cell", "replications", "n", "half_width", "sd", "std"}
 )
-
-
-def read_comparison(path: Path) -> pd.DataFrame:
-    """``comparison.csv``: per KPI and scenario, its mean and the paired difference (CIs)."""
-    return _read_csv(path, COMPARISON_COLUMNS)
-
-
-def baseline_scenarios(comparison: pd.DataFrame) -> list[str]:
-    """Scenarios that are the comparison's baseline: no difference from themselves."""
-    no_difference = comparison["diff_mean"].isna() | (
-        (comparison["diff_mean"] == 0)
-        & (comparison["diff_ci_low"].fillna(0) == 0)
-        & (comparison["diff_ci_high"].fillna(0) == 0)
-    )
-    per_scenario = no_difference.groupby(comparison["scenario"], sort=False).all()
-    return [str(s) for s in per_scenario[per_scenario].index]
-
-
-def outcome_rows(comparison: pd.DataFrame) -> pd.DataFrame:
-    """Rows giving police outcomes per year (charges, cautions, ...), in the drawing order."""
-    rows = comparison[comparison["kpi"].isin(OUTCOME_KPIS)].copy()
-    rows["order"] = rows["kpi"].map({k: i for i, k in enumerate(OUTCOME_KPIS)})
-    return rows.sort_values("order", kind="stable").drop(columns="order")
-
-
-def group_share_rows(comparison: pd.DataFrame) -> pd.DataFrame:
-    """Rows giving the formal-outcome share of each group, with a ``group`` column."""
-    rows = comparison[comparison["kpi"].str.startswith(GROUP_SHARE_PREFIX)].copy()
-    rows["group"] = rows["kpi"].str.removeprefix(GROUP_SHARE_PREFIX)
-    return rows
 
 
 @dataclass(frozen=True)
@@ -276,12 +514,14 @@ class OutputFolder:
 
     path: Path
     manifest: dict[str, Any] | None
-    run: RunFacts | None
+    run: RunFacts | None  # a run's or a staffing plan's scenario
     summary: pd.DataFrame | None  # a run's summary
     timeseries: pd.DataFrame | None
+    utilisation: pd.DataFrame | None
     events_path: Path | None
-    comparison: pd.DataFrame | None
+    comparison: Comparison | None
     sweep: SweepSummary | None
+    staffing_plan: pd.DataFrame | None
 
     @property
     def is_run(self) -> bool:
@@ -294,22 +534,47 @@ def read_output_folder(folder: Path) -> OutputFolder:
         raise UserError(f"{folder}: no such folder")
     manifest = read_manifest(folder) if (folder / MANIFEST).exists() else None
     run = None
-    if manifest is not None and "scenario" in manifest:  # a run's (compare and sweep differ)
+    if manifest is not None and "scenario" in manifest:  # a run's or a staffing plan's
         run = run_facts(manifest, folder / MANIFEST)
-    summary = sweep = None
-    if (folder / SUMMARY).exists():
+    summary = sweep = comparison = None
+    if (folder / COMPARISON).exists():
+        comparison = read_comparison(folder, manifest)
+    elif (folder / SUMMARY).exists():
         table = read_summary(folder / SUMMARY)
         if sweep_parameters(table):  # a sweep's summary: a row per cell and KPI
             sweep = SweepSummary(table, sweep_parameters(table))
         else:
             summary = table
     timeseries = read_timeseries(folder / TIMESERIES) if (folder / TIMESERIES).exists() else None
+    utilisation = (
+        read_utilisation(folder / UTILISATION) if (folder / UTILISATION).exists() else None
+    )
     events_path = folder / EVENTS if (folder / EVENTS).exists() else None
-    comparison = read_comparison(folder / COMPARISON) if (folder / COMPARISON).exists() else None
-    if summary is None and sweep is None and comparison is None:
-        raise UserError(f"{folder}: no simdivert results here (expected {SUMMARY} or {COMPARISON})")
-    if (timeseries is not None or events_path is not None) and run is None:
+    plan = (
+        _read_csv(folder / STAFFING_PLAN, STAFFING_PLAN_COLUMNS)
+        if (folder / STAFFING_PLAN).exists()
+        else None
+    )
+    if summary is None and sweep is None and comparison is None and plan is None:
+        raise UserError(
+            f"{folder}: no simdivert results here "
+            f"(expected {SUMMARY}, {COMPARISON} or {STAFFING_PLAN})"
+        )
+    if (
+        timeseries is not None or utilisation is not None or events_path is not None
+    ) and run is None:
         raise UserError(
             f"{folder / MANIFEST}: scenario: missing; the charts over time need the run window"
         )
-    return OutputFolder(folder, manifest, run, summary, timeseries, events_path, comparison, sweep)
+    return OutputFolder(
+        folder,
+        manifest,
+        run,
+        summary,
+        timeseries,
+        utilisation,
+        events_path,
+        comparison,
+        sweep,
+        plan,
+    )

@@ -24,6 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from simdivert.clock import HOURS_PER_WEEK
 from simdivert.output_readers import WAIT_STAGES, RunFacts
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -50,6 +51,7 @@ STAGE_COLOURS = {
     "course": PALETTE["green"],
 }
 TARGET_COLOUR = PALETTE["vermillion"]
+LAUNCH_COLOUR = PALETTE["vermillion"]
 WARMUP_COLOUR = PALETTE["light_grey"]
 BASELINE_COLOUR = PALETTE["grey"]
 SEQUENTIAL_CMAP = "viridis"
@@ -136,6 +138,44 @@ def mark_warmup(ax: Axes, warmup_weeks: float) -> None:
         ax.axvspan(0, warmup_weeks, color=WARMUP_COLOUR, lw=0, label="warm-up (not measured)")
 
 
+def mark_launch(ax: Axes, run: RunFacts, label_areas: bool = False) -> None:
+    """The launch of the scheme and, for a rollout, when the other areas go live."""
+    if not run.diversion:
+        return
+    ax.axvline(run.launch_weeks, color=LAUNCH_COLOUR, lw=1.4, label="launch of the scheme")
+    for k, (weeks, areas) in enumerate(run.go_live_weeks()):
+        ax.axvline(
+            weeks,
+            color=LAUNCH_COLOUR,
+            lw=1.2,
+            ls=":",
+            label="more areas go live" if k == 0 else None,
+        )
+        if label_areas:
+            ax.annotate(
+                textwrap.fill(f"{', '.join(areas)} go live", 28),
+                xy=(weeks, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, -3),
+                textcoords="offset points",
+                ha="left",
+                va="top",
+                fontsize=7.5,
+                color=LAUNCH_COLOUR,
+            )
+
+
+def mark_staffing_changes(ax: Axes, run: RunFacts) -> None:
+    for k, weeks in enumerate(run.staffing_change_weeks()):
+        ax.axvline(
+            weeks,
+            color=PALETTE["ink"],
+            lw=1.0,
+            ls="--",
+            label="staffing changes" if k == 0 else None,
+        )
+
+
 def weekly_bands(values: pd.DataFrame, column: str) -> pd.DataFrame:
     """Per week: median and the 5th and 95th percentiles across replications."""
     grouped = values.groupby("week")[column]
@@ -148,68 +188,87 @@ def weekly_bands(values: pd.DataFrame, column: str) -> pd.DataFrame:
     )
 
 
+def _fan(ax: Axes, bands: pd.DataFrame, colour: str, scale: float = 1.0) -> np.ndarray:
+    """Median line and 90% band per week, each week drawn at its middle; returns the weeks."""
+    weeks = bands.index.to_numpy() + 0.5
+    ax.fill_between(
+        weeks,
+        bands["low"] * scale,
+        bands["high"] * scale,
+        color=colour,
+        alpha=0.28,
+        lw=0,
+        label="90% of replications",
+    )
+    ax.plot(
+        weeks, bands["median"] * scale, color=colour, lw=1.6, label="median across replications"
+    )
+    ax.set_xlim(0, weeks[-1] + 0.5 if weeks.size else 1)
+    return weeks
+
+
 @styled
 def referrals_per_week(
     timeseries: pd.DataFrame,
     run: RunFacts,
     recording_uplift: tuple[float, float, float] | None = None,
 ) -> Figure:
-    """Referrals each week (median and 90% band across replications), warm-up shaded.
+    """Referrals each week (median and 90% band across replications), launch and rollout marked.
 
-    ``recording_uplift`` (mean, CI low, CI high) adds the level referrals would have had
-    if only the finds recorded before the policy were referred.
+    ``recording_uplift`` (mean, CI low, CI high) is written at the launch: the share by
+    which recorded possession offences rose, finds that used to get an informal word.
     """
     rows = timeseries[(timeseries["stage"] == "contact") & (timeseries["week"] < run.whole_weeks)]
     bands = weekly_bands(rows, "waits_started")
-    figure, axes = new_figure(3.3)
+    figure, axes = new_figure(3.4)
     ax = axes[0, 0]
     mark_warmup(ax, run.warmup_weeks)
-    weeks = bands.index.to_numpy() + 0.5  # plot each week at its middle
-    colour = STAGE_COLOURS["assessment"]
-    ax.fill_between(
-        weeks,
-        bands["low"],
-        bands["high"],
-        color=colour,
-        alpha=0.25,
-        lw=0,
-        label="90% of replications",
-    )
-    ax.plot(weeks, bands["median"], color=colour, lw=1.8, label="median across replications")
-    measured = bands.index >= run.warmup_weeks
-    if recording_uplift is not None and measured.any() and recording_uplift[0] > 0:
-        uplift = recording_uplift[0]
-        without = bands.loc[measured, "median"].mean() / (1 + uplift)
-        ax.hlines(
-            without,
-            run.warmup_weeks,
-            weeks[-1] + 0.5,
-            colors=PALETTE["ink"],
-            linestyles="--",
-            lw=1.2,
-            label=f"without the recording uplift (÷ {1 + uplift:.2f})",
-        )
-        low, high = recording_uplift[1:]
+    _fan(ax, bands, STAGE_COLOURS["assessment"])
+    mark_launch(ax, run, label_areas=True)
+    if recording_uplift is not None and not np.isnan(recording_uplift[0]):
+        uplift, low, high = recording_uplift
         interval = "" if np.isnan(low) else f" (95% CI {low:+.1%} to {high:+.1%})"
         ax.annotate(
-            f"Recording uplift at launch: {uplift:+.1%}{interval}:\n"
-            "finds that would have had an informal word are now referred",
-            xy=(0.99, 0.04),
-            xycoords="axes fraction",
-            ha="right",
-            va="bottom",
+            f"Recording uplift {uplift:+.1%}{interval}:\n"
+            "finds that would have had an informal word\nare now recorded and referred",
+            xy=(run.launch_weeks, 0.5),
+            xycoords=("data", "axes fraction"),
+            xytext=(0.03, 0.5) if run.launch_weeks > 0.5 * run.whole_weeks else (0.97, 0.5),
+            textcoords="axes fraction",
+            ha="left" if run.launch_weeks > 0.5 * run.whole_weeks else "right",
+            va="center",
             fontsize=8,
+            arrowprops={"arrowstyle": "->", "color": PALETTE["ink"], "lw": 0.8},
             bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": PALETTE["light_grey"]},
         )
-    ax.set_xlim(0, weeks[-1] + 0.5 if weeks.size else 1)
     ax.set_ylim(bottom=0)
     ax.set_xlabel("week of the run")
     ax.set_ylabel("referrals per week (people)")
     ax.yaxis.set_major_formatter(FuncFormatter(thousands))
     handles, labels = ax.get_legend_handles_labels()
-    figure.legend(handles, labels, loc="outside lower center", ncols=2)
+    figure.legend(handles, labels, loc="outside lower center", ncols=3)
     figure.suptitle("Referrals to the provider per week")
     return figure
+
+
+def _timeline_legend(figure: Figure, run: RunFacts, staffing: bool = False) -> None:
+    """One legend for all panels, in neutral grey: each series keeps its own colour."""
+    handles = [
+        Patch(color=WARMUP_COLOUR, label="warm-up (not measured)"),
+        Patch(color=PALETTE["grey"], alpha=0.35, label="90% of replications"),
+        Line2D([], [], color=PALETTE["grey"], lw=1.6, label="median across replications"),
+    ]
+    if run.diversion:
+        handles.append(Line2D([], [], color=LAUNCH_COLOUR, lw=1.4, label="launch of the scheme"))
+        if run.go_live_weeks():
+            handles.append(
+                Line2D([], [], color=LAUNCH_COLOUR, lw=1.2, ls=":", label="more areas go live")
+            )
+    if staffing and run.staffing_change_weeks():
+        handles.append(
+            Line2D([], [], color=PALETTE["ink"], lw=1.0, ls="--", label="staffing changes")
+        )
+    figure.legend(handles=handles, loc="outside lower center", ncols=3)
 
 
 @styled
@@ -218,41 +277,84 @@ def queue_fan_chart(timeseries: pd.DataFrame, run: RunFacts) -> Figure:
     stages = [s for s in STAGE_QUEUE_LABELS if s in set(timeseries["stage"].unique())]
     ncols = 2 if len(stages) > 1 else 1
     nrows = int(np.ceil(len(stages) / ncols))
-    figure, axes = new_figure(2.3 * nrows + 0.6, nrows, ncols, sharex=True)
+    figure, axes = new_figure(2.3 * nrows + 0.8, nrows, ncols, sharex=True)
     for ax in axes.flat[len(stages) :]:
         ax.set_visible(False)
     whole_weeks = timeseries[timeseries["week"] < run.whole_weeks]
     for ax, stage in zip(axes.flat, stages, strict=False):
         bands = weekly_bands(whole_weeks[whole_weeks["stage"] == stage], "queue_mean")
-        weeks = bands.index.to_numpy() + 0.5
-        colour = STAGE_COLOURS[stage]
         mark_warmup(ax, run.warmup_weeks)
-        ax.fill_between(
-            weeks,
-            bands["low"],
-            bands["high"],
-            color=colour,
-            alpha=0.3,
-            lw=0,
-            label="90% of replications",
-        )
-        ax.plot(weeks, bands["median"], color=colour, lw=1.6, label="median")
+        _fan(ax, bands, STAGE_COLOURS[stage])
+        mark_launch(ax, run)
         ax.set_title(STAGE_QUEUE_LABELS[stage], loc="left")
-        ax.set_xlim(0, weeks[-1] + 0.5)
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_locator(MaxNLocator(5))
     for ax in axes[-1, :]:
         ax.set_xlabel("week of the run")
     for ax in axes[:, 0]:
         ax.set_ylabel("people (weekly mean)")
-    # One legend for all panels, in neutral grey: each stage keeps its own colour.
-    handles = [
-        Patch(color=WARMUP_COLOUR, label="warm-up (not measured)"),
-        Patch(color=PALETTE["grey"], alpha=0.35, label="90% of replications"),
-        Line2D([], [], color=PALETTE["grey"], lw=1.6, label="median across replications"),
-    ]
-    figure.legend(handles=handles, loc="outside lower center", ncols=3)
+    _timeline_legend(figure, run)
     figure.suptitle("People waiting at each stage over time")
+    return figure
+
+
+ROLE_LABELS = {
+    "drug_workers": "Drug workers: on-duty hours on client calls",
+    "facilitators": "Facilitators: contracted hours running and preparing sessions",
+}
+ROLE_KPIS = {"drug_workers": "drug_worker_utilisation", "facilitators": "facilitator_utilisation"}
+ROLE_COLOURS = {"drug_workers": PALETTE["blue"], "facilitators": PALETTE["green"]}
+
+
+@styled
+def utilisation_over_time(
+    utilisation: pd.DataFrame,
+    run: RunFacts,
+    policy_means: dict[str, tuple[float, float, float]] | None = None,
+) -> Figure:
+    """Each role's weekly utilisation: median and 90% band across replications.
+
+    ``policy_means`` (role -> mean, CI low, CI high over the policy period, from the
+    summary) is drawn as a level over the policy period.
+    """
+    roles = [r for r in ROLE_LABELS if r in set(utilisation["role"].unique())]
+    figure, axes = new_figure(2.2 * len(roles) + 0.9, len(roles), 1, sharex=True)
+    rows = utilisation[utilisation["week"] < run.whole_weeks]
+    top = 100.0
+    for ax, role in zip(axes[:, 0], roles, strict=True):
+        bands = weekly_bands(rows[rows["role"] == role], "utilisation")
+        mark_warmup(ax, run.warmup_weeks)
+        weeks = _fan(ax, bands, ROLE_COLOURS[role], scale=100)
+        mark_launch(ax, run)
+        mark_staffing_changes(ax, run)
+        top = max(top, float(np.nanmax(bands["high"].to_numpy(float) * 100, initial=0)))
+        mean = (policy_means or {}).get(role)
+        if mean is not None and not np.isnan(mean[0]) and weeks.size:
+            interval = "" if np.isnan(mean[1]) else f" (95% CI {mean[1]:.1%} to {mean[2]:.1%})"
+            level = ax.hlines(
+                mean[0] * 100,
+                run.policy_start_hours / HOURS_PER_WEEK,
+                weeks[-1] + 0.5,
+                colors=PALETTE["ink"],
+                linestyles=(0, (1, 1.5)),
+                lw=1.4,
+                label=f"policy-period mean {mean[0]:.1%}{interval}",
+            )
+            ax.legend(
+                handles=[level],
+                loc="lower right",
+                frameon=True,
+                facecolor="white",
+                edgecolor="none",
+            )
+        ax.set_title(ROLE_LABELS[role], loc="left")
+        ax.set_ylabel("utilisation (%)")
+        ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    for ax in axes[:, 0]:
+        ax.set_ylim(0, top * 1.05)
+    axes[-1, 0].set_xlabel("week of the run")
+    _timeline_legend(figure, run, staffing=True)
+    figure.suptitle("Staff utilisation by role over time")
     return figure
 
 
@@ -344,55 +446,58 @@ def _interval_bars(
         texts.append(f"{label}\n{fmt(row.mean)}{interval}")
     ax.set_yticks(y, texts)
     ax.grid(axis="y", visible=False)
-    ax.set_xlim(left=0)
+    ax.set_xlim(left=min(0.0, float(np.nanmin(rows["ci_low"].fillna(rows["mean"]))) * 1.1))
     ax.xaxis.set_major_locator(MaxNLocator(6))
 
 
-@styled
-def police_hours_saved(summary: pd.DataFrame) -> Figure:
-    """Police hours saved a year by the published and the adjusted methods, with CIs."""
-    kpis = ["police_hours_saved_published_per_year", "police_hours_saved_adjusted_per_year"]
-    rows = _summary_rows(summary, kpis)
-    labels = {
-        kpis[0]: "Published method:\nevery referral an arrest avoided",
-        kpis[1]: "Adjusted: the outcome each\nfind would otherwise have had",
-    }
-    colours = {kpis[0]: BASELINE_COLOUR, kpis[1]: PALETTE["blue"]}
-    figure, axes = new_figure(2.5)
-    ax = axes[0, 0]
-    _interval_bars(
-        ax,
-        rows,
-        [labels[k] for k in rows.index],
-        [colours[k] for k in rows.index],
-        lambda v: f"{v:,.0f}",
-    )
-    ax.xaxis.set_major_formatter(FuncFormatter(thousands))
-    ax.set_xlabel("police officer hours saved per year (hours)")
-    figure.suptitle("Police hours saved a year: published and adjusted methods")
-    return figure
-
-
-ROLE_UTILISATION = {
-    "drug_worker_utilisation": "Drug workers: on-duty hours on client calls",
-    "facilitator_utilisation": "Facilitators: hours in sessions and preparation",
+POLICE_HOURS_METHODS = {
+    "published": "Published method: every referral\ncounted as an arrest avoided",
+    "adjusted": "Adjusted: the officer time of the\noutcome each find would otherwise have had",
+    "simulated": "Simulated: all officer hours on\npossession finds, against {base}",
+}
+POLICE_HOURS_COLOURS = {
+    "published": BASELINE_COLOUR,
+    "adjusted": PALETTE["blue"],
+    "simulated": PALETTE["green"],
 }
 
 
 @styled
-def utilisation_by_role(summary: pd.DataFrame) -> Figure:
-    """Share of each role's working time spent on the work, over the measured period."""
-    rows = _summary_rows(summary, list(ROLE_UTILISATION))
-    figure, axes = new_figure(2.2)
-    ax = axes[0, 0]
-    colours = [SERIES_COLOURS[i] for i in range(len(rows))]
-    _interval_bars(
-        ax, rows * 100, [ROLE_UTILISATION[k] for k in rows.index], colours, lambda v: f"{v:.1f}%"
+def police_hours_saved(estimates: pd.DataFrame, base: str | None = None) -> Figure:
+    """Police hours saved a year per scenario by each method, with 95% CIs.
+
+    ``estimates`` has columns scenario, method (``published``, ``adjusted``,
+    ``simulated``), mean, ci_low, ci_high: one panel per scenario. ``base`` names the
+    scenario the simulated difference is taken against.
+    """
+    scenarios = list(dict.fromkeys(estimates["scenario"]))
+    heights = [len(estimates[estimates["scenario"] == s]) for s in scenarios]
+    figure = Figure(
+        figsize=(A4_WIDTH_INCHES, 0.62 * sum(heights) + 0.5 * len(scenarios) + 0.7),
+        layout="constrained",
     )
-    ax.set_xlim(0, max(100.0, float(np.nanmax(rows["ci_high"] * 100)) * 1.05))
-    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
-    ax.set_xlabel("utilisation over the measured period (% of working time)")
-    figure.suptitle("Staff utilisation by role")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(len(scenarios), 1, sharex=True, height_ratios=heights, squeeze=False)
+    for ax, scenario in zip(axes[:, 0], scenarios, strict=True):
+        rows = estimates[estimates["scenario"] == scenario].set_index("method")
+        labels = [POLICE_HOURS_METHODS[m].format(base=base) for m in rows.index]
+        _interval_bars(
+            ax, rows, labels, [POLICE_HOURS_COLOURS[m] for m in rows.index], lambda v: f"{v:,.0f}"
+        )
+        if len(scenarios) > 1:
+            ax.set_title(scenario, loc="left")
+    low = min(0.0, float(np.nanmin(estimates["ci_low"].fillna(estimates["mean"]))) * 1.1)
+    axes[0, 0].set_xlim(left=low)
+    if low < 0:
+        for ax in axes[:, 0]:
+            ax.axvline(0, color=PALETTE["ink"], lw=0.9)
+    axes[-1, 0].xaxis.set_major_formatter(FuncFormatter(thousands))
+    axes[-1, 0].set_xlabel("police officer hours saved per year (hours)")
+    methods = set(estimates["method"])
+    which = (
+        "published, adjusted and simulated" if "simulated" in methods else "published and adjusted"
+    )
+    figure.suptitle(f"Police hours saved a year: {which} methods")
     return figure
 
 

@@ -39,6 +39,32 @@ def _working_hours(team: dict[str, Any]) -> str:
     )
 
 
+def _areas(areas: list[dict[str, Any]]) -> str:
+    """Each area's share of demand and, for a rollout, when it goes live."""
+    parts = []
+    for area in areas:
+        days = float(area.get("go_live_after_days", 0))
+        when = "at launch" if days == 0 else f"{days:g} days after launch"
+        parts.append(f"{area['name']} ({_percent(area['demand_share'])} of demand, {when})")
+    return "; ".join(parts)
+
+
+def _staffing(changes: list[dict[str, Any]]) -> str:
+    """Each staffing change: from which measured day, and what changes."""
+    if not changes:
+        return "none"
+    parts = []
+    for change in changes:
+        what = [
+            f"{key.replace('_', ' ')} "
+            + (_mix(value, _number) if isinstance(value, dict) else _number(value))
+            for key, value in change.items()
+            if key != "from_day" and value is not None
+        ]
+        parts.append(f"from day {_number(change['from_day'])}: {', '.join(what)}")
+    return "; ".join(parts)
+
+
 def _auto(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -54,6 +80,9 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "mix": lambda v: _mix(v, _number),
     "distribution": _distribution,
     "working_hours": _working_hours,
+    "areas": _areas,
+    "staffing": _staffing,
+    "pounds": lambda v: f"£{float(v):,.0f}",
 }
 
 # (dotted key in the scenario, what it means, how to write it)
@@ -61,6 +90,8 @@ KEY_ASSUMPTIONS: tuple[tuple[str, str, str], ...] = (
     ("run.years", "Measured period (years)", "auto"),
     ("run.warmup_days", "Warm-up before measuring (days, not counted)", "auto"),
     ("run.start_date", "Start date (a Monday)", "auto"),
+    ("policy.launch_after_days", "Scheme launches after this many measured days", "auto"),
+    ("areas", "Areas", "areas"),
     ("demand.searches_per_year", "Stop and searches a year", "auto"),
     ("demand.drug_search_share", "Searches made for drugs", "percent"),
     ("demand.find_rate_drug_searches", "Drug searches that find drugs", "percent"),
@@ -80,10 +111,18 @@ KEY_ASSUMPTIONS: tuple[tuple[str, str, str], ...] = (
     ("policy.diversion", "Diversion policy in force", "auto"),
     ("policy.offer_share", "Eligible finds offered diversion", "percent"),
     ("policy.accept_share", "Offers accepted at the scene", "percent"),
+    ("policy.adults_only", "Adults only", "auto"),
+    ("policy.youth_force_wide", "Under-18 scheme force-wide from launch", "auto"),
+    ("policy.once_only", "Diversion offered once per person only", "auto"),
+    ("policy.bar_after_disengagement_days", "Bar on re-offer after not engaging (days)", "auto"),
+    ("policy.non_engagement_outcome", "Outcome for not engaging", "auto"),
+    ("policy.contract_days", "Deferred-prosecution contract (days)", "auto"),
     ("population.substance", "Main substance of the people found", "percent_mix"),
     ("contact.max_attempts", "Phone calls to reach a person, at most", "auto"),
     ("contact.answer_probability", "Chance each call is answered", "percent"),
-    ("provider.drug_workers", "Drug workers on client calls", "auto"),
+    ("provider.drug_workers", "Drug workers in post (FTE)", "auto"),
+    ("provider.availability", "Share of working days a worker is present", "percent"),
+    ("provider.admin_share", "Share of a present worker's time off client calls", "percent"),
     ("provider", "Drug workers' working hours", "working_hours"),
     ("provider.assessment_minutes", "Assessment call (minutes)", "distribution"),
     ("provider.one_to_one_minutes", "One-to-one session (minutes)", "distribution"),
@@ -98,6 +137,13 @@ KEY_ASSUMPTIONS: tuple[tuple[str, str, str], ...] = (
     ("course.sessions_per_week", "Group sessions a week, by stream", "mix"),
     ("course.places_per_session", "Places per group session", "auto"),
     ("course.session_hours", "Group session length (hours)", "auto"),
+    ("course.sessions_per_course", "Sessions in a course", "auto"),
+    ("staffing", "Staffing changes over time", "staffing"),
+    ("costs.drug_worker_cost_per_fte_year", "Drug worker cost a year (FTE)", "pounds"),
+    ("costs.facilitator_cost_per_fte_year", "Facilitator cost a year (FTE)", "pounds"),
+    ("costs.cost_per_group_session", "Cost per group session", "pounds"),
+    ("costs.provider_overhead_per_year", "Provider overhead a year", "pounds"),
+    ("costs.police_cost_per_hour", "Police cost per officer hour", "pounds"),
     ("police.published_hours_per_arrest", "Officer hours per arrest avoided (published)", "auto"),
     ("police.referral_hours", "Officer hours per app referral", "auto"),
     ("targets.assessment_wait_p90_days", "Target: 9 in 10 assessed within (days)", "auto"),

@@ -10,11 +10,12 @@ import base64
 import json
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from simdivert import __version__
 from simdivert.headlines import Headline, comparison_headlines, headlines, sweep_headlines
 from simdivert.numbers import format_interval, format_value
-from simdivert.output_readers import OutputFolder
+from simdivert.output_readers import Comparison, OutputFolder, RunFacts
 from simdivert.outputs import utc_now
 from simdivert.report_content import KEY_ASSUMPTIONS, STYLESHEET, assumption_value
 
@@ -80,23 +81,52 @@ def _figure(figure: FigureHtml) -> str:
 
 
 def report_title(output: OutputFolder) -> str:
+    if output.comparison is not None:
+        comparison = output.comparison
+        return f"{', '.join(comparison.others)} against {comparison.base}"
     if output.run is not None:
-        return output.run.scenario_name
-    kind = "scenario comparison" if output.comparison is not None else "sweep"
-    return f"{kind} ({output.path.name})"
+        prefix = "staffing plan for " if output.staffing_plan is not None else ""
+        return prefix + output.run.scenario_name
+    return f"sweep ({output.path.name})"
+
+
+def _window_words(run: RunFacts) -> str:
+    launch = (
+        f"the launch after {run.launch_after_days:g} measured days"
+        if run.diversion
+        else "no diversion scheme"
+    )
+    return f"{run.years:g} measured year(s) after a {run.warmup_days:g}-day warm-up, with {launch}"
 
 
 def _intro(output: OutputFolder) -> str:
     manifest = output.manifest or {}
     run = output.run
     parts = [f"<h1>Drug diversion simulation: {escape(report_title(output))}</h1>"]
-    if run and run.description:
-        parts.append(f'<p class="lead">{escape(run.description)}</p>')
     facts = []
-    if run:
+    if output.comparison is not None:
+        comparison = output.comparison
+        diverting = [f for f in comparison.scenarios.values() if f.diversion]
+        base = (diverting or [comparison.scenarios[comparison.base]])[0]
+        items = "".join(
+            f"<li><strong>{escape(name)}</strong>{' (the base)' if name == comparison.base else ''}"
+            f": {escape(facts_.description)}</li>"
+            for name, facts_ in comparison.scenarios.items()
+        )
+        parts.append(
+            '<p class="lead">Every scenario ran on the same random numbers as the base, so '
+            "the same finds and people recur wherever the rules allow, and the differences "
+            f"are paired replication by replication.</p><ul>{items}</ul>"
+        )
         facts.append(
-            f"{manifest.get('replications', '?')} replications of {run.years:g} measured "
-            f"year(s) after a {run.warmup_days:g}-day warm-up, "
+            f"{manifest.get('replications', '?')} replications of each scenario over "
+            f"{_window_words(base)}, seed {manifest.get('seed', '?')}"
+        )
+    elif run is not None:
+        if run.description:
+            parts.append(f'<p class="lead">{escape(run.description)}</p>')
+        facts.append(
+            f"{manifest.get('replications', '?')} replications of {_window_words(run)}, "
             f"seed {manifest.get('seed', '?')}"
         )
     if "finished" in manifest:
@@ -108,21 +138,36 @@ def _intro(output: OutputFolder) -> str:
     return "\n".join(parts)
 
 
-def _headline_section(output: OutputFolder) -> Section:
-    lines: list[Headline] = []
+def _headline_section(output: OutputFolder) -> Section | None:
+    blocks: list[str] = []
     if output.summary is not None and output.run is not None:
-        lines = headlines(output.summary, output.run.targets)
+        lines = headlines(output.summary, output.run.targets, output.run.diversion)
+        if lines:
+            blocks.append(_headline_list(lines))
     if output.comparison is not None:
-        lines += comparison_headlines(output.comparison)
+        comparison = output.comparison
+        lines = comparison_headlines(comparison)
+        for scenario in comparison.others:
+            mine = [line for line in lines if line.scenario == scenario]
+            if mine:
+                blocks.append(
+                    f"<h3>{escape(scenario)} against {escape(comparison.base)}</h3>"
+                    + _headline_list(mine)
+                )
     if output.sweep is not None:
-        lines += sweep_headlines(output.sweep)
-    body = _headline_list(lines) if lines else "<p>This folder holds no headline KPIs.</p>"
+        lines = sweep_headlines(output.sweep)
+        if lines:
+            blocks.append(_headline_list(lines))
+    if not blocks and output.staffing_plan is not None:
+        return None
+    body = "".join(blocks) or "<p>This folder holds no headline KPIs.</p>"
     return Section(
         "headline",
         "Headline results",
-        "<p>Means over the replications of the measured period. Each comes with its 95% "
-        "confidence interval (CI): how precisely the replications pin the figure down. "
-        f"Rates are per year of the measured period.</p>{body}",
+        "<p>Means over the replications. Each comes with its 95% confidence interval (CI): "
+        "how precisely the replications pin the figure down. Referrals, waits, costs and "
+        "police hours saved are over the policy period (from the launch, after the "
+        "warm-up); rates are per year of it.</p>" + body,
     )
 
 
@@ -136,6 +181,8 @@ def _figures_section(
 
 
 def _assumptions_section(output: OutputFolder) -> Section | None:
+    if output.comparison is not None:
+        return _differences_section(output.comparison)
     if output.run is None:
         return None
     rows = []
@@ -153,29 +200,122 @@ def _assumptions_section(output: OutputFolder) -> Section | None:
     )
 
 
+def _flatten(value: Any, prefix: str = "") -> dict[str, str]:
+    """A resolved scenario as dotted keys and their values written as text."""
+    if isinstance(value, dict):
+        flat: dict[str, str] = {}
+        for key, inner in value.items():
+            flat.update(_flatten(inner, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return {prefix: "; ".join(json.dumps(v, separators=(", ", ": ")) for v in value)}
+    return {prefix: json.dumps(value) if not isinstance(value, str) else value}
+
+
+def _differences_section(comparison: Comparison) -> Section:
+    """The parameters that differ between the scenarios compared, side by side."""
+    flat = {name: _flatten(facts.scenario) for name, facts in comparison.scenarios.items()}
+    keys = dict.fromkeys(k for values in flat.values() for k in values)
+    rows = [
+        [key, *(flat[name].get(key, "–") for name in comparison.names)]
+        for key in keys
+        if key not in ("name", "description")
+        and len({flat[name].get(key) for name in comparison.names}) > 1
+    ]
+    body = (
+        _table(["scenario key", *comparison.names], rows, numeric_from=len(comparison.names) + 1)
+        if rows
+        else "<p>The scenarios have the same parameters.</p>"
+    )
+    return Section(
+        "assumptions",
+        "What differs between the scenarios",
+        "<p>The parameters whose resolved values differ (after <code>extends</code> and "
+        "<code>--set</code>); everything else is the same in every scenario. Each scenario "
+        "in full is in the manifest at the end.</p>" + body,
+    )
+
+
 def _kpi_section(output: OutputFolder) -> Section | None:
-    if output.summary is None:
+    if output.summary is not None:
+        rows = [
+            [
+                str(row.kpi),
+                format_value(row.mean),
+                format_interval(row.ci_low, row.ci_high, row.mean),
+                str(getattr(row, "unit", "")),
+            ]
+            for row in output.summary.itertuples()
+        ]
+        return Section(
+            "kpis",
+            "All KPIs",
+            "<p>From <code>summary.csv</code>: mean and 95% t-interval over replications; "
+            "<code>_y0</code> is the year before the launch, <code>_y1</code>, "
+            "<code>_y2</code>... the policy years.</p>"
+            + _table(["KPI", "mean", "95% CI", "unit"], rows),
+        )
+    if output.comparison is not None:
+        table = output.comparison.table
+        rows = [
+            [
+                str(row.kpi),
+                str(row.scenario),
+                format_value(row.mean),
+                format_interval(row.ci_low, row.ci_high, row.mean),
+                format_value(row.diff_mean),
+                format_interval(row.diff_ci_low, row.diff_ci_high, row.diff_mean),
+            ]
+            for row in table.itertuples()
+        ]
+        return Section(
+            "kpis",
+            "All KPIs",
+            "<p>From <code>comparison.csv</code>: each scenario's mean and 95% CI, and its "
+            f"paired difference from {escape(output.comparison.base)} with its 95% CI.</p>"
+            "<details><summary>Every KPI of every scenario</summary>"
+            + _table(
+                ["KPI", "scenario", "mean", "95% CI", "difference", "95% CI of difference"],
+                rows,
+                numeric_from=2,
+            )
+            + "</details>",
+        )
+    return None
+
+
+def _staffing_section(output: OutputFolder) -> Section | None:
+    plan = output.staffing_plan
+    if plan is None:
         return None
     rows = [
         [
-            str(row.kpi),
-            format_value(row.mean),
-            format_interval(row.ci_low, row.ci_high, row.mean),
-            str(getattr(row, "unit", "")),
+            str(row.period),
+            str(row.role).replace("sessions_per_week_", "sessions a week, "),
+            f"{row.headcount:g}",
+            str(row.kpi) if isinstance(row.kpi, str) else "",
+            format_value(row.kpi_mean),
+            format_interval(row.kpi_ci_low, row.kpi_ci_high, row.kpi_mean),
         ]
-        for row in output.summary.itertuples()
+        for row in plan.itertuples()
     ]
+    targets = (output.manifest or {}).get("targets", [])
     return Section(
-        "kpis",
-        "All KPIs",
-        "<p>From <code>summary.csv</code>: mean and 95% t-interval over replications.</p>"
-        + _table(["KPI", "mean", "95% CI", "unit"], rows),
+        "staffing",
+        "Staffing plan",
+        "<p>From <code>staffing_plan.csv</code>: per period, the fewest drug workers, "
+        "sessions a week per stream and facilitators that meet the targets "
+        f"({escape(', '.join(map(str, targets)) or 'as given')}), and the KPI each "
+        "reaches with its 95% CI. <code>staffing_plan.toml</code> runs the plan.</p>"
+        + _table(["period", "role", "staff", "KPI", "mean", "95% CI"], rows, numeric_from=4),
     )
 
 
 MANIFEST_FACTS = (
     ("scenario_source", "scenario file"),
+    ("scenario_sources", "scenario files"),
     ("overrides", "overrides (--set)"),
+    ("targets", "targets"),
     ("command", "command"),
     ("seed", "seed"),
     ("replications", "replications"),
@@ -193,7 +333,9 @@ def _manifest_section(output: OutputFolder) -> Section | None:
     for key, label in MANIFEST_FACTS:
         if key in manifest:
             value = manifest[key]
-            rows.append([label, ", ".join(value) if isinstance(value, list) else str(value)])
+            rows.append(
+                [label, ", ".join(map(str, value)) if isinstance(value, list) else str(value)]
+            )
     versions = manifest.get("versions", {})
     if isinstance(versions, dict) and versions:
         rows.append(["versions", ", ".join(f"{k} {v}" for k, v in versions.items())])
@@ -213,13 +355,14 @@ def render_html(output: OutputFolder, figures: list[FigureHtml]) -> str:
     for figure in figures:
         by_section[figure.section].append(figure)
     events_note = ""
-    if output.is_run and output.events_path is None:
+    if output.is_run and output.events_path is None and output.run and output.run.diversion:
         events_note = (
             "Waiting-time distributions need the event log, which this run did not keep: "
             "rerun with --events (or --report)."
         )
     candidates = (
         _headline_section(output),
+        _staffing_section(output),
         _figures_section("figures", "Figures", by_section["run"], events_note),
         _figures_section("comparison", "Scenario comparison", by_section["comparison"]),
         _figures_section("sweep", "Sweep", by_section["sweep"]),

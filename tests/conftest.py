@@ -11,7 +11,7 @@ from simdivert.cli import app
 from simdivert.scenario import Scenario
 from simdivert.scenario_files import load_scenario
 
-SHORT = ("run.years=0.2", "run.warmup_days=14", "run.replications=2")
+SHORT = ("run.years=0.2", "run.warmup_days=14", "run.replications=2", "policy.launch_after_days=0")
 
 
 def short_scenario(*overrides: str) -> Scenario:
@@ -24,26 +24,27 @@ def scenario() -> Scenario:
     return short_scenario()
 
 
-REPORT_RUN = [
-    "run",
-    "--years",
-    "0.1",
-    "--reps",
-    "2",
-    "--set",
-    "run.warmup_days=7",
-    "--seed",
-    "3",
-    "--workers",
-    "1",
-    "--report",
-]
+# Two measured years with the default launch (after 365 days): a year before the launch
+# (y0) and a policy year (y1), so per-year KPIs and the launch are in the report.
+REPORT_OPTIONS = ["--years", "2", "--reps", "2", "--set", "run.warmup_days=7", "--workers", "1"]
+REPORT_RUN = ["run", *REPORT_OPTIONS, "--seed", "3", "--report"]
+COMPARED = ("status_quo", "west_midlands", "thames_valley")
 
 
 @pytest.fixture(scope="session")
 def reported_run(tmp_path_factory) -> Path:
-    """A short run written with ``--report`` (which keeps the event log too)."""
+    """A run written with ``--report`` (which keeps the event log too)."""
     out = tmp_path_factory.mktemp("reported") / "run"
     result = CliRunner().invoke(app, [*REPORT_RUN, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def reported_comparison(tmp_path_factory) -> Path:
+    """``simdivert compare status_quo west_midlands thames_valley --report``, two years."""
+    out = tmp_path_factory.mktemp("compared") / "compare"
+    args = ["compare", *COMPARED, *REPORT_OPTIONS, "--seed", "5", "--report", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     return out

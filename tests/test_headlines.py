@@ -4,9 +4,11 @@ import math
 
 import pandas as pd
 import pytest
-from synthetic_outputs import comparison_table
+from typer.testing import CliRunner
 
+from simdivert.cli import app
 from simdivert.headlines import (
+    COMPARED_KPIS,
     MET,
     MISSED,
     TOO_CLOSE,
@@ -15,8 +17,11 @@ from simdivert.headlines import (
     count,
     headlines,
     in_ten,
+    kpi_label,
+    money,
     target_verdict,
 )
+from simdivert.output_readers import read_output_folder
 from simdivert.scenario import TargetSettings
 
 NAN = math.nan
@@ -73,8 +78,8 @@ def test_sentences_quote_the_summary_and_the_target():
         TargetSettings(assessment_wait_p90_days=14, course_wait_p90_days=21),
     )
     assert text_of(lines, "referrals_per_year") == (
-        "About 4,840 people a year are referred to the provider (95% CI 4,820 to 4,870), "
-        "about 93 a week."
+        "About 4,840 people a year are referred to the provider while the scheme runs "
+        "(95% CI 4,820 to 4,870), about 93 a week."
     )
     assert text_of(lines, "share_assessed") == (
         "About 8 in 10 people referred complete the assessment (81.8%; 95% CI 81.5% to 82.0%)."
@@ -119,19 +124,98 @@ def test_police_hours_name_both_methods():
     )
     text = text_of(lines, "police_hours_saved_adjusted_per_year")
     assert "20,600 by the published method" in text
-    assert "7,240 counting the outcome each find would otherwise have had" in text
+    assert "7,240 by the adjusted method, which counts the officer time of the outcome" in text
     assert "35% of the published figure" in text
 
 
-def test_comparison_sentences_report_only_clear_differences():
-    lines = comparison_headlines(comparison_table())
-    texts = [h.text for h in lines]
-    assert (
-        "west_midlands: referrals a year is higher by 4,840 people/year than in status_quo "
-        "(95% CI of the difference 4,800 to 4,890 people/year)." in texts
+@pytest.fixture(scope="module")
+def comparison(reported_comparison):
+    return read_output_folder(reported_comparison).comparison
+
+
+def about(comparison, scenario: str) -> list[str]:
+    return [h.text for h in comparison_headlines(comparison) if h.scenario == scenario]
+
+
+def test_comparison_states_the_change_in_formal_outcomes(comparison):
+    table = comparison.table.set_index(["kpi", "scenario"])
+    (formal,) = [t for t in about(comparison, "west_midlands") if t.startswith("Formal outcomes")]
+    base = table.loc[("charges_per_year_y1", "status_quo")]
+    mine = table.loc[("charges_per_year_y1", "west_midlands")]
+    fall = -mine["diff_mean"] / base["mean"]
+    assert formal.startswith(
+        "Formal outcomes in policy year 1 (y1), against status_quo on the same finds: "
+        f"charges fall {fall:.0%} ({count(base['mean'])} → {count(mine['mean'])} a year; "
+        f"95% CI of the difference {count(mine['diff_ci_low'])} to "
+        f"{count(mine['diff_ci_high'])} outcomes/year); cautions fall"
     )
-    # The baseline has no wait (nobody referred): no difference can be stated.
-    assert not any("wait to assessment" in t for t in texts)
+    (share,) = [t for t in about(comparison, "west_midlands") if "formal-outcome share" in t]
+    assert "the group with the highest share under status_quo" in share
+
+
+def test_comparison_gives_police_hours_by_each_named_method(comparison):
+    simulated = comparison.police_hours_saved_simulated().set_index("scenario")
+    table = comparison.table.set_index(["kpi", "scenario"])
+    for scenario in comparison.others:
+        (hours,) = [t for t in about(comparison, scenario) if t.startswith("Police officer hours")]
+        published = table.loc[("police_hours_saved_published_per_year", scenario), "mean"]
+        adjusted = table.loc[("police_hours_saved_adjusted_per_year", scenario), "mean"]
+        assert f"{count(published)} by the published method, which counts every referral" in hours
+        assert f"{count(adjusted)} by the adjusted method, which counts the officer time" in hours
+        assert (
+            f"{count(simulated.loc[scenario, 'mean'])} simulated, all officer hours on "
+            f"possession finds under status_quo less under {scenario}, on the same finds, a "
+            "year over y1" in hours
+        )
+
+
+def test_comparison_gives_costs_and_waits_against_each_scenario_target(comparison):
+    lines = [h for h in comparison_headlines(comparison) if h.scenario == "thames_valley"]
+    (cost,) = [h.text for h in lines if h.kpi == "provider_cost_per_year"]
+    assert cost.startswith("The provider costs about £") and "for each person who completes" in cost
+    waits = {h.kpi: h.verdict for h in lines if h.verdict is not None}
+    assert set(waits) == {"assessment_wait_p90_days", "course_wait_p90_days"}
+    # Against the status quo, which refers nobody, no pathway difference can be stated.
+    assert not any(
+        (h.kpi in COMPARED_KPIS and h.verdict is None) or h.kpi == "comparison" for h in lines
+    )
+
+
+def test_schemes_compared_state_clear_pathway_differences(tmp_path):
+    """Thames Valley's pilot covers one area in 8: far fewer referrals than West Midlands.
+    Under a year: no whole policy year, so the police hours have no simulated figure."""
+    out = tmp_path / "schemes"
+    options = ["--years", "0.3", "--reps", "2", "--workers", "1", "--out", str(out)]
+    options += ["--set", "run.warmup_days=7", "--set", "policy.launch_after_days=0"]
+    result = CliRunner().invoke(app, ["compare", "west_midlands", "thames_valley", *options])
+    assert result.exit_code == 0, result.output
+    comparison = read_output_folder(out).comparison
+    lines = comparison_headlines(comparison)
+    row = comparison.table.set_index(["kpi", "scenario"]).loc[
+        ("referrals_per_year", "thames_valley")
+    ]
+    (referrals,) = [h.text for h in lines if h.kpi == "referrals_per_year"]
+    assert referrals == (
+        f"Referrals a year: lower by {count(-row['diff_mean'])} people/year than in "
+        f"west_midlands (95% CI of the difference {count(row['diff_ci_low'])} to "
+        f"{count(row['diff_ci_high'])} people/year)."
+    )
+    (hours,) = [h.text for h in lines if h.kpi == "police_hours_saved_adjusted_per_year"]
+    assert "simulated" not in hours
+    assert any(h.text.startswith("Formal outcomes in the whole measured period") for h in lines)
+
+
+def test_money_and_labels_in_words():
+    assert [money(v) for v in (1_234_567, 48_900.4, 117.6, -2_500)] == [
+        "£1.23m",
+        "£48,900",
+        "£118",
+        "−£2,500",
+    ]
+    assert kpi_label("charges_per_year_y2") == "charges, policy year 2 (y2)"
+    assert kpi_label("formal_outcome_share_black_male_y0") == (
+        "formal-outcome share, Black men, the year before the launch (y0)"
+    )
 
 
 def test_police_hours_with_nothing_published_give_no_ratio():

@@ -4,9 +4,9 @@ import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from conftest import REPORT_RUN
-from synthetic_outputs import sweep_grid_table, write_comparison, write_sweep
+from synthetic_outputs import sweep_grid_table, write_sweep
 from typer.testing import CliRunner
 
 from simdivert import plots
@@ -15,15 +15,32 @@ from simdivert.output_readers import read_output_folder
 from simdivert.report import run_figures, write_report
 from simdivert.report_html import render_html
 
+from conftest import COMPARED, REPORT_RUN
+
 runner = CliRunner()
-RUN_FILES = ["manifest.json", "replications.csv", "summary.csv", "timeseries.csv"]
+RUN_FILES = [
+    "manifest.json",
+    "replications.csv",
+    "summary.csv",
+    "timeseries.csv",
+    "utilisation.csv",
+]
 RUN_FIGURES = {
     "referrals_per_week",
     "queue_fan_chart",
     "waiting_times",
+    "utilisation_over_time",
     "pathway_outcomes",
     "police_hours_saved",
-    "utilisation_by_role",
+    "formal_outcomes",
+    "formal_outcome_share_by_group",
+}
+COMPARE_FILES = ["comparison.csv", "manifest.json", "replications.csv"]
+COMPARE_FIGURES = {
+    "comparison_forest",
+    "formal_outcomes",
+    "formal_outcome_share_by_group",
+    "police_hours_saved",
 }
 
 
@@ -31,10 +48,10 @@ def figure_stems(folder: Path) -> set[str]:
     return {p.stem for p in (folder / "figures").glob("*.png")}
 
 
-def saved_copy(run: Path, target: Path, events: bool = True) -> Path:
-    """The run's own output files, without any report: what a user keeps."""
+def saved_copy(run: Path, target: Path, events: bool = True, files=RUN_FILES) -> Path:
+    """The folder's own output files, without any report: what a user keeps."""
     target.mkdir()
-    for name in RUN_FILES + (["events.parquet"] if events else []):
+    for name in files + (["events.parquet"] if events else []):
         shutil.copy2(run / name, target / name)
     return target
 
@@ -119,17 +136,55 @@ def test_without_the_event_log_the_report_says_how_to_get_the_waits(reported_run
     assert "rerun with --events" in render_html(output, [])
 
 
-def test_report_of_a_comparison(tmp_path):
-    folder = write_comparison(tmp_path / "compare")
-    html = write_report(folder).read_text()
-    assert figure_stems(folder) == {
-        "comparison_forest",
-        "formal_outcomes",
-        "formal_outcome_share_by_group",
-    }
-    assert "Scenario comparison" in html
-    assert "west_midlands_4_workers: wait to assessment for 9 in 10 is lower by" not in html
-    assert "west_midlands: referrals a year is higher by 4,840 people/year" in html
+def test_compare_report_writes_into_the_compare_folder(reported_comparison):
+    names = sorted(p.name for p in reported_comparison.iterdir())
+    assert names == sorted([*COMPARE_FILES, "figures", "report.html"])
+    assert figure_stems(reported_comparison) == COMPARE_FIGURES
+    html = (reported_comparison / "report.html").read_text()
+    assert html.count('src="data:image/png;base64,') == len(COMPARE_FIGURES)
+    for other in COMPARED[1:]:
+        assert f"<h3>{other} against status_quo</h3>" in html
+    assert 'id="assumptions"' in html and "What differs between the scenarios" in html
+    # Thames Valley's rollout is one of the differences listed, value by value.
+    assert "policy.youth_force_wide" in html and "areas" in html
+
+
+def test_compare_report_names_each_police_hours_method(reported_comparison):
+    html = (reported_comparison / "report.html").read_text()
+    block = re.search(r"<h3>west_midlands against status_quo</h3>(.*?)</ul>", html, re.S)[1]
+    assert "by the published method, which counts every referral as an arrest avoided" in block
+    assert "by the adjusted method, which counts the officer time of the outcome" in block
+    assert "simulated, all officer hours on possession finds under status_quo less under" in block
+    assert "Formal outcomes in policy year 1 (y1), against status_quo on the same finds" in block
+    assert "The provider costs about £" in block
+
+
+def test_compare_report_rebuilt_from_the_saved_files_is_the_same(reported_comparison, tmp_path):
+    copy = saved_copy(reported_comparison, tmp_path / "kept", events=False, files=COMPARE_FILES)
+    result = runner.invoke(app, ["report", str(copy)])
+    assert result.exit_code == 0, result.output
+    for stem in COMPARE_FIGURES:
+        again = (copy / "figures" / f"{stem}.png").read_bytes()
+        assert again == (reported_comparison / "figures" / f"{stem}.png").read_bytes(), stem
+    original = (reported_comparison / "report.html").read_text()
+    assert headline_block((copy / "report.html").read_text()) == headline_block(original)
+
+
+def test_compare_report_needs_the_manifest_scenarios(reported_comparison, tmp_path):
+    copy = saved_copy(reported_comparison, tmp_path / "kept", events=False, files=COMPARE_FILES)
+    manifest = copy / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"scenario_names"', '"names"'))
+    assert f"{manifest}: scenario_names: expected the base then" in one_line_error(
+        invoke_report(copy)
+    )
+
+
+def test_compare_report_checks_the_files_hold_the_same_scenarios(reported_comparison, tmp_path):
+    copy = saved_copy(reported_comparison, tmp_path / "kept", events=False, files=COMPARE_FILES)
+    table = pd.read_csv(copy / "comparison.csv")
+    table[table["scenario"] != "thames_valley"].to_csv(copy / "comparison.csv", index=False)
+    error = one_line_error(invoke_report(copy))
+    assert "comparison.csv: scenario: holds status_quo, west_midlands, but the manifest" in error
 
 
 def test_report_of_a_sweep(tmp_path):
@@ -196,11 +251,33 @@ def test_a_status_quo_run_reports_what_it_has(tmp_path):
     result = runner.invoke(app, [*args, "--events", "--out", str(out)])
     assert result.exit_code == 0, result.output
     output = read_output_folder(out)
-    # Nobody is referred: no waits, no pathway outcomes to draw.
+    # Nobody is referred: no referrals, queues, waits, staff work or hours saved to draw.
     assert {spec.stem for spec in run_figures(output)} == {
-        "referrals_per_week",
-        "queue_fan_chart",
-        "police_hours_saved",
-        "utilisation_by_role",
+        "formal_outcomes",
+        "formal_outcome_share_by_group",
     }
-    assert "Nobody is referred to the provider." in render_html(output, [])
+    html = render_html(output, [])
+    assert "There is no diversion scheme in this scenario: nobody is referred" in html
+    assert "Over the measured period, possession finds lead to" in html
+    assert "rerun with --events" not in html
+
+
+def test_report_of_a_staffing_plan(tmp_path):
+    out = tmp_path / "plan"
+    small = [
+        "run.years=0.25",
+        "run.warmup_days=14",
+        "policy.launch_after_days=0",
+        "demand.searches_per_year=4000",
+        "demand.other_finds_per_year=300",
+    ]
+    args = ["staff", *[a for s in small for a in ("--set", s)], "--reps", "2", "--workers", "1"]
+    target = ["--target", "assessment_wait_p90_days<=14", "--out", str(out)]
+    assert runner.invoke(app, [*args, *target]).exit_code == 0
+    html = write_report(out).read_text()
+    plan = pd.read_csv(out / "staffing_plan.csv")
+    assert 'id="staffing"' in html and "assessment_wait_p90_days&lt;=14" in html
+    for row in plan.itertuples():
+        assert f"<td>{row.period}</td>" in html
+    assert html.count("<tr>") >= len(plan) + 1
+    assert figure_stems(out) == set()

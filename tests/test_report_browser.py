@@ -79,8 +79,10 @@ def headless(chromium: str, profile: Path, *args: str) -> subprocess.CompletedPr
     return result
 
 
-def test_report_renders_in_chromium(chromium, reported_run, tmp_path):
-    report = reported_run / "report.html"
+@pytest.mark.parametrize("folder", ["reported_run", "reported_comparison"])
+def test_report_renders_in_chromium(chromium, folder, request, tmp_path):
+    """The report of a run and of a comparison, each with all its figures."""
+    report = request.getfixturevalue(folder) / "report.html"
     checked = tmp_path / "report_checked.html"
     checked.write_text(report.read_text().replace("</body>", f"{IMAGE_CHECK}</body>"))
 
@@ -96,13 +98,13 @@ def test_report_renders_in_chromium(chromium, reported_run, tmp_path):
     )
     images = found["images"]
     assert len(images) == report.read_text().count("<img ")
-    assert len(images) >= 6
+    assert len(images) >= 4
     broken = [img["alt"] for img in images if not (img["complete"] and img["width"] > 0)]
     assert broken == []
     assert found["headline_items"] >= 5 and found["headline_height"] > 100
 
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    screenshot = SCREENSHOT_DIR / "report.png"
+    screenshot = SCREENSHOT_DIR / f"{folder.removeprefix('reported_')}.png"
     screenshot.unlink(missing_ok=True)
     headless(
         chromium,
