@@ -176,7 +176,7 @@ class ProviderModel:
         scenario: Scenario,
         draws: FindDraws,
         duty: tuple[np.ndarray, np.ndarray],
-        on_end: Callable[[int, int], None] | None = None,
+        on_end: Callable[[int, int, float], None] | None = None,
     ) -> None:
         self.env = env
         self.duty = duty
@@ -224,7 +224,7 @@ class ProviderModel:
         self.log.state[referral] = state
         self.log.end_hours[referral] = hours
         if self.on_end is not None:
-            self.on_end(referral, state)
+            self.on_end(referral, state, hours)
 
     def _rota(self):
         """Hold back the workers who are off duty, with requests that outrank clients.

@@ -288,7 +288,7 @@ class RefindSettings(StrictModel):
     frailty_shape: PositiveFloat
     desistance_per_year: PositiveFloat
     after_no_police_action: NonNegativeFloat
-    after_formal_outcome: NonNegativeFloat
+    after_recorded_outcome: NonNegativeFloat
     during_diversion: NonNegativeFloat
     after_completion: NonNegativeFloat
     after_disengagement: NonNegativeFloat
