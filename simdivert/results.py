@@ -252,10 +252,11 @@ def capacity_kpis(
         course.session_hours + course.prep_hours_per_session
     )
     contracted = facilitator_hours_contracted(scenario, window.start, window.end)
+    places = np.array([course.places(stream) for stream in STREAMS])[session_streams]
     fill = {
         f"group_session_fill_rate_{stream}": _ratio(
             float(attended[in_window & (session_streams == k)].sum()),
-            float(np.sum(in_window & (session_streams == k)) * course.places_per_session),
+            float(places[in_window & (session_streams == k)].sum()),
         )
         for k, stream in enumerate(STREAMS)
     }
@@ -263,7 +264,7 @@ def capacity_kpis(
         "drug_worker_utilisation": _ratio(busy, on_duty),
         "facilitator_utilisation": _ratio(held * per_session, contracted),
         "group_session_fill_rate": _ratio(
-            float(attended[in_window].sum()), float(held * course.places_per_session)
+            float(attended[in_window].sum()), float(places[in_window].sum())
         ),
         **fill,
         "group_sessions_per_year": _per_year(held, window),
