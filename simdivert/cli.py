@@ -238,6 +238,11 @@ def comparison_table(comparison: pd.DataFrame, base: str, other: str) -> Table:
     return table
 
 
+def _timing(scenario) -> tuple[float, float, float, object]:
+    run = scenario.run
+    return (run.years, run.warmup_days, scenario.policy.launch_after_days, run.start_date)
+
+
 def _unique_names(scenarios: list) -> list[str]:
     names: list[str] = []
     for scenario in scenarios:
@@ -282,6 +287,12 @@ def compare(
     except UserError as exc:
         raise _fail(exc) from None
     names = _unique_names(scenarios)
+    for name, scenario in zip(names[1:], scenarios[1:], strict=True):
+        if _timing(scenario) != _timing(scenarios[0]):
+            errors.print(
+                f"[yellow]warning:[/] {name} runs over a different horizon or launch from "
+                f"{names[0]}: the years compared are not the same"
+            )
     replications, seed_used = scenarios[0].run.replications, scenarios[0].run.seed
     n_workers = workers if workers is not None else default_workers()
     started = utc_now()

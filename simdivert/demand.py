@@ -180,18 +180,24 @@ def new_person_finds_per_year(settings: DemandSettings) -> float:
     return finds * person_share
 
 
-def draw_known_people(scenario: Scenario, streams: RandomStreams) -> tuple[np.ndarray, np.ndarray]:
-    """First in-run finds of people found before the run began, and their kinds.
+def draw_known_people(
+    scenario: Scenario, streams: RandomStreams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """First in-run finds of people found before the run began, their kinds and frailties.
+
+    The frailty is the one that brought them back: those found again are the frailer.
 
     The pool at risk at time 0 holds Poisson(first-find rate / desistance rate) people;
-    each is found again at rate ``rate x frailty x after_formal_outcome`` (most outcomes
+    each is found again at rate ``rate x frailty x after_recorded_outcome`` (most outcomes
     before the policy are recorded ones) unless they desist first.
     """
     settings, refind = scenario.demand, scenario.refind
     rng = streams.generator("demand.known_people")
     pool = rng.poisson(new_person_finds_per_year(settings) / refind.desistance_per_year)
     frailty = draw_frailty(rng, refind.frailty_shape, pool)
-    hazard_per_hour = refind.rate_per_year * refind.after_formal_outcome * frailty / HOURS_PER_YEAR
+    hazard_per_hour = (
+        refind.rate_per_year * refind.after_recorded_outcome * frailty / HOURS_PER_YEAR
+    )
     with np.errstate(divide="ignore"):
         refound = rng.exponential(1.0, pool) / hazard_per_hour
     desists = rng.exponential(HOURS_PER_YEAR / refind.desistance_per_year, pool)
@@ -202,7 +208,7 @@ def draw_known_people(scenario: Scenario, streams: RandomStreams) -> tuple[np.nd
     user_dealer = rng.random(pool) >= settings.personal_possession_share / person_share
     enters = (refound < desists) & (refound < scenario.horizon_hours)
     kind = np.where(user_dealer, USER_DEALER, POSSESSION)[enters]
-    return refound[enters], kind.astype(np.int8)
+    return refound[enters], kind.astype(np.int8), frailty[enters]
 
 
 def draw_demand(scenario: Scenario, streams: RandomStreams) -> Demand:
@@ -225,11 +231,16 @@ def draw_demand(scenario: Scenario, streams: RandomStreams) -> Demand:
     possession = kind_u[:, 0] < settings.personal_possession_share
     user_dealer = ~possession & (kind_u[:, 1] < settings.user_dealer_share_of_excluded)
     find_kind = np.where(possession, POSSESSION, np.where(user_dealer, USER_DEALER, EXCLUDED))
-    known_hours, known_kind = draw_known_people(scenario, streams)
+    known_hours, known_kind, known_frailty = draw_known_people(scenario, streams)
     new = find_kind != EXCLUDED
     person_hours = np.concatenate([find_hours[new], known_hours])
     order = np.argsort(person_hours, kind="stable")
     person_hours = person_hours[order]
+    known_before = np.concatenate([np.zeros(new.sum(), bool), np.ones(known_hours.size, bool)])[
+        order
+    ]
+    people = draw_people(scenario, streams, person_hours)
+    people.frailty[known_before] = known_frailty[order[known_before] - new.sum()]
     return Demand(
         search_hours=search_hours,
         other_find_hours=other_find_hours,
@@ -237,8 +248,6 @@ def draw_demand(scenario: Scenario, streams: RandomStreams) -> Demand:
         find_kind=find_kind.astype(np.int8),
         person_find_hours=person_hours,
         person_kind=np.concatenate([find_kind[new], known_kind])[order].astype(np.int8),
-        known_before=np.concatenate([np.zeros(new.sum(), bool), np.ones(known_hours.size, bool)])[
-            order
-        ],
-        people=draw_people(scenario, streams, person_hours),
+        known_before=known_before,
+        people=people,
     )

@@ -137,11 +137,11 @@ class SessionBook:
     times: list[list[float]]
     booked: list[list[int]]
     attended: list[list[int]]
-    places: int
+    places: list[int]  # per stream
     _first_open: list[int] = field(default_factory=list)
 
     @classmethod
-    def from_timetable(cls, timetable: dict[str, np.ndarray], places: int) -> SessionBook:
+    def from_timetable(cls, timetable: dict[str, np.ndarray], places: list[int]) -> SessionBook:
         times = [timetable[s].tolist() for s in STREAMS]
         return cls(
             times=times,
@@ -153,15 +153,15 @@ class SessionBook:
 
     def book(self, stream: int, earliest: float) -> int:
         """Book the first session at or after ``earliest`` with a free place; -1 if none."""
-        times, booked = self.times[stream], self.booked[stream]
+        times, booked, places = self.times[stream], self.booked[stream], self.places[stream]
         k = max(bisect.bisect_left(times, earliest), self._first_open[stream])
-        while k < len(times) and booked[k] >= self.places:
+        while k < len(times) and booked[k] >= places:
             k += 1
         if k == len(times):
             return -1
         booked[k] += 1
         first_open = self._first_open[stream]
-        while first_open < len(times) and booked[first_open] >= self.places:
+        while first_open < len(times) and booked[first_open] >= places:
             first_open += 1  # every session before this one is full
         self._first_open[stream] = first_open
         return k
@@ -176,7 +176,7 @@ class ProviderModel:
         scenario: Scenario,
         draws: FindDraws,
         duty: tuple[np.ndarray, np.ndarray],
-        on_end: Callable[[int, int], None] | None = None,
+        on_end: Callable[[int, int, float], None] | None = None,
     ) -> None:
         self.env = env
         self.duty = duty
@@ -187,7 +187,7 @@ class ProviderModel:
         self.windows = working_windows(scenario.provider)
         self.workers = simpy.PriorityResource(env, capacity=max(int(duty[1].max()), 1))
         self.sessions = SessionBook.from_timetable(
-            session_times(scenario), scenario.course.places_per_session
+            session_times(scenario), [scenario.course.places(stream) for stream in STREAMS]
         )
         engagement, contact, course = scenario.engagement, scenario.contact, scenario.course
         self._patience_hours = engagement.patience_days * HOURS_PER_DAY
@@ -224,7 +224,7 @@ class ProviderModel:
         self.log.state[referral] = state
         self.log.end_hours[referral] = hours
         if self.on_end is not None:
-            self.on_end(referral, state)
+            self.on_end(referral, state, hours)
 
     def _rota(self):
         """Hold back the workers who are off duty, with requests that outrank clients.

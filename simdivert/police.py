@@ -137,7 +137,7 @@ class PoliceModel:
         self._base_hazard = (people.frailty * base).tolist()
         self._multiplier = {
             "no_action": refind.after_no_police_action,
-            "recorded": refind.after_formal_outcome,
+            "recorded": refind.after_recorded_outcome,
             "diversion": refind.during_diversion,
             "completed": refind.after_completion,
             "disengaged": refind.after_disengagement,
@@ -255,7 +255,7 @@ class PoliceModel:
             ):
                 outcome = DIVERTED
             elif informal:
-                outcome = UPLIFT_OUTCOME  # no police action before: the lightest recorded one
+                outcome = UPLIFT_OUTCOME  # no police action before: a community resolution
             else:
                 outcome = recorded_outcome
         referral = -1
@@ -301,9 +301,10 @@ class PoliceModel:
             self.log.later_outcome[row] = CHARGE
             self.log.later_outcome_hours[row] = when
 
-    def _referral_ended(self, referral: int, state: int) -> None:
-        """The provider's report that a referral ended: bars, penalties, a new hazard."""
-        now, policy = self.env.now, self.scenario.policy
+    def _referral_ended(self, referral: int, state: int, now: float) -> None:
+        """The provider's report that a referral ended (at ``now``, which may be the end of a
+        session under way): bars, penalties, a new hazard."""
+        policy = self.scenario.policy
         find = self.provider.log.find[referral]
         if find not in self._person_of_find:
             return  # on the waiting list before the run: no history to update

@@ -24,8 +24,8 @@ DIVERTED = len(OUTCOMES)
 NOT_RECORDED = len(OUTCOMES) + 1
 FIND_OUTCOMES = (*OUTCOMES, "diverted", "not_recorded")
 CHARGE = OUTCOMES.index("charge")
-# A find recorded only because of the scheme, and not diverted: it had no police
-# action before, so it gets the lightest recorded outcome.
+# A find recorded only because of the scheme, and not diverted: it had no police action
+# before, so it gets the outcome officers use for minor recorded offences (assumption).
 UPLIFT_OUTCOME = OUTCOMES.index("community_resolution")
 NO_LATER_OUTCOME = -1
 FORMAL_CODES = tuple(OUTCOMES.index(o) for o in FORMAL_OUTCOMES)

@@ -172,7 +172,7 @@ def _summary_figures(summary: pd.DataFrame, run: RunFacts) -> list[FigureSpec]:
             )
         )
     hours = police_hours_estimates(summary, run.scenario_name)
-    if not hours.empty:
+    if run.diversion and not hours.empty:  # no scheme: nothing saved
         per_arrest = run.scenario.get("police", {}).get("published_hours_per_arrest")
         specs.append(
             FigureSpec(

@@ -252,10 +252,11 @@ def capacity_kpis(
         course.session_hours + course.prep_hours_per_session
     )
     contracted = facilitator_hours_contracted(scenario, window.start, window.end)
+    places = np.array([course.places(stream) for stream in STREAMS])[session_streams]
     fill = {
         f"group_session_fill_rate_{stream}": _ratio(
             float(attended[in_window & (session_streams == k)].sum()),
-            float(np.sum(in_window & (session_streams == k)) * course.places_per_session),
+            float(places[in_window & (session_streams == k)].sum()),
         )
         for k, stream in enumerate(STREAMS)
     }
@@ -263,11 +264,20 @@ def capacity_kpis(
         "drug_worker_utilisation": _ratio(busy, on_duty),
         "facilitator_utilisation": _ratio(held * per_session, contracted),
         "group_session_fill_rate": _ratio(
-            float(attended[in_window].sum()), float(held * course.places_per_session)
+            float(attended[in_window].sum()), float(places[in_window].sum())
         ),
         **fill,
         "group_sessions_per_year": _per_year(held, window),
     }
+
+
+CAPACITY_KPIS = (
+    "drug_worker_utilisation",
+    "facilitator_utilisation",
+    "group_session_fill_rate",
+    *(f"group_session_fill_rate_{stream}" for stream in STREAMS),
+    "group_sessions_per_year",
+)
 
 
 def cost_kpis(
@@ -315,9 +325,7 @@ def rereferral_rate(finds: FindsLog, horizon: float, window: Window) -> float:
     return _ratio(float(again.sum()), float(followed.sum()))
 
 
-def find_kpis(
-    scenario: Scenario, demand: Demand, finds: FindsLog, window: Window, policy: Window
-) -> dict[str, float]:
+def find_kpis(demand: Demand, finds: FindsLog, window: Window, policy: Window) -> dict[str, float]:
     """Encounters, finds, recorded offences and the recording uplift."""
     kind = demand.person_kind[finds.person]
     possession = kind == POSSESSION
@@ -350,7 +358,8 @@ def outcome_kpis(
     """Outcomes of possession finds, formal-outcome shares by group, officer hours.
 
     A later prosecution (a breached contract, not engaging where that is charged)
-    counts as a charge when it happens; the find then counts as having a formal outcome.
+    counts as a charge, and its officer hours, in the year it happens; the find then
+    counts as having a formal outcome in the year of the find.
     """
     people = demand.people
     person = finds.person
@@ -359,7 +368,6 @@ def outcome_kpis(
     formal = np.isin(finds.outcome, FORMAL_CODES) | later_charge
     recorded = finds.recorded & possession
     hours = officer_hours(scenario)[finds.outcome]
-    hours = hours + np.where(later_charge, scenario.police.later_prosecution_hours, 0.0)
     ethnic, sex = people.ethnic_group[person], people.sex[person]
     kpis: dict[str, float] = {}
     for suffix, window in windows:
@@ -377,8 +385,10 @@ def outcome_kpis(
             kpis[f"formal_outcome_share_{g}_{s}{suffix}"] = _ratio(
                 np.sum(formal & group), np.sum(group)
             )
-        in_window = window.contains(finds.hours)
-        kpis[f"police_hours_per_year{suffix}"] = _per_year(np.sum(hours[in_window]), window)
+        officer_time = (
+            np.sum(hours[at_find]) + np.sum(later) * scenario.police.later_prosecution_hours
+        )
+        kpis[f"police_hours_per_year{suffix}"] = _per_year(officer_time, window)
     return kpis
 
 
@@ -433,23 +443,27 @@ def replication_kpis(
     horizon = scenario.horizon_hours
     window = Window(scenario.warmup_hours, horizon)
     policy = Window(max(window.start, scenario.launch_hours), horizon)
-    if not scenario.policy.diversion:
-        policy = Window(horizon, horizon)
     years = policy_years(scenario)
     referred = finds.referral >= 0
     referral_substance = np.full(pathway.size, -1)  # -1: on the waiting list before the run
     referral_substance[finds.referral[referred]] = demand.people.substance[finds.person[referred]]
 
     kpis = {
-        **find_kpis(scenario, demand, finds, window, policy),
+        **find_kpis(demand, finds, window, policy),
         **pathway_kpis(pathway, referral_substance, policy, horizon),
         "rereferral_rate": rereferral_rate(finds, horizon, policy),
         **queue_kpis(pathway, policy),
-        **capacity_kpis(scenario, pathway, sessions, duty, policy),
         **police_kpis(scenario, demand, finds, pathway, policy),
         **outcome_kpis(scenario, demand, finds, [("", window)] + [(f"_{k}", w) for k, w in years]),
     }
-    kpis.update(cost_kpis(scenario, pathway, kpis, policy))
+    if scenario.policy.diversion:
+        kpis.update(capacity_kpis(scenario, pathway, sessions, duty, policy))
+        kpis.update(cost_kpis(scenario, pathway, kpis, policy))
+    else:  # no provider: no one to employ, nothing to use
+        kpis.update(dict.fromkeys(CAPACITY_KPIS, math.nan))
+        kpis.update(
+            provider_cost_per_year=0.0, cost_per_completion=math.nan, police_cost_saved_per_year=0.0
+        )
     rec = [kpis.get(f"recorded_possession_per_year_{k}") for k in ("y0", "y1")]
     kpis["recorded_possession_change_at_launch"] = (
         rec[1] / rec[0] - 1 if None not in rec and rec[0] else math.nan

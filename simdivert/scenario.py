@@ -33,6 +33,7 @@ from simdivert.roster import timetable_capacity
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 DayName = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+StreamName = Literal["cannabis", "cocaine", "nitrous_oxide", "general", "under_18"]
 HourOfDay = Annotated[float, Field(ge=0.0, le=24.0)]
 
 AGE_BANDS = ("under_18", "age_18_to_24", "age_25_to_34", "age_35_plus")
@@ -288,7 +289,7 @@ class RefindSettings(StrictModel):
     frailty_shape: PositiveFloat
     desistance_per_year: PositiveFloat
     after_no_police_action: NonNegativeFloat
-    after_formal_outcome: NonNegativeFloat
+    after_recorded_outcome: NonNegativeFloat
     during_diversion: NonNegativeFloat
     after_completion: NonNegativeFloat
     after_disengagement: NonNegativeFloat
@@ -429,19 +430,27 @@ class EngagementSettings(StrictModel):
 
 
 class CourseSettings(StrictModel):
-    """Online group courses: a timetable of sessions per stream."""
+    """Group courses: a timetable of sessions per stream, online unless said in person."""
 
     facilitators: NonNegativeInt
     facilitators_per_session: PositiveInt
     facilitator_hours_per_week: PositiveFloat
     session_hours: PositiveFloat
     prep_hours_per_session: NonNegativeFloat
-    places_per_session: PositiveInt
+    places_per_session: PositiveInt  # online sessions
+    in_person_streams: list[StreamName] = []
+    in_person_places_per_session: PositiveInt = 12
     booking_notice_hours: NonNegativeFloat
     sessions_per_course: PositiveInt = 1
     session_days: Annotated[list[DayName], Field(min_length=1)]
     session_start_hours: Annotated[list[HourOfDay], Field(min_length=1)]
     sessions_per_week: SessionsPerStream
+
+    def places(self, stream: str) -> int:
+        """Places in one session of a stream (in-person sessions have their own size)."""
+        if stream in self.in_person_streams:
+            return self.in_person_places_per_session
+        return self.places_per_session
 
     @model_validator(mode="after")
     def _timetable_fits(self) -> CourseSettings:

@@ -332,7 +332,7 @@ class StaffingSearch:
         period = self.evaluator.periods[k]
         weeks = (period.end_hours - period.start_hours) / (7 * HOURS_PER_DAY)
         sessions = {
-            s: _half_up(pilot[f"places_booked_{s}"].mean() / weeks / self.course.places_per_session)
+            s: _half_up(pilot[f"places_booked_{s}"].mean() / weeks / self.course.places(s))
             for s in STREAMS
         }
         for _ in range(40):

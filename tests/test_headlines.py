@@ -175,10 +175,12 @@ def test_comparison_gives_costs_and_waits_against_each_scenario_target(compariso
     assert cost.startswith("The provider costs about £") and "for each person who completes" in cost
     waits = {h.kpi: h.verdict for h in lines if h.verdict is not None}
     assert set(waits) == {"assessment_wait_p90_days", "course_wait_p90_days"}
-    # Against the status quo, which refers nobody, no pathway difference can be stated.
-    assert not any(
-        (h.kpi in COMPARED_KPIS and h.verdict is None) or h.kpi == "comparison" for h in lines
-    )
+    # Against the status quo, which refers nobody, only referrals have a difference; the
+    # shares, waits and utilisation of a pathway it does not have are not compared.
+    compared = [h for h in lines if h.kpi in COMPARED_KPIS and h.verdict is None]
+    assert [h.kpi for h in compared] == ["referrals_per_year"]
+    assert compared[0].text.startswith("Referrals a year: higher by")
+    assert not any(h.kpi == "comparison" for h in lines)
 
 
 def test_schemes_compared_state_clear_pathway_differences(tmp_path):

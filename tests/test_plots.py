@@ -183,18 +183,21 @@ def test_stages_where_no_wait_ended_are_named(run_files):
 
 def test_forest_plot_shows_each_paired_difference_and_its_replications(comparison):
     kpis = forest_kpis(comparison)
-    # The base (status quo) refers nobody: waits and completions have no difference.
+    # The base (status quo) refers nobody (and pays no provider): waits, completions and
+    # the cost per completion have no difference; referrals and the provider's cost do.
     assert kpis == [
+        "referrals_per_year",
         "charges_per_year_y1",
         "cautions_per_year_y1",
         "formal_outcome_share_black_male_y1",
         "police_hours_per_year_y1",
+        "provider_cost_per_year",
     ]
     figure = comparison_plots.comparison_forest(comparison, kpis)
     check_titled_and_labelled(figure)
     assert "status_quo" in figure.get_suptitle()
     table = comparison.table.set_index(["kpi", "scenario"])
-    ax = figure.axes[0]
+    ax = figure.axes[1]
     assert ax.get_title(loc="left") == kpi_label("charges_per_year_y1")
     markers = [line for line in ax.get_lines() if line.get_marker() == "o"]
     assert [m.get_xdata()[0] for m in markers] == pytest.approx(
@@ -202,8 +205,8 @@ def test_forest_plot_shows_each_paired_difference_and_its_replications(compariso
     )
     ticks = [line for line in ax.get_lines() if line.get_marker() == "|"]
     assert [len(t.get_xdata()) for t in ticks] == [2, 2]  # one per replication
-    shares = figure.axes[2]
-    assert shares.get_xlabel() == "difference (percentage points)"
+    assert figure.axes[3].get_xlabel() == "difference (percentage points)"
+    assert figure.axes[5].get_xlabel() == "difference (£/year)"
 
 
 def test_formal_outcomes_mark_the_change_from_the_base_in_each_policy_year(comparison):

@@ -114,4 +114,6 @@ def test_every_builtin_scenario_runs_end_to_end(name):
     if scenario.policy.diversion:
         assert kpis["referrals_per_year"] > 0
     else:
-        assert np.isnan(kpis["referrals_per_year"])
+        assert kpis["referrals_per_year"] == 0
+        assert kpis["provider_cost_per_year"] == 0
+        assert np.isnan(kpis["share_completed"])
