@@ -90,6 +90,8 @@ def comparison_forest(comparison: Comparison, kpis: list[str]) -> Figure:
         ax.set_title(textwrap.fill(kpi_label(kpi), 36 if ncols > 1 else 80), loc="left")
         ax.set_xlabel(f"difference ({unit})" if unit else "difference")
         ax.xaxis.set_major_locator(MaxNLocator(5))
+        if max(abs(v) for v in ax.get_xlim()) >= 1000:
+            ax.xaxis.set_major_formatter(FuncFormatter(thousands))
         ax.grid(axis="y", visible=False)
     axes[0, 0].set_yticks(list(y_of.values()), list(y_of))
     axes[0, 0].set_ylim(-0.7, len(scenarios) - 0.3)

@@ -160,17 +160,22 @@ def estimates(summary: pd.DataFrame) -> dict[str, Estimate]:
     }
 
 
+MINUS = "\N{MINUS SIGN}"
+
+
 def count(value: float) -> str:
     """A count in words: three significant figures, thousands separated."""
     if abs(value) < 10:
-        return f"{value:.1f}".removesuffix(".0")
-    magnitude = math.floor(math.log10(abs(value)))
-    return f"{round(value, min(0, 2 - magnitude)):,.0f}"
+        text = f"{value:.1f}".removesuffix(".0")
+    else:
+        magnitude = math.floor(math.log10(abs(value)))
+        text = f"{round(value, min(0, 2 - magnitude)):,.0f}"
+    return text.replace("-", MINUS)
 
 
 def money(value: float) -> str:
     """Pounds in words: ``£1.23m``, ``£48,900``."""
-    sign = "−" if value < 0 else ""
+    sign = MINUS if value < 0 else ""
     magnitude = abs(value)
     if magnitude >= 1e6:
         return f"{sign}£{magnitude / 1e6:.2f}m"
@@ -444,12 +449,12 @@ def _provider_headlines(kpis: dict[str, Estimate]) -> list[Headline]:
 def _number_in(value: float, unit: str) -> str:
     """A value of a KPI without its unit: shares in percent (points), counts rounded."""
     if unit in ("share", "ratio"):
-        return f"{value * 100:.1f}"
+        return f"{value * 100:.1f}".replace("-", MINUS)
     if unit == "days":
-        return f"{value:.1f}"
+        return f"{value:.1f}".replace("-", MINUS)
     if unit.startswith("GBP"):
         return money(value)
-    return count(value) if abs(value) >= 10 else format_value(value)
+    return count(value) if abs(value) >= 10 else format_value(value).replace("-", MINUS)
 
 
 def _unit_words(unit: str, difference: bool) -> str:

@@ -129,7 +129,8 @@ def _metadata(fmt: str) -> dict[str, str | None]:
 
 
 def thousands(value: float, _position: object = None) -> str:
-    return f"{value:,.0f}"
+    """An axis tick with thousands separated, and a true minus sign as matplotlib's own."""
+    return f"{value:,.0f}".replace("-", "\N{MINUS SIGN}")
 
 
 def mark_warmup(ax: Axes, warmup_weeks: float) -> None:
