@@ -1,20 +1,19 @@
 """Replications of a scenario, run in parallel, summarised with confidence intervals.
 
-Replication ``r`` always uses the named streams of (seed, r), whichever process runs
-it, so results do not depend on the number of workers.
+Replication ``r`` always uses the named streams of (seed, r), whichever process or
+executor runs it (see :mod:`simdivert.executors`), so results do not depend on the number
+of workers nor on where they are.
 """
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simdivert.model import ReplicationResult, run_replication
+from simdivert.executors import DaskExecutor, ReplicationTask, local_executor
 from simdivert.results import KPI_UNITS
 from simdivert.scenario import Scenario
 
@@ -34,34 +33,28 @@ class Experiment:
         return summarise(self.replications)
 
 
-def _task(args: tuple[Scenario, int, int, bool]) -> ReplicationResult:
-    scenario, seed, replication, keep_events = args
-    return run_replication(scenario, seed, replication, keep_events)
-
-
-def default_workers() -> int:
-    """All the cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def run_replications(
     scenario: Scenario,
     replications: int,
     seed: int,
     workers: int = 1,
     keep_events: bool = False,
+    dask_address: str | None = None,
 ) -> Experiment:
-    """Run replications 0..N-1 on ``workers`` processes (1: in this process)."""
-    tasks = [(scenario, seed, r, keep_events) for r in range(replications)]
-    results: list[ReplicationResult]
-    if workers <= 1 or replications == 1:
-        results = [_task(task) for task in tasks]
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, replications)) as pool:
-            results = list(pool.map(_task, tasks))
-    table = pd.DataFrame([{"replication": r.replication, **r.kpis} for r in results]).sort_values(
-        "replication", ignore_index=True
+    """Run replications 0..N-1 on ``workers`` local processes (1: in this process), or on
+    the Dask scheduler at ``dask_address``; the results are the same either way."""
+    executor = (
+        DaskExecutor(dask_address)
+        if dask_address is not None
+        else local_executor(min(workers, replications))
     )
+    with executor:
+        for replication in range(replications):
+            executor.submit(ReplicationTask(scenario, seed, replication, keep_events), replication)
+        results = sorted(
+            (result for _, result in executor.completed()), key=lambda r: r.replication
+        )
+    table = pd.DataFrame([{"replication": r.replication, **r.kpis} for r in results])
     timeseries = pd.concat([r.timeseries for r in results], ignore_index=True)
     events = None
     if keep_events:

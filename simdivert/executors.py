@@ -1,0 +1,189 @@
+"""Where replications run: in this process, on a local process pool, or on a Dask cluster.
+
+Every executor runs the same task function, :func:`run_task`, on the same
+:class:`ReplicationTask` values, and a replication's random numbers depend only on
+(seed, replication): so results never depend on the executor or the number of workers,
+only on what was asked. Results come back in the order they finish; callers order them.
+
+Tasks may be submitted while results are being collected (a sweep adds replications to
+a cell until it is precise enough), so an executor is a queue of outstanding tasks rather
+than a ``map``.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Hashable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Protocol
+
+from simdivert.errors import UserError
+from simdivert.model import ReplicationResult, run_replication
+from simdivert.scenario import Scenario
+
+DASK_CONNECT_TIMEOUT = "10s"
+
+
+@dataclass(frozen=True)
+class ReplicationTask:
+    """One replication of one scenario: everything a worker needs, and nothing else."""
+
+    scenario: Scenario
+    seed: int
+    replication: int
+    keep_events: bool = False
+
+
+def run_task(task: ReplicationTask) -> ReplicationResult:
+    """The one task function that every executor runs."""
+    return run_replication(task.scenario, task.seed, task.replication, task.keep_events)
+
+
+def default_workers() -> int:
+    """All the cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class Executor(ABC):
+    """Runs submitted tasks and hands back ``(tag, result)`` pairs as they finish."""
+
+    description: str
+
+    @abstractmethod
+    def submit(self, task: ReplicationTask, tag: Hashable) -> None:
+        """Queue a task; ``tag`` comes back with its result."""
+
+    @abstractmethod
+    def completed(self) -> Iterator[tuple[Hashable, ReplicationResult]]:
+        """Results as they finish, until no task is outstanding (tasks may be added meanwhile)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Stop: outstanding tasks are cancelled."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class InProcessExecutor(Executor):
+    """Runs each task in this process, in the order submitted (one worker, no pickling)."""
+
+    description = "this process"
+
+    def __init__(self) -> None:
+        self._queue: deque[tuple[ReplicationTask, Hashable]] = deque()
+
+    def submit(self, task: ReplicationTask, tag: Hashable) -> None:
+        self._queue.append((task, tag))
+
+    def completed(self) -> Iterator[tuple[Hashable, ReplicationResult]]:
+        while self._queue:
+            task, tag = self._queue.popleft()
+            yield tag, run_task(task)
+
+    def close(self) -> None:
+        self._queue.clear()
+
+
+class _Future(Protocol):
+    def result(self) -> Any: ...
+
+    def add_done_callback(self, fn: Any) -> None: ...
+
+
+class _FuturesExecutor(Executor):
+    """Shared by the process pool and Dask: a done-callback puts each finished future on a
+    queue, so collecting N results costs O(N) whatever the number outstanding."""
+
+    def __init__(self) -> None:
+        self._done: queue.SimpleQueue[tuple[Hashable, _Future]] = queue.SimpleQueue()
+        self._outstanding = 0
+
+    @abstractmethod
+    def _start(self, task: ReplicationTask) -> _Future:
+        """Send the task to the workers."""
+
+    def submit(self, task: ReplicationTask, tag: Hashable) -> None:
+        future = self._start(task)
+        self._outstanding += 1
+        future.add_done_callback(lambda done: self._done.put((tag, done)))
+
+    def completed(self) -> Iterator[tuple[Hashable, ReplicationResult]]:
+        while self._outstanding:
+            tag, future = self._done.get()
+            self._outstanding -= 1
+            yield tag, future.result()
+
+
+def _ignore_interrupts() -> None:
+    """Worker processes leave Ctrl-C to the parent, which stops the pool cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class LocalPoolExecutor(_FuturesExecutor):
+    """A pool of worker processes on this machine."""
+
+    def __init__(self, workers: int) -> None:
+        super().__init__()
+        self.description = f"{workers} local worker processes"
+        self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
+
+    def _start(self, task: ReplicationTask) -> _Future:
+        return self._pool.submit(run_task, task)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor(_FuturesExecutor):
+    """An existing ``dask.distributed`` scheduler and its workers (simdivert installed there).
+
+    ``distributed`` is imported only here, so the local paths never pay for it.
+    """
+
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        from distributed import Client
+
+        try:
+            self._client = Client(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
+        except (OSError, ValueError) as exc:
+            raise UserError(f"--dask {address}: cannot reach a Dask scheduler: {exc}") from None
+        self.description = f"Dask scheduler {address}"
+
+    def _start(self, task: ReplicationTask) -> _Future:
+        return self._client.submit(run_task, task, pure=False)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def local_executor(workers: int) -> Executor:
+    """This process for one worker, else a pool of ``workers`` processes."""
+    if workers < 1:
+        raise UserError(f"--workers {workers}: must be at least 1")
+    return InProcessExecutor() if workers == 1 else LocalPoolExecutor(workers)
+
+
+def open_executor(workers: int | None = None, dask_address: str | None = None) -> Executor:
+    """The executor asked for on the command line: Dask if given an address, else local
+    with ``workers`` processes (None: all cores)."""
+    if dask_address is None:
+        return local_executor(default_workers() if workers is None else workers)
+    if workers is not None:
+        raise UserError("--workers and --dask: choose one (a Dask cluster has its own workers)")
+    return DaskExecutor(dask_address)
