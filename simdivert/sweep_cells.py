@@ -129,7 +129,11 @@ def resolve_cell(
         where = f"cell {index}" + (f" ({point})" if point else "")
         raise ScenarioError(exc.source, exc.key, f"{exc.problem} [{where}]") from None
     columns = {SCENARIO_COLUMN: scenario.name, **labels}
-    columns.update({key: dotted_value(scenario, key) for key in varied_keys})
+    for key in varied_keys:
+        try:
+            columns[key] = dotted_value(scenario, key)
+        except (KeyError, TypeError):
+            raise ScenarioError(source, key, "unknown key") from None
     return Cell(index, scenario, str(base), overrides, columns)
 
 

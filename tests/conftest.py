@@ -18,3 +18,19 @@ def short_scenario(*overrides: str) -> Scenario:
 @pytest.fixture(scope="session")
 def scenario() -> Scenario:
     return short_scenario()
+
+
+@pytest.fixture(scope="session")
+def dask_address():
+    """A real Dask scheduler and worker on loopback TCP, in this process (threads)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=1,
+        threads_per_worker=2,
+        processes=False,
+        protocol="tcp",
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        yield cluster.scheduler_address

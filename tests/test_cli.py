@@ -144,3 +144,13 @@ def test_the_installed_command_runs_the_default_scenario_from_anywhere(tmp_path)
     (folder,) = (tmp_path / "outputs").iterdir()
     assert folder.name.startswith("west_midlands-")
     assert (folder / "summary.csv").exists()
+
+
+def test_run_on_a_dask_cluster_writes_the_same_numbers(run_dir, tmp_path, dask_address):
+    on_dask = tmp_path / "dask"
+    result = invoke("run", *SHORT, "--seed", "7", "--dask", dask_address, "--out", on_dask)
+    assert result.exit_code == 0, result.output
+    for name in ("summary.csv", "replications.csv", "timeseries.csv"):
+        assert (on_dask / name).read_bytes() == (run_dir / name).read_bytes()
+    manifest = json.loads((on_dask / "manifest.json").read_text())
+    assert manifest["dask_scheduler"] == dask_address
