@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench bench-sweep clean
 
 run: $(STAMP)
 	$(BIN)/simdivert run
@@ -22,6 +22,9 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_replication.py
+
+bench-sweep: $(STAMP)
+	$(BIN)/python benchmarks/bench_sweep.py
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

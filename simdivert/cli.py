@@ -13,6 +13,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from simdivert.errors import UserError
@@ -81,8 +82,13 @@ SetOption = Annotated[
 ]
 
 
+def _print_error(error: Exception) -> None:
+    """One line, however long: the message is never wrapped nor read as rich markup."""
+    errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+
+
 def _fail(error: Exception) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+    _print_error(error)
     return typer.Exit(code=2)
 
 
@@ -207,7 +213,7 @@ def validate(
         try:
             scenario = load_scenario(name, list(set_ or []))
         except UserError as exc:
-            errors.print(f"[bold red]error:[/] {exc}", highlight=False)
+            _print_error(exc)
             failed = True
             continue
         console.print(f"ok: {name} ({scenario.name})", highlight=False)
@@ -323,6 +329,7 @@ def sweep(
             f"interrupted: {saved} of {len(plan.cells)} cells are saved in {folder}; "
             "run the same command to finish the rest",
             highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(code=INTERRUPTED_EXIT_CODE) from None
     if outcome.cells_before:

@@ -126,8 +126,8 @@ def resolve_cell(
         scenario = load_scenario_with_values(base, overrides, source)
     except ScenarioError as exc:
         point = ", ".join(f"{k}={v}" for k, v in overrides if k in varied_keys)
-        where = f"cell {index}" + (f" ({point})" if point else "")
-        raise ScenarioError(exc.source, exc.key, f"{exc.problem} [{where}]") from None
+        where = f"cell {index}" + (f": {point}" if point else "")
+        raise ScenarioError(exc.source, exc.key, f"{exc.problem} (in {where})") from None
     columns = {SCENARIO_COLUMN: scenario.name, **labels}
     for key in varied_keys:
         try:

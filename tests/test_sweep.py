@@ -232,6 +232,15 @@ def test_a_bad_sweep_file_is_one_line_naming_file_and_key(tmp_path, text, expect
     assert not (tmp_path / "never").exists()
 
 
+def test_a_cell_that_breaks_a_scenario_rule_is_named(tmp_path):
+    path = write_sweep(tmp_path, '[grid]\n"course.facilitators" = [3, 0]\n')
+    result = sweep(path, "--out", tmp_path / "never")
+    assert result.exit_code == 2
+    assert "course: the timetable needs" in result.stderr
+    assert result.stderr.strip().endswith("(in cell 1: course.facilitators=0)")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_precision_adds_replications_until_the_interval_is_narrow(tmp_path):
     path = write_sweep(tmp_path, GRID_SWEEP.replace("replications = 2", "replications = 3"))
     args = ["--kpi", "referrals_per_year", "--precision", "0.02", "--max-reps", "12"]
@@ -315,3 +324,10 @@ def test_an_interrupted_sweep_resumes_to_the_same_table(tmp_path, uninterrupted,
         assert (out / name).read_bytes() == (uninterrupted / name).read_bytes()
     manifest = json.loads((out / "manifest.json").read_text())
     assert len(manifest["runs"]) == 2 and "finished" not in manifest["runs"][0]
+
+
+def test_the_example_sweep_file_plans_its_cells():
+    example = Path(__file__).parents[1] / "scenarios" / "sweeps" / "west_midlands_staffing.toml"
+    plan = plan_sweep(example)
+    assert len(plan.cells) == 3 * 4 and plan.replications == 10
+    assert plan.parameter_columns[:2] == ["scenario", "variant"]
