@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shlex
 import statistics
 import subprocess
@@ -64,16 +65,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def sweep_throughput(folder: Path, workers: int, round_number: int) -> float:
-    """Replications per wall second for the throughput sweep on ``workers`` processes."""
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (pool workers, once joined)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def sweep_throughput(folder: Path, workers: int, round_number: int) -> tuple[float, float]:
+    """Replications per wall second, and CPU seconds per replication, for the throughput
+    sweep on ``workers`` processes. If 2 workers use about the CPU per replication that 1
+    does but gain little wall time, the CPUs were busy with other work, not overhead."""
     source = folder / "throughput.toml"
     source.write_text(THROUGHPUT_SWEEP)
     plan = plan_sweep(source)
     executor = InProcessExecutor() if workers == 1 else LocalPoolExecutor(workers)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), cpu_seconds()
     with executor:
         outcome = run_sweep(plan, folder / f"out-{workers}-{round_number}", executor)
-    return len(outcome.results) / (time.perf_counter() - start)
+    wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
+    return len(outcome.results) / wall, cpu / len(outcome.results)
 
 
 def tiny_wall_seconds(executor: Executor, tasks: list[ReplicationTask]) -> float:
@@ -150,18 +161,26 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         rates: dict[int, list[float]] = {1: [], 2: []}
+        cpu: dict[int, list[float]] = {1: [], 2: []}
         for round_number in range(args.rounds):
             for workers in (1, 2):
-                rates[workers].append(sweep_throughput(folder, workers, round_number))
+                rate, cpu_per_replication = sweep_throughput(folder, workers, round_number)
+                rates[workers].append(rate)
+                cpu[workers].append(cpu_per_replication)
         one, two = statistics.median(rates[1]), statistics.median(rates[2])
         results["throughput"] = {
             "replications_per_second_1_worker": rates[1],
             "replications_per_second_2_workers": rates[2],
+            "cpu_seconds_per_replication_1_worker": cpu[1],
+            "cpu_seconds_per_replication_2_workers": cpu[2],
             "speedup_median": two / one,
         }
         print("sweep throughput (8 cells × 4 one-year replications, run_sweep to a folder)")
-        print(f"  1 worker : {', '.join(f'{r:.2f}' for r in rates[1])} replications/s")
-        print(f"  2 workers: {', '.join(f'{r:.2f}' for r in rates[2])} replications/s")
+        for workers, label in ((1, "1 worker "), (2, "2 workers")):
+            print(
+                f"  {label}: {', '.join(f'{r:.2f}' for r in rates[workers])} replications/s; "
+                f"{', '.join(f'{c:.3f}' for c in cpu[workers])} CPU s/replication"
+            )
         print(f"  speed-up (medians): {two / one:.2f}×")
 
         overhead = task_overhead()

@@ -46,9 +46,6 @@ class Cell:
     overrides: Overrides  # every dotted value applied to the base scenario, in order
     columns: dict[str, Any]  # scenario, [variant,] then each varied dotted key -> value
 
-    def describe(self) -> str:
-        return ", ".join(f"{k}={v}" for k, v in self.columns.items())
-
 
 @dataclass(frozen=True)
 class SweepPlan:
