@@ -28,6 +28,7 @@ from simdivert.model import ReplicationResult, run_replication
 from simdivert.scenario import Scenario
 
 DASK_CONNECT_TIMEOUT = "10s"
+NETWORK_SCHEMES = ("tcp", "tls", "ws", "wss")  # addresses that need host:port
 
 
 @dataclass(frozen=True)
@@ -158,8 +159,15 @@ class DaskExecutor(_FuturesExecutor):
     def __init__(self, address: str) -> None:
         super().__init__()
         from distributed import Client
+        from distributed.comm.addressing import parse_address, parse_host_port
+        from distributed.comm.registry import get_backend
 
         try:
+            # Check the address first: a Client that fails on a malformed one hangs at exit.
+            scheme, location = parse_address(address)
+            get_backend(scheme)
+            if scheme in NETWORK_SCHEMES:
+                parse_host_port(location)
             self._client = Client(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
         except (OSError, ValueError) as exc:
             raise UserError(f"--dask {address}: cannot reach a Dask scheduler: {exc}") from None

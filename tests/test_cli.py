@@ -154,3 +154,12 @@ def test_run_on_a_dask_cluster_writes_the_same_numbers(run_dir, tmp_path, dask_a
         assert (on_dask / name).read_bytes() == (run_dir / name).read_bytes()
     manifest = json.loads((on_dask / "manifest.json").read_text())
     assert manifest["dask_scheduler"] == dask_address
+
+
+@pytest.mark.parametrize("address", ["nonsense", "foo://host:1"])
+def test_a_bad_dask_address_is_one_line(tmp_path, address):
+    result = invoke("run", *SHORT, "--dask", address, "--out", tmp_path / "never")
+    assert result.exit_code == 2
+    assert f"--dask {address}: cannot reach a Dask scheduler" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "never").exists()
