@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from simdivert.errors import UserError
-from simdivert.executors import default_workers, open_executor
+from simdivert.executors import check_executor_options, default_workers, open_executor
 from simdivert.experiment import run_replications
 from simdivert.outputs import (
     check_new_dir,
@@ -148,8 +148,7 @@ def run(
         resolved = load_scenario(source, overrides)
         target = out if out is not None else default_run_dir(resolved.name)
         check_new_dir(target)
-        if dask is not None and workers is not None:
-            raise UserError("--workers and --dask: choose one (a Dask cluster has its own workers)")
+        check_executor_options(workers, dask)
         n_workers = workers if workers is not None else default_workers()
         started = utc_now()
         with console.status(

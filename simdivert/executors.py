@@ -190,8 +190,12 @@ def local_executor(workers: int) -> Executor:
 def open_executor(workers: int | None = None, dask_address: str | None = None) -> Executor:
     """The executor asked for on the command line: Dask if given an address, else local
     with ``workers`` processes (None: all cores)."""
+    check_executor_options(workers, dask_address)
     if dask_address is None:
         return local_executor(default_workers() if workers is None else workers)
-    if workers is not None:
-        raise UserError("--workers and --dask: choose one (a Dask cluster has its own workers)")
     return DaskExecutor(dask_address)
+
+
+def check_executor_options(workers: int | None, dask_address: str | None) -> None:
+    if workers is not None and dask_address is not None:
+        raise UserError("--workers and --dask: choose one (a Dask cluster has its own workers)")
