@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 import queue
 import signal
+import threading
+import time
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Hashable, Iterator
@@ -28,6 +30,7 @@ from simdivert.model import ReplicationResult, run_replication
 from simdivert.scenario import Scenario
 
 DASK_CONNECT_TIMEOUT = "10s"
+ORPHAN_CHECK_SECONDS = 1.0
 NETWORK_SCHEMES = ("tcp", "tls", "ws", "wss")  # addresses that need host:port
 
 
@@ -130,9 +133,17 @@ class _FuturesExecutor(Executor):
             yield tag, future.result()
 
 
-def _ignore_interrupts() -> None:
-    """Worker processes leave Ctrl-C to the parent, which stops the pool cleanly."""
+def _prepare_worker(parent_pid: int) -> None:
+    """Worker processes leave Ctrl-C to the parent, which stops the pool cleanly, and exit
+    if the parent dies without stopping them (``kill -9``), instead of idling forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def exit_when_orphaned() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(ORPHAN_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=exit_when_orphaned, daemon=True).start()
 
 
 class LocalPoolExecutor(_FuturesExecutor):
@@ -141,7 +152,9 @@ class LocalPoolExecutor(_FuturesExecutor):
     def __init__(self, workers: int) -> None:
         super().__init__()
         self.description = f"{workers} local worker processes"
-        self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers, initializer=_prepare_worker, initargs=(os.getpid(),)
+        )
 
     def _start(self, task: ReplicationTask) -> _Future:
         return self._pool.submit(run_task, task)

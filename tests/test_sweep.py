@@ -301,14 +301,35 @@ def wait_for_first_cell(process: subprocess.Popen, out: Path) -> None:
         time.sleep(0.005)
 
 
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def wait_until_gone(pids: list[int]) -> None:
+    deadline = time.monotonic() + 30
+    while any(running(pid) for pid in pids):
+        assert time.monotonic() < deadline, "worker processes outlived their sweep"
+        time.sleep(0.1)
+
+
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
 def test_an_interrupted_sweep_resumes_to_the_same_table(tmp_path, uninterrupted, stop):
     path = write_sweep(tmp_path, INTERRUPTED_SWEEP)
     out = tmp_path / "out"
     process = start_sweep(path, out)
     wait_for_first_cell(process, out)
-    os.killpg(process.pid, stop)  # the whole group, as a crash or a terminal's Ctrl-C would
+    pid = process.pid
+    workers = [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    if stop == signal.SIGKILL:
+        os.kill(pid, stop)  # the sweep's own process only: its workers must not linger
+    else:
+        os.killpg(pid, stop)  # a terminal's Ctrl-C goes to the whole process group
     _, stderr = process.communicate(timeout=60)
+    wait_until_gone(workers)
     saved = {p.name: p.read_bytes() for p in (out / "cells").glob("cell-*.parquet")}
     assert 1 <= len(saved) < 12, "the sweep must be stopped part way"
     assert not (out / "results.csv").exists()
