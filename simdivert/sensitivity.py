@@ -135,14 +135,12 @@ def run_sensitivity(
 ) -> SensitivityResults:
     """Run both designs' cells on one executor and compute effects and correlations."""
     tables: dict[int, pd.DataFrame] = {}
-    run_cells(
-        [*plan.one_at_a_time, *plan.samples],
-        plan.replications,
-        plan.seed,
-        executor,
-        lambda cell, table: tables.__setitem__(cell.index, table),
-        on_progress=on_progress,
-    )
+
+    def keep(cell: Cell, table: pd.DataFrame) -> None:
+        tables[cell.index] = table
+
+    cells = [*plan.one_at_a_time, *plan.samples]
+    run_cells(cells, plan.replications, plan.seed, executor, keep, on_progress=on_progress)
     oat = pd.concat([tables[c.index] for c in plan.one_at_a_time], ignore_index=True)
     lhs = pd.concat([tables[c.index] for c in plan.samples], ignore_index=True)
     everything = pd.concat(
