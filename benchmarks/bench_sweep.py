@@ -9,7 +9,9 @@ Run from the repository root::
 1. Throughput: the same sweep (8 cells × 4 replications of a one-year default scenario)
    through ``run_sweep`` into a fresh folder, as ``simdivert sweep`` runs it, on 1 and
    on 2 local worker processes, alternating, ``--rounds`` times each. Worker start-up
-   and writing the cell files are included.
+   and writing the cell files are included. Before and after, the machine's own
+   2-process speed-up on pure Python arithmetic (no simdivert): on a shared machine the
+   ceiling the sweep's speed-up should be read against.
 2. Per-task overhead: 200 tiny replications (one simulated week) in this process, on a
    local pool of one worker process and on a Dask ``LocalCluster`` of one worker process
    (one thread), both warmed up first. Overhead per task = (executor wall − in-process
@@ -30,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from simdivert.executors import (
@@ -52,6 +55,7 @@ seed = 11
 "engagement.patience_days" = [40.0, 80.0]
 """
 TINY_TASKS = 200
+BURN_ITERATIONS = 10_000_000  # about half a second of pure Python
 TINY_SCENARIO = ("run.years=0.0192", "run.warmup_days=0")  # one week
 
 
@@ -85,6 +89,27 @@ def sweep_throughput(folder: Path, workers: int, round_number: int) -> tuple[flo
         outcome = run_sweep(plan, folder / f"out-{workers}-{round_number}", executor)
     wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
     return len(outcome.results) / wall, cpu / len(outcome.results)
+
+
+def _burn(iterations: int) -> int:
+    total = 0
+    for i in range(iterations):
+        total += i * i
+    return total
+
+
+def machine_ceiling() -> float:
+    """The speed-up 2 processes get on pure CPU work right now, with no simdivert at all:
+    what the machine allows, on a shared one less than 2."""
+    start = time.perf_counter()
+    _burn(BURN_ITERATIONS)
+    _burn(BURN_ITERATIONS)
+    serial = time.perf_counter() - start
+    with ProcessPoolExecutor(2) as pool:
+        start = time.perf_counter()
+        list(pool.map(_burn, [BURN_ITERATIONS] * 2))
+        parallel = time.perf_counter() - start
+    return serial / parallel
 
 
 def tiny_wall_seconds(executor: Executor, tasks: list[ReplicationTask]) -> float:
@@ -162,13 +187,16 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         rates: dict[int, list[float]] = {1: [], 2: []}
         cpu: dict[int, list[float]] = {1: [], 2: []}
+        ceilings = [machine_ceiling()]
         for round_number in range(args.rounds):
             for workers in (1, 2):
                 rate, cpu_per_replication = sweep_throughput(folder, workers, round_number)
                 rates[workers].append(rate)
                 cpu[workers].append(cpu_per_replication)
+        ceilings.append(machine_ceiling())
         one, two = statistics.median(rates[1]), statistics.median(rates[2])
         results["throughput"] = {
+            "machine_two_process_speedup_before_after": ceilings,
             "replications_per_second_1_worker": rates[1],
             "replications_per_second_2_workers": rates[2],
             "cpu_seconds_per_replication_1_worker": cpu[1],
@@ -182,6 +210,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{', '.join(f'{c:.3f}' for c in cpu[workers])} CPU s/replication"
             )
         print(f"  speed-up (medians): {two / one:.2f}×")
+        print(
+            "  the machine's own 2-process speed-up on pure CPU work, before and after: "
+            + ", ".join(f"{c:.2f}×" for c in ceilings)
+        )
 
         overhead = task_overhead()
         results["overhead"] = overhead
