@@ -65,7 +65,7 @@ ScenarioArg = Annotated[
     ),
 ]
 WorkersOption = Annotated[
-    int | None, typer.Option(help="Worker processes on this machine [default: all cores].")
+    int | None, typer.Option(help="Worker processes on this machine (default: all cores).")
 ]
 DaskOption = Annotated[
     str | None,
@@ -122,13 +122,13 @@ def run(
     scenario: ScenarioArg = None,
     years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications [default: the scenario's, 20].")
+        int | None, typer.Option(help="Replications (default: the scenario's, 20).")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed [default: the scenario's].")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
     workers: WorkersOption = None,
     dask: DaskOption = None,
     out: Annotated[
-        Path | None, typer.Option(help="Output folder [default: outputs/<scenario>-<time>].")
+        Path | None, typer.Option(help="Output folder (default: outputs/<scenario>-<time>).")
     ] = None,
     set_: SetOption = None,
     events: Annotated[
@@ -276,7 +276,7 @@ def sweep(
     ],
     out: Annotated[
         Path | None,
-        typer.Option(help="Output folder [default: outputs/sweep-<name>]; rerun to resume."),
+        typer.Option(help="Output folder (default: outputs/sweep-<name>); rerun to resume."),
     ] = None,
     workers: WorkersOption = None,
     dask: DaskOption = None,
@@ -361,9 +361,9 @@ def sensitivity(
     ] = 20,
     years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications per cell [default: the scenario's].")
+        int | None, typer.Option(help="Replications per cell (default: the scenario's).")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed [default: the scenario's].")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
     kpi: Annotated[
         str, typer.Option(help="The KPI to show (every KPI is written).")
     ] = "assessment_wait_p90_days",
@@ -371,7 +371,7 @@ def sensitivity(
     dask: DaskOption = None,
     out: Annotated[
         Path | None,
-        typer.Option(help="Output folder [default: outputs/sensitivity-<scenario>-<time>]."),
+        typer.Option(help="Output folder (default: outputs/sensitivity-<scenario>-<time>)."),
     ] = None,
     set_: SetOption = None,
 ) -> None:
