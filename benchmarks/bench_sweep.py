@@ -6,18 +6,22 @@ Run from the repository root::
     python benchmarks/bench_sweep.py [--rounds 2] [--large-cells 100] [--large-reps 10]
         [--skip-large] [--json PATH]
 
-1. Throughput: the same sweep (8 cells × 4 replications of a one-year default scenario)
-   through ``run_sweep`` into a fresh folder, as ``simdivert sweep`` runs it, on 1 and
-   on 2 local worker processes, alternating, ``--rounds`` times each. Worker start-up
+Every sweep here states its horizon: one policy year of the default scenario
+(``run.years = 1``, ``policy.launch_after_days = 0``: the scheme live from the end of
+the 56-day warm-up), not the built-in three years with a pre-policy year.
+
+1. Throughput: the same sweep (8 cells × 4 one-policy-year replications) through
+   ``run_sweep`` into a fresh folder, as ``simdivert sweep`` runs it, on 1 and on 2
+   local worker processes, alternating, ``--rounds`` times each. Worker start-up
    and writing the cell files are included. Before and after, the machine's own
    2-process speed-up on pure Python arithmetic (no simdivert): on a shared machine the
    ceiling the sweep's speed-up should be read against.
-2. Per-task overhead: 200 tiny replications (one simulated week) in this process, on a
+2. Per-task overhead: 200 tiny replications (one simulated policy week) in this process, on a
    local pool of one worker process and on a Dask ``LocalCluster`` of one worker process
    (one thread), both warmed up first. Overhead per task = (executor wall − in-process
    wall) / tasks: what sending a task and its result costs on each path.
 3. Large: ``simdivert sweep`` (a subprocess, all cores) on a 100-cell × 10-replication
-   sweep of the default scenario, one measured year per replication.
+   sweep of the default scenario, one policy year per replication.
 """
 
 from __future__ import annotations
@@ -47,16 +51,18 @@ from simdivert.scenario_files import load_scenario
 from simdivert.sweep import run_sweep
 from simdivert.sweep_cells import plan_sweep
 
-THROUGHPUT_SWEEP = """
+ONE_POLICY_YEAR = '[set]\n"run.years" = 1.0\n"policy.launch_after_days" = 0\n'
+THROUGHPUT_SWEEP = f"""
 replications = 4
 seed = 11
+{ONE_POLICY_YEAR}
 [grid]
-"provider.drug_workers" = [2, 3, 4, 5]
+"provider.drug_workers" = [4, 5, 6, 7]
 "engagement.patience_days" = [40.0, 80.0]
 """
 TINY_TASKS = 200
 BURN_ITERATIONS = 10_000_000  # about half a second of pure Python
-TINY_SCENARIO = ("run.years=0.0192", "run.warmup_days=0")  # one week
+TINY_SCENARIO = ("run.years=0.0192", "run.warmup_days=0", "policy.launch_after_days=0")  # a week
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -152,13 +158,13 @@ def task_overhead() -> dict[str, float]:
 
 
 def large_sweep(folder: Path, cells: int, reps: int) -> dict[str, float]:
-    """Wall seconds of ``simdivert sweep`` on ``cells`` cells × ``reps`` one-year reps."""
-    workers = [3, 4, 5, 6, 7]
+    """Wall seconds of ``simdivert sweep`` on ``cells`` cells × ``reps`` one-policy-year reps."""
+    workers = [4, 5, 6, 7, 8]
     demand_levels = -(-cells // len(workers))
     searches = [22000 + 500 * i for i in range(demand_levels)]
     source = folder / "large.toml"
     source.write_text(
-        f"replications = {reps}\n[grid]\n"
+        f"replications = {reps}\n{ONE_POLICY_YEAR}[grid]\n"
         f'"demand.searches_per_year" = {searches}\n"provider.drug_workers" = {workers}\n'
     )
     command = [sys.executable, "-m", "simdivert", "sweep", str(source), "--out", "large"]
@@ -203,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             "cpu_seconds_per_replication_2_workers": cpu[2],
             "speedup_median": two / one,
         }
-        print("sweep throughput (8 cells × 4 one-year replications, run_sweep to a folder)")
+        print("sweep throughput (8 cells × 4 one-policy-year replications, run_sweep to a folder)")
         for workers, label in ((1, "1 worker "), (2, "2 workers")):
             print(
                 f"  {label}: {', '.join(f'{r:.2f}' for r in rates[workers])} replications/s; "
@@ -217,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
 
         overhead = task_overhead()
         results["overhead"] = overhead
-        print(f"per-task overhead ({TINY_TASKS} one-week replications, 1 worker each)")
+        print(f"per-task overhead ({TINY_TASKS} one-policy-week replications, 1 worker each)")
         print(f"  in this process : {overhead['task_seconds_in_process'] * 1000:.2f} ms/task")
         for path in ("local_pool", "dask"):
             print(

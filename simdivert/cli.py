@@ -1,4 +1,6 @@
-"""The command line: ``simdivert run``, ``validate``, ``sweep``, ``sensitivity``.
+"""The command line: ``simdivert run``, ``validate``, ``compare``, ``staff``, ``sweep``,
+``sensitivity``. Every command that runs replications runs them on an executor
+(:mod:`simdivert.executors`): local processes (``--workers``) or a Dask cluster (``--dask``).
 
 User mistakes (a bad scenario, an existing output folder) print one line naming the
 file, the key and the problem, and exit with status 2; they never show a traceback.
@@ -17,8 +19,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from simdivert.errors import UserError
-from simdivert.executors import check_executor_options, default_workers, open_executor
-from simdivert.experiment import run_replications
+from simdivert.executors import default_workers, open_executor
+from simdivert.experiment import paired_comparison, run_experiments
 from simdivert.outputs import (
     check_new_dir,
     default_run_dir,
@@ -29,7 +31,7 @@ from simdivert.outputs import (
 )
 from simdivert.precision import MIN_REPLICATIONS, PrecisionTarget
 from simdivert.progress import SweepProgressBar
-from simdivert.results import KPI_UNITS
+from simdivert.results import KPI_UNITS, kpi_unit
 from simdivert.scenario_files import (
     DEFAULT_SCENARIO,
     builtin_scenarios,
@@ -43,6 +45,7 @@ from simdivert.sensitivity import (
     plan_sensitivity,
     run_sensitivity,
 )
+from simdivert.staffing import PERIOD_HOURS, parse_target, plan_as_toml, plan_staffing
 from simdivert.sweep import default_sweep_dir, run_sweep
 from simdivert.sweep_cells import plan_sweep
 from simdivert.sweep_store import SweepFolder
@@ -92,14 +95,37 @@ def _fail(error: Exception) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def _where_run(workers: int | None, dask: str | None) -> dict[str, int | str | None]:
+    """The manifest's record of where the replications ran (results do not depend on it)."""
+    if dask is not None:
+        return {"workers": None, "dask_scheduler": dask}
+    return {"workers": default_workers() if workers is None else workers, "dask_scheduler": None}
+
+
+def _run_overrides(
+    set_: list[str] | None, years: float | None, reps: int | None, seed: int | None
+) -> list[str]:
+    """The --set overrides plus those the run options stand for."""
+    overrides = list(set_ or [])
+    for key, value in (("run.years", years), ("run.replications", reps), ("run.seed", seed)):
+        if value is not None:
+            overrides.append(f"{key}={value}")
+    return overrides
+
+
+def _whole_window(kpis: pd.Series) -> pd.Series:
+    """KPIs over the whole window; per-year ones (``_y2``) stay in the CSV files."""
+    return ~kpis.str.contains(r"_y\d+$")
+
+
 def summary_table(summary: pd.DataFrame, title: str) -> Table:
     """A rich table of KPI means and confidence intervals, fitting 100 columns."""
-    table = Table(title=title, title_justify="left")
+    table = Table(title=title, title_justify="left", caption="Per-year KPIs: summary.csv")
     table.add_column("KPI")
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
     table.add_column("unit")
-    for row in summary.itertuples():
+    for row in summary[_whole_window(summary["kpi"])].itertuples():
         table.add_row(
             row.kpi, _fmt(row.mean), f"{_fmt(row.ci_low)} – {_fmt(row.ci_high)}", row.unit
         )
@@ -136,31 +162,19 @@ def run(
     ] = False,
 ) -> None:
     """Run replications of a scenario and write manifest, replications, summary."""
-    overrides = list(set_ or [])
-    if years is not None:
-        overrides.append(f"run.years={years}")
-    if reps is not None:
-        overrides.append(f"run.replications={reps}")
-    if seed is not None:
-        overrides.append(f"run.seed={seed}")
+    overrides = _run_overrides(set_, years, reps, seed)
     try:
         source = resolve_scenario_path(scenario)
         resolved = load_scenario(source, overrides)
         target = out if out is not None else default_run_dir(resolved.name)
         check_new_dir(target)
-        check_executor_options(workers, dask)
-        n_workers = workers if workers is not None else default_workers()
         started = utc_now()
-        with console.status(
-            f"Running {resolved.run.replications} replications of {resolved.name}…"
+        with (
+            open_executor(workers, dask) as executor,
+            console.status(f"Running {resolved.run.replications} replications of {resolved.name}…"),
         ):
-            experiment = run_replications(
-                resolved,
-                resolved.run.replications,
-                resolved.run.seed,
-                n_workers,
-                keep_events=events,
-                dask_address=dask,
+            (experiment,) = run_experiments(
+                [resolved], resolved.run.replications, resolved.run.seed, executor, events
             )
     except UserError as exc:
         raise _fail(exc) from None
@@ -171,8 +185,7 @@ def run(
         "overrides": overrides,
         "seed": resolved.run.seed,
         "replications": resolved.run.replications,
-        "workers": None if dask else n_workers,
-        "dask_scheduler": dask,
+        **_where_run(workers, dask),
         "command": " ".join(["simdivert", *sys.argv[1:]]),
         "started": started,
         "finished": utc_now(),
@@ -183,6 +196,7 @@ def run(
         "replications.csv": lambda p: experiment.replications.to_csv(p, index=False),
         "summary.csv": lambda p: summary.to_csv(p, index=False),
         "timeseries.csv": lambda p: experiment.timeseries.to_csv(p, index=False),
+        "utilisation.csv": lambda p: experiment.utilisation.to_csv(p, index=False),
     }
     if experiment.events is not None:
         writers["events.parquet"] = lambda p: experiment.events.to_parquet(p, index=False)
@@ -220,6 +234,244 @@ def validate(
         raise typer.Exit(code=2)
 
 
+COMPARE_HEADLINES = (
+    "referrals_per_year",
+    "share_completed",
+    "assessment_wait_p90_days",
+    "course_wait_p90_days",
+    "recorded_possession_per_year_y1",
+    "charges_per_year_y2",
+    "cautions_per_year_y2",
+    "formal_outcome_share_black_male_y2",
+    "rereferral_rate",
+    "police_hours_per_year_y2",
+    "police_hours_saved_adjusted_per_year",
+)
+
+
+def comparison_table(comparison: pd.DataFrame, base: str, other: str) -> Table:
+    """Headline KPIs of one scenario against the base, with the paired difference."""
+    table = Table(
+        title=f"{other} against {base} (paired)",
+        title_justify="left",
+        caption="All KPIs: comparison.csv",
+    )
+    table.add_column("KPI")
+    table.add_column(base, justify="right")
+    table.add_column(other, justify="right")
+    table.add_column("difference (95% CI)", justify="right")
+    rows = comparison.set_index(["kpi", "scenario"])
+    for kpi in COMPARE_HEADLINES:
+        if (kpi, other) not in rows.index:
+            continue
+        b, o = rows.loc[(kpi, base)], rows.loc[(kpi, other)]
+        difference = (
+            "–"
+            if pd.isna(o["diff_mean"])
+            else f"{_fmt(o['diff_mean'])} ({_fmt(o['diff_ci_low'])} – {_fmt(o['diff_ci_high'])})"
+        )
+        table.add_row(kpi, _fmt(b["mean"]), _fmt(o["mean"]), difference)
+    return table
+
+
+def _timing(scenario) -> tuple[float, float, float, object]:
+    run = scenario.run
+    return (run.years, run.warmup_days, scenario.policy.launch_after_days, run.start_date)
+
+
+def _unique_names(scenarios: list) -> list[str]:
+    names: list[str] = []
+    for scenario in scenarios:
+        name, k = scenario.name, 2
+        while name in names:
+            name, k = f"{scenario.name}-{k}", k + 1
+        names.append(name)
+    return names
+
+
+@app.command()
+def compare(
+    base: Annotated[str, typer.Argument(help="The base scenario (file or built-in name).")],
+    others: Annotated[list[str], typer.Argument(help="Scenarios to compare with the base.")],
+    years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
+    reps: Annotated[
+        int | None, typer.Option(help="Replications (default: the base scenario's).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the base scenario's).")] = None,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: outputs/compare-<time>).")
+    ] = None,
+    set_: SetOption = None,
+) -> None:
+    """Run scenarios on the same random numbers and report paired differences from the base.
+
+    Every scenario runs the base's replications with the base's seed, so the same
+    encounters and people recur wherever the rules allow and differences are not noise.
+    """
+    overrides = _run_overrides(set_, years, reps, seed)
+    try:
+        sources = [resolve_scenario_path(name) for name in (base, *others)]
+        scenarios = [load_scenario(source, overrides) for source in sources]
+        target = out if out is not None else default_run_dir("compare")
+        check_new_dir(target)
+    except UserError as exc:
+        raise _fail(exc) from None
+    names = _unique_names(scenarios)
+    for name, scenario in zip(names[1:], scenarios[1:], strict=True):
+        if _timing(scenario) != _timing(scenarios[0]):
+            errors.print(
+                f"[yellow]warning:[/] {name} runs over a different horizon or launch from "
+                f"{names[0]}: the years compared are not the same"
+            )
+    replications, seed_used = scenarios[0].run.replications, scenarios[0].run.seed
+    started = utc_now()
+    try:
+        with (
+            open_executor(workers, dask) as executor,
+            console.status(f"Running {replications} replications of {len(names)} scenarios…"),
+        ):
+            experiments = run_experiments(scenarios, replications, seed_used, executor)
+    except UserError as exc:
+        raise _fail(exc) from None
+    comparison = paired_comparison(experiments, names)
+    long_table = pd.concat(
+        [e.replications.assign(scenario=n) for n, e in zip(names, experiments, strict=True)],
+        ignore_index=True,
+    )
+    manifest = {
+        "scenario_names": names,
+        "scenario_sources": [str(s) for s in sources],
+        "overrides": overrides,
+        "seed": seed_used,
+        "replications": replications,
+        **_where_run(workers, dask),
+        "command": " ".join(["simdivert", *sys.argv[1:]]),
+        "started": started,
+        "finished": utc_now(),
+        "versions": package_versions(),
+        "scenarios": {n: s.model_dump(mode="json") for n, s in zip(names, scenarios, strict=True)},
+    }
+    written = write_run_dir(
+        target,
+        {
+            "comparison.csv": lambda p: comparison.to_csv(p, index=False),
+            "replications.csv": lambda p: long_table.to_csv(p, index=False),
+            "manifest.json": json_writer(manifest),
+        },
+    )
+    for other in names[1:]:
+        console.print(comparison_table(comparison, names[0], other))
+    console.print(f"Results written to [bold]{written}[/]")
+
+
+@app.command()
+def staff(
+    scenario: ScenarioArg = None,
+    target: Annotated[
+        list[str] | None,
+        typer.Option(help="A target, e.g. assessment_wait_p90_days<=10 (repeatable)."),
+    ] = None,
+    confidence: Annotated[
+        float, typer.Option(help="Confidence that each target's mean is met.", min=0.5, max=0.999)
+    ] = 0.95,
+    period: Annotated[str, typer.Option(help="Plan per 'year' or 'quarter'.")] = "year",
+    reps: Annotated[int, typer.Option(help="Replications per candidate.", min=2)] = 10,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: outputs/staff-<time>).")
+    ] = None,
+    set_: SetOption = None,
+) -> None:
+    """Find the fewest drug workers, facilitators and sessions a week that meet the targets."""
+    try:
+        if period not in PERIOD_HOURS:
+            raise UserError(f"--period {period!r}: expected one of {', '.join(PERIOD_HOURS)}")
+        targets = [parse_target(text) for text in target or []]
+        source = resolve_scenario_path(scenario)
+        resolved = load_scenario(source, list(set_ or []))
+        destination = out if out is not None else default_run_dir(f"staff-{resolved.name}")
+        check_new_dir(destination)
+        started = utc_now()
+        with (
+            open_executor(workers, dask) as executor,
+            console.status("Searching for the fewest staff that meet the targets…"),
+        ):
+            table, plan, periods, runs = plan_staffing(
+                resolved, targets, confidence, period, reps, seed, executor
+            )
+    except UserError as exc:
+        raise _fail(exc) from None
+    manifest = {
+        "scenario_name": resolved.name,
+        "scenario_source": str(source),
+        "overrides": list(set_ or []),
+        "targets": [str(t) for t in targets],
+        "confidence": confidence,
+        "period": period,
+        "replications": reps,
+        "seed": resolved.run.seed if seed is None else seed,
+        "candidates_simulated": runs,
+        **_where_run(workers, dask),
+        "command": " ".join(["simdivert", *sys.argv[1:]]),
+        "started": started,
+        "finished": utc_now(),
+        "versions": package_versions(),
+        "scenario": resolved.model_dump(mode="json"),
+    }
+    plan_toml = plan_as_toml(str(source.resolve()), plan, periods, resolved.warmup_hours)
+    written = write_run_dir(
+        destination,
+        {
+            "staffing_plan.csv": lambda p: table.to_csv(p, index=False),
+            "staffing_plan.toml": lambda p: p.write_text(plan_toml),
+            "manifest.json": json_writer(manifest),
+        },
+    )
+    console.print(staffing_table(table, resolved.name))
+    console.print(
+        f"Plan written to [bold]{written}[/] (run it: simdivert run "
+        f"{written / 'staffing_plan.toml'})"
+    )
+
+
+def staffing_table(table: pd.DataFrame, name: str) -> Table:
+    """The plan per period and role, with the KPI reached and what one fewer gives."""
+    view = Table(
+        title=f"Staffing plan for {name}",
+        title_justify="left",
+        caption="one fewer: the KPI with one fewer worker or half a session fewer a week",
+    )
+    for column in ("period", "role", "staff", "KPI", "mean (95% CI)", "one fewer"):
+        view.add_column(column, justify="right" if column in ("staff",) else "left")
+    for row in table.itertuples():
+        reached = (
+            "–"
+            if pd.isna(row.kpi_mean)
+            else (f"{_fmt(row.kpi_mean)} ({_fmt(row.kpi_ci_low)}–{_fmt(row.kpi_ci_high)})")
+        )
+        fewer = (
+            "–"
+            if pd.isna(row.one_fewer_kpi_mean)
+            else (
+                f"{_fmt(row.one_fewer_kpi_mean)} "
+                + ("meets" if row.one_fewer_meets_targets else "fails")
+            )
+        )
+        view.add_row(
+            row.period,
+            row.role.replace("sessions_per_week_", "sessions "),
+            f"{row.headcount:g}",
+            row.kpi.replace("course_wait_p90_days_", "course P90 "),
+            reached,
+            fewer,
+        )
+    return view
+
+
 KPI_SHOWN_BY_DEFAULT = (
     "assessment_wait_p90_days",
     "course_wait_p90_days",
@@ -230,8 +482,13 @@ INTERRUPTED_EXIT_CODE = 130  # as a shell reports a command stopped by Ctrl-C
 
 
 def _check_kpi(kpi: str) -> None:
-    if kpi not in KPI_UNITS:
-        raise UserError(f"--kpi {kpi}: not a KPI (KPIs: {', '.join(KPI_UNITS)})")
+    try:
+        kpi_unit(kpi)
+    except KeyError:
+        raise UserError(
+            f"--kpi {kpi}: not a KPI (KPIs: {', '.join(KPI_UNITS)}; counts per year also "
+            "per year of the run, e.g. charges_per_year_y2)"
+        ) from None
 
 
 def _precision_target(
@@ -263,6 +520,9 @@ def cells_table(summary: pd.DataFrame, parameters: list[str], kpis: list[str]) -
     for cell in labels.index[:CELLS_SHOWN]:
         shown = []
         for kpi in kpis:
+            if (cell, kpi) not in by_kpi.index:  # a per-year KPI of a year the cell lacks
+                shown.append("–")
+                continue
             row = by_kpi.loc[(cell, kpi)]
             shown.append(f"{_fmt(row['mean'])} ± {_fmt((row['ci_high'] - row['ci_low']) / 2)}")
         table.add_row(str(cell), *(str(labels.loc[cell, p]) for p in varied), *shown)
@@ -376,10 +636,7 @@ def sensitivity(
     set_: SetOption = None,
 ) -> None:
     """One-at-a-time effects (tornado data) and rank correlations of inputs with KPIs."""
-    overrides = list(set_ or [])
-    for key, value in (("run.years", years), ("run.replications", reps), ("run.seed", seed)):
-        if value is not None:
-            overrides.append(f"{key}={value}")
+    overrides = _run_overrides(set_, years, reps, seed)
     try:
         _check_kpi(kpi)
         source = resolve_scenario_path(scenario)
@@ -411,7 +668,7 @@ def sensitivity(
             "samples": samples,
             "seed": plan.seed,
             "replications_per_cell": plan.replications,
-            "executor": executor.description,
+            **_where_run(workers, dask),
             "command": " ".join(["simdivert", *sys.argv[1:]]),
             "started": started,
             "finished": utc_now(),
@@ -429,7 +686,10 @@ def sensitivity(
         )
     except UserError as exc:
         raise _fail(exc) from None
-    console.print(sensitivity_table(results, kpi))
+    if kpi in set(results.one_at_a_time["kpi"]):
+        console.print(sensitivity_table(results, kpi))
+    else:
+        console.print(f"[yellow]{kpi} is not a KPI of these runs (a year they do not have?)[/]")
     console.print(f"Results written to [bold]{written}[/]")
 
 
@@ -437,7 +697,7 @@ def sensitivity_table(results: SensitivityResults, kpi: str) -> Table:
     """The tornado for one KPI, largest swing first, with each factor's rank correlation."""
     effects = results.one_at_a_time[results.one_at_a_time["kpi"] == kpi]
     rho = results.rank_correlations[results.rank_correlations["kpi"] == kpi].set_index("factor")
-    table = Table(title=f"{kpi} ({KPI_UNITS[kpi]}): one at a time, and rank correlation")
+    table = Table(title=f"{kpi} ({kpi_unit(kpi)}): one at a time, and rank correlation")
     for column in ("factor", "low – high", "at low", "at high", "swing (95% CI)", "Spearman ρ"):
         table.add_column(column, justify="left" if column == "factor" else "right")
     for row in effects.itertuples():

@@ -1,9 +1,11 @@
 """Where replications run: in this process, on a local process pool, or on a Dask cluster.
 
-Every executor runs the same task function, :func:`run_task`, on the same
-:class:`ReplicationTask` values, and a replication's random numbers depend only on
-(seed, replication): so results never depend on the executor or the number of workers,
-only on what was asked. Results come back in the order they finish; callers order them.
+Every executor runs the same task function, :func:`run_task`, which calls a task's
+``run()``: a :class:`ReplicationTask` (one replication's KPIs, for ``run``, ``compare``,
+``sweep`` and ``sensitivity``) or another kind of task with the same shape (``staff``
+measures waits of one period). A task's random numbers depend only on its (seed,
+replication), so results never depend on the executor or the number of workers, only
+on what was asked. Results come back in the order they finish; callers order them.
 
 Tasks may be submitted while results are being collected (a sweep adds replications to
 a cell until it is precise enough), so an executor is a queue of outstanding tasks rather
@@ -19,7 +21,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
@@ -34,19 +36,29 @@ ORPHAN_CHECK_SECONDS = 1.0
 NETWORK_SCHEMES = ("tcp", "tls", "ws", "wss")  # addresses that need host:port
 
 
+class Task(Protocol):
+    """Work for one worker: picklable, holding everything it needs, and nothing else."""
+
+    def run(self) -> Any:
+        """Do the work; the result depends only on the task's fields."""
+
+
 @dataclass(frozen=True)
 class ReplicationTask:
-    """One replication of one scenario: everything a worker needs, and nothing else."""
+    """One replication of one scenario."""
 
     scenario: Scenario
     seed: int
     replication: int
     keep_events: bool = False
 
+    def run(self) -> ReplicationResult:
+        return run_replication(self.scenario, self.seed, self.replication, self.keep_events)
 
-def run_task(task: ReplicationTask) -> ReplicationResult:
+
+def run_task(task: Task) -> Any:
     """The one task function that every executor runs."""
-    return run_replication(task.scenario, task.seed, task.replication, task.keep_events)
+    return task.run()
 
 
 def default_workers() -> int:
@@ -60,16 +72,24 @@ class Executor(ABC):
     description: str
 
     @abstractmethod
-    def submit(self, task: ReplicationTask, tag: Hashable) -> None:
+    def submit(self, task: Task, tag: Hashable) -> None:
         """Queue a task; ``tag`` comes back with its result."""
 
     @abstractmethod
-    def completed(self) -> Iterator[tuple[Hashable, ReplicationResult]]:
+    def completed(self) -> Iterator[tuple[Hashable, Any]]:
         """Results as they finish, until no task is outstanding (tasks may be added meanwhile)."""
 
     @abstractmethod
     def close(self) -> None:
         """Stop: outstanding tasks are cancelled."""
+
+    def run_all(self, tasks: Sequence[Task]) -> list[Any]:
+        """Run a batch of tasks, all submitted at once, and return their results in the
+        batch's order. For an executor with nothing else outstanding."""
+        for position, task in enumerate(tasks):
+            self.submit(task, position)
+        by_position = dict(self.completed())
+        return [by_position[position] for position in range(len(tasks))]
 
     def __enter__(self) -> Executor:
         return self
@@ -89,12 +109,12 @@ class InProcessExecutor(Executor):
     description = "this process"
 
     def __init__(self) -> None:
-        self._queue: deque[tuple[ReplicationTask, Hashable]] = deque()
+        self._queue: deque[tuple[Task, Hashable]] = deque()
 
-    def submit(self, task: ReplicationTask, tag: Hashable) -> None:
+    def submit(self, task: Task, tag: Hashable) -> None:
         self._queue.append((task, tag))
 
-    def completed(self) -> Iterator[tuple[Hashable, ReplicationResult]]:
+    def completed(self) -> Iterator[tuple[Hashable, Any]]:
         while self._queue:
             task, tag = self._queue.popleft()
             yield tag, run_task(task)
@@ -118,15 +138,15 @@ class _FuturesExecutor(Executor):
         self._outstanding = 0
 
     @abstractmethod
-    def _start(self, task: ReplicationTask) -> _Future:
+    def _start(self, task: Task) -> _Future:
         """Send the task to the workers."""
 
-    def submit(self, task: ReplicationTask, tag: Hashable) -> None:
+    def submit(self, task: Task, tag: Hashable) -> None:
         future = self._start(task)
         self._outstanding += 1
         future.add_done_callback(lambda done: self._done.put((tag, done)))
 
-    def completed(self) -> Iterator[tuple[Hashable, ReplicationResult]]:
+    def completed(self) -> Iterator[tuple[Hashable, Any]]:
         while self._outstanding:
             tag, future = self._done.get()
             self._outstanding -= 1
@@ -156,7 +176,7 @@ class LocalPoolExecutor(_FuturesExecutor):
             max_workers=workers, initializer=_prepare_worker, initargs=(os.getpid(),)
         )
 
-    def _start(self, task: ReplicationTask) -> _Future:
+    def _start(self, task: Task) -> _Future:
         return self._pool.submit(run_task, task)
 
     def close(self) -> None:
@@ -186,7 +206,7 @@ class DaskExecutor(_FuturesExecutor):
             raise UserError(f"--dask {address}: cannot reach a Dask scheduler: {exc}") from None
         self.description = f"Dask scheduler {address}"
 
-    def _start(self, task: ReplicationTask) -> _Future:
+    def _start(self, task: Task) -> _Future:
         return self._client.submit(run_task, task, pure=False)
 
     def close(self) -> None:

@@ -7,14 +7,16 @@ of workers nor on where they are.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simdivert.executors import DaskExecutor, ReplicationTask, local_executor
-from simdivert.results import KPI_UNITS
+from simdivert.executors import DaskExecutor, Executor, ReplicationTask, local_executor
+from simdivert.model import ReplicationResult
+from simdivert.results import kpi_unit
 from simdivert.scenario import Scenario
 
 
@@ -26,11 +28,36 @@ class Experiment:
     seed: int
     replications: pd.DataFrame  # one row per replication, a column per KPI
     timeseries: pd.DataFrame  # replication, week, stage, queue_mean, waits_started
+    utilisation: pd.DataFrame  # replication, week, role, busy/available hours, utilisation
     events: pd.DataFrame | None
 
     @property
     def summary(self) -> pd.DataFrame:
         return summarise(self.replications)
+
+
+def run_experiments(
+    scenarios: Sequence[Scenario],
+    replications: int,
+    seed: int,
+    executor: Executor,
+    keep_events: bool = False,
+) -> list[Experiment]:
+    """Replications 0..N-1 of every scenario on the same seed (common random numbers).
+
+    Every scenario's tasks are submitted at once, so all workers stay busy however few
+    replications each scenario has.
+    """
+    tasks = [
+        ReplicationTask(scenario, seed, replication, keep_events)
+        for scenario in scenarios
+        for replication in range(replications)
+    ]
+    results = executor.run_all(tasks)
+    return [
+        _experiment(scenario, seed, results[k * replications : (k + 1) * replications])
+        for k, scenario in enumerate(scenarios)
+    ]
 
 
 def run_replications(
@@ -49,17 +76,17 @@ def run_replications(
         else local_executor(min(workers, replications))
     )
     with executor:
-        for replication in range(replications):
-            executor.submit(ReplicationTask(scenario, seed, replication, keep_events), replication)
-        results = sorted(
-            (result for _, result in executor.completed()), key=lambda r: r.replication
-        )
+        return run_experiments([scenario], replications, seed, executor, keep_events)[0]
+
+
+def _experiment(scenario: Scenario, seed: int, results: list[ReplicationResult]) -> Experiment:
     table = pd.DataFrame([{"replication": r.replication, **r.kpis} for r in results])
     timeseries = pd.concat([r.timeseries for r in results], ignore_index=True)
+    utilisation = pd.concat([r.utilisation for r in results], ignore_index=True)
     events = None
-    if keep_events:
+    if results and results[0].events is not None:
         events = pd.concat([r.events for r in results], ignore_index=True)
-    return Experiment(scenario, seed, table, timeseries, events)
+    return Experiment(scenario, seed, table, timeseries, utilisation, events)
 
 
 def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
@@ -85,6 +112,37 @@ def summarise(replications: pd.DataFrame, confidence: float = 0.95) -> pd.DataFr
     for kpi in replications.columns.drop("replication"):
         mean, low, high = t_interval(replications[kpi].to_numpy(), confidence)
         rows.append(
-            {"kpi": kpi, "mean": mean, "ci_low": low, "ci_high": high, "unit": KPI_UNITS[kpi]}
+            {"kpi": kpi, "mean": mean, "ci_low": low, "ci_high": high, "unit": kpi_unit(kpi)}
         )
+    return pd.DataFrame(rows)
+
+
+def paired_comparison(experiments: list[Experiment], names: list[str]) -> pd.DataFrame:
+    """Each scenario's KPIs with CIs, and the paired difference from the first (the base).
+
+    Replication r of every scenario uses the same random numbers, so the difference is
+    taken replication by replication and its CI is that of the paired differences.
+    Columns: kpi, scenario, mean, ci_low, ci_high, diff_mean, diff_ci_low, diff_ci_high.
+    """
+    base = experiments[0].replications.set_index("replication")
+    rows = []
+    for kpi in base.columns:
+        for name, experiment in zip(names, experiments, strict=True):
+            table = experiment.replications.set_index("replication")
+            values = table[kpi] if kpi in table else pd.Series(np.nan, index=table.index)
+            mean, low, high = t_interval(values.to_numpy())
+            diff = (values - base[kpi]).to_numpy()
+            diff_mean, diff_low, diff_high = t_interval(diff)
+            rows.append(
+                {
+                    "kpi": kpi,
+                    "scenario": name,
+                    "mean": mean,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "diff_mean": diff_mean,
+                    "diff_ci_low": diff_low,
+                    "diff_ci_high": diff_high,
+                }
+            )
     return pd.DataFrame(rows)

@@ -21,16 +21,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from scipy import stats
 
 from simdivert.errors import ScenarioError
 from simdivert.executors import Executor
 from simdivert.experiment import t_interval
-from simdivert.results import KPI_UNITS
+from simdivert.results import kpi_unit
 from simdivert.sweep_cells import Cell, Overrides, latin_hypercube, resolve_cell
-from simdivert.sweep_runner import CELL_COLUMN, REPLICATION_COLUMN, SweepProgress, run_cells
+from simdivert.sweep_runner import (
+    CELL_COLUMN,
+    REPLICATION_COLUMN,
+    SweepProgress,
+    is_kpi,
+    run_cells,
+)
 
 VARY_SOURCE = "--vary"
 DESIGN_COLUMN = "design"
@@ -159,7 +164,12 @@ def run_sensitivity(
 
 
 def _kpis(table: pd.DataFrame) -> list[str]:
-    return [c for c in table.columns if c in KPI_UNITS]
+    return [c for c in table.columns if is_kpi(c)]
+
+
+def _mean(values: pd.Series) -> float:
+    """The mean of the replications where the KPI is defined (NaN if it never is)."""
+    return t_interval(values.to_numpy())[0]
 
 
 def one_at_a_time_effects(oat: pd.DataFrame, factors: Sequence[Factor]) -> pd.DataFrame:
@@ -183,13 +193,13 @@ def one_at_a_time_effects(oat: pd.DataFrame, factors: Sequence[Factor]) -> pd.Da
                     FACTOR_COLUMN: factor.key,
                     "low": factor.low,
                     "high": factor.high,
-                    "mean_at_low": float(np.nanmean(low)),
-                    "mean_at_base": float(np.nanmean(base[kpi])),
-                    "mean_at_high": float(np.nanmean(high)),
+                    "mean_at_low": _mean(low),
+                    "mean_at_base": _mean(base[kpi]),
+                    "mean_at_high": _mean(high),
                     "swing": swing,
                     "swing_ci_low": swing_low,
                     "swing_ci_high": swing_high,
-                    "unit": KPI_UNITS[kpi],
+                    "unit": kpi_unit(kpi),
                 }
             )
         block.sort(key=lambda row: (math.isnan(row["swing"]), -abs(row["swing"])))

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from simdivert.errors import UserError
 from simdivert.executors import Executor, ReplicationTask
 from simdivert.model import ReplicationResult
 from simdivert.precision import MIN_REPLICATIONS, PrecisionTarget, check_precision
+from simdivert.results import kpi_unit
 from simdivert.sweep_cells import Cell
 
 CELL_COLUMN = "cell"
@@ -31,6 +33,15 @@ class SweepProgress:
     replications_planned: int
     cells_done: int
     cells_total: int
+
+
+def is_kpi(column: str) -> bool:
+    """Whether a column of a cell's table is a KPI (per-year ones included), not a label."""
+    try:
+        kpi_unit(column)
+    except KeyError:
+        return False
+    return True
 
 
 def cell_table(cell: Cell, results: Sequence[ReplicationResult]) -> pd.DataFrame:
@@ -67,6 +78,11 @@ def run_cells(
 
     report()
     for (index, _), result in executor.completed():
+        if precision is not None and precision.kpi not in result.kpis:
+            raise UserError(
+                f"--kpi {precision.kpi}: not a KPI of cell {index} (a per-year KPI needs that "
+                "whole year in the cell's run: see run.years and policy.launch_after_days)"
+            )
         done += 1
         results = finished[index]
         results[result.replication] = result

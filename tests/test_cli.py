@@ -34,6 +34,7 @@ def test_run_writes_the_output_contract(run_dir):
         "replications.csv",
         "summary.csv",
         "timeseries.csv",
+        "utilisation.csv",
     ]
     summary = pd.read_csv(run_dir / "summary.csv")
     assert list(summary.columns) == ["kpi", "mean", "ci_low", "ci_high", "unit"]
@@ -163,3 +164,62 @@ def test_a_bad_dask_address_is_one_line(tmp_path, address):
     assert f"--dask {address}: cannot reach a Dask scheduler" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "never").exists()
+
+
+def test_compare_writes_paired_differences(tmp_path):
+    out = tmp_path / "cmp"
+    result = invoke(
+        "compare",
+        "status_quo",
+        "west_midlands",
+        "west_midlands",
+        *SHORT,
+        "--set",
+        "policy.launch_after_days=0",
+        "--workers",
+        "1",
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "comparison.csv")
+    assert list(table.columns) == [
+        "kpi",
+        "scenario",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "diff_mean",
+        "diff_ci_low",
+        "diff_ci_high",
+    ]
+    assert set(table["scenario"]) == {"status_quo", "west_midlands", "west_midlands-2"}
+    charges = table.set_index(["scenario", "kpi"]).loc[("west_midlands", "charges_per_year")]
+    assert charges["diff_ci_high"] < 0  # diversion cuts charges
+    both = table.pivot(index="kpi", columns="scenario", values="mean")
+    pd.testing.assert_series_equal(
+        both["west_midlands"], both["west_midlands-2"], check_names=False
+    )
+    assert "west_midlands against status_quo (paired)" in result.stdout
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenario_names"] == ["status_quo", "west_midlands", "west_midlands-2"]
+
+
+def test_compare_with_a_bad_scenario_fails_before_running(tmp_path):
+    result = invoke("compare", "west_midlands", tmp_path / "missing.toml", "--out", tmp_path / "x")
+    assert result.exit_code == 2
+    assert "missing.toml: no such file" in result.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_compare_on_a_dask_cluster_writes_what_local_workers_write(tmp_path, dask_address):
+    scenarios = ["status_quo", "west_midlands", *SHORT, "--set", "policy.launch_after_days=0"]
+    local = invoke("compare", *scenarios, "--workers", "2", "--out", tmp_path / "local")
+    on_dask = invoke("compare", *scenarios, "--dask", dask_address, "--out", tmp_path / "dask")
+    assert local.exit_code == 0, local.output
+    assert on_dask.exit_code == 0, on_dask.output
+    for name in ("comparison.csv", "replications.csv"):
+        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
+    assert json.loads((tmp_path / "dask" / "manifest.json").read_text())["dask_scheduler"] == (
+        dask_address
+    )

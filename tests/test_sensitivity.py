@@ -12,7 +12,10 @@ from simdivert.errors import ScenarioError
 from simdivert.sensitivity import Factor, parse_vary
 
 runner = CliRunner()
-SHORT = ["--years", "0.1", "--reps", "2", "--set", "run.warmup_days=7"]
+SHORT = [
+    *("--years", "0.1", "--reps", "2"),
+    *("--set", "run.warmup_days=7", "--set", "policy.launch_after_days=0"),
+]
 FACTORS = [
     "--vary",
     "provider.drug_workers=2:5",

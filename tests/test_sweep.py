@@ -19,14 +19,14 @@ from simdivert.scenario_files import load_scenario
 from simdivert.sweep_cells import latin_hypercube, plan_sweep
 
 runner = CliRunner()
-SHORT_SET = '[set]\n"run.years" = 0.1\n"run.warmup_days" = 7\n'
+SHORT_SET = '[set]\n"run.years" = 0.1\n"run.warmup_days" = 7\n"policy.launch_after_days" = 0\n'
 GRID_SWEEP = f"""
 scenario = "west_midlands"
 replications = 2
 seed = 3
 {SHORT_SET}
 [grid]
-"provider.drug_workers" = [2, 3]
+"provider.drug_workers" = [3, 5]
 
 [[variants]]
 label = "as now"
@@ -70,7 +70,7 @@ def test_cells_are_variants_by_grid_points(grid_run):
     assert set(results.columns[6:]) == set(KPI_UNITS)
     cells = results.drop_duplicates("cell")
     assert list(cells["variant"]) == ["as now", "as now", "busier", "busier"]
-    assert list(cells["provider.drug_workers"]) == [2, 3, 2, 3]
+    assert list(cells["provider.drug_workers"]) == [3, 5, 3, 5]
     assert list(cells["demand.searches_per_year"]) == [26372, 26372, 32000, 32000]
     assert len(results) == 4 * 2
     assert results.groupby("cell")["replication"].apply(list).tolist() == [[0, 1]] * 4
@@ -108,12 +108,12 @@ def test_summary_and_manifest(grid_run):
 
 
 def test_common_random_numbers_a_cell_equals_a_plain_run(grid_run):
-    """Cell 1 (base demand, 3 drug workers) is the base scenario itself: the same numbers as
+    """Cell 1 (base demand, 5 drug workers) is the base scenario itself: the same numbers as
     ``simdivert run`` with the sweep's seed, so cells differ only by their parameters."""
     _, out = grid_run
     results = pd.read_csv(out / "results.csv")
     cell = results[results["cell"] == 1].reset_index(drop=True)
-    base = load_scenario(None, ["run.years=0.1", "run.warmup_days=7"])
+    base = load_scenario(None, ["run.years=0.1", "run.warmup_days=7", "policy.launch_after_days=0"])
     plain = run_replications(base, 2, seed=3).replications
     pd.testing.assert_frame_equal(cell[plain.columns], plain, check_dtype=False)
 
@@ -129,7 +129,7 @@ def test_rerun_of_a_finished_sweep_runs_nothing_and_keeps_the_files(grid_run):
 
 def test_a_changed_sweep_file_is_refused_unless_fresh(grid_run, tmp_path):
     path, out = grid_run
-    changed = write_sweep(tmp_path, GRID_SWEEP.replace("[2, 3]", "[2, 4]"))
+    changed = write_sweep(tmp_path, GRID_SWEEP.replace("[3, 5]", "[3, 4]"))
     copy = tmp_path / "out"
     copy.mkdir()
     for item in out.rglob("*"):
@@ -144,7 +144,7 @@ def test_a_changed_sweep_file_is_refused_unless_fresh(grid_run, tmp_path):
     assert "--fresh" in result.stderr
     result = sweep(changed, "--workers", "1", "--out", copy, "--fresh")
     assert result.exit_code == 0, result.output
-    assert set(pd.read_csv(copy / "results.csv")["provider.drug_workers"]) == {2, 4}
+    assert set(pd.read_csv(copy / "results.csv")["provider.drug_workers"]) == {3, 4}
 
 
 def test_a_folder_that_is_not_a_sweep_is_never_touched(tmp_path):
@@ -193,7 +193,7 @@ ranges = {{ "provider.drug_workers" = [2, 5], "engagement.patience_days" = [30.0
         "engagement.patience_days",
     ]
     workers = [c.columns["provider.drug_workers"] for c in plan.cells[:4]]
-    assert all(isinstance(w, int) and 2 <= w <= 5 for w in workers)
+    assert all(float(w).is_integer() and 2 <= w <= 5 for w in workers)  # integer bounds
     assert [c.scenario.run.seed for c in plan.cells] == [2020] * 8  # the base scenario's
 
 
@@ -265,6 +265,33 @@ def test_precision_needs_a_kpi(tmp_path):
     assert result.exit_code == 2 and "--kpi" in result.stderr
     result = sweep(path, "--kpi", "waiting_time", "--out", tmp_path / "never")
     assert result.exit_code == 2 and "--kpi waiting_time: not a KPI" in result.stderr
+
+
+def test_per_year_kpis_of_cells_with_different_horizons(tmp_path):
+    """A whole policy year gives per-year KPIs (``_y1``); a cell without that year has none."""
+    path = write_sweep(
+        tmp_path,
+        'replications = 2\n[set]\n"run.warmup_days" = 7\n"policy.launch_after_days" = 0\n'
+        '[grid]\n"run.years" = [0.1, 1.0]\n',
+    )
+    result = sweep(path, "--kpi", "charges_per_year_y1", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    results = pd.read_csv(tmp_path / "out" / "results.csv")
+    charges = results.groupby("run.years")["charges_per_year_y1"]
+    assert charges.apply(lambda v: v.isna().all()).to_dict() == {0.1: True, 1.0: False}
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv")
+    units = summary.drop_duplicates("kpi").set_index("kpi")["unit"]
+    assert units["charges_per_year_y1"] == "outcomes/year"
+    assert units["formal_outcome_share_black_male_y1"] == "share"
+
+
+def test_precision_on_a_per_year_kpi_a_cell_lacks_is_a_clear_error(tmp_path):
+    path = write_sweep(tmp_path, GRID_SWEEP)
+    args = ["--kpi", "charges_per_year_y1", "--precision", "0.1", "--out", tmp_path / "out"]
+    result = sweep(path, *args)
+    assert result.exit_code == 2
+    assert "--kpi charges_per_year_y1: not a KPI of cell" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 INTERRUPTED_SWEEP = f"""
