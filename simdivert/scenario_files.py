@@ -205,7 +205,7 @@ def _read_backlog_csv(data: dict[str, Any], origin: dict[str, str]) -> None:
     if not isinstance(backlog, dict) or not isinstance(backlog.get("file"), str):
         return
     source = origin.get("backlog.file", "")
-    base = Path(source).parent if source and Path(source).is_file() else Path(".")
+    base = Path(source).parent if source and source != OVERRIDE_SOURCE else Path(".")
     path = base / backlog["file"]
     try:
         with path.open(newline="") as handle:

@@ -267,6 +267,16 @@ def test_precision_needs_a_kpi(tmp_path):
     assert result.exit_code == 2 and "--kpi waiting_time: not a KPI" in result.stderr
 
 
+def test_a_backlog_file_named_in_a_sweep_is_read_beside_the_sweep_file(tmp_path):
+    folder = tmp_path / "sweeps"
+    folder.mkdir()
+    (folder / "waiting.csv").write_text("stage,waited_days\ncontact,3\ncourse,12.5\n")
+    path = write_sweep(folder, '[grid]\n"backlog.file" = ["waiting.csv"]\n')
+    (cell,) = plan_sweep(path).cells
+    waiting = cell.scenario.backlog.waiting()
+    assert [(p.stage, p.waited_days) for p in waiting] == [("contact", 3.0), ("course", 12.5)]
+
+
 def test_per_year_kpis_of_cells_with_different_horizons(tmp_path):
     """A whole policy year gives per-year KPIs (``_y1``); a cell without that year has none."""
     path = write_sweep(
