@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench bench-report clean
+.PHONY: run test lint format bench bench-report bench-sweep clean
 
 run: $(STAMP)
 	$(BIN)/simdivert run
@@ -25,6 +25,9 @@ bench: $(STAMP)
 
 bench-report: $(STAMP)
 	$(BIN)/python benchmarks/bench_report.py
+
+bench-sweep: $(STAMP)
+	$(BIN)/python benchmarks/bench_sweep.py
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

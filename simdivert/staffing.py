@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -32,6 +31,7 @@ from scipy import stats
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.errors import UserError
+from simdivert.executors import Executor, InProcessExecutor
 from simdivert.experiment import t_interval
 from simdivert.model import simulate
 from simdivert.pathway import ROUTE_GROUP, PathwayLog
@@ -183,46 +183,46 @@ def period_waits(log: PathwayLog, start: float, end: float, horizon: float) -> d
     return waits
 
 
-def _evaluate_one(args: tuple[Scenario, int, int, float, float]) -> dict[str, float]:
-    scenario, seed, replication, start, end = args
-    logs = simulate(scenario, seed, replication)
-    horizon = scenario.horizon_hours
-    waits = period_waits(logs.pathway, start, end, horizon)
-    busy_starts, busy_ends = call_intervals(logs.pathway)
-    in_period = (busy_starts >= start) & (busy_starts < end)
-    waits["call_hours"] = float(np.nansum(busy_ends[in_period] - busy_starts[in_period]))
-    waits["calls"] = float(in_period.sum())
-    for k, stream in enumerate(STREAMS):
-        times = np.asarray(logs.sessions.times[k])
-        booked = np.asarray(logs.sessions.booked[k])
-        waits[f"places_booked_{stream}"] = float(booked[(times >= start) & (times < end)].sum())
-    waits["open_hours"] = on_duty_hours(
-        logs.duty[0], np.ones_like(logs.duty[1]) * (logs.duty[1] > 0), start, end
-    )
-    return waits
+@dataclass(frozen=True)
+class PeriodWaitsTask:
+    """One replication of a staffing candidate: the waits of one period's referrals, and
+    the load the bracket needs (calls, call hours, places booked, hours open)."""
+
+    scenario: Scenario
+    seed: int
+    replication: int
+    start_hours: float
+    end_hours: float
+
+    def run(self) -> dict[str, float]:
+        start, end = self.start_hours, self.end_hours
+        logs = simulate(self.scenario, self.seed, self.replication)
+        waits = period_waits(logs.pathway, start, end, self.scenario.horizon_hours)
+        busy_starts, busy_ends = call_intervals(logs.pathway)
+        in_period = (busy_starts >= start) & (busy_starts < end)
+        waits["call_hours"] = float(np.nansum(busy_ends[in_period] - busy_starts[in_period]))
+        waits["calls"] = float(in_period.sum())
+        for k, stream in enumerate(STREAMS):
+            times = np.asarray(logs.sessions.times[k])
+            booked = np.asarray(logs.sessions.booked[k])
+            waits[f"places_booked_{stream}"] = float(booked[(times >= start) & (times < end)].sum())
+        waits["open_hours"] = on_duty_hours(
+            logs.duty[0], np.ones_like(logs.duty[1]) * (logs.duty[1] > 0), start, end
+        )
+        return waits
 
 
 @dataclass
 class Evaluator:
-    """Runs a staffing candidate over replications (in parallel) and judges targets."""
+    """Runs a staffing candidate's replications on an executor and judges targets."""
 
     scenario: Scenario
     periods: list[Period]
     replications: int
     seed: int
-    workers: int
+    executor: Executor
     confidence: float
     runs: int = 0
-    _pool: ProcessPoolExecutor | None = field(default=None, repr=False)
-
-    def __enter__(self) -> Evaluator:
-        if self.workers > 1:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
 
     def measure(self, plan: list[Staffing], k: int) -> pd.DataFrame:
         """Per replication, the waits of period k's referrals under the plan so far."""
@@ -230,16 +230,11 @@ class Evaluator:
         end = period.end_hours + FOLLOW_UP_HOURS
         scenario = staffed_scenario(self.scenario, self.periods[: k + 1], plan[: k + 1], end)
         tasks = [
-            (scenario, self.seed, r, period.start_hours, period.end_hours)
+            PeriodWaitsTask(scenario, self.seed, r, period.start_hours, period.end_hours)
             for r in range(self.replications)
         ]
         self.runs += 1
-        rows = (
-            list(self._pool.map(_evaluate_one, tasks))
-            if self._pool
-            else [_evaluate_one(task) for task in tasks]
-        )
-        return pd.DataFrame(rows)
+        return pd.DataFrame(self.executor.run_all(tasks))
 
     def upper_bound(self, values: pd.Series) -> float:
         """One-sided upper confidence bound of the mean (NaN runs: nothing to wait for)."""
@@ -421,9 +416,12 @@ def plan_staffing(
     period: str = "year",
     replications: int = 10,
     seed: int | None = None,
-    workers: int = 1,
+    executor: Executor | None = None,
 ) -> tuple[pd.DataFrame, list[Staffing], list[Period], int]:
-    """The staffing plan: its table, the staffing per period, the periods, simulations run."""
+    """The staffing plan: its table, the staffing per period, the periods, simulations run.
+
+    Each candidate's replications run on ``executor`` (default: in this process).
+    """
     if not targets:
         raise UserError("give at least one --target")
     periods = plan_periods(scenario, period)
@@ -432,13 +430,12 @@ def plan_staffing(
         periods,
         replications,
         scenario.run.seed if seed is None else seed,
-        workers,
+        executor if executor is not None else InProcessExecutor(),
         confidence,
     )
-    with evaluator:
-        search = StaffingSearch(evaluator, targets)
-        for k in range(len(periods)):
-            search.plan_period(k)
+    search = StaffingSearch(evaluator, targets)
+    for k in range(len(periods)):
+        search.plan_period(k)
     return pd.DataFrame(search.rows), search.plan, periods, evaluator.runs
 
 

@@ -193,9 +193,11 @@ def test_ample_drug_workers_leave_only_the_contact_delay():
 def test_more_staff_never_lengthens_a_wait(workers, extra, cannabis_sessions, seed):
     """Common random numbers: the same people, more drug workers or more sessions.
 
-    The queue wait for a drug worker and the wait for a group place may only shorten;
-    a tolerance of a hundredth of a day allows for people who now engage, and so queue,
-    where before they had left.
+    The queue wait for a drug worker may only shorten (a hundredth of a day allows for
+    people who now engage, and so queue, where before they had left). More sessions lay
+    the fortnight's timetable out afresh, so the new slots are not a superset of the old
+    ones: the mean wait for a group place may move by the shift of a slot (a quarter of
+    a day), never more.
     """
 
     def waits(drug_workers, sessions):
@@ -211,7 +213,7 @@ def test_more_staff_never_lengthens_a_wait(workers, extra, cannabis_sessions, se
     more_queue, _ = waits(workers + extra, cannabis_sessions)
     _, more_course = waits(workers, cannabis_sessions + extra)
     assert more_queue <= base_queue + 0.01
-    assert more_course <= base_course + 0.01
+    assert more_course <= base_course + 0.25
 
 
 def test_in_person_streams_have_their_own_session_size():
