@@ -389,7 +389,8 @@ def staff(
     workers: WorkersOption = None,
     dask: DaskOption = None,
     out: Annotated[
-        Path | None, typer.Option(help="Output folder (default: outputs/staff-<time>).")
+        Path | None,
+        typer.Option(help="Output folder (default: outputs/staff-<scenario>-<time>)."),
     ] = None,
     set_: SetOption = None,
 ) -> None:
@@ -429,7 +430,7 @@ def staff(
         "versions": package_versions(),
         "scenario": resolved.model_dump(mode="json"),
     }
-    plan_toml = plan_as_toml(str(source.resolve()), plan, periods, resolved.warmup_hours)
+    plan_toml = plan_as_toml(resolved, plan, periods)
     written = write_run_dir(
         destination,
         {

@@ -105,14 +105,16 @@ class PathwayLog:
     no_shows: list | np.ndarray = field(default_factory=list)
     state: list | np.ndarray = field(default_factory=list)
     assessed: list | np.ndarray = field(default_factory=list)
+    waiting_at_start: list | np.ndarray = field(default_factory=list)  # the starting backlog
 
-    def add(self, find: int, stream: int, hours: float) -> int:
+    def add(self, find: int, stream: int, hours: float, waiting_at_start: bool = False) -> int:
         """A new referral row; returns its index."""
         for name in _FLOAT_COLUMNS:
             getattr(self, name).append(math.nan)
         for name in _INT_COLUMNS:
             getattr(self, name).append(0)
         self.assessed.append(False)
+        self.waiting_at_start.append(waiting_at_start)
         index = len(self.find) - 1
         self.find[index], self.stream[index], self.referral_hours[index] = find, stream, hours
         return index
@@ -123,6 +125,7 @@ class PathwayLog:
         for name in _INT_COLUMNS:
             setattr(self, name, np.asarray(getattr(self, name), dtype=np.int64))
         self.assessed = np.asarray(self.assessed, dtype=bool)
+        self.waiting_at_start = np.asarray(self.waiting_at_start, dtype=bool)
         return self
 
     @property
@@ -266,7 +269,7 @@ class ProviderModel:
         self, find: int, stream: int, route: int, stage: str, waited_hours: float
     ) -> int:
         """Start a referral that has already waited at a stage (a backlog at the start)."""
-        referral = self.log.add(find, stream, self.env.now - waited_hours)
+        referral = self.log.add(find, stream, self.env.now - waited_hours, waiting_at_start=True)
         if stage == "contact":
             process = self._referral(referral, find, stream, route)
         elif stage == "assessment":
@@ -275,6 +278,7 @@ class ProviderModel:
         else:
             self.log.assessed[referral] = True
             self.log.route[referral] = route
+            self.log.assessment_end_hours[referral] = self.env.now - waited_hours
             process = self._intervention(referral, find, stream, route, self.env.now - waited_hours)
         self.env.process(process)
         return referral

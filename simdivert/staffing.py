@@ -10,7 +10,7 @@ The search starts from an analytic bracket, then simulates on common random numb
 (every candidate sees the same referrals):
 - drug workers: the offered load of calls in the period (from a pilot run with ample
   staff) gives the fewest workers on calls for a stable queue, and Erlang-C the fewest
-  for a mean queue wait under a day; workers in post = on calls / (availability x
+  for a mean queue wait of four working hours; workers in post = on calls / (availability x
   (1 - admin share)); the simulation then steps up or down one FTE at a time;
 - sessions: the places the stream booked in the pilot, divided by places per session,
   then half a session a week (one a fortnight) up or down per stream.
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import tomli_w
 from scipy import stats
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
@@ -95,6 +96,8 @@ class Period:
 
 def plan_periods(scenario: Scenario, period: str) -> list[Period]:
     """The periods of the policy period, from the launch to the end of the horizon."""
+    if not scenario.policy.diversion:
+        raise UserError(f"{scenario.name} has no diversion: there is no provider to staff")
     start = max(scenario.launch_hours, scenario.warmup_hours)
     step = PERIOD_HOURS[period]
     periods, k = [], 1
@@ -157,7 +160,7 @@ def _p90(values: np.ndarray) -> float:
 
 def period_waits(log: PathwayLog, start: float, end: float, horizon: float) -> dict[str, float]:
     """Waits (days) of people referred in [start, end); unfinished waits run to the horizon."""
-    cohort = (log.referral_hours >= start) & (log.referral_hours < end)
+    cohort = (log.referral_hours >= start) & (log.referral_hours < end) & ~log.waiting_at_start
     contacted = cohort & (log.first_contact_hours < horizon)
     to_call = np.fmin(log.assessment_hours[contacted], horizon) - log.referral_hours[contacted]
     group = cohort & log.assessed & (log.route == ROUTE_GROUP)
@@ -439,35 +442,14 @@ def plan_staffing(
     return pd.DataFrame(search.rows), search.plan, periods, evaluator.runs
 
 
-def plan_as_toml(
-    scenario_source: str, plan: list[Staffing], periods: list[Period], warmup_hours: float
-) -> str:
-    """A scenario file that extends the planned scenario with the plan's staffing."""
-
-    def sessions(staffing: Staffing) -> str:
-        return (
-            "{ " + ", ".join(f"{s} = {v:g}" for s, v in staffing.sessions_per_week.items()) + " }"
-        )
-
-    first = plan[0]
-    lines = [
-        "# Staffing plan made by `simdivert staff`; run it with `simdivert run` on this file.",
-        f'extends = "{scenario_source}"',
-        "",
-        "[provider]",
-        f"drug_workers = {first.drug_workers}",
-        "",
-        "[course]",
-        f"facilitators = {first.facilitators}",
-        f"sessions_per_week = {sessions(first)}",
-    ]
-    for period, staffing in zip(periods[1:], plan[1:], strict=True):
-        lines += [
-            "",
-            "[[staffing]]",
-            f"from_day = {(period.start_hours - warmup_hours) / HOURS_PER_DAY:g}  # {period.label}",
-            f"drug_workers = {staffing.drug_workers}",
-            f"facilitators = {staffing.facilitators}",
-            f"sessions_per_week = {sessions(staffing)}",
-        ]
-    return "\n".join(lines) + "\n"
+def plan_as_toml(scenario: Scenario, plan: list[Staffing], periods: list[Period]) -> str:
+    """The planned scenario with the plan's staffing, whole (overrides included), as TOML."""
+    staffed = staffed_scenario(scenario, periods, plan, scenario.horizon_hours)
+    data = staffed.model_dump(mode="json", exclude_none=True)
+    data["name"] = f"{scenario.name}-staffing-plan"
+    data["backlog"].pop("file", None)  # its people are listed in the file itself
+    header = (
+        f"# Staffing plan for {scenario.name} made by `simdivert staff`: the scenario as\n"
+        "# planned, with the plan's staffing. Run it with `simdivert run` on this file.\n\n"
+    )
+    return header + tomli_w.dumps(data)

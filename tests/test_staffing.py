@@ -130,6 +130,7 @@ def test_staff_command(tmp_path):
     assert (tmp_path / "plan" / "staffing_plan.csv").exists()
     plan = load_scenario(tmp_path / "plan" / "staffing_plan.toml")
     assert plan.provider.drug_workers >= 1
+    assert plan.demand.searches_per_year == 4000  # the plan keeps the overrides it was made with
     assert "Staffing plan" in result.stdout
 
 
@@ -151,3 +152,8 @@ def test_an_unreachable_target_is_a_clear_error(small):
     # The contact delays alone take longer than a day for most people.
     with pytest.raises(UserError, match="no number of drug workers"):
         plan_staffing(small, [parse_target("assessment_wait_p90_days<=1")], replications=2)
+
+
+def test_a_scenario_without_diversion_has_nothing_to_staff():
+    with pytest.raises(UserError, match="no diversion"):
+        plan_periods(load_scenario("status_quo"), "year")
