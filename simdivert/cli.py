@@ -1,4 +1,4 @@
-"""The command line: ``simdivert run``, ``simdivert validate``.
+"""The command line: ``simdivert run``, ``validate``, ``warmup``.
 
 User mistakes (a bad scenario, an existing output folder) print one line naming the
 file, the key and the problem, and exit with status 2; they never show a traceback.
@@ -6,6 +6,7 @@ file, the key and the problem, and exit with status 2; they never show a traceba
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from simdivert.errors import UserError
+from simdivert.errors import ScenarioError, UserError
 from simdivert.experiment import default_workers, run_replications
 from simdivert.outputs import (
     check_new_dir,
@@ -25,12 +26,14 @@ from simdivert.outputs import (
     utc_now,
     write_run_dir,
 )
+from simdivert.scenario import Scenario
 from simdivert.scenario_files import (
     DEFAULT_SCENARIO,
     builtin_scenarios,
     load_scenario,
     resolve_scenario_path,
 )
+from simdivert.warmup import Warmup, pilot_warmup, warmup_from_series
 
 app = typer.Typer(
     help="Simulate police drug-diversion pathways: demand, provider capacity, waits and "
@@ -103,6 +106,13 @@ def run(
     events: Annotated[
         bool, typer.Option("--events", help="Also write the per-person event log (Parquet).")
     ] = False,
+    warmup: Annotated[
+        str | None,
+        typer.Option(
+            help="Warm-up before measuring: days, or 'auto' to choose it by MSER on a pilot "
+            "run from empty [default: the scenario's run.warmup_days]."
+        ),
+    ] = None,
 ) -> None:
     """Run replications of a scenario and write manifest, replications, summary."""
     overrides = list(set_ or [])
@@ -113,6 +123,8 @@ def run(
     if seed is not None:
         overrides.append(f"run.seed={seed}")
     try:
+        if warmup is not None and warmup != AUTO_WARMUP:
+            overrides.append(f"run.warmup_days={_warmup_days(warmup)}")
         source = resolve_scenario_path(scenario)
         resolved = load_scenario(source, overrides)
         target = out if out is not None else default_run_dir(resolved.name)
@@ -121,6 +133,14 @@ def run(
         raise _fail(exc) from None
     n_workers = workers if workers is not None else default_workers()
     started = utc_now()
+    warmup_record: dict[str, object] = {"method": "given", "days": resolved.run.warmup_days}
+    if warmup == AUTO_WARMUP:
+        with console.status("Pilot run from empty to choose the warm-up…"):
+            pilot = pilot_warmup(resolved, resolved.run.replications, resolved.run.seed, n_workers)
+        overrides.append(f"run.warmup_days={pilot.warmup.days:g}")
+        resolved = load_scenario(source, overrides)
+        warmup_record = pilot.as_record()
+        _report_warmup(pilot.warmup, f"pilot of {pilot.warmup.replications} replications")
     with console.status(f"Running {resolved.run.replications} replications of {resolved.name}…"):
         experiment = run_replications(
             resolved, resolved.run.replications, resolved.run.seed, n_workers, keep_events=events
@@ -137,6 +157,7 @@ def run(
         "started": started,
         "finished": utc_now(),
         "versions": package_versions(),
+        "warmup": warmup_record,
         "scenario": resolved.model_dump(mode="json"),
     }
     writers = {
@@ -178,3 +199,62 @@ def validate(
         console.print(f"ok: {name} ({scenario.name})", highlight=False)
     if failed:
         raise typer.Exit(code=2)
+
+
+AUTO_WARMUP = "auto"
+
+
+def _warmup_days(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise UserError(
+            f"--warmup: expected {AUTO_WARMUP!r} or a number of days (got {text!r})"
+        ) from None
+
+
+def _report_warmup(warmup: Warmup, source: str) -> None:
+    """Print the warm-up chosen, per stage, and warn about stages that had not settled."""
+    stages = ", ".join(f"{stage} {weeks}" for stage, weeks in warmup.stage_weeks.items())
+    console.print(
+        f"Warm-up: {warmup.weeks} weeks ({warmup.days:g} days) by {warmup.method} over "
+        f"{warmup.series_weeks} weeks of a {source} from empty; weeks per stage: {stages}",
+        highlight=False,
+    )
+    for stage in warmup.unsettled_stages:
+        errors.print(
+            f"[bold yellow]warning:[/] the {stage} queue was still changing half-way through "
+            "the series, so the warm-up may be too short: check timeseries.csv, or run longer",
+            highlight=False,
+        )
+
+
+@app.command("warmup")
+def warmup_of_run(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder written by simdivert run.")],
+) -> None:
+    """Report the warm-up MSER picks from a finished run's weekly queue series."""
+    try:
+        timeseries, horizon_hours = _read_run_series(run_dir)
+        warmup = warmup_from_series(timeseries, horizon_hours)
+    except UserError as exc:
+        raise _fail(exc) from None
+    _report_warmup(warmup, f"run of {warmup.replications} replications")
+
+
+def _read_run_series(run_dir: Path) -> tuple[pd.DataFrame, float]:
+    """A run folder's timeseries.csv, and the horizon of the run from its manifest."""
+    try:
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+        timeseries = pd.read_csv(run_dir / "timeseries.csv")
+    except FileNotFoundError as exc:
+        raise UserError(f"{exc.filename}: no such file (is {run_dir} a run folder?)") from None
+    except (json.JSONDecodeError, pd.errors.ParserError) as exc:
+        raise UserError(f"{run_dir}: cannot read the run folder: {exc}") from None
+    try:
+        scenario = Scenario.model_validate(manifest["scenario"])
+    except (KeyError, ValueError) as exc:
+        raise ScenarioError(
+            str(run_dir / "manifest.json"), "scenario", f"not a valid scenario: {exc}"
+        ) from None
+    return timeseries, scenario.horizon_hours

@@ -50,9 +50,15 @@ def run_replications(
     seed: int,
     workers: int = 1,
     keep_events: bool = False,
+    first_replication: int = 0,
 ) -> Experiment:
-    """Run replications 0..N-1 on ``workers`` processes (1: in this process)."""
-    tasks = [(scenario, seed, r, keep_events) for r in range(replications)]
+    """Run replications first..first+N-1 (by default 0..N-1) on ``workers`` processes.
+
+    ``workers=1`` runs them in this process. A different ``first_replication`` gives
+    replications that share no random numbers with the default ones (a pilot run).
+    """
+    indices = range(first_replication, first_replication + replications)
+    tasks = [(scenario, seed, r, keep_events) for r in indices]
     results: list[ReplicationResult]
     if workers <= 1 or replications == 1:
         results = [_task(task) for task in tasks]
