@@ -1,4 +1,4 @@
-"""The command line: ``simdivert run``, ``validate``, ``warmup``.
+"""The command line: ``simdivert run``, ``validate``, ``warmup``, ``calibrate``.
 
 User mistakes (a bad scenario, an existing output folder) print one line naming the
 file, the key and the problem, and exit with status 2; they never show a traceback.
@@ -16,6 +16,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from simdivert.calibration import (
+    DOCS_BEGIN,
+    checks_table,
+    format_value,
+    load_targets,
+    markdown_table,
+    replace_marked_section,
+    run_calibration,
+    write_docs,
+)
 from simdivert.errors import ScenarioError, UserError
 from simdivert.experiment import default_workers, run_replications
 from simdivert.outputs import (
@@ -258,3 +268,111 @@ def _read_run_series(run_dir: Path) -> tuple[pd.DataFrame, float]:
             str(run_dir / "manifest.json"), "scenario", f"not a valid scenario: {exc}"
         ) from None
     return timeseries, scenario.horizon_hours
+
+
+@app.command()
+def calibrate(
+    targets: Annotated[
+        Path | None,
+        typer.Option(help="Targets file (TOML) [default: the built-in table]."),
+    ] = None,
+    reps: Annotated[
+        int | None, typer.Option(help="Replications [default: each scenario's].")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed [default: each scenario's].")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes [default: all cores].")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder [default: outputs/calibration-<time>].")
+    ] = None,
+    write_docs_: Annotated[
+        bool,
+        typer.Option("--write-docs", help="Also put the table into the docs file (see --docs)."),
+    ] = False,
+    docs: Annotated[
+        Path, typer.Option(help="Docs file whose calibrate-marked section --write-docs replaces.")
+    ] = Path("docs/VALIDATION.md"),
+) -> None:
+    """Check scenarios against published figures; exit 1 if any check fails."""
+    try:
+        table = load_targets(targets)
+        target_dir = out if out is not None else default_run_dir("calibration")
+        check_new_dir(target_dir)
+        if write_docs_:  # fail before the runs, not after
+            replace_marked_section(_read_text(docs), "", str(docs))
+    except UserError as exc:
+        raise _fail(exc) from None
+    n_workers = workers if workers is not None else default_workers()
+    started = utc_now()
+    try:
+        with console.status(f"Running {len({t.scenario for t in table})} scenario(s)…"):
+            checks, runs = run_calibration(table, reps, seed, n_workers)
+    except UserError as exc:
+        raise _fail(exc) from None
+    versions = package_versions()
+    markdown = markdown_table(checks, runs, versions["simdivert"], started[:10])
+    manifest = {
+        "targets": str(targets) if targets is not None else "built-in",
+        "runs": [vars(run) for run in runs],
+        "workers": n_workers,
+        "command": " ".join(["simdivert", *sys.argv[1:]]),
+        "started": started,
+        "finished": utc_now(),
+        "versions": versions,
+        "passed": sum(c.passed for c in checks),
+        "checks": len(checks),
+    }
+    try:
+        written = write_run_dir(
+            target_dir,
+            {
+                "calibration.csv": lambda p: checks_table(checks).to_csv(p, index=False),
+                "calibration.md": lambda p: p.write_text(markdown),
+                "manifest.json": json_writer(manifest),
+            },
+        )
+        if write_docs_:
+            write_docs(docs, markdown)
+    except UserError as exc:
+        raise _fail(exc) from None
+    console.print(_checks_table(checks))
+    console.print(f"Results written to [bold]{written}[/]")
+    if write_docs_:
+        console.print(f"Table written to [bold]{docs}[/] (between {DOCS_BEGIN} markers)")
+    failed = [c for c in checks if not c.passed]
+    if failed:
+        errors.print(
+            f"[bold red]{len(failed)} of {len(checks)} checks failed:[/] "
+            + "; ".join(f"{c.target.scenario} {c.target.kpi}" for c in failed),
+            highlight=False,
+        )
+        raise typer.Exit(code=1)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+
+
+def _checks_table(checks) -> Table:
+    table = Table(title="Calibration checks", title_justify="left")
+    for column in ("scenario", "KPI", "range checked", "mean", "95% CI", "pass"):
+        table.add_column(
+            column,
+            justify="right" if column in ("mean", "95% CI") else "left",
+            overflow="fold",
+        )
+    for c in checks:
+        unit = c.target.unit
+        table.add_row(
+            c.target.scenario,
+            c.target.kpi,
+            c.target.range_text().replace("`", ""),
+            format_value(c.mean, unit),
+            f"{format_value(c.ci_low, unit)} – {format_value(c.ci_high, unit)}",
+            "yes" if c.passed else "[bold red]no[/]",
+        )
+    return table

@@ -1,0 +1,248 @@
+"""Validation against published figures: a table of targets, checked on replications.
+
+The targets are data (``calibration_targets.toml`` in the package, or a file of the
+same form): one row per (scenario, KPI, range, source). :func:`run_calibration` runs
+each scenario named in the table and checks every row: a row passes when the model's
+mean over replications lies in the target range (and, for a ``below`` row, under the
+mean of the other KPI). The results are a tidy table (CSV) and a markdown table that
+``simdivert calibrate --write-docs`` puts between markers in ``docs/VALIDATION.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+from pydantic import Field, ValidationError, model_validator
+
+from simdivert.errors import ScenarioError, UserError
+from simdivert.experiment import run_replications
+from simdivert.results import KPI_UNITS
+from simdivert.scenario import StrictModel
+from simdivert.scenario_files import load_scenario
+
+DOCS_BEGIN = "<!-- calibrate:begin -->"
+DOCS_END = "<!-- calibrate:end -->"
+CONFIDENCE = 0.95
+
+
+def default_targets_path() -> Path:
+    """The targets shipped with simdivert."""
+    return Path(str(resources.files("simdivert") / "calibration_targets.toml"))
+
+
+class Target(StrictModel):
+    """One published figure (or plausibility bound) a scenario must reproduce."""
+
+    scenario: Annotated[str, Field(min_length=1)]
+    figure: Annotated[str, Field(min_length=1)]
+    kpi: str
+    target: str
+    low: float | None = None
+    high: float | None = None
+    below: str | None = None
+    source: Annotated[str, Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _checkable(self) -> Target:
+        for kpi in (self.kpi, self.below):
+            if kpi is not None and kpi not in KPI_UNITS:
+                raise ValueError(f"unknown KPI {kpi!r}")
+        if self.low is None and self.high is None and self.below is None:
+            raise ValueError("give at least one of low, high, below")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low ({self.low}) is above high ({self.high})")
+        return self
+
+    @property
+    def unit(self) -> str:
+        return KPI_UNITS[self.kpi]
+
+    def range_text(self) -> str:
+        """The range checked, in the KPI's own format."""
+        parts = []
+        if self.low is not None and self.high is not None:
+            parts.append(
+                f"{format_value(self.low, self.unit)}–{format_value(self.high, self.unit)}"
+            )
+        elif self.low is not None:
+            parts.append(f"≥ {format_value(self.low, self.unit)}")
+        elif self.high is not None:
+            parts.append(f"≤ {format_value(self.high, self.unit)}")
+        if self.below is not None:
+            parts.append(f"< `{self.below}`")
+        return ", ".join(parts)
+
+
+class _TargetFile(StrictModel):
+    target: Annotated[list[Target], Field(min_length=1)]
+
+
+def load_targets(path: Path | None = None) -> list[Target]:
+    """Read and validate a targets file; errors name the file, the row and the key."""
+    path = default_targets_path() if path is None else path
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ScenarioError(str(path), None, "no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), None, f"not valid TOML: {exc}") from None
+    try:
+        return _TargetFile.model_validate(data).target
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = [str(part) for part in first["loc"]]
+        if len(loc) >= 2 and loc[0] == "target" and loc[1].isdigit():
+            loc[:2] = [f"target[{int(loc[1]) + 1}]"]  # rows counted from 1, as in the file
+        problem = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            problem = "unknown key"
+        raise ScenarioError(str(path), ".".join(loc) or None, problem) from None
+
+
+def format_value(value: float, unit: str) -> str:
+    """A number as the docs show it: shares to 3 decimals, days to 1, counts with commas."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if unit in ("share", "ratio"):
+        return f"{value:.3f}"
+    if unit == "days":
+        return f"{value:.1f}"
+    return f"{value:,.0f}"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One target against the model: mean and confidence interval over replications."""
+
+    target: Target
+    mean: float
+    ci_low: float
+    ci_high: float
+    passed: bool
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """How a scenario was run for the checks."""
+
+    scenario: str
+    replications: int
+    seed: int
+    years: float
+    warmup_days: float
+
+
+def check(target: Target, summary: pd.DataFrame) -> Check:
+    """Compare one target with a scenario's summary (indexed by KPI)."""
+    mean, low, high = (float(summary.loc[target.kpi, c]) for c in ("mean", "ci_low", "ci_high"))
+    passed = not math.isnan(mean)
+    if target.low is not None:
+        passed &= mean >= target.low
+    if target.high is not None:
+        passed &= mean <= target.high
+    if target.below is not None:
+        passed &= mean < float(summary.loc[target.below, "mean"])
+    return Check(target, mean, low, high, bool(passed))
+
+
+def run_calibration(
+    targets: list[Target],
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+) -> tuple[list[Check], list[ScenarioRun]]:
+    """Run every scenario the targets name (its own run settings unless overridden)."""
+    checks: list[Check] = []
+    runs: list[ScenarioRun] = []
+    for name in dict.fromkeys(t.scenario for t in targets):
+        scenario = load_scenario(name)
+        n = replications if replications is not None else scenario.run.replications
+        run_seed = seed if seed is not None else scenario.run.seed
+        summary = run_replications(scenario, n, run_seed, workers).summary.set_index("kpi")
+        runs.append(ScenarioRun(name, n, run_seed, scenario.run.years, scenario.run.warmup_days))
+        checks.extend(check(t, summary) for t in targets if t.scenario == name)
+    return checks, runs
+
+
+def checks_table(checks: list[Check]) -> pd.DataFrame:
+    """The tidy results table (``calibration.csv``)."""
+    return pd.DataFrame(
+        [
+            {
+                "scenario": c.target.scenario,
+                "figure": c.target.figure,
+                "kpi": c.target.kpi,
+                "target": c.target.target,
+                "low": c.target.low,
+                "high": c.target.high,
+                "below": c.target.below,
+                "source": c.target.source,
+                "mean": c.mean,
+                "ci_low": c.ci_low,
+                "ci_high": c.ci_high,
+                "unit": c.target.unit,
+                "passed": c.passed,
+            }
+            for c in checks
+        ]
+    )
+
+
+def markdown_table(checks: list[Check], runs: list[ScenarioRun], version: str, made_on: str) -> str:
+    """The results as a markdown section: how they were made, then one row per target."""
+    lines = [
+        f"Made by `simdivert calibrate` on {made_on} (simdivert {version}); a target passes "
+        "when the "
+        f"model mean lies in the range checked. CI: {CONFIDENCE:.0%} t-interval over "
+        "replications.",
+        "",
+    ]
+    for run in runs:
+        lines.append(
+            f"- `{run.scenario}`: {run.replications} replications, seed {run.seed}, "
+            f"{run.years:g} measured year(s) after {run.warmup_days:g} warm-up days"
+        )
+    lines += [
+        "",
+        "| scenario | figure | target | range checked | source | model mean | 95% CI | pass |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for c in checks:
+        unit = c.target.unit
+        interval = f"{format_value(c.ci_low, unit)} – {format_value(c.ci_high, unit)}"
+        lines.append(
+            f"| {c.target.scenario} | {c.target.figure} (`{c.target.kpi}`) | {c.target.target} "
+            f"| {c.target.range_text()} | {c.target.source} | {format_value(c.mean, unit)} "
+            f"| {interval} | {'yes' if c.passed else '**no**'} |"
+        )
+    passed = sum(c.passed for c in checks)
+    lines += ["", f"{passed} of {len(checks)} checks pass."]
+    return "\n".join(lines) + "\n"
+
+
+def replace_marked_section(text: str, block: str, source: str) -> str:
+    """``text`` with what lies between the calibrate markers replaced by ``block``."""
+    begin, end = text.find(DOCS_BEGIN), text.find(DOCS_END)
+    if begin < 0 or end < 0 or end < begin:
+        raise UserError(f"{source}: needs the markers {DOCS_BEGIN} and {DOCS_END}, in that order")
+    return text[: begin + len(DOCS_BEGIN)] + "\n" + block + text[end:]
+
+
+def write_docs(path: Path, block: str) -> None:
+    """Put ``block`` between the markers of ``path``, atomically (temporary file, rename)."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    updated = replace_marked_section(text, block, str(path))
+    staging = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    staging.write_text(updated)
+    os.replace(staging, path)
