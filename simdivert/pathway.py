@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
+from simpy.resources.resource import PriorityRequest, SortedQueue
 
 from simdivert.clock import HOURS_PER_DAY, WeeklyWindows
 from simdivert.roster import duty_changes, session_times, working_windows
@@ -43,6 +44,31 @@ _STREAM_OF_SUBSTANCE = np.array(
 )
 UNDER_18_STREAM = STREAMS.index("under_18")
 _WORKER_DUTY, _CLIENT = 0, 1  # request priorities: rota changes go before clients
+
+
+class _InsortQueue(SortedQueue):
+    """SimPy's priority queue, inserting by binary search instead of sorting on every append.
+
+    SimPy appends then re-sorts, calling the key on every queued request; with hundreds
+    waiting that dominates a large force's run. ``insort_right`` puts a request after
+    those with an equal key, exactly where the stable sort would, so the order (and
+    every result) is unchanged.
+    """
+
+    def append(self, item: PriorityRequest) -> None:
+        if self.maxlen is not None and len(self) >= self.maxlen:
+            raise RuntimeError("Cannot append event. Queue is full.")
+        bisect.insort_right(self, item, key=_request_key)
+
+
+def _request_key(request: PriorityRequest) -> tuple:
+    return request.key
+
+
+class DrugWorkers(simpy.PriorityResource):
+    """The drug-worker pool: requests served by priority, then first come first served."""
+
+    PutQueue = _InsortQueue
 
 
 @dataclass(frozen=True)
@@ -199,9 +225,7 @@ class ProviderModel:
         self.log = PathwayLog(referral_hours, stream, route)
         self.draws = draws
         self.windows = working_windows(scenario.provider)
-        self.workers = simpy.PriorityResource(
-            self.env, capacity=max(scenario.provider.drug_workers, 1)
-        )
+        self.workers = DrugWorkers(self.env, capacity=max(scenario.provider.drug_workers, 1))
         self.sessions = SessionBook.from_timetable(
             session_times(scenario.course, self.horizon), scenario.course.places_per_session
         )
@@ -250,7 +274,7 @@ class ProviderModel:
         times, on_duty = duty_changes(
             self.scenario.provider, self.scenario.provider.drug_workers, self.horizon
         )
-        held: list[simpy.resources.resource.PriorityRequest] = []
+        held: list[PriorityRequest] = []
         for when, count in zip(times.tolist(), on_duty.tolist(), strict=True):
             if when > self.env.now:
                 yield self.env.timeout(when - self.env.now)
@@ -329,13 +353,16 @@ class ProviderModel:
             starts = sessions.times[stream][session]
             if attempt == 0:
                 log.intervention_booked_hours[i] = starts
-            yield env.timeout(starts - env.now)
+            # Attending depends only on the wait, known now; an attender books nothing
+            # more, so they are recorded at booking with no event. A no-show rebooks at
+            # the session time, competing for places: that needs the event.
             if self._engages(u, attend_probability, starts - assessed_at):
                 sessions.attended[stream][session] += 1
                 log.intervention_end_hours[i] = starts + self._session_hours
                 log.state[i] = COMPLETED
                 log.end_hours[i] = starts + self._session_hours
                 return
+            yield env.timeout(starts - env.now)
             log.no_shows[i] += 1
         log.state[i] = LEFT_AT_COURSE
         log.end_hours[i] = env.now
