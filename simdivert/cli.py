@@ -54,6 +54,7 @@ app = typer.Typer(
 )
 console = Console(width=100)
 errors = Console(stderr=True, width=200)
+AUTO_WARMUP = "auto"  # --warmup auto: choose the warm-up on a pilot run
 
 ScenarioArg = Annotated[
     str | None,
@@ -209,9 +210,6 @@ def validate(
         console.print(f"ok: {name} ({scenario.name})", highlight=False)
     if failed:
         raise typer.Exit(code=2)
-
-
-AUTO_WARMUP = "auto"
 
 
 def _warmup_days(text: str) -> float:
