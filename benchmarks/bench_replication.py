@@ -28,7 +28,7 @@ from pathlib import Path
 
 from simdivert.clock import HOURS_PER_YEAR
 from simdivert.errors import ScenarioError
-from simdivert.model import run_replication
+from simdivert.model import run_replication, simulate
 from simdivert.scenario import Scenario
 from simdivert.scenario_files import DEFAULT_SCENARIO, load_scenario
 
@@ -97,12 +97,11 @@ def count_referrals(scenario: Scenario, replication: int) -> int:
 
     The KPI ``referrals_per_year`` × ``run.years`` would count only referrals inside the
     measured window, but the timed run also simulated the warm-up's referrals through the
-    provider, so dividing by it would understate throughput. The event log has one row per
-    referral over the whole horizon; a replication's streams depend only on (seed,
+    provider, so dividing by it would understate throughput. The pathway log has one row
+    per referral over the whole horizon; a replication's streams depend only on (seed,
     replication), so this re-run simulates exactly the referrals the timed run did.
     """
-    result = run_replication(scenario, scenario.run.seed, replication, keep_events=True)
-    return len(result.events)
+    return simulate(scenario, scenario.run.seed, replication).pathway.size
 
 
 def traced_peak_bytes(scenario: Scenario, replication: int) -> int:

@@ -6,6 +6,7 @@ duty) are expressed in hours of the week and repeat every week.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -45,6 +46,8 @@ class WeeklyWindows:
         # Two weeks of windows so that "the next window" after Sunday wraps to Monday.
         self._starts2 = np.concatenate([self.starts, self.starts + HOURS_PER_WEEK])
         self._ends2 = np.concatenate([self.ends, self.ends + HOURS_PER_WEEK])
+        self._starts2_list = self._starts2.tolist()
+        self._ends2_list = self._ends2.tolist()
 
     @property
     def hours_per_week(self) -> float:
@@ -60,6 +63,15 @@ class WeeklyWindows:
         idx = np.searchsorted(self._ends2, hour_of_week, side="right")
         inside = self._starts2[idx] <= hour_of_week
         return np.where(inside, t, week_start + self._starts2[idx])
+
+    def next_open_at(self, t: float) -> float:
+        """Scalar :meth:`next_open`, for the event loop (no numpy overhead)."""
+        if not self._starts2_list:
+            return float("inf")
+        hour_of_week = t % HOURS_PER_WEEK
+        i = bisect.bisect_right(self._ends2_list, hour_of_week)
+        start = self._starts2_list[i]
+        return t if start <= hour_of_week else t - hour_of_week + start
 
     def changes(self, horizon_hours: float) -> tuple[np.ndarray, np.ndarray]:
         """Times in [0, horizon) at which the windows open or close, and whether open after.

@@ -15,7 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from simdivert.model import ReplicationResult, run_replication
-from simdivert.results import KPI_UNITS
+from simdivert.results import kpi_unit
 from simdivert.scenario import Scenario
 
 
@@ -27,6 +27,7 @@ class Experiment:
     seed: int
     replications: pd.DataFrame  # one row per replication, a column per KPI
     timeseries: pd.DataFrame  # replication, week, stage, queue_mean, waits_started
+    utilisation: pd.DataFrame  # replication, week, role, busy/available hours, utilisation
     events: pd.DataFrame | None
 
     @property
@@ -69,10 +70,11 @@ def run_replications(
         "replication", ignore_index=True
     )
     timeseries = pd.concat([r.timeseries for r in results], ignore_index=True)
+    utilisation = pd.concat([r.utilisation for r in results], ignore_index=True)
     events = None
     if keep_events:
         events = pd.concat([r.events for r in results], ignore_index=True)
-    return Experiment(scenario, seed, table, timeseries, events)
+    return Experiment(scenario, seed, table, timeseries, utilisation, events)
 
 
 def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
@@ -98,6 +100,37 @@ def summarise(replications: pd.DataFrame, confidence: float = 0.95) -> pd.DataFr
     for kpi in replications.columns.drop("replication"):
         mean, low, high = t_interval(replications[kpi].to_numpy(), confidence)
         rows.append(
-            {"kpi": kpi, "mean": mean, "ci_low": low, "ci_high": high, "unit": KPI_UNITS[kpi]}
+            {"kpi": kpi, "mean": mean, "ci_low": low, "ci_high": high, "unit": kpi_unit(kpi)}
         )
+    return pd.DataFrame(rows)
+
+
+def paired_comparison(experiments: list[Experiment], names: list[str]) -> pd.DataFrame:
+    """Each scenario's KPIs with CIs, and the paired difference from the first (the base).
+
+    Replication r of every scenario uses the same random numbers, so the difference is
+    taken replication by replication and its CI is that of the paired differences.
+    Columns: kpi, scenario, mean, ci_low, ci_high, diff_mean, diff_ci_low, diff_ci_high.
+    """
+    base = experiments[0].replications.set_index("replication")
+    rows = []
+    for kpi in base.columns:
+        for name, experiment in zip(names, experiments, strict=True):
+            table = experiment.replications.set_index("replication")
+            values = table[kpi] if kpi in table else pd.Series(np.nan, index=table.index)
+            mean, low, high = t_interval(values.to_numpy())
+            diff = (values - base[kpi]).to_numpy()
+            diff_mean, diff_low, diff_high = t_interval(diff)
+            rows.append(
+                {
+                    "kpi": kpi,
+                    "scenario": name,
+                    "mean": mean,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "diff_mean": diff_mean,
+                    "diff_ci_low": diff_low,
+                    "diff_ci_high": diff_high,
+                }
+            )
     return pd.DataFrame(rows)

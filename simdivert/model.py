@@ -1,4 +1,4 @@
-"""One replication of one scenario, from a seed to its KPIs (and, if asked, its event log)."""
+"""One replication of one scenario, from a seed to its KPIs (and, if asked, its event logs)."""
 
 from __future__ import annotations
 
@@ -6,26 +6,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import simpy
 
-from simdivert.demand import draw_demand
-from simdivert.pathway import (
-    ROUTES,
-    STATES,
-    ProviderModel,
-    assign_route,
-    assign_stream,
-    draw_person_draws,
-)
-from simdivert.policy import NOT_RECORDED, decide_at_scene
+from simdivert.clock import HOURS_PER_DAY
+from simdivert.demand import FIND_KINDS, Demand, draw_demand
+from simdivert.draws import FindDraws, uniform
+from simdivert.pathway import ROUTES, STATES, PathwayLog, SessionBook, pathway_samplers
+from simdivert.police import FindsLog, PoliceModel
+from simdivert.policy import FIND_OUTCOMES, NO_LATER_OUTCOME, SCENE_COLUMNS
 from simdivert.queues import weekly_series
-from simdivert.results import (
-    Window,
-    capacity_kpis,
-    demand_kpis,
-    pathway_kpis,
-    police_kpis,
-    queue_kpis,
-)
+from simdivert.results import replication_kpis
 from simdivert.scenario import (
     AGE_BANDS,
     ETHNIC_GROUPS,
@@ -36,94 +26,122 @@ from simdivert.scenario import (
     Scenario,
 )
 from simdivert.streams import RandomStreams
+from simdivert.utilisation import weekly_utilisation
 
 
 @dataclass(frozen=True)
 class ReplicationResult:
-    """The KPIs of one replication and, when requested, its per-referral event log."""
+    """The KPIs of one replication, its weekly queues and, when asked, its event log."""
 
     replication: int
     kpis: dict[str, float]
     timeseries: pd.DataFrame
+    utilisation: pd.DataFrame
     events: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class SimulationLogs:
+    """Everything one replication recorded, for KPIs, tests and the event log."""
+
+    demand: Demand
+    finds: FindsLog
+    pathway: PathwayLog
+    sessions: SessionBook
+    duty: tuple[np.ndarray, np.ndarray]  # drug workers on calls: change times, counts
+
+
+def simulate(scenario: Scenario, seed: int, replication: int) -> SimulationLogs:
+    """Run one replication: demand in bulk, then police and provider together in SimPy."""
+    streams = RandomStreams(seed, replication)
+    demand = draw_demand(scenario, streams)
+    samplers = {**dict.fromkeys(SCENE_COLUMNS, uniform), **pathway_samplers(scenario)}
+    waiting = len(scenario.backlog.waiting())
+    draws = FindDraws(streams, samplers, first_rows=demand.people.size + waiting)
+    env = simpy.Environment()
+    police = PoliceModel(env, scenario, demand, draws, streams)
+    env.run(until=scenario.horizon_hours)
+    provider = police.provider
+    return SimulationLogs(
+        demand, police.finish(), provider.finish(), provider.sessions, provider.duty
+    )
 
 
 def run_replication(
     scenario: Scenario, seed: int, replication: int, keep_events: bool = False
 ) -> ReplicationResult:
-    """Simulate one replication: demand and scene decisions in bulk, the provider in SimPy."""
-    streams = RandomStreams(seed, replication)
-    demand = draw_demand(scenario, streams)
-    scene = decide_at_scene(scenario, demand, streams)
-    people = demand.people
-    draws = draw_person_draws(scenario, streams, people.substance.size)
-
-    referred = np.flatnonzero(scene.referred)
-    referral_hours = demand.eligible_hours[referred]
-    stream = assign_stream(people.substance[referred], people.under_18[referred])
-    route = assign_route(
-        people.possible_dependence[referred], people.significant_safeguarding[referred]
+    """Simulate one replication and summarise it."""
+    logs = simulate(scenario, seed, replication)
+    kpis = replication_kpis(
+        scenario, logs.demand, logs.finds, logs.pathway, logs.sessions, logs.duty
     )
-    provider = ProviderModel(scenario, referral_hours, stream, route, draws.subset(referred))
-    log = provider.run()
-
-    window = Window(scenario.warmup_hours, scenario.horizon_hours)
-    kpis = {
-        **demand_kpis(demand, scene, window),
-        **pathway_kpis(log, people.substance[referred], window, scenario.horizon_hours),
-        **queue_kpis(log, window),
-        **capacity_kpis(scenario, log, provider.sessions, window),
-        **police_kpis(
-            scenario,
-            referral_hours,
-            scene.counterfactual_outcome[referred],
-            log.assessed,
-            people.holistic_needs[referred].sum(axis=1),
-            people.safeguarding_need[referred],
-            window,
-        ),
-    }
-    events = None
-    if keep_events:
-        events = event_table(log, people, scene, referred, replication)
-    timeseries = weekly_series(log, scenario.horizon_hours, replication)
+    timeseries = weekly_series(logs.pathway, scenario.horizon_hours, replication)
+    utilisation = weekly_utilisation(scenario, logs.pathway, logs.sessions, logs.duty, replication)
+    events = event_table(scenario, logs, replication) if keep_events else None
     return ReplicationResult(
-        replication, {k: float(v) for k, v in kpis.items()}, timeseries, events
+        replication, {k: float(v) for k, v in kpis.items()}, timeseries, utilisation, events
     )
 
 
 def _labels(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical:
-    return pd.Categorical.from_codes(codes.astype(int), categories=list(names))
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=int), categories=list(names))
 
 
-def event_table(log, people, scene, referred: np.ndarray, replication: int) -> pd.DataFrame:
-    """The per-referral event log as a tidy table (times in model hours)."""
-    counterfactual = scene.counterfactual_outcome[referred].astype(int)
-    return pd.DataFrame(
-        {
-            "replication": np.full(referred.size, replication, np.int32),
-            "person": np.arange(referred.size, dtype=np.int32),
-            "referral_hours": log.referral_hours,
-            "age_band": _labels(people.age_band[referred], AGE_BANDS),
-            "sex": _labels(people.sex[referred], SEXES),
-            "ethnic_group": _labels(people.ethnic_group[referred], ETHNIC_GROUPS),
-            "substance": _labels(people.substance[referred], SUBSTANCES),
-            "stream": _labels(log.stream, STREAMS),
-            "route": _labels(log.route, ROUTES),
-            "uplift_case": scene.uplift_case[referred],
-            "counterfactual_outcome": _labels(
-                np.where(counterfactual == NOT_RECORDED, len(OUTCOMES), counterfactual),
-                (*OUTCOMES, "not_recorded"),
-            ),
-            "contact_attempts": log.contact_attempts,
-            "first_contact_hours": log.first_contact_hours,
-            "assessment_hours": log.assessment_hours,
-            "assessment_end_hours": log.assessment_end_hours,
-            "assessed": log.assessed,
-            "intervention_booked_hours": log.intervention_booked_hours,
-            "intervention_end_hours": log.intervention_end_hours,
-            "no_shows": log.no_shows,
-            "state": _labels(log.state, STATES),
-            "end_hours": log.end_hours,
-        }
-    )
+def event_table(scenario: Scenario, logs: SimulationLogs, replication: int) -> pd.DataFrame:
+    """The per-find event log, with each referral's pathway (times in model hours)."""
+    finds, pathway, people = logs.finds, logs.pathway, logs.demand.people
+    person = finds.person
+    referral = finds.referral
+    referred = referral >= 0
+
+    later = finds.later_outcome
+    start = pd.Timestamp(scenario.run.start_date)
+    table = {
+        "replication": np.full(person.size, replication, np.int32),
+        "find": finds.find,
+        "person": person,
+        "repeat_find": finds.repeat,
+        "find_hours": finds.hours,
+        "find_date": start + pd.to_timedelta(finds.hours / HOURS_PER_DAY, unit="D"),
+        "kind": _labels(logs.demand.person_kind[person], FIND_KINDS),
+        "age_band": _labels(people.age_band[person], AGE_BANDS),
+        "sex": _labels(people.sex[person], SEXES),
+        "ethnic_group": _labels(people.ethnic_group[person], ETHNIC_GROUPS),
+        "substance": _labels(people.substance[person], SUBSTANCES),
+        "area": _labels(people.area[person], tuple(a.name for a in scenario.areas)),
+        "scheme_live": finds.live,
+        "recorded": finds.recorded,
+        "recorded_without_policy": finds.recorded_without_policy,
+        "barred": finds.barred,
+        "breach": finds.breach,
+        "outcome": _labels(finds.outcome, FIND_OUTCOMES),
+        "counterfactual_outcome": _labels(finds.counterfactual, FIND_OUTCOMES),
+        "later_outcome": _labels(
+            np.where(later == NO_LATER_OUTCOME, len(OUTCOMES), later), (*OUTCOMES, "none")
+        ),
+        "later_outcome_hours": finds.later_outcome_hours,
+    }
+    for name in (
+        "first_contact_hours",
+        "assessment_hours",
+        "assessment_end_hours",
+        "intervention_booked_hours",
+        "intervention_start_hours",
+        "intervention_end_hours",
+        "end_hours",
+    ):
+        column = np.full(person.size, np.nan)
+        column[referred] = getattr(pathway, name)[referral[referred]]
+        table[name] = column
+    for name, labels in (("stream", STREAMS), ("route", ROUTES), ("state", STATES)):
+        codes = np.full(person.size, -1)
+        codes[referred] = getattr(pathway, name)[referral[referred]]
+        table[name] = pd.Categorical.from_codes(codes, categories=list(labels))
+    for name in ("contact_attempts", "no_shows"):
+        column = np.zeros(person.size, np.int16)
+        column[referred] = getattr(pathway, name)[referral[referred]]
+        table[name] = column
+    assessed = np.zeros(person.size, bool)
+    assessed[referred] = pathway.assessed[referral[referred]]
+    table["assessed"] = assessed
+    return pd.DataFrame(table)

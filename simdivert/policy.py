@@ -1,73 +1,106 @@
-"""Scheme rules at the scene: which eligible finds are recorded and referred.
+"""Scheme rules at the scene, as data plus small functions.
 
-Without a diversion policy a share of eligible finds gets an informal word and is
-never recorded. Under the policy those finds are recorded too (the recording uplift)
-and can be referred. Every eligible find also carries the outcome it would have had
-without diversion (its counterfactual), drawn once from its own stream, so that the
-same find has the same counterfactual in every scenario.
+For every find the officer's outcome is decided from the find, the person and the
+person's history: whether the scheme is live in the person's area, whether the find
+would have been recorded without the policy (the recording uplift), whether the
+person may be offered diversion (age, a bar after not engaging, once only, a
+deferred-prosecution contract in force) and whether it is offered and accepted.
+Every find also carries its counterfactual: the outcome it would have had without
+diversion, drawn from its own numbers, so the same find has the same counterfactual
+in every scenario.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import bisect
 
 import numpy as np
 
-from simdivert.demand import Demand
-from simdivert.scenario import OUTCOMES, Scenario
-from simdivert.streams import RandomStreams
+from simdivert.clock import HOURS_PER_DAY
+from simdivert.scenario import FORMAL_OUTCOMES, MIX_ROWS, OUTCOMES, Scenario
 
-NOT_RECORDED = -1  # counterfactual code of a find that would have had an informal word
+# Outcome codes of a find: OUTCOMES (0-5), then these.
+DIVERTED = len(OUTCOMES)
+NOT_RECORDED = len(OUTCOMES) + 1
+FIND_OUTCOMES = (*OUTCOMES, "diverted", "not_recorded")
+CHARGE = OUTCOMES.index("charge")
+# A find recorded only because of the scheme, and not diverted: it had no police action
+# before, so it gets the outcome officers use for minor recorded offences (assumption).
+UPLIFT_OUTCOME = OUTCOMES.index("community_resolution")
+NO_LATER_OUTCOME = -1
+FORMAL_CODES = tuple(OUTCOMES.index(o) for o in FORMAL_OUTCOMES)
+UNDER_18_ROW = MIX_ROWS.index("under_18")
 
-
-@dataclass(frozen=True)
-class SceneDecisions:
-    """Per eligible find: what happened at the scene."""
-
-    recorded_without_policy: np.ndarray
-    recorded: np.ndarray
-    referred: np.ndarray
-    counterfactual_outcome: np.ndarray  # index into OUTCOMES, or NOT_RECORDED
-
-    @property
-    def uplift_case(self) -> np.ndarray:
-        """Recorded only because of the policy: no police action without it."""
-        return self.recorded & ~self.recorded_without_policy
+SCENE_COLUMNS = ("scene.informal", "scene.recorded", "scene.offer", "scene.accept", "scene.mix")
 
 
-def draw_counterfactual(scenario: Scenario, demand: Demand, streams: RandomStreams) -> np.ndarray:
-    """The outcome each recorded find would get without diversion, by substance."""
+def outcome_cumulative(scenario: Scenario) -> list[list[list[float]]]:
+    """Cumulative outcome shares per (mix row, ethnic group), for drawing by bisection.
+
+    The formal outcomes' shares are scaled by the group's odds ratio and the mix
+    renormalised: the disproportionality in formal outcomes found in published data.
+    """
     mix = scenario.police.counterfactual_mix.matrix()
-    cumulative = np.cumsum(mix, axis=1)
-    cumulative[:, -1] = 1.0
-    substance = demand.people.substance
-    u = streams.generator("policy.counterfactual").random(substance.size)
-    return (u[:, None] >= cumulative[substance]).sum(axis=1).astype(np.int8)
+    formal = np.zeros(len(OUTCOMES), bool)
+    formal[list(FORMAL_CODES)] = True
+    table = []
+    for row in mix:
+        per_group = []
+        for ratio in scenario.police.formal_outcome_odds_ratio.values():
+            weights = np.where(formal, row * ratio, row)
+            cumulative = np.cumsum(weights / weights.sum())
+            cumulative[-1] = 1.0
+            per_group.append(cumulative.tolist())
+        table.append(per_group)
+    return table
 
 
-def decide_at_scene(scenario: Scenario, demand: Demand, streams: RandomStreams) -> SceneDecisions:
-    """Apply the scheme's rules to every eligible find."""
-    n = demand.people.substance.size
-    policy = scenario.policy
-    informal = (
-        streams.generator("policy.informal").random(n)
-        < scenario.demand.informal_share_without_policy
+class SceneRules:
+    """The scheme's rules for one scenario; all times in model hours."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        policy = scenario.policy
+        self.policy = policy
+        launch = scenario.launch_hours
+        self.area_go_live = [
+            launch + area.go_live_after_days * HOURS_PER_DAY if policy.diversion else np.inf
+            for area in scenario.areas
+        ]
+        self.youth_go_live = launch if policy.diversion and policy.youth_force_wide else None
+        self.bar_hours = policy.bar_after_disengagement_days * HOURS_PER_DAY
+        self.contract_hours = policy.contract_days * HOURS_PER_DAY
+        self._cumulative = outcome_cumulative(scenario)
+
+    def is_live(self, area: int, under_18: bool, hours: float) -> bool:
+        """Whether diversion is offered in this area, for this age, at this time."""
+        if under_18 and self.youth_go_live is not None and hours >= self.youth_go_live:
+            return True
+        return hours >= self.area_go_live[area]
+
+    def mix_outcome(self, u: float, mix_row: int, ethnic_group: int) -> int:
+        """The recorded outcome without diversion for a uniform draw u."""
+        return bisect.bisect_right(self._cumulative[mix_row][ethnic_group], u)
+
+    def may_be_offered(
+        self, under_18: bool, user_dealer: bool, barred_until: float, diversions: int, hours: float
+    ) -> bool:
+        """Eligibility for an offer under the scheme's rules (the find is recorded)."""
+        policy = self.policy
+        if under_18 and policy.adults_only:
+            return False
+        if user_dealer and not policy.user_dealer_route:
+            return False
+        if hours < barred_until:
+            return False
+        return not (policy.once_only and diversions > 0)
+
+    def offer_share(self, user_dealer: bool) -> float:
+        return self.policy.user_dealer_offer_share if user_dealer else self.policy.offer_share
+
+
+def officer_hours(scenario: Scenario) -> np.ndarray:
+    """Officer hours per find outcome code (FIND_OUTCOMES order)."""
+    police = scenario.police
+    return np.append(
+        police.outcome_hours.values(), [police.referral_hours, police.informal_word_hours]
     )
-    recorded_without_policy = ~informal
-    counterfactual = np.where(
-        informal, NOT_RECORDED, draw_counterfactual(scenario, demand, streams)
-    ).astype(np.int8)
-    if not policy.diversion:
-        return SceneDecisions(
-            recorded_without_policy, recorded_without_policy, np.zeros(n, bool), counterfactual
-        )
-    scene = streams.generator("policy.scene").random((n, 3))
-    recorded = recorded_without_policy | (scene[:, 0] < policy.informal_finds_recorded_share)
-    referred = recorded & (scene[:, 1] < policy.offer_share) & (scene[:, 2] < policy.accept_share)
-    return SceneDecisions(recorded_without_policy, recorded, referred, counterfactual)
-
-
-def outcome_hours(scenario: Scenario, outcome: np.ndarray) -> np.ndarray:
-    """Officer hours of each counterfactual outcome (an informal word for NOT_RECORDED)."""
-    hours = np.append(scenario.police.outcome_hours.values(), scenario.police.informal_word_hours)
-    return hours[np.where(outcome == NOT_RECORDED, len(OUTCOMES), outcome)]

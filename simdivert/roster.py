@@ -1,8 +1,14 @@
-"""Who is on duty when: drug workers' working windows and the group-session timetable.
+"""Who is on duty when: drug workers' rota and the group-session timetable.
+
+Each day, each drug worker in post is present with the scenario's availability
+(leave, sickness and training are absences); present workers spend the admin share of
+their time off client calls, so the number on calls is the present number times
+(1 - admin share), rounded up or down at random with the right expectation. Evening
+sessions take a share of the day's workers. Staffing may change over time.
 
 A timetable repeats every fortnight, so a stream can run a session every other week.
 Sessions are placed in (day, start hour) cells; each cell holds as many concurrent
-sessions as the facilitators can staff.
+sessions as the facilitators can staff. Each staffing period has its own timetable.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import numpy as np
 from simdivert.clock import DAY_NAMES, HOURS_PER_DAY, HOURS_PER_WEEK, WeeklyWindows
 
 if TYPE_CHECKING:
-    from simdivert.scenario import CourseSettings, WorkingHours
+    from simdivert.scenario import CourseSettings, Scenario, WorkingHours
 
 CYCLE_WEEKS = 2
 CYCLE_HOURS = CYCLE_WEEKS * HOURS_PER_WEEK
@@ -77,18 +83,90 @@ def cycle_timetable(course: CourseSettings) -> dict[str, np.ndarray]:
     return timetable
 
 
-def session_times(course: CourseSettings, horizon_hours: float) -> dict[str, np.ndarray]:
-    """Every session start time in [0, horizon), per stream."""
-    n_cycles = int(np.ceil(horizon_hours / CYCLE_HOURS))
-    repeats = np.arange(n_cycles)[:, None] * CYCLE_HOURS
+def cycle_session_times(course: CourseSettings, start: float, end: float) -> dict[str, np.ndarray]:
+    """Session start times in [start, end) of a timetable whose fortnights begin at time 0."""
+    first_cycle = int(np.floor(start / CYCLE_HOURS))
+    n_cycles = int(np.ceil(end / CYCLE_HOURS)) - first_cycle
+    repeats = (first_cycle + np.arange(n_cycles))[:, None] * CYCLE_HOURS
     result = {}
     for stream, times in cycle_timetable(course).items():
         all_times = (repeats + times[None, :]).ravel()
-        result[stream] = np.sort(all_times[all_times < horizon_hours])
+        result[stream] = np.sort(all_times[(all_times >= start) & (all_times < end)])
     return result
 
 
-def duty_changes(hours: WorkingHours, headcount: int, horizon_hours: float):
-    """When the number of workers on duty changes: (times, counts on duty from then)."""
-    times, is_open = working_windows(hours).changes(horizon_hours)
-    return times, np.where(is_open, headcount, 0)
+def session_times(scenario: Scenario) -> dict[str, np.ndarray]:
+    """Every session start time over the horizon, per stream, period by period."""
+    parts = [
+        cycle_session_times(period.course, period.start_hours, period.end_hours)
+        for period in scenario.staffing_periods()
+    ]
+    return {stream: np.concatenate([part[stream] for part in parts]) for stream in parts[0]}
+
+
+def _stochastic_round(rng: np.random.Generator, values: np.ndarray) -> np.ndarray:
+    """Round down or up at random so that the expectation is the value itself."""
+    return np.floor(values + rng.random(values.size)).astype(np.int64)
+
+
+def workers_on_calls_by_day(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
+    """Drug workers on client calls on each day of the horizon (before evening shares)."""
+    provider = scenario.provider
+    n_days = int(np.ceil(scenario.horizon_hours / HOURS_PER_DAY))
+    day_start = np.arange(n_days) * HOURS_PER_DAY
+    periods = scenario.staffing_periods()
+    starts = np.array([period.start_hours for period in periods])
+    in_post = np.array([period.drug_workers for period in periods])[
+        np.searchsorted(starts, day_start, side="right") - 1
+    ]
+    whole = np.floor(in_post).astype(np.int64)
+    present = rng.binomial(whole, provider.availability) + (
+        rng.random(n_days) < (in_post - whole) * provider.availability
+    )
+    return _stochastic_round(rng, present * (1.0 - provider.admin_share))
+
+
+def duty_changes(scenario: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """When the number of drug workers on calls changes: (times, number on calls from then).
+
+    The first entry is at time 0; times increase strictly.
+    """
+    provider = scenario.provider
+    on_calls = workers_on_calls_by_day(scenario, rng)
+    n_days = on_calls.size
+    evening_share = _stochastic_round(rng, on_calls * provider.evening_staff_share)
+    day = np.arange(n_days)
+    weekday = day % 7
+    working = np.isin(weekday, [DAY_NAMES.index(d) for d in provider.working_days])
+    evening = np.isin(weekday, [DAY_NAMES.index(d) for d in provider.evening_days])
+    base = day * HOURS_PER_DAY
+    shift_starts = [base[working] + provider.day_start_hour]
+    shift_ends = [base[working] + provider.day_end_hour]
+    counts = [on_calls[working]]
+    if provider.evening_end_hour is not None:
+        shift_starts.append(base[evening] + provider.day_end_hour)
+        shift_ends.append(base[evening] + provider.evening_end_hour)
+        counts.append(evening_share[evening])
+    starts, ends = np.concatenate(shift_starts), np.concatenate(shift_ends)
+    shift_counts = np.concatenate(counts)
+    times = np.concatenate([[0.0], ends, starts])
+    values = np.concatenate([[0], np.zeros(ends.size, np.int64), shift_counts])
+    is_start = np.concatenate([[False], np.zeros(ends.size, bool), np.ones(starts.size, bool)])
+    order = np.lexsort((is_start, times))  # at equal times a shift's start follows an end
+    times, values = times[order], values[order]
+    keep = times < scenario.horizon_hours
+    times, values = times[keep], values[keep]
+    last_at_time = np.append(times[1:] != times[:-1], True)
+    times, values = times[last_at_time], values[last_at_time]
+    changed = np.append(True, values[1:] != values[:-1])
+    return times[changed], values[changed]
+
+
+def on_duty_hours(times: np.ndarray, counts: np.ndarray, start: float, end: float) -> float:
+    """Worker-hours on calls over [start, end) for a step function from duty_changes."""
+    if end <= start:
+        return 0.0
+    edges = np.append(times, np.inf)
+    lo = np.clip(edges[:-1], start, end)
+    hi = np.clip(edges[1:], start, end)
+    return float(np.sum(counts * (hi - lo)))

@@ -9,6 +9,7 @@ category, so an error names the dotted key (``population.substance.cannabis``).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
 
@@ -21,6 +22,8 @@ from pydantic import (
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
+    ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -30,6 +33,7 @@ from simdivert.roster import timetable_capacity
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 DayName = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+StreamName = Literal["cannabis", "cocaine", "nitrous_oxide", "general", "under_18"]
 HourOfDay = Annotated[float, Field(ge=0.0, le=24.0)]
 
 AGE_BANDS = ("under_18", "age_18_to_24", "age_25_to_34", "age_35_plus")
@@ -45,6 +49,8 @@ OUTCOMES = (
     "community_resolution",
     "no_further_action",
 )
+MIX_ROWS = (*SUBSTANCES, "under_18")
+FORMAL_OUTCOMES = ("charge", "caution", "penalty_notice")
 HOLISTIC_NEEDS = (
     "mental_health",
     "alcohol",
@@ -126,17 +132,31 @@ class PerSubstance(StrictModel):
         return np.array([getattr(self, s) for s in SUBSTANCES])
 
 
-class OutcomeBySubstance(StrictModel):
-    """The counterfactual outcome mix for each main substance."""
+class CounterfactualMix(StrictModel):
+    """The outcome mix without diversion: adults by main substance, and under-18s."""
 
     cannabis: OutcomeMix
     cocaine: OutcomeMix
     nitrous_oxide: OutcomeMix
     other: OutcomeMix
+    under_18: OutcomeMix
 
     def matrix(self) -> np.ndarray:
-        """Rows are substances, columns outcomes (both in their canonical order)."""
-        return np.vstack([getattr(self, s).shares() for s in SUBSTANCES])
+        """Rows: the substances then under-18s (MIX_ROWS); columns: OUTCOMES."""
+        return np.vstack([getattr(self, row).shares() for row in MIX_ROWS])
+
+
+class PerEthnicGroup(StrictModel):
+    """A non-negative factor for each ethnic group."""
+
+    white: NonNegativeFloat
+    black: NonNegativeFloat
+    asian: NonNegativeFloat
+    mixed: NonNegativeFloat
+    other: NonNegativeFloat
+
+    def values(self) -> np.ndarray:
+        return np.array([getattr(self, g) for g in ETHNIC_GROUPS])
 
 
 class OutcomeHours(StrictModel):
@@ -209,6 +229,14 @@ class RunSettings(StrictModel):
         return self
 
 
+class Surge(StrictModel):
+    """A stretch of extra (or less) demand, e.g. +30% for a quarter."""
+
+    start_day: NonNegativeFloat  # from the start of the measured window
+    days: PositiveFloat
+    multiplier: NonNegativeFloat
+
+
 class DemandSettings(StrictModel):
     """Encounters that find drugs, over time."""
 
@@ -219,14 +247,20 @@ class DemandSettings(StrictModel):
     other_finds_per_year: NonNegativeFloat
     personal_possession_share: Probability
     informal_share_without_policy: Annotated[float, Field(ge=0.0, lt=1.0)]
+    user_dealer_share_of_excluded: Probability = 0.0
     annual_growth: Annotated[float, Field(gt=-1.0)] = 0.0
     weekday_weights: Annotated[list[NonNegativeFloat], Field(min_length=7, max_length=7)]
     hour_weights: Annotated[list[NonNegativeFloat], Field(min_length=24, max_length=24)]
+    month_weights: Annotated[list[NonNegativeFloat], Field(min_length=12, max_length=12)] = [
+        1.0
+    ] * 12
+    surges: list[Surge] = []
 
     @model_validator(mode="after")
     def _profiles_not_zero(self) -> DemandSettings:
-        if sum(self.weekday_weights) <= 0 or sum(self.hour_weights) <= 0:
-            raise ValueError("weekday_weights and hour_weights must not all be zero")
+        for name in ("weekday_weights", "hour_weights", "month_weights"):
+            if sum(getattr(self, name)) <= 0:
+                raise ValueError(f"{name} must not all be zero")
         return self
 
 
@@ -243,13 +277,83 @@ class PopulationSettings(StrictModel):
     holistic_needs: HolisticNeeds
 
 
+class RefindSettings(StrictModel):
+    """People found again: hazard = rate x frailty x a multiplier for the last outcome.
+
+    Frailty is gamma distributed with mean 1 and the given shape: a small shape means
+    a minority of people are found again and again. People stop being at risk (move
+    away, stop using) at the desistance rate.
+    """
+
+    rate_per_year: NonNegativeFloat
+    frailty_shape: PositiveFloat
+    desistance_per_year: PositiveFloat
+    after_no_police_action: NonNegativeFloat
+    after_recorded_outcome: NonNegativeFloat
+    during_diversion: NonNegativeFloat
+    after_completion: NonNegativeFloat
+    after_disengagement: NonNegativeFloat
+
+
+class WaitingPerson(StrictModel):
+    """One person on the waiting list at the start."""
+
+    stage: Literal["contact", "assessment", "course"]
+    waited_days: NonNegativeFloat
+
+
+class BacklogSettings(StrictModel):
+    """People already waiting when the run starts (a provider's list today).
+
+    Counts per stage, each having waited ``waited_days``; or ``people``, one entry per
+    person (read by the scenario loader from a CSV named by ``file``).
+    """
+
+    waiting_for_contact: NonNegativeInt = 0
+    waiting_for_assessment: NonNegativeInt = 0
+    waiting_for_course: NonNegativeInt = 0
+    waited_days: NonNegativeFloat = 0.0
+    file: str | None = None
+    people: list[WaitingPerson] = []
+
+    def waiting(self) -> list[WaitingPerson]:
+        """Everyone waiting at the start, counts and listed people together."""
+        counted = [
+            WaitingPerson(stage=stage, waited_days=self.waited_days)
+            for stage, count in (
+                ("contact", self.waiting_for_contact),
+                ("assessment", self.waiting_for_assessment),
+                ("course", self.waiting_for_course),
+            )
+            for _ in range(count)
+        ]
+        return counted + list(self.people)
+
+
+class AreaSettings(StrictModel):
+    """A local policing area: its share of demand and when the scheme goes live there."""
+
+    name: Annotated[str, Field(min_length=1)]
+    demand_share: Probability
+    go_live_after_days: NonNegativeFloat = 0.0
+
+
 class PolicySettings(StrictModel):
-    """The officer's decision at the scene."""
+    """The scheme's rules: who is offered diversion, when, and what follows."""
 
     diversion: bool = True
+    launch_after_days: NonNegativeFloat = 0.0
     informal_finds_recorded_share: Probability = 1.0
     offer_share: Probability
     accept_share: Probability
+    adults_only: bool = False
+    youth_force_wide: bool = False
+    once_only: bool = False
+    bar_after_disengagement_days: NonNegativeFloat = 0.0
+    non_engagement_outcome: Literal["none", "charge"] = "none"
+    contract_days: NonNegativeFloat = 0.0
+    user_dealer_route: bool = False
+    user_dealer_offer_share: Probability = 0.0
 
 
 class WorkingHours(StrictModel):
@@ -281,12 +385,34 @@ class ContactSettings(StrictModel):
 
 
 class ProviderSettings(WorkingHours):
-    """Drug workers: telephone assessments and one-to-one sessions."""
+    """Drug workers: telephone assessments and one-to-one sessions.
 
-    drug_workers: NonNegativeInt
+    ``drug_workers`` is the full-time equivalents in post. Each working day a worker is
+    present with probability ``availability`` (leave, sickness, training); present
+    workers spend ``admin_share`` of their time off client calls; evening sessions on
+    ``evening_days`` run to ``evening_end_hour`` with ``evening_staff_share`` of the
+    day's workers.
+    """
+
+    drug_workers: NonNegativeFloat
+    availability: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    admin_share: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    evening_days: list[DayName] = []
+    evening_end_hour: HourOfDay | None = None
+    evening_staff_share: Probability = 1.0
     assessment_minutes: Distribution
     one_to_one_minutes: Distribution
     failed_call_minutes: NonNegativeFloat
+
+    @model_validator(mode="after")
+    def _valid_evenings(self) -> ProviderSettings:
+        if self.evening_days and (
+            self.evening_end_hour is None or self.evening_end_hour <= self.day_end_hour
+        ):
+            raise ValueError("evening_days need an evening_end_hour after day_end_hour")
+        if not set(self.evening_days) <= set(self.working_days):
+            raise ValueError("evening_days must be working days")
+        return self
 
 
 class EngagementSettings(StrictModel):
@@ -304,18 +430,27 @@ class EngagementSettings(StrictModel):
 
 
 class CourseSettings(StrictModel):
-    """Online group courses: a timetable of sessions per stream."""
+    """Group courses: a timetable of sessions per stream, online unless said in person."""
 
     facilitators: NonNegativeInt
     facilitators_per_session: PositiveInt
     facilitator_hours_per_week: PositiveFloat
     session_hours: PositiveFloat
     prep_hours_per_session: NonNegativeFloat
-    places_per_session: PositiveInt
+    places_per_session: PositiveInt  # online sessions
+    in_person_streams: list[StreamName] = []
+    in_person_places_per_session: PositiveInt = 12
     booking_notice_hours: NonNegativeFloat
+    sessions_per_course: PositiveInt = 1
     session_days: Annotated[list[DayName], Field(min_length=1)]
     session_start_hours: Annotated[list[HourOfDay], Field(min_length=1)]
     sessions_per_week: SessionsPerStream
+
+    def places(self, stream: str) -> int:
+        """Places in one session of a stream (in-person sessions have their own size)."""
+        if stream in self.in_person_streams:
+            return self.in_person_places_per_session
+        return self.places_per_session
 
     @model_validator(mode="after")
     def _timetable_fits(self) -> CourseSettings:
@@ -327,7 +462,48 @@ class CourseSettings(StrictModel):
                 f"{self.facilitators} facilitators ({self.facilitators_per_session} a "
                 f"session) over the session days and start hours can run only {room}"
             )
+        weekly_hours = (
+            needed
+            / 2
+            * self.facilitators_per_session
+            * (self.session_hours + self.prep_hours_per_session)
+        )
+        if weekly_hours > self.facilitators * self.facilitator_hours_per_week + 1e-9:
+            raise ValueError(
+                f"the timetable needs {weekly_hours:g} facilitator hours a week but "
+                f"{self.facilitators} facilitators work "
+                f"{self.facilitators * self.facilitator_hours_per_week:g}"
+            )
         return self
+
+
+class StaffingChange(StrictModel):
+    """From a day of the measured window on, a new staffing level (only what is given)."""
+
+    from_day: PositiveFloat
+    drug_workers: NonNegativeFloat | None = None
+    facilitators: NonNegativeInt | None = None
+    sessions_per_week: SessionsPerStream | None = None
+
+
+class CostSettings(StrictModel):
+    """Provider and police costs (pounds)."""
+
+    drug_worker_cost_per_fte_year: NonNegativeFloat
+    facilitator_cost_per_fte_year: NonNegativeFloat
+    cost_per_group_session: NonNegativeFloat
+    provider_overhead_per_year: NonNegativeFloat
+    police_cost_per_hour: NonNegativeFloat
+
+
+@dataclass(frozen=True)
+class StaffingPeriod:
+    """A stretch of model time with one staffing level."""
+
+    start_hours: float
+    end_hours: float
+    drug_workers: float
+    course: CourseSettings
 
 
 class PoliceSettings(StrictModel):
@@ -337,7 +513,9 @@ class PoliceSettings(StrictModel):
     informal_word_hours: NonNegativeFloat
     published_hours_per_arrest: NonNegativeFloat
     outcome_hours: OutcomeHours
-    counterfactual_mix: OutcomeBySubstance
+    later_prosecution_hours: NonNegativeFloat
+    counterfactual_mix: CounterfactualMix
+    formal_outcome_odds_ratio: PerEthnicGroup
 
 
 class Scenario(StrictModel):
@@ -349,11 +527,84 @@ class Scenario(StrictModel):
     demand: DemandSettings
     population: PopulationSettings
     policy: PolicySettings
+    areas: Annotated[list[AreaSettings], Field(min_length=1)]
+    refind: RefindSettings
     contact: ContactSettings
     provider: ProviderSettings
     engagement: EngagementSettings
     course: CourseSettings
+    staffing: list[StaffingChange] = []
+    backlog: BacklogSettings = BacklogSettings()
+    costs: CostSettings
     police: PoliceSettings
+
+    @field_validator("areas")
+    @classmethod
+    def _areas_cover_the_force(cls, areas: list[AreaSettings]) -> list[AreaSettings]:
+        total = sum(area.demand_share for area in areas)
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"demand shares must sum to 1 (they sum to {total:.6g})")
+        names = [area.name for area in areas]
+        if len(set(names)) != len(names):
+            raise ValueError("two areas have the same name")
+        return areas
+
+    @field_validator("staffing")
+    @classmethod
+    def _changes_in_order(cls, staffing: list[StaffingChange]) -> list[StaffingChange]:
+        days = [change.from_day for change in staffing]
+        if days != sorted(set(days)):
+            raise ValueError("from_day must increase from one change to the next")
+        return staffing
+
+    @model_validator(mode="after")
+    def _timetables_fit(self) -> Scenario:
+        for index, change in enumerate(self.staffing):
+            try:
+                self._course_after(change, self.course)
+            except ValidationError as error:
+                problem = error.errors()[0]["msg"].removeprefix("Value error, ")
+                raise ValueError(f"staffing.{index}: {problem}") from None
+        return self
+
+    @staticmethod
+    def _course_after(change: StaffingChange, course: CourseSettings) -> CourseSettings:
+        updates = {
+            key: value
+            for key, value in (
+                ("facilitators", change.facilitators),
+                ("sessions_per_week", change.sessions_per_week),
+            )
+            if value is not None
+        }
+        if not updates:
+            return course
+        return CourseSettings.model_validate({**course.model_dump(), **updates})
+
+    def staffing_periods(self) -> list[StaffingPeriod]:
+        """The staffing level in force over each stretch of [0, horizon)."""
+        periods = []
+        start, drug_workers, course = 0.0, self.provider.drug_workers, self.course
+        for change in self.staffing:
+            change_hours = self.warmup_hours + change.from_day * HOURS_PER_DAY
+            if change_hours >= self.horizon_hours:
+                break
+            periods.append(StaffingPeriod(start, change_hours, drug_workers, course))
+            start = change_hours
+            if change.drug_workers is not None:
+                drug_workers = change.drug_workers
+            course = self._course_after(change, course)
+        periods.append(StaffingPeriod(start, self.horizon_hours, drug_workers, course))
+        return periods
+
+    @property
+    def launch_hours(self) -> float:
+        """When the scheme launches (model hours), also without diversion.
+
+        A status-quo scenario keeps its launch date so that its policy years line up
+        with those of the scheme it is compared with.
+        """
+        return self.warmup_hours + self.policy.launch_after_days * HOURS_PER_DAY
 
     @property
     def horizon_hours(self) -> float:

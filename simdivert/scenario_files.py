@@ -8,6 +8,7 @@ Every error names the file that set the offending key, the dotted key and the pr
 
 from __future__ import annotations
 
+import csv
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -123,16 +124,15 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 
 def _apply_override(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set a dotted key, creating tables on the way; validation rejects unknown keys."""
     parts = key.split(".")
     node = data
     for depth, part in enumerate(parts[:-1]):
-        child = node.get(part)
+        child = node.setdefault(part, {})
         if not isinstance(child, dict):
             where = ".".join(parts[: depth + 1])
-            raise ScenarioError(OVERRIDE_SOURCE, key, f"{where} is not a table of the scenario")
+            raise ScenarioError(OVERRIDE_SOURCE, key, f"{where} is a value, not a table")
         node = child
-    if parts[-1] not in node:
-        raise ScenarioError(OVERRIDE_SOURCE, key, "unknown key")
     node[parts[-1]] = value
 
 
@@ -179,6 +179,33 @@ def _source_of(key: str, origin: dict[str, str], leaf: str) -> str:
     return leaf
 
 
+def _read_backlog_csv(data: dict[str, Any], origin: dict[str, str]) -> None:
+    """Replace ``backlog.file`` by the people it lists (columns ``stage,waited_days``).
+
+    The path is relative to the scenario file that names it.
+    """
+    backlog = data.get("backlog")
+    if not isinstance(backlog, dict) or not isinstance(backlog.get("file"), str):
+        return
+    source = origin.get("backlog.file", "")
+    base = Path(source).parent if source and source != OVERRIDE_SOURCE else Path(".")
+    path = base / backlog["file"]
+    try:
+        with path.open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as exc:
+        raise ScenarioError(source, "backlog.file", f"cannot read {path}: {exc.strerror}") from None
+    people = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            people.append({"stage": row["stage"].strip(), "waited_days": float(row["waited_days"])})
+        except (KeyError, AttributeError, TypeError, ValueError):
+            raise ScenarioError(
+                str(path), f"line {line}", "expected columns stage,waited_days with a number"
+            ) from None
+    backlog["people"] = people
+
+
 def load_scenario(
     name_or_path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()
 ) -> Scenario:
@@ -192,6 +219,7 @@ def load_scenario(
         _apply_override(data, key, value)
         origin = {k: v for k, v in origin.items() if not k.startswith(f"{key}.")}
         origin.update(_stamp({key: value}, OVERRIDE_SOURCE))
+    _read_backlog_csv(data, origin)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:

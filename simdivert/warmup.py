@@ -1,29 +1,38 @@
-"""Warm-up length by MSER on the weekly queue series of a run that starts empty.
+"""Warm-up length by MSER, for what runs before the measured window.
 
-A run starts with no one waiting, so the first weeks under-state every queue. MSER
-(the Marginal Standard Error Rule, White 1997) picks the truncation point ``d`` that
-minimises the squared standard error of the mean of what is kept,
+What a warm-up is for here. Nothing the scheme does happens before its launch, and the
+launch is at or after the end of the warm-up (``launch = warm-up + launch_after_days``):
+nobody is referred before it, so the provider is empty at the launch in every run and
+no warm-up can fill its queues. That start-up is part of the policy period by design (a
+scheme starts with no one waiting; docs/MODEL.md, section 5). What does run before the
+measured window is the police side: people found, found again, and their histories,
+which decide when they are found next. So the warm-up is chosen on the number of repeat
+finds a week (people found again), in a pilot run of what happens before the launch.
+
+The pilot is the scenario from empty (no warm-up, no one on the provider's waiting
+list) without the scheme, over the run's horizon or a year, whichever is longer: before
+the launch that is the same process as the run (event by event, given the same
+horizon and no waiting list). Its weekly repeat finds, averaged
+over the pilot's replications, go to MSER.
+
+MSER (the Marginal Standard Error Rule, White 1997) picks the truncation point ``d``
+that minimises the squared standard error of the mean of what is kept,
 
     MSER(d) = sum_{i > d} (Y_i - mean_{i > d} Y)^2 / (n - d)^2,
 
 over ``d`` in the first half of the series. MSER-5 (White, Cobb and Spratt 2000)
 applies it to the means of consecutive batches of 5 raw observations, to smooth the
-statistic; :func:`mser` takes the batch size as a parameter.
+statistic; :func:`mser` takes the batch size as a parameter. A week's count over
+replications is already a batch mean (of hundreds of finds), so the warm-up uses
+batches of one week (``WEEKLY_BATCH``): with batches of 5 weeks a year's pilot leaves
+about 10 batches and the minimum is mostly noise (docs/VALIDATION.md).
 
-The model's series are already batch means: each observation is one week's
-time-average number waiting at a stage (the ``timeseries.csv`` rows), averaged over
-replications, which covers a whole working week and about a hundred referrals. So the
-warm-up uses batches of one week (``WEEKLY_BATCH``), a week's resolution. Batches of 5
-weeks fare worse here: a year's pilot leaves only about 10 batches, so the minimum is
-mostly noise, and with the fortnightly session timetable a 5-week batch holds three
-weeks of one kind and two of the other, so batch means alternate (docs/VALIDATION.md
-has the comparison). Each stage gets its own truncation and the warm-up is the
-longest: over-truncating only lengthens the run (the measured years follow the
-warm-up), whereas measuring a stage still filling would bias its KPIs.
-
-If a stage's minimum falls on the last candidate the series is still moving after
-half the run: the warm-up cannot be trusted (a queue that grows without bound, or
-demand that grows year on year, has no steady state), and :class:`Warmup` says so.
+If the minimum falls on the last candidate the series is still moving after half the
+pilot; and a series that grows fast enough (exponentially: growing demand) makes MSER
+keep everything, since the last weeks dominate the variance whatever the cut. So the
+kept part is also tested for drift (its two halves' means more than ``DRIFT_Z`` standard
+errors apart). Either way the warm-up cannot be trusted (a trend has no steady state),
+and :class:`Warmup` says so.
 """
 
 from __future__ import annotations
@@ -36,11 +45,13 @@ import pandas as pd
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
 from simdivert.errors import UserError
 from simdivert.experiment import run_replications
-from simdivert.scenario import Scenario
+from simdivert.scenario import BacklogSettings, Scenario
 
 BATCH_SIZE = 5  # MSER-5, for raw observations
 WEEKLY_BATCH = 1  # for weekly means, themselves batch means (see the module docstring)
 MIN_BATCHES = 10  # fewer batches than this and MSER's minimum is mostly noise
+DRIFT_Z = 4.0  # the kept part's halves this many standard errors apart: still drifting
+REPEAT_FINDS = "repeat_finds"  # the series: repeat finds a week
 
 
 @dataclass(frozen=True)
@@ -80,13 +91,25 @@ def mser(series: np.ndarray, batch_size: int = BATCH_SIZE) -> Truncation:
     return Truncation(cut * batch_size, cut, batch_size, n_batches)
 
 
+def still_drifting(kept: np.ndarray, z: float = DRIFT_Z) -> bool:
+    """Whether the means of the two halves of a kept series differ by more than ``z``
+    standard errors (each half's observations taken as independent)."""
+    values = np.asarray(kept, dtype=float)
+    first, second = np.array_split(values, 2)
+    if min(first.size, second.size) < 2:
+        return False
+    error = np.sqrt(first.var(ddof=1) / first.size + second.var(ddof=1) / second.size)
+    gap = abs(second.mean() - first.mean())
+    return bool(gap > z * error) if error > 0 else bool(gap > 0)
+
+
 @dataclass(frozen=True)
 class Warmup:
-    """The warm-up chosen from weekly queue series: per stage, and the longest of them."""
+    """The warm-up chosen from weekly series: weeks cut per series, and the longest of them."""
 
     weeks: int
-    stage_weeks: dict[str, int]
-    unsettled_stages: tuple[str, ...]  # minimum at the limit: still changing half-way
+    series_cut_weeks: dict[str, int]
+    unsettled_series: tuple[str, ...]  # minimum at the limit, or the kept part drifts
     series_weeks: int
     replications: int
     batch_weeks: int
@@ -105,57 +128,72 @@ class Warmup:
         """What a run's manifest records about the warm-up it used."""
         return {
             "method": self.method,
-            "series": "weekly time-average number waiting per stage, mean over replications",
+            "series": "repeat finds a week before the launch, mean over replications",
             "series_weeks": self.series_weeks,
             "replications": self.replications,
-            "stage_weeks": self.stage_weeks,
-            "unsettled_stages": list(self.unsettled_stages),
+            "cut_weeks": self.series_cut_weeks,
+            "unsettled_series": list(self.unsettled_series),
             "weeks": self.weeks,
             "days": self.days,
         }
 
 
-def full_weeks(timeseries: pd.DataFrame, horizon_hours: float) -> pd.DataFrame:
-    """Weekly queue means per stage (rows: week, columns: stage), averaged over replications.
+def weekly_repeat_finds(events: pd.DataFrame, until_hours: float) -> pd.DataFrame:
+    """Repeat finds per whole week in [0, until_hours), averaged over replications.
 
-    A last week cut short by the end of the run (at ``horizon_hours``) is dropped, so
-    every week weighs the same.
+    ``events`` are event-log rows (replication, find_hours, repeat_find, ...); the
+    result has a row per week and one column, ``repeat_finds``. A last week cut short
+    at ``until_hours`` is left out, so every week weighs the same.
     """
-    table = timeseries.pivot_table(
-        index="week", columns="stage", values="queue_mean", aggfunc="mean", sort=True
-    )
-    return table.loc[(table.index + 1) * HOURS_PER_WEEK <= horizon_hours]
+    n_weeks = int(until_hours // HOURS_PER_WEEK)
+    replications = events["replication"].unique()
+    repeats = events[events["repeat_find"].to_numpy(dtype=bool)]
+    week = (repeats["find_hours"].to_numpy() // HOURS_PER_WEEK).astype(np.int64)
+    inside = week < n_weeks
+    counts = np.zeros((replications.size, n_weeks))
+    row = np.searchsorted(np.sort(replications), repeats["replication"].to_numpy()[inside])
+    np.add.at(counts, (row, week[inside]), 1.0)
+    return pd.DataFrame({REPEAT_FINDS: counts.mean(axis=0)}, index=pd.RangeIndex(n_weeks))
 
 
-def warmup_from_series(
-    timeseries: pd.DataFrame, horizon_hours: float, batch_weeks: int = WEEKLY_BATCH
+def warmup_from_weekly(
+    weekly: pd.DataFrame, replications: int, batch_weeks: int = WEEKLY_BATCH
 ) -> Warmup:
-    """The warm-up for ``timeseries.csv`` rows (replication, week, stage, queue_mean, ...).
+    """The warm-up for weekly series (a row per week, a column per series).
 
-    Raises UserError if the series is too short for MSER.
+    Raises UserError if the series are too short for MSER.
     """
-    weekly = full_weeks(timeseries, horizon_hours)
-    stage_weeks: dict[str, int] = {}
+    cuts: dict[str, int] = {}
     unsettled = []
-    for stage in weekly.columns:
+    for name in weekly.columns:
         try:
-            cut = mser(weekly[stage].to_numpy(), batch_weeks)
+            cut = mser(weekly[name].to_numpy(), batch_weeks)
         except ValueError as exc:
             raise UserError(f"warm-up: {exc} weeks; run longer") from None
-        stage_weeks[str(stage)] = cut.observations
-        if cut.at_limit:
-            unsettled.append(str(stage))
+        cuts[str(name)] = cut.observations
+        if cut.at_limit or still_drifting(weekly[name].to_numpy()[cut.observations :]):
+            unsettled.append(str(name))
     return Warmup(
-        weeks=max(stage_weeks.values()),
-        stage_weeks=stage_weeks,
-        unsettled_stages=tuple(unsettled),
+        weeks=max(cuts.values()),
+        series_cut_weeks=cuts,
+        unsettled_series=tuple(unsettled),
         series_weeks=len(weekly),
-        replications=int(timeseries["replication"].nunique()),
+        replications=replications,
         batch_weeks=batch_weeks,
     )
 
 
-PILOT_MIN_YEARS = 1.0  # 52 whole weeks: at least MIN_BATCHES batches of 5
+def warmup_from_events(events: pd.DataFrame, launch_hours: float) -> Warmup:
+    """The warm-up MSER picks from a run's event log, on its weeks before the launch.
+
+    Up to the launch a run is what the pilot of :func:`pilot_warmup` simulates (with the
+    run's own warm-up and backlog, if any).
+    """
+    weekly = weekly_repeat_finds(events, launch_hours)
+    return warmup_from_weekly(weekly, int(events["replication"].nunique()))
+
+
+PILOT_MIN_YEARS = 1.0  # 52 whole weeks: MSER can cut up to half a year
 
 
 @dataclass(frozen=True)
@@ -174,26 +212,34 @@ class PilotWarmup:
                 "replications": f"{self.first_replication}-{last}",
                 "years": self.years,
                 "warmup_days": 0.0,
+                "scheme": False,
+                "backlog": False,
             },
         }
 
 
 def pilot_scenario(scenario: Scenario) -> Scenario:
-    """The scenario from empty with no warm-up, over its horizon or a year if longer."""
+    """What runs before the launch, from empty: no warm-up, no scheme, no waiting list;
+    over the scenario's horizon or a year, whichever is longer."""
     years = max(scenario.horizon_hours / HOURS_PER_YEAR, PILOT_MIN_YEARS)
-    run = scenario.run.model_copy(update={"years": years, "warmup_days": 0.0})
-    return scenario.model_copy(update={"run": run})
+    return scenario.model_copy(
+        update={
+            "run": scenario.run.model_copy(update={"years": years, "warmup_days": 0.0}),
+            "policy": scenario.policy.model_copy(update={"diversion": False}),
+            "backlog": BacklogSettings(),
+        }
+    )
 
 
 def pilot_warmup(scenario: Scenario, replications: int, seed: int, workers: int) -> PilotWarmup:
-    """Choose a warm-up by MSER-5 on a pilot run that starts empty.
+    """Choose a warm-up by MSER on a pilot run that starts empty (:func:`pilot_scenario`).
 
     The pilot's replications are numbered after the measured run's (``replications``
     onwards), so the warm-up is not chosen on the very numbers it will then truncate.
     """
     pilot = pilot_scenario(scenario)
     experiment = run_replications(
-        pilot, replications, seed, workers, first_replication=replications
+        pilot, replications, seed, workers, keep_events=True, first_replication=replications
     )
-    warmup = warmup_from_series(experiment.timeseries, pilot.horizon_hours)
-    return PilotWarmup(warmup, replications, pilot.run.years)
+    weekly = weekly_repeat_finds(experiment.events, pilot.horizon_hours)
+    return PilotWarmup(warmup_from_weekly(weekly, replications), replications, pilot.run.years)

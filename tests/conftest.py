@@ -7,7 +7,7 @@ import pytest
 from simdivert.scenario import Scenario
 from simdivert.scenario_files import load_scenario
 
-SHORT = ("run.years=0.2", "run.warmup_days=14", "run.replications=2")
+SHORT = ("run.years=0.2", "run.warmup_days=14", "run.replications=2", "policy.launch_after_days=0")
 
 # Overrides shared by the verification tests.
 ROUND_THE_CLOCK = (

@@ -34,6 +34,7 @@ def test_run_writes_the_output_contract(run_dir):
         "replications.csv",
         "summary.csv",
         "timeseries.csv",
+        "utilisation.csv",
     ]
     summary = pd.read_csv(run_dir / "summary.csv")
     assert list(summary.columns) == ["kpi", "mean", "ci_low", "ci_high", "unit"]
@@ -144,3 +145,49 @@ def test_the_installed_command_runs_the_default_scenario_from_anywhere(tmp_path)
     (folder,) = (tmp_path / "outputs").iterdir()
     assert folder.name.startswith("west_midlands-")
     assert (folder / "summary.csv").exists()
+
+
+def test_compare_writes_paired_differences(tmp_path):
+    out = tmp_path / "cmp"
+    result = invoke(
+        "compare",
+        "status_quo",
+        "west_midlands",
+        "west_midlands",
+        *SHORT,
+        "--set",
+        "policy.launch_after_days=0",
+        "--workers",
+        "1",
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "comparison.csv")
+    assert list(table.columns) == [
+        "kpi",
+        "scenario",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "diff_mean",
+        "diff_ci_low",
+        "diff_ci_high",
+    ]
+    assert set(table["scenario"]) == {"status_quo", "west_midlands", "west_midlands-2"}
+    charges = table.set_index(["scenario", "kpi"]).loc[("west_midlands", "charges_per_year")]
+    assert charges["diff_ci_high"] < 0  # diversion cuts charges
+    both = table.pivot(index="kpi", columns="scenario", values="mean")
+    pd.testing.assert_series_equal(
+        both["west_midlands"], both["west_midlands-2"], check_names=False
+    )
+    assert "west_midlands against status_quo (paired)" in result.stdout
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenario_names"] == ["status_quo", "west_midlands", "west_midlands-2"]
+
+
+def test_compare_with_a_bad_scenario_fails_before_running(tmp_path):
+    result = invoke("compare", "west_midlands", tmp_path / "missing.toml", "--out", tmp_path / "x")
+    assert result.exit_code == 2
+    assert "missing.toml: no such file" in result.stderr
+    assert not (tmp_path / "x").exists()

@@ -5,8 +5,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simdivert.experiment import run_replications, summarise, t_interval
+from simdivert.experiment import paired_comparison, run_replications, summarise, t_interval
 from simdivert.results import KPI_UNITS
+
+from conftest import short_scenario
 
 
 def test_same_seed_same_results(scenario):
@@ -51,3 +53,34 @@ def test_summary_columns():
     summary = summarise(table)
     assert list(summary.columns) == ["kpi", "mean", "ci_low", "ci_high", "unit"]
     assert summary.loc[0, "mean"] == 11.0 and summary.loc[0, "unit"] == "people/year"
+
+
+def test_a_scenario_compared_with_itself_differs_by_exactly_zero(scenario):
+    a = run_replications(scenario, 2, seed=3)
+    b = run_replications(scenario, 2, seed=3)
+    table = paired_comparison([a, b], ["base", "same"])
+    same = table[table["scenario"] == "same"].dropna(subset=["mean"])
+    assert len(same) > 20
+    assert (same["diff_mean"] == 0).all()
+    assert (same["diff_ci_low"] == 0).all() and (same["diff_ci_high"] == 0).all()
+    assert list(table.columns) == [
+        "kpi",
+        "scenario",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "diff_mean",
+        "diff_ci_low",
+        "diff_ci_high",
+    ]
+
+
+def test_paired_intervals_are_narrower_than_unpaired(scenario):
+    """Common random numbers: with more staff the noise of demand cancels in the difference."""
+    more_staff = short_scenario("provider.drug_workers=4")
+    a = run_replications(scenario, 5, seed=3).replications
+    b = run_replications(more_staff, 5, seed=3).replications
+    kpi = "drug_worker_utilisation"
+    _, low, high = t_interval((b[kpi] - a[kpi]).to_numpy())
+    welch = stats.ttest_ind(b[kpi], a[kpi], equal_var=False).confidence_interval(0.95)
+    assert high - low < (welch.high - welch.low) / 2

@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
-from conftest import short_scenario
 
 from simdivert.clock import HOURS_PER_WEEK
 from simdivert.model import run_replication
 from simdivert.queues import time_average, waiting_area
+
+from conftest import short_scenario
 
 
 def test_waiting_area_by_hand():

@@ -75,7 +75,7 @@ def test_wrong_type(tmp_path):
     )
     error = error_of(bad)
     assert error.source == str(bad) and error.key == "provider.drug_workers"
-    assert "integer" in error.problem and "'many'" in error.problem
+    assert "number" in error.problem and "'many'" in error.problem
 
 
 def test_negative_rate(tmp_path):

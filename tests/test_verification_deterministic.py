@@ -8,12 +8,11 @@ time in the log can be worked out on paper. Times are model hours from Monday 00
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
-from conftest import NO_SESSIONS, ROUND_THE_CLOCK, short_scenario
+import simpy
 
+from simdivert.draws import FindDraws
 from simdivert.pathway import (
     COMPLETED,
     IN_SYSTEM,
@@ -22,16 +21,20 @@ from simdivert.pathway import (
     ROUTE_ONE_TO_ONE,
     PathwayLog,
     ProviderModel,
-    draw_person_draws,
+    pathway_samplers,
 )
 from simdivert.results import Window, capacity_kpis, queue_kpis
-from simdivert.roster import session_times
+from simdivert.roster import duty_changes, session_times
 from simdivert.scenario import STREAMS, Scenario
 from simdivert.streams import RandomStreams
+
+from conftest import NO_SESSIONS, ROUND_THE_CLOCK, short_scenario
 
 CANNABIS = STREAMS.index("cannabis")
 CERTAIN = (
     "run.warmup_days=0",
+    "provider.availability=1",
+    "provider.admin_share=0",
     "contact.first_attempt_delay_hours=0",
     "contact.answer_probability=1",
     "engagement.assessment_engage_probability=1",
@@ -52,24 +55,32 @@ def simulate(
     scenario: Scenario,
     referral_hours: list[float],
     route: list[int] | None = None,
-    **uniforms: np.ndarray,
+    columns: dict[str, list[float]] | None = None,
 ) -> tuple[ProviderModel, PathwayLog]:
     """Run the provider model on hand-made referrals (adult cannabis, group unless routed).
 
-    Durations come from the scenario's (fixed) distributions; ``uniforms`` replace the
-    uniform draws that decide engagement, e.g. ``assessment_u=np.array([...])``.
+    Referral ``i`` is find ``i``. Durations come from the scenario's (fixed)
+    distributions; ``columns`` replace per-find draws by name, e.g.
+    ``{"pathway.assessment_engage": [0.5, 0.5]}``. Drug workers on calls follow the
+    scenario's rota (availability 1 and no admin share, so exactly ``drug_workers``).
     """
     n = len(referral_hours)
-    draws = draw_person_draws(scenario, RandomStreams(0, 0), n)
-    draws = dataclasses.replace(draws, **uniforms)
-    provider = ProviderModel(
-        scenario,
-        np.array(referral_hours, dtype=float),
-        np.full(n, CANNABIS, np.int8),
-        np.array(route if route is not None else [ROUTE_GROUP] * n, np.int8),
-        draws,
-    )
-    return provider, provider.run()
+    draws = FindDraws(RandomStreams(0, 0), pathway_samplers(scenario), first_rows=n)
+    for name, values in (columns or {}).items():
+        draws.columns[name][:n] = values
+    env = simpy.Environment()
+    duty = duty_changes(scenario, np.random.default_rng(0))
+    provider = ProviderModel(env, scenario, draws, duty)
+    routes = route if route is not None else [ROUTE_GROUP] * n
+
+    def referrals():
+        for find, when in enumerate(referral_hours):
+            yield env.timeout(when - env.now)
+            provider.refer(find, CANNABIS, routes[find])
+
+    env.process(referrals())
+    env.run(until=scenario.horizon_hours)
+    return provider, provider.finish()
 
 
 def test_one_worker_overloaded_queue_grows_by_the_difference():
@@ -86,7 +97,7 @@ def test_one_worker_overloaded_queue_grows_by_the_difference():
     # Waiting for assessment: 0 + 0.5 + 1 + 1.5 + 2 = 5 person-hours over [0, 5).
     assert queue_kpis(log, Window(0.0, 5.0))["assessment_queue_mean"] == pytest.approx(1.0)
     # Busy the first five hours of ten.
-    kpis = capacity_kpis(scenario, log, provider.sessions, Window(0.0, 10.0))
+    kpis = capacity_kpis(scenario, log, provider.sessions, provider.duty, Window(0.0, 10.0))
     assert kpis["drug_worker_utilisation"] == pytest.approx(0.5)
 
 
@@ -144,7 +155,7 @@ def test_engagement_falls_with_the_wait():
         "engagement.patience_days=1",
         NO_SESSIONS,
     )
-    _, log = simulate(scenario, [0.0, 0.0, 0.0], assessment_u=np.full(3, 0.5))
+    _, log = simulate(scenario, [0.0, 0.0, 0.0], columns={"pathway.assessment_engage": [0.5] * 3})
     np.testing.assert_allclose(log.assessment_hours, [0.0, 10.0, 20.0])
     np.testing.assert_array_equal(log.assessed, [True, True, False])
     assert log.state[2] == LEFT_AT_ASSESSMENT
@@ -177,11 +188,11 @@ def test_group_sessions_fill_in_booking_order_and_no_shows_are_rebooked():
         "engagement.max_rebookings=2",
     )
     horizon = scenario.horizon_hours
-    np.testing.assert_allclose(
-        session_times(scenario.course, horizon)["cannabis"], np.arange(10.0, horizon, 168.0)
-    )
-    group_u = np.array([[0.0, 0.0, 0.0], [0.99, 0.0, 0.0], [0.0, 0.0, 0.0]])
-    provider, log = simulate(scenario, [0.0, 0.0, 0.0], group_u=group_u)
+    np.testing.assert_allclose(session_times(scenario)["cannabis"], np.arange(10.0, horizon, 168.0))
+    # Booking k of person i attends if draw k of column i is under 0.8.
+    attend = {f"pathway.group_attend.{k}": [0.0, 0.0, 0.0] for k in range(3)}
+    attend["pathway.group_attend.0"] = [0.0, 0.99, 0.0]
+    provider, log = simulate(scenario, [0.0, 0.0, 0.0], columns=attend)
     np.testing.assert_allclose(log.assessment_end_hours, [1.0, 1.0, 1.0])
     np.testing.assert_allclose(log.intervention_booked_hours, [178.0, 178.0, 346.0])
     np.testing.assert_array_equal(log.no_shows, [0, 1, 0])
@@ -189,7 +200,7 @@ def test_group_sessions_fill_in_booking_order_and_no_shows_are_rebooked():
     np.testing.assert_allclose(log.end_hours, [180.5, 348.5, 348.5])
 
     window = Window(0.0, horizon)
-    kpis = capacity_kpis(scenario, log, provider.sessions, window)
+    kpis = capacity_kpis(scenario, log, provider.sessions, provider.duty, window)
     # Two sessions ran, each with 2 facilitators for 2.5 h plus 1 h preparation = 14 h,
     # of 3 facilitators x 37.5 h a week.
     assert kpis["facilitator_utilisation"] == pytest.approx(14.0 / (3 * 37.5 * horizon / 168.0))

@@ -11,13 +11,15 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import NO_SESSIONS, ROUND_THE_CLOCK, short_scenario
 from typer.testing import CliRunner
 
 from simdivert.cli import app
 from simdivert.model import run_replication
+from simdivert.results import Window
 from simdivert.roster import session_times
 from simdivert.scenario import STREAMS
+
+from conftest import NO_SESSIONS, ROUND_THE_CLOCK, short_scenario
 
 NO_DEMAND = ("demand.searches_per_year=0", "demand.other_finds_per_year=0")
 
@@ -40,7 +42,7 @@ def test_zero_demand_gives_an_idle_provider():
 
 def test_zero_demand_runs_from_the_command_line(tmp_path):
     args = ["run", "--years", "0.1", "--reps", "2", "--workers", "1", "--out", tmp_path / "idle"]
-    for key in NO_DEMAND:
+    for key in (*NO_DEMAND, "policy.launch_after_days=0"):
         args += ["--set", key]
     result = CliRunner().invoke(app, [str(a) for a in args])
     assert result.exit_code == 0, result.output
@@ -87,25 +89,37 @@ def test_unlimited_drug_workers_nobody_queues_for_assessment():
     scenario = short_scenario(
         *ROUND_THE_CLOCK,
         "provider.drug_workers=10000",
+        "provider.availability=1",
+        "provider.admin_share=0",
         "contact.first_attempt_delay_hours=0",
         "contact.answer_probability=1",
     )
-    kpis = run_replication(scenario, 3, 0).kpis
+    result = run_replication(scenario, 3, 0, keep_events=True)
+    kpis, events = result.kpis, result.events
     assert kpis["share_waited_for_assessment"] == 0
     assert kpis["assessment_queue_wait_mean_days"] == 0
     assert kpis["assessment_queue_mean"] == 0
     assert kpis["first_contact_wait_mean_days"] == 0
     assert kpis["assessment_wait_mean_days"] == 0
-    # Busy time is what the referrals bring: under one worker's worth of 10,000.
-    assert 0 < kpis["drug_worker_utilisation"] < 1e-4
+    # Utilisation is the hours of calls the referrals bring over 10,000 workers' hours.
+    window = Window(scenario.launch_hours, scenario.horizon_hours)
+    one_to_one = events["route"].astype(str) == "one_to_one"
+    busy = window.overlap_hours(
+        events["assessment_hours"].to_numpy(), events["assessment_end_hours"].to_numpy()
+    ) + window.overlap_hours(
+        events.loc[one_to_one, "intervention_booked_hours"].to_numpy(),
+        events.loc[one_to_one, "intervention_end_hours"].to_numpy(),
+    )
+    assert busy > 100
+    expected = busy / (10000 * (window.end - window.start))
+    assert kpis["drug_worker_utilisation"] == pytest.approx(expected, rel=1e-9)
 
 
 def test_unlimited_places_everyone_gets_the_first_session_after_the_notice():
     """With more places than people, the wait for a group session is set by the timetable."""
     scenario = short_scenario("course.places_per_session=100000", "engagement.max_rebookings=0")
-    horizon = scenario.horizon_hours
     events = run_replication(scenario, 4, 0, keep_events=True).events
-    timetable = session_times(scenario.course, horizon)
+    timetable = session_times(scenario)
     booked = events["assessed"] & events["intervention_booked_hours"].notna()
     booked &= events["route"].astype(str) == "group"
     assert booked.sum() > 500

@@ -1,0 +1,119 @@
+"""Scheme rules: no rule is broken in any replication, whatever the parameters."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simdivert.clock import HOURS_PER_DAY
+from simdivert.model import run_replication
+from simdivert.scenario import Scenario
+from simdivert.scenario_files import builtin_scenarios, load_scenario
+
+SCHEMES = ["west_midlands", "thames_valley", "avon_somerset", "durham_checkpoint", "north_wales"]
+
+
+def events_of(scheme: str, *overrides: str, seed: int = 1) -> tuple[pd.DataFrame, Scenario]:
+    """A short run of a scheme in which many people are found again (to exercise rules)."""
+    scenario = load_scenario(
+        scheme,
+        [
+            "run.years=0.5",
+            "run.warmup_days=0",
+            "policy.launch_after_days=0",
+            "refind.rate_per_year=1.5",
+            "demand.searches_per_year=12000",
+            "demand.other_finds_per_year=800",
+            *overrides,
+        ],
+    )
+    return run_replication(scenario, seed, 0, keep_events=True).events, scenario
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    scheme=st.sampled_from(SCHEMES),
+    offer=st.floats(0.3, 1.0),
+    attend=st.floats(0.0, 1.0),
+    bar_days=st.sampled_from([0, 90, 365]),
+    seed=st.integers(0, 1000),
+)
+def test_no_rule_is_broken(scheme, offer, attend, bar_days, seed):
+    events, scenario = events_of(
+        scheme,
+        f"policy.offer_share={offer}",
+        f"engagement.group_attend_probability={attend}",
+        f"policy.bar_after_disengagement_days={bar_days}",
+        seed=seed,
+    )
+    policy = scenario.policy
+    diverted = events["outcome"] == "diverted"
+    # Nobody barred is diverted.
+    assert not (diverted & events["barred"]).any()
+    # The bar is applied: a diversion never follows a disengagement within the bar.
+    if policy.bar_after_disengagement_days > 0:
+        bar_hours = policy.bar_after_disengagement_days * HOURS_PER_DAY
+        ended = events[
+            diverted & events["state"].astype(str).str.startswith(("disengaged", "not_c"))
+        ]
+        for row in ended.itertuples():
+            later = events[
+                (events["person"] == row.person) & diverted & (events["find_hours"] > row.end_hours)
+            ]
+            assert (later["find_hours"] >= row.end_hours + bar_hours).all()
+    # Once-only schemes divert nobody twice.
+    if policy.once_only:
+        assert events[diverted].groupby("person").size().max() <= 1
+    # Adults-only schemes divert no under-18s.
+    if policy.adults_only:
+        assert not (diverted & (events["age_band"] == "under_18")).any()
+    # Every breach leads to prosecution: the new find is charged and so is the original.
+    breaches = events[events["breach"]]
+    assert (breaches["outcome"] == "charge").all()
+    for row in breaches.itertuples():
+        earlier = events[
+            (events["person"] == row.person) & diverted & (events["find_hours"] < row.find_hours)
+        ]
+        assert (earlier["later_outcome"] == "charge").any()
+    # Where not engaging is charged, every disengaged referral is charged.
+    if policy.non_engagement_outcome == "charge":
+        disengaged = diverted & events["state"].astype(str).isin(
+            ["not_contacted", "disengaged_assessment", "disengaged_one_to_one", "disengaged_course"]
+        )
+        assert (events.loc[disengaged, "later_outcome"] == "charge").all()
+    else:
+        assert (events["later_outcome"] == "none").all() or policy.contract_days > 0
+    # Only schemes with a post-arrest route divert user-dealers.
+    if not policy.user_dealer_route:
+        assert not (diverted & (events["kind"] == "user_dealer")).any()
+
+
+def test_durham_breaches_happen_and_are_prosecuted():
+    events, _ = events_of("durham_checkpoint", "refind.rate_per_year=4")
+    assert events["breach"].sum() > 0
+
+
+def test_thames_valley_pilot_area_goes_first():
+    events, scenario = events_of("thames_valley", "run.years=1.5")
+    diverted = events[(events["outcome"] == "diverted") & (events["age_band"] != "under_18")]
+    first_year = diverted["find_hours"] < scenario.launch_hours + 365 * HOURS_PER_DAY
+    assert set(diverted.loc[first_year, "area"].astype(str)) == {"Pilot area"}
+    assert len(set(diverted.loc[~first_year, "area"].astype(str))) == 3
+    youth = events[(events["outcome"] == "diverted") & (events["age_band"] == "under_18")]
+    assert len(set(youth.loc[youth["find_hours"] < 365 * HOURS_PER_DAY, "area"].astype(str))) == 3
+
+
+@pytest.mark.parametrize("name", builtin_scenarios())
+def test_every_builtin_scenario_runs_end_to_end(name):
+    scenario = load_scenario(
+        name, ["run.years=0.3", "run.warmup_days=7", "policy.launch_after_days=30"]
+    )
+    kpis = run_replication(scenario, 1, 0).kpis
+    assert kpis["finds_per_year"] > 0
+    if scenario.policy.diversion:
+        assert kpis["referrals_per_year"] > 0
+    else:
+        assert kpis["referrals_per_year"] == 0
+        assert kpis["provider_cost_per_year"] == 0
+        assert np.isnan(kpis["share_completed"])

@@ -1,0 +1,132 @@
+"""The staffing optimiser: its answer meets the targets on fresh seeds; one fewer does not."""
+
+import math
+from dataclasses import replace
+
+import pytest
+from typer.testing import CliRunner
+
+from simdivert.cli import app
+from simdivert.errors import UserError
+from simdivert.scenario_files import load_scenario
+from simdivert.staffing import (
+    Evaluator,
+    erlang_c_workers,
+    facilitators_needed,
+    parse_target,
+    plan_periods,
+    plan_staffing,
+)
+
+SMALL = [
+    "run.years=0.5",
+    "run.warmup_days=14",
+    "policy.launch_after_days=0",
+    "demand.searches_per_year=4000",
+    "demand.other_finds_per_year=300",
+]
+TARGETS = [parse_target("assessment_wait_p90_days<=10"), parse_target("course_wait_p90_days<=21")]
+
+
+@pytest.fixture(scope="module")
+def small():
+    return load_scenario("west_midlands", SMALL)
+
+
+@pytest.fixture(scope="module")
+def planned(small):
+    return plan_staffing(small, TARGETS, 0.95, "quarter", replications=4, workers=2)
+
+
+def test_the_plan_meets_its_targets_on_fresh_seeds_and_one_fewer_does_not(small, planned):
+    _, plan, periods, _ = planned
+    fresh = Evaluator(small, periods, replications=6, seed=987, workers=2, confidence=0.95)
+    with fresh:
+        for k in range(len(periods)):
+            table = fresh.measure(plan, k)
+            assert table["assessment_wait_p90_days"].mean() <= 10
+            assert table["course_wait_p90_days"].mean() <= 21
+        fewer = [*plan[:-1], replace(plan[-1], drug_workers=plan[-1].drug_workers - 1)]
+        assert fresh.measure(fewer, len(periods) - 1)["assessment_wait_p90_days"].mean() > 10
+
+
+def test_the_plan_table_shows_one_fewer_failing(planned):
+    table, plan, periods, runs = planned
+    assert len(periods) == 2 and len(plan) == 2
+    workers = table[table["role"] == "drug_workers"]
+    assert (workers["kpi_ci_high"] <= 10 + 1e-9).all() or (workers["kpi_mean"] <= 10).all()
+    assert workers["one_fewer_meets_targets"].eq(False).all()
+    assert set(table["period"]) == {"q1", "q2"}
+    assert runs > 4
+
+
+def test_targets_are_checked():
+    assert parse_target("course_wait_p90_days <= 21").bound == 21
+    for bad in ("course_wait_p90_days < 21", "share_completed<=1", "assessment_wait_p90_days<=x"):
+        with pytest.raises(UserError):
+            parse_target(bad)
+
+
+def test_periods_cover_the_policy_period(small):
+    periods = plan_periods(small, "quarter")
+    assert periods[0].start_hours == small.launch_hours
+    assert periods[-1].end_hours == pytest.approx(small.horizon_hours)
+
+
+def test_erlang_c_by_hand():
+    # One arrival an hour, one hour each: two servers wait 20 minutes on average.
+    assert erlang_c_workers(1.0, 1.0, max_mean_wait_hours=1 / 3 + 1e-9) == 2
+    assert erlang_c_workers(1.0, 1.0, max_mean_wait_hours=0.3) == 3
+
+
+def test_facilitators_needed_covers_slots_and_hours(small):
+    course = small.course
+    sessions = {"cannabis": 10, "cocaine": 1, "nitrous_oxide": 0.5, "general": 0.5, "under_18": 2}
+    needed = facilitators_needed(course, sessions)
+    hours = (
+        14
+        * course.facilitators_per_session
+        * (course.session_hours + course.prep_hours_per_session)
+    )
+    assert needed * course.facilitator_hours_per_week >= hours
+    assert math.floor((needed - 1) * course.facilitator_hours_per_week) < hours or needed == 2
+
+
+def test_staff_command(tmp_path):
+    result = CliRunner().invoke(
+        app,
+        [
+            "staff",
+            "west_midlands",
+            *[a for s in SMALL for a in ("--set", s)],
+            "--set",
+            "run.years=0.25",
+            "--target",
+            "assessment_wait_p90_days<=14",
+            "--target",
+            "course_wait_p90_days<=28",
+            "--reps",
+            "3",
+            "--workers",
+            "1",
+            "--out",
+            str(tmp_path / "plan"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "plan" / "staffing_plan.csv").exists()
+    plan = load_scenario(tmp_path / "plan" / "staffing_plan.toml")
+    assert plan.provider.drug_workers >= 1
+    assert "Staffing plan" in result.stdout
+
+
+def test_staff_command_rejects_a_bad_target(tmp_path):
+    result = CliRunner().invoke(app, ["staff", "--target", "wait<5", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert "--target" in result.stderr
+
+
+def test_an_unreachable_target_is_a_clear_error(small):
+    # The contact delays alone take longer than a day for most people.
+    with pytest.raises(UserError, match="no number of drug workers"):
+        plan_staffing(small, [parse_target("assessment_wait_p90_days<=1")], replications=2)
