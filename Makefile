@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test lint format bench bench-report bench-sweep clean
+.PHONY: run test lint format bench bench-report bench-sweep bench-compare clean
 
 run: $(STAMP)
 	$(BIN)/simdivert run
@@ -29,11 +30,19 @@ bench-report: $(STAMP)
 bench-sweep: $(STAMP)
 	$(BIN)/python benchmarks/bench_sweep.py
 
+# simdivert against bare SimPy, Ciw and a national-scale run (docs/PERFORMANCE.md); ~30 s.
+bench-compare: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/compare.py
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,6 +1,7 @@
 """The command line: ``simdivert run``, ``validate``, ``compare``, ``staff``, ``sweep``,
-``sensitivity``, ``report``. Every command that runs replications runs them on an executor
-(:mod:`simdivert.executors`): local processes (``--workers``) or a Dask cluster (``--dask``).
+``sensitivity``, ``report``, ``warmup``, ``calibrate``. Every command that runs
+replications on request runs them on an executor (:mod:`simdivert.executors`): local
+processes (``--workers``) or a Dask cluster (``--dask``).
 
 User mistakes (a bad scenario, an existing output folder) print one line naming the
 file, the key and the problem, and exit with status 2; they never show a traceback.
@@ -8,6 +9,7 @@ file, the key and the problem, and exit with status 2; they never show a traceba
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -18,7 +20,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from simdivert.errors import UserError
+from simdivert.calibration import (
+    DOCS_BEGIN,
+    checks_table,
+    format_with_unit,
+    load_targets,
+    markdown_table,
+    replace_marked_section,
+    run_calibration,
+    write_docs,
+)
+from simdivert.errors import ScenarioError, UserError
 from simdivert.executors import default_workers, open_executor
 from simdivert.experiment import paired_comparison, run_experiments
 from simdivert.numbers import format_interval, format_value
@@ -33,6 +45,7 @@ from simdivert.outputs import (
 from simdivert.precision import MIN_REPLICATIONS, PrecisionTarget
 from simdivert.progress import SweepProgressBar
 from simdivert.results import KPI_UNITS, kpi_unit
+from simdivert.scenario import Scenario
 from simdivert.scenario_files import (
     DEFAULT_SCENARIO,
     builtin_scenarios,
@@ -50,6 +63,7 @@ from simdivert.staffing import PERIOD_HOURS, parse_target, plan_as_toml, plan_st
 from simdivert.sweep import default_sweep_dir, run_sweep
 from simdivert.sweep_cells import plan_sweep
 from simdivert.sweep_store import SweepFolder
+from simdivert.warmup import Warmup, pilot_warmup, warmup_from_events
 
 app = typer.Typer(
     help="Simulate police drug-diversion pathways: demand, provider capacity, waits and "
@@ -60,6 +74,7 @@ app = typer.Typer(
 )
 console = Console(width=100)
 errors = Console(stderr=True, width=200)
+AUTO_WARMUP = "auto"  # --warmup auto: choose the warm-up on a pilot run
 
 ScenarioArg = Annotated[
     str | None,
@@ -76,7 +91,7 @@ DaskOption = Annotated[
     typer.Option(
         "--dask",
         metavar="ADDRESS",
-        help="Run on an existing Dask scheduler (e.g. tcp://10.0.0.5:8786) instead of local "
+        help="Run on an existing Dask scheduler (e.g. tcp://127.0.0.1:8786) instead of local "
         "processes; same results.",
     ),
 ]
@@ -159,15 +174,40 @@ def run(
             "--report", help="Also write report.html and figures/ (keeps the event log too)."
         ),
     ] = False,
+    warmup: Annotated[
+        str | None,
+        typer.Option(
+            help="Warm-up before measuring: days, or 'auto' to choose it by MSER on repeat "
+            "finds in a pilot run from empty (default: the scenario's run.warmup_days)."
+        ),
+    ] = None,
 ) -> None:
     """Run replications of a scenario and write manifest, replications, summary."""
     overrides = _run_overrides(set_, years, reps, seed)
     try:
+        if warmup is not None and warmup != AUTO_WARMUP:
+            overrides.append(f"run.warmup_days={_warmup_days(warmup)}")
         source = resolve_scenario_path(scenario)
         resolved = load_scenario(source, overrides)
         target = out if out is not None else default_run_dir(resolved.name)
         check_new_dir(target)
         started = utc_now()
+        warmup_record: dict[str, object] = {"method": "given", "days": resolved.run.warmup_days}
+        if warmup == AUTO_WARMUP:
+            with console.status("Pilot run from empty to choose the warm-up…"):
+                pilot = pilot_warmup(
+                    resolved,
+                    resolved.run.replications,
+                    resolved.run.seed,
+                    workers if workers is not None else default_workers(),
+                )
+            overrides.append(f"run.warmup_days={pilot.warmup.days:g}")
+            resolved = load_scenario(source, overrides)
+            warmup_record = pilot.as_record()
+            _report_warmup(
+                pilot.warmup,
+                f"pilot of {pilot.warmup.replications} replications from empty, without the scheme",
+            )
         with (
             open_executor(workers, dask) as executor,
             console.status(f"Running {resolved.run.replications} replications of {resolved.name}…"),
@@ -189,6 +229,7 @@ def run(
         "started": started,
         "finished": utc_now(),
         "versions": package_versions(),
+        "warmup": warmup_record,
         "scenario": resolved.model_dump(mode="json"),
     }
     writers = {
@@ -741,5 +782,177 @@ def sensitivity_table(results: SensitivityResults, kpi: str) -> Table:
             f"{format_value(row.swing)} "
             f"({format_interval(row.swing_ci_low, row.swing_ci_high, row.swing)})",
             f"{rho.loc[row.factor, 'spearman_rho']:+.2f}",
+        )
+    return table
+
+
+def _warmup_days(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise UserError(
+            f"--warmup: expected {AUTO_WARMUP!r} or a number of days (got {text!r})"
+        ) from None
+
+
+def _report_warmup(warmup: Warmup, source: str) -> None:
+    """Print the warm-up chosen and warn if the series had not settled."""
+    console.print(
+        f"Warm-up: {warmup.weeks} weeks ({warmup.days:g} days) by {warmup.method} of repeat "
+        f"finds over {warmup.series_weeks} weeks of a {source} (nobody is referred before "
+        "the launch: the provider starts empty at the launch, whatever the warm-up)",
+        highlight=False,
+    )
+    if warmup.unsettled_series:
+        errors.print(
+            "[bold yellow]warning:[/] repeat finds a week had not settled (still changing "
+            "half-way through the series, or drifting after the cut), so the warm-up may be "
+            "too short: a trend (growing demand) has no steady state",
+            highlight=False,
+        )
+
+
+@app.command("warmup")
+def warmup_of_run(
+    run_dir: Annotated[
+        Path, typer.Argument(help="A run folder written by simdivert run --events.")
+    ],
+) -> None:
+    """Report the warm-up MSER picks from a finished run's repeat finds before the launch."""
+    try:
+        events, launch_hours = _read_run_events(run_dir)
+        warmup = warmup_from_events(events, launch_hours)
+    except UserError as exc:
+        raise _fail(exc) from None
+    _report_warmup(warmup, f"run of {warmup.replications} replications, up to the launch")
+
+
+def _read_run_events(run_dir: Path) -> tuple[pd.DataFrame, float]:
+    """A run folder's event log, and the run's launch time from its manifest."""
+    for name in ("manifest.json", "events.parquet"):
+        if not (run_dir / name).is_file():
+            raise UserError(
+                f"{run_dir / name}: no such file (a folder written by simdivert run --events?)"
+            )
+    try:
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+        events = pd.read_parquet(
+            run_dir / "events.parquet", columns=["replication", "find_hours", "repeat_find"]
+        )
+    except (json.JSONDecodeError, ValueError, OSError) as exc:
+        raise UserError(f"{run_dir}: cannot read the run folder: {exc}") from None
+    try:
+        scenario = Scenario.model_validate(manifest["scenario"])
+    except (KeyError, ValueError) as exc:
+        raise ScenarioError(
+            str(run_dir / "manifest.json"), "scenario", f"not a valid scenario: {exc}"
+        ) from None
+    return events, scenario.launch_hours
+
+
+@app.command()
+def calibrate(
+    targets: Annotated[
+        Path | None,
+        typer.Option(help="Targets file (TOML) [default: the built-in table]."),
+    ] = None,
+    reps: Annotated[
+        int | None, typer.Option(help="Replications [default: each scenario's].")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed [default: each scenario's].")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes [default: all cores].")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder [default: outputs/calibration-<time>].")
+    ] = None,
+    write_docs_: Annotated[
+        bool,
+        typer.Option("--write-docs", help="Also put the table into the docs file (see --docs)."),
+    ] = False,
+    docs: Annotated[
+        Path, typer.Option(help="Docs file whose calibrate-marked section --write-docs replaces.")
+    ] = Path("docs/VALIDATION.md"),
+) -> None:
+    """Check scenarios against published figures; exit 1 if any check fails."""
+    try:
+        table = load_targets(targets)
+        target_dir = out if out is not None else default_run_dir("calibration")
+        check_new_dir(target_dir)
+        if write_docs_:  # fail before the runs, not after
+            replace_marked_section(_read_text(docs), "", str(docs))
+    except UserError as exc:
+        raise _fail(exc) from None
+    n_workers = workers if workers is not None else default_workers()
+    started = utc_now()
+    try:
+        with console.status(f"Running {len({t.scenario for t in table})} scenario(s)…"):
+            checks, runs = run_calibration(table, reps, seed, n_workers)
+    except UserError as exc:
+        raise _fail(exc) from None
+    versions = package_versions()
+    markdown = markdown_table(checks, runs, versions["simdivert"], started[:10])
+    manifest = {
+        "targets": str(targets) if targets is not None else "built-in",
+        "runs": [vars(run) for run in runs],
+        "workers": n_workers,
+        "command": " ".join(["simdivert", *sys.argv[1:]]),
+        "started": started,
+        "finished": utc_now(),
+        "versions": versions,
+        "passed": sum(c.passed for c in checks),
+        "checks": len(checks),
+    }
+    try:
+        written = write_run_dir(
+            target_dir,
+            {
+                "calibration.csv": lambda p: checks_table(checks).to_csv(p, index=False),
+                "calibration.md": lambda p: p.write_text(markdown),
+                "manifest.json": json_writer(manifest),
+            },
+        )
+        if write_docs_:
+            write_docs(docs, markdown)
+    except UserError as exc:
+        raise _fail(exc) from None
+    console.print(_checks_table(checks))
+    console.print(f"Results written to [bold]{written}[/]")
+    if write_docs_:
+        console.print(f"Table written to [bold]{docs}[/] (between {DOCS_BEGIN} markers)")
+    failed = [c for c in checks if not c.passed]
+    if failed:
+        errors.print(
+            f"[bold red]{len(failed)} of {len(checks)} checks failed:[/] "
+            + "; ".join(f"{c.target.scenario} {c.target.kpi}" for c in failed),
+            highlight=False,
+        )
+        raise typer.Exit(code=1)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+
+
+def _checks_table(checks) -> Table:
+    table = Table(title="Calibration checks", title_justify="left")
+    for column in ("scenario", "KPI", "range checked", "mean", "95% CI", "pass"):
+        table.add_column(
+            column,
+            justify="right" if column in ("mean", "95% CI") else "left",
+            overflow="fold",
+        )
+    for c in checks:
+        unit = c.target.unit
+        table.add_row(
+            c.target.scenario,
+            c.target.kpi,
+            c.target.range_text().replace("`", ""),
+            format_with_unit(c.mean, unit),
+            f"{format_with_unit(c.ci_low, unit)} – {format_with_unit(c.ci_high, unit)}",
+            "yes" if c.passed else "[bold red]no[/]",
         )
     return table

@@ -42,8 +42,10 @@ def run_experiments(
     seed: int,
     executor: Executor,
     keep_events: bool = False,
+    first_replication: int = 0,
 ) -> list[Experiment]:
-    """Replications 0..N-1 of every scenario on the same seed (common random numbers).
+    """Replications first..first+N-1 (by default 0..N-1) of every scenario on the same seed
+    (common random numbers).
 
     Every scenario's tasks are submitted at once, so all workers stay busy however few
     replications each scenario has.
@@ -51,7 +53,7 @@ def run_experiments(
     tasks = [
         ReplicationTask(scenario, seed, replication, keep_events)
         for scenario in scenarios
-        for replication in range(replications)
+        for replication in range(first_replication, first_replication + replications)
     ]
     results = executor.run_all(tasks)
     return [
@@ -67,16 +69,21 @@ def run_replications(
     workers: int = 1,
     keep_events: bool = False,
     dask_address: str | None = None,
+    first_replication: int = 0,
 ) -> Experiment:
-    """Run replications 0..N-1 on ``workers`` local processes (1: in this process), or on
-    the Dask scheduler at ``dask_address``; the results are the same either way."""
+    """Run replications first..first+N-1 (by default 0..N-1) on ``workers`` local processes
+    (1: in this process), or on the Dask scheduler at ``dask_address``; the results are the
+    same either way. A different ``first_replication`` gives replications that share no
+    random numbers with the default ones (a pilot run)."""
     executor = (
         DaskExecutor(dask_address)
         if dask_address is not None
         else local_executor(min(workers, replications))
     )
     with executor:
-        return run_experiments([scenario], replications, seed, executor, keep_events)[0]
+        return run_experiments(
+            [scenario], replications, seed, executor, keep_events, first_replication
+        )[0]
 
 
 def _experiment(scenario: Scenario, seed: int, results: list[ReplicationResult]) -> Experiment:

@@ -48,6 +48,10 @@ OUTCOME_KPIS = {
 }
 FORMAL_SHARE_GROUPS = [(g, s) for g in ETHNIC_GROUPS for s in SEXES]
 
+# A wait shorter than this is rounding, not waiting: the time a call starts and the time
+# of first contact reach the log by different floating-point sums.
+ROUNDING_HOURS = 1e-6
+
 KPI_UNITS: dict[str, str] = {
     "encounters_per_year": "encounters/year",
     "finds_per_year": "finds/year",
@@ -77,6 +81,7 @@ KPI_UNITS: dict[str, str] = {
     "assessment_wait_mean_days": "days",
     "assessment_wait_p90_days": "days",
     "assessment_queue_wait_mean_days": "days",
+    "share_waited_for_assessment": "share",
     "course_wait_mean_days": "days",
     "course_wait_p90_days": "days",
     "one_to_one_wait_mean_days": "days",
@@ -212,6 +217,7 @@ def pathway_kpis(
         "assessment_wait_mean_days": _mean(_days(call[called] - referral[called])),
         "assessment_wait_p90_days": _p90(_days(call[called] - referral[called])),
         "assessment_queue_wait_mean_days": _mean(_days(call[called] - contact[called])),
+        "share_waited_for_assessment": _share(call[called] - contact[called] > ROUNDING_HOURS),
         "course_wait_mean_days": _mean(_days(booked[group_booked] - assessment_end[group_booked])),
         "course_wait_p90_days": _p90(_days(booked[group_booked] - assessment_end[group_booked])),
         "one_to_one_wait_mean_days": _mean(
