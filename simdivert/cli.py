@@ -854,17 +854,17 @@ def _read_run_events(run_dir: Path) -> tuple[pd.DataFrame, float]:
 def calibrate(
     targets: Annotated[
         Path | None,
-        typer.Option(help="Targets file (TOML) [default: the built-in table]."),
+        typer.Option(help="Targets file (TOML) (default: the built-in table)."),
     ] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications [default: each scenario's].")
+        int | None, typer.Option(help="Replications (default: each scenario's).")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed [default: each scenario's].")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: each scenario's).")] = None,
     workers: Annotated[
-        int | None, typer.Option(help="Worker processes [default: all cores].")
+        int | None, typer.Option(help="Worker processes (default: all cores).")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Output folder [default: outputs/calibration-<time>].")
+        Path | None, typer.Option(help="Output folder (default: outputs/calibration-<time>).")
     ] = None,
     write_docs_: Annotated[
         bool,
