@@ -24,7 +24,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_replication.py
 
-# simdivert against bare SimPy, Ciw and a national-scale run (docs/PERFORMANCE.md); ~30 s.
+# simdivert against bare SimPy, Ciw and a national-scale run (docs/PERFORMANCE.md); ~45 s.
 bench-compare: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/compare.py
 
