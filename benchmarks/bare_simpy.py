@@ -1,19 +1,23 @@
-"""The floor: the default scenario's provider pathway in bare SimPy, nothing else.
+"""The floor: the default scenario's finds and provider pathway in bare SimPy, nothing else.
 
-Same pathway and volumes as simdivert, stripped to what must run in SimPy: referrals
-arrive at the scenario's expected referral rate with its weekly profile (numpy); the
-time of first contact follows the same rule (attempts in working hours, vectorised);
-then, in SimPy, a FIFO pool of drug workers held off duty outside working hours by a
-rota process, assessments, one-to-ones for the same workers, and group sessions by
-stream with a fixed number of places, booking notice, no-shows and rebookings. It uses
-what makes SimPy fast here, as simdivert does: simdivert's drug-worker resource (a
-priority queue that inserts by binary search) and no event for an attender (whether
-someone attends is known when they book; only a no-show's rebooking needs the clock).
+The same pathway and volumes as simdivert's default run (56 warm-up days, a pre-policy
+year, the launch, two policy years), stripped to what must run in SimPy:
 
-What it leaves out is what the full model adds around the queueing: encounters,
-finds, the recording uplift and the people behind them (age, sex, ethnicity, needs),
-counterfactual outcomes, the per-referral event log, KPIs, weekly queue series. The
-timing of this against ``run_replication`` is the overhead of all that.
+- every possession or user-dealer find, first or repeat, is an event in time order
+  (simdivert processes each find in SimPy, where person histories decide its outcome):
+  finds arrive at the scenario's expected rate with its weekly profile, and from the
+  launch on a find becomes a referral with the scenario's chance (offered and accepted);
+- each referral: contact attempts in working hours (the first answered one), then a
+  FIFO pool of drug workers held off duty by the rota (``roster.duty_changes``),
+  assessments, one-to-ones for the same workers, and group sessions per stream with
+  places, booking notice, no-shows and rebookings; the referral waits for each booked
+  session, as simdivert's does (its end goes back to the police side).
+
+It uses simdivert's drug-worker resource (a priority queue that inserts by binary
+search). What it leaves out is what the full model adds around the events: people and
+their attributes, histories and re-find hazards, scheme rules and counterfactual
+outcomes, per-find random-number columns, the event logs, KPIs and weekly series.
+The timing of this against ``run_replication`` is the overhead of all that.
 
 Used by ``benchmarks/compare.py``; run alone it prints one replication's figures.
 """
@@ -24,37 +28,50 @@ import bisect
 import math
 import sys
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import simpy
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
+from simdivert.demand import hourly_profile, new_person_finds_per_year
 from simdivert.pathway import DrugWorkers
 from simdivert.roster import duty_changes, session_times, working_windows
 from simdivert.scenario import STREAMS, SUBSTANCES, Scenario
 from simdivert.scenario_files import load_scenario
 
 
-def referrals_per_year(scenario: Scenario) -> float:
-    """Expected referrals a year implied by the scenario's demand and scene parameters."""
-    demand, policy = scenario.demand, scenario.policy
-    finds = (
-        demand.searches_per_year
-        * (
-            demand.drug_search_share * demand.find_rate_drug_searches
-            + (1 - demand.drug_search_share) * demand.find_rate_other_searches
-        )
-        + demand.other_finds_per_year
+@dataclass(frozen=True)
+class Volumes:
+    """Finds a year and the chance a find is referred once the scheme is live."""
+
+    finds_per_year: float
+    referral_chance: float
+
+    def referrals_per_year(self) -> float:
+        return self.finds_per_year * self.referral_chance
+
+
+def volumes(scenario: Scenario) -> Volumes:
+    """Expected volumes implied by the scenario's demand, re-find and scene parameters.
+
+    First finds of people come from the demand; repeat finds from the pool of people at
+    risk (first finds a year / desistance rate), each found again at ``rate_per_year``
+    (frailty and the multipliers average about 1). A possession find is referred if
+    recorded, offered and accepted (West Midlands has no route for user-dealers).
+    """
+    demand, policy, refind = scenario.demand, scenario.policy, scenario.refind
+    first = new_person_finds_per_year(demand)
+    repeat = first / refind.desistance_per_year * refind.rate_per_year
+    person_share = (
+        demand.personal_possession_share
+        + (1 - demand.personal_possession_share) * demand.user_dealer_share_of_excluded
     )
+    possession = demand.personal_possession_share / person_share
     informal = demand.informal_share_without_policy
     recorded = (1 - informal) + informal * policy.informal_finds_recorded_share
-    return (
-        finds
-        * demand.personal_possession_share
-        * recorded
-        * policy.offer_share
-        * policy.accept_share
-    )
+    chance = possession * recorded * policy.offer_share * policy.accept_share
+    return Volumes(first + repeat, chance)
 
 
 def stream_and_route_shares(scenario: Scenario) -> tuple[np.ndarray, float]:
@@ -74,63 +91,58 @@ def stream_and_route_shares(scenario: Scenario) -> tuple[np.ndarray, float]:
 
 
 def simulate(scenario: Scenario, seed: int) -> dict[str, float]:
-    """One replication over the scenario's horizon: referrals simulated, mean waits."""
+    """One replication over the scenario's horizon: finds and referrals, mean waits."""
     rng = np.random.default_rng(seed)
-    horizon = scenario.horizon_hours
+    horizon, launch = scenario.horizon_hours, scenario.launch_hours
     provider, contact, engagement, course = (
         scenario.provider,
         scenario.contact,
         scenario.engagement,
         scenario.course,
     )
+    volume = volumes(scenario)
 
-    # Referrals: hourly Poisson counts with the weekly profile, placed uniformly.
-    weekday = np.asarray(scenario.demand.weekday_weights)
-    hour = np.asarray(scenario.demand.hour_weights)
-    profile = (weekday[:, None] * hour[None, :]).ravel()
-    profile /= profile.mean()
+    # Finds: hourly Poisson counts with the weekly profile, placed uniformly (numpy).
     hours = np.arange(int(math.ceil(horizon)))
-    rate = referrals_per_year(scenario) / HOURS_PER_YEAR * profile[hours % 168]
+    rate = volume.finds_per_year / HOURS_PER_YEAR * hourly_profile(scenario.demand)[hours % 168]
     counts = rng.poisson(rate)
-    referral = np.sort(np.repeat(hours, counts) + rng.random(counts.sum()))
-    n = referral.size
+    find_hours = np.sort(np.repeat(hours, counts) + rng.random(counts.sum()))
+    find_hours = find_hours[find_hours < horizon].tolist()
+    refer_u = rng.random(len(find_hours)).tolist()
 
-    # First contact: attempts in working hours; the first answered one.
-    windows = working_windows(provider)
-    t = windows.next_open(referral + contact.first_attempt_delay_hours)
-    first_contact = np.full(n, np.inf)
-    for _ in range(contact.max_attempts):
-        answered = (rng.random(n) < contact.answer_probability) & np.isinf(first_contact)
-        first_contact[answered] = t[answered]
-        t = windows.next_open(t + contact.attempt_spacing_hours)
-    reached = np.flatnonzero(first_contact < horizon)
-    reached = reached[np.argsort(first_contact[reached], kind="stable")]
-
+    # Per-referral draws, in bulk (at most one referral per find).
+    n = len(find_hours)
     shares, one_to_one_share = stream_and_route_shares(scenario)
     stream = rng.choice(len(STREAMS), size=n, p=shares).tolist()
     one_to_one = (rng.random(n) < one_to_one_share).tolist()
     assessment_hours = (provider.assessment_minutes.sample(rng, n) / 60).tolist()
     one_to_one_hours = (provider.one_to_one_minutes.sample(rng, n) / 60).tolist()
+    answer_u = rng.random((n, contact.max_attempts)).tolist()
     engage_u = rng.random((n, 2)).tolist()
-    attend_u = rng.random((n, engagement.max_rebookings + 1)).tolist()
+    bookings = course.sessions_per_course + engagement.max_rebookings
+    attend_u = rng.random((n, bookings)).tolist()
 
-    timetable = session_times(course, horizon)
+    timetable = session_times(scenario)
     session_start = [timetable[s].tolist() for s in STREAMS]
     session_booked = [[0] * len(times) for times in session_start]
+    places = [course.places(s) for s in STREAMS]
+    windows = working_windows(provider)
     patience = engagement.patience_days * HOURS_PER_DAY
     failed_call = provider.failed_call_minutes / 60
     assessment_waits: list[float] = []
     course_waits: list[float] = []
+    referrals = 0
 
     env = simpy.Environment()
-    workers = DrugWorkers(env, capacity=max(provider.drug_workers, 1))
+    duty = duty_changes(scenario, rng)
+    workers = DrugWorkers(env, capacity=max(int(duty[1].max()), 1))
 
     def rota():
         """Off duty: requests that go before clients hold the idle workers."""
         held = []
-        times, on_duty = duty_changes(provider, provider.drug_workers, horizon)
-        for when, count in zip(times.tolist(), on_duty.tolist(), strict=True):
-            yield env.timeout(when - env.now)
+        for when, count in zip(duty[0].tolist(), duty[1].tolist(), strict=True):
+            if when > env.now:
+                yield env.timeout(when - env.now)
             while len(held) > workers.capacity - count:
                 request = held.pop()
                 if request.triggered:
@@ -142,13 +154,25 @@ def simulate(scenario: Scenario, seed: int) -> dict[str, float]:
 
     def book(s: int, earliest: float) -> int:
         times, booked = session_start[s], session_booked[s]
-        for k in range(bisect.bisect_left(times, earliest), len(times)):
-            if booked[k] < course.places_per_session:
-                booked[k] += 1
-                return k
-        return -1
+        k = bisect.bisect_left(times, earliest)
+        while k < len(times) and booked[k] >= places[s]:
+            k += 1
+        if k == len(times):
+            return -1
+        booked[k] += 1
+        return k
 
-    def person(i: int, contacted: float):
+    def referral(i: int):
+        attempt = windows.next_open_at(env.now + contact.first_attempt_delay_hours)
+        for k in range(contact.max_attempts):
+            if answer_u[i][k] < contact.answer_probability:
+                break
+            attempt = windows.next_open_at(attempt + contact.attempt_spacing_hours)
+        else:
+            yield env.timeout(attempt - env.now)
+            return  # never reached
+        yield env.timeout(attempt - env.now)
+        contacted = env.now
         request = workers.request(priority=1)
         yield request
         wait = env.now - contacted
@@ -167,29 +191,40 @@ def simulate(scenario: Scenario, seed: int) -> dict[str, float]:
             yield env.timeout(one_to_one_hours[i])
             workers.release(request)
             return
-        for attempt in range(engagement.max_rebookings + 1):
-            k = book(stream[i], env.now + course.booking_notice_hours)
+        attended, earliest = 0, env.now + course.booking_notice_hours
+        for booking in range(bookings):
+            k = book(stream[i], earliest)
             if k < 0:
                 return
             start = session_start[stream[i]][k]
-            if attend_u[i][attempt] < engagement.group_attend_probability * math.exp(
+            if booking == 0:
+                course_waits.append(start - assessed)
+            yield env.timeout(start - env.now)
+            if attend_u[i][booking] < engagement.group_attend_probability * math.exp(
                 -(start - assessed) / patience
             ):
-                course_waits.append(start - assessed)
-                return  # attends: nothing more to simulate
-            yield env.timeout(start - env.now)  # a no-show rebooks at the session time
+                attended += 1
+                if attended == course.sessions_per_course:
+                    return
+                earliest = start + course.session_hours
+            else:
+                earliest = env.now + course.booking_notice_hours
 
-    def arrivals():
-        for i, when in zip(reached.tolist(), first_contact[reached].tolist(), strict=True):
+    def finds():
+        nonlocal referrals
+        for i, when in enumerate(find_hours):
             yield env.timeout(when - env.now)
-            env.process(person(i, when))
+            if when >= launch and refer_u[i] < volume.referral_chance:
+                referrals += 1
+                env.process(referral(i))
 
     env.process(rota())
-    env.process(arrivals())
+    env.process(finds())
     env.run(until=horizon)
     return {
-        "referrals": float(n),
-        "assessment_wait_mean_days": float(np.mean(assessment_waits)) / HOURS_PER_DAY,
+        "finds": float(len(find_hours)),
+        "referrals": float(referrals),
+        "assessment_queue_wait_mean_days": float(np.mean(assessment_waits)) / HOURS_PER_DAY,
         "course_wait_mean_days": float(np.mean(course_waits)) / HOURS_PER_DAY,
     }
 

@@ -1,23 +1,27 @@
 """The default scenario's provider pathway as a Ciw queueing network (for comparison).
 
 Ciw (https://ciw.readthedocs.io) simulates open queueing networks. The network that
-matches simdivert's provider side, with the same volumes:
+matches simdivert's provider side, with the same volumes over the same horizon (56
+warm-up days, a pre-policy year, then two policy years: referrals only after the launch):
 
 - node 1, contact: infinite servers; the delay to the first answered call follows
   simdivert's contact rule (attempts in working hours, a custom Ciw distribution of
   the time); referrals arrive as a Poisson process with the scenario's weekly profile
-  and expected referral rate, and the share never reached leaves;
-- node 2, assessment: the drug workers, on duty Mon-Fri 09:00-17:00 (a Ciw schedule,
-  calls finish past the shift end), lognormal assessment times; the share that does
-  not engage leaves;
+  and expected referral rate from the launch on (``bare_simpy.volumes``), and the
+  share never reached leaves;
+- node 2, assessment: the drug workers on calls (in post x availability x (1 - admin
+  share), rounded), on duty Mon-Fri 09:00-17:00 (a Ciw schedule, calls finish past
+  the shift end), lognormal assessment times; the share that does not engage leaves;
 - node 3, one-to-one: one drug worker on the same hours (Ciw nodes cannot share a
   server pool; the one-to-one workload is under a fifth of a worker);
 - nodes 4-8, group course by stream: slotted service at the stream's session times,
-  12 places a session, 2.5 hours; a no-show routes back to the same stream.
+  the stream's places a session, 2.5 hours; a no-show routes back to the same stream.
 
 What Ciw cannot say directly is approximated: engagement does not fall with the wait,
-the booking notice is not enforced, rebookings are not capped. Per referral the work
-is the same: contact, an assessment for those reached, a session or a one-to-one.
+the booking notice is not enforced, rebookings are not capped, the number of drug
+workers on duty does not vary from day to day. Ciw has no police side: per referral
+the work is the same (contact, an assessment for those reached, a session or a
+one-to-one), but the finds that are not referred are not simulated.
 """
 
 from __future__ import annotations
@@ -29,9 +33,10 @@ import time
 
 import ciw
 import numpy as np
-from bare_simpy import referrals_per_year, stream_and_route_shares
+from bare_simpy import stream_and_route_shares, volumes
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
+from simdivert.demand import hourly_profile
 from simdivert.roster import CYCLE_HOURS, cycle_timetable, working_windows
 from simdivert.scenario import STREAMS, Scenario
 from simdivert.scenario_files import load_scenario
@@ -95,13 +100,16 @@ def build_network(scenario: Scenario) -> ciw.Network:
         scenario.engagement,
         scenario.course,
     )
-    weekday = np.asarray(scenario.demand.weekday_weights)
-    hour = np.asarray(scenario.demand.hour_weights)
-    profile = (weekday[:, None] * hour[None, :]).ravel()
-    hourly = referrals_per_year(scenario) / HOURS_PER_YEAR * profile / profile.mean()
+    hours = np.arange(int(np.ceil(scenario.horizon_hours)))
+    per_hour = volumes(scenario).referrals_per_year() / HOURS_PER_YEAR
+    hourly = np.where(
+        hours >= scenario.launch_hours,
+        per_hour * hourly_profile(scenario.demand)[hours % 168],
+        0.0,
+    )
     arrivals = ciw.dists.PoissonIntervals(
         rates=hourly.tolist(),
-        endpoints=list(range(1, 169)),
+        endpoints=(hours + 1).astype(float).tolist(),
         max_sample_date=scenario.horizon_hours,
     )
     mean, sd = provider.assessment_minutes.mean / 60, provider.assessment_minutes.sd / 60
@@ -111,6 +119,9 @@ def build_network(scenario: Scenario) -> ciw.Network:
     sigma2 = np.log1p((sd / mean) ** 2)
     one_to_one = ciw.dists.Lognormal(float(np.log(mean) - sigma2 / 2), float(np.sqrt(sigma2)))
 
+    on_calls = max(
+        1, round(provider.drug_workers * provider.availability * (1 - provider.admin_share))
+    )
     shares, one_to_one_share = stream_and_route_shares(scenario)
     timetable = cycle_timetable(course)
     streams = [s for s in STREAMS if timetable[s].size]
@@ -135,9 +146,9 @@ def build_network(scenario: Scenario) -> ciw.Network:
         ],
         number_of_servers=[
             float("inf"),
-            working_schedule(scenario, provider.drug_workers),
+            working_schedule(scenario, on_calls),
             working_schedule(scenario, 1),
-            *[session_slots(timetable[s], course.places_per_session) for s in streams],
+            *[session_slots(timetable[s], course.places(s)) for s in streams],
         ],
         routing=routing,
     )

@@ -7,11 +7,13 @@ Run from the repository root (Ciw comes with the ``bench`` extra)::
         [--skip-national] [--markdown PATH] [--json PATH]
 
 1. simdivert: one replication of the default scenario as the experiment runner calls it
-   (``run_replication``, no event log), per simulated force-year.
-2. The floor: the same pathway and volumes in bare SimPy (``bare_simpy.py``).
+   (``run_replication``, no event log): 56 warm-up days, a pre-policy year and two
+   policy years; reported per simulated force-year (the replication over its 3.15 years).
+2. The floor: the same finds, referrals and pathway in bare SimPy (``bare_simpy.py``).
 3. Ciw: the equivalent queueing network (``ciw_network.py``), per referral.
-4. National scale: 43 forces of mixed sizes, 5 years, one replication each, on
-   ``--workers`` processes (``national.py``), with peak memory.
+4. National scale: 43 forces of mixed sizes, 5 years each (a pre-policy year and four
+   policy years), one replication each, on ``--workers`` processes (``national.py``),
+   with peak memory.
 
 1 and 2 are interleaved (replication r of each in turn, alternating which goes first,
 after one untimed warm-up of each), so a noisy machine slows them alike; 3 follows.
@@ -33,10 +35,10 @@ from pathlib import Path
 
 import bare_simpy
 import ciw_network
-from bench_replication import count_referrals, machine_facts, simulated_years
+from bench_replication import machine_facts, simulated_years
 from national import SIZE_MIX, YEARS, run_national, total_size
 
-from simdivert.model import run_replication
+from simdivert.model import run_replication, simulate
 from simdivert.scenario import Scenario
 from simdivert.scenario_files import load_scenario
 
@@ -81,6 +83,7 @@ def side_by_side(scenario: Scenario, reps: int, ciw_reps: int) -> dict[str, list
     bare_simpy.simulate(scenario, 0)
     walls: dict[str, list[float]] = {"model": [], "floor": [], "ciw": []}
     referrals: dict[str, list[float]] = {"model": [], "floor": [], "ciw": []}
+    finds: dict[str, list[float]] = {"model": [], "floor": []}
 
     def model(r: int) -> None:
         gc.collect()
@@ -89,8 +92,10 @@ def side_by_side(scenario: Scenario, reps: int, ciw_reps: int) -> dict[str, list
     def floor(r: int) -> None:
         gc.collect()
         start = time.perf_counter()
-        referrals["floor"].append(bare_simpy.simulate(scenario, r)["referrals"])
+        figures = bare_simpy.simulate(scenario, r)
         walls["floor"].append(time.perf_counter() - start)
+        referrals["floor"].append(figures["referrals"])
+        finds["floor"].append(figures["finds"])
 
     for r in range(1, reps + 1):
         for run in (model, floor) if r % 2 else (floor, model):
@@ -100,11 +105,15 @@ def side_by_side(scenario: Scenario, reps: int, ciw_reps: int) -> dict[str, list
         start = time.perf_counter()
         referrals["ciw"].append(ciw_network.simulate(scenario, r)["referrals"])
         walls["ciw"].append(time.perf_counter() - start)
-    # Referral counts from untimed re-runs (same streams, so the same referrals).
-    referrals["model"] = [float(count_referrals(scenario, r)) for r in range(1, reps + 1)]
+    # Counts from untimed re-runs (same streams, so the same finds and referrals).
+    for r in range(1, reps + 1):
+        logs = simulate(scenario, seed, r)
+        referrals["model"].append(float(logs.pathway.size))
+        finds["model"].append(float(logs.finds.find.size))
     return {
         **{f"{k}_seconds": v for k, v in walls.items()},
         **{f"{k}_referrals": v for k, v in referrals.items()},
+        **{f"{k}_finds": v for k, v in finds.items()},
     }
 
 
@@ -120,6 +129,9 @@ def summarise(scenario: Scenario, runs: dict[str, list[float]]) -> dict[str, flo
         "force_year_seconds": median(runs["model_seconds"]) / years,
         "floor_seconds": median(runs["floor_seconds"]),
         "ciw_seconds": median(runs["ciw_seconds"]),
+        "simulated_years": years,
+        "model_finds": median(runs["model_finds"]),
+        "floor_finds": median(runs["floor_finds"]),
         "model_referrals": median(runs["model_referrals"]),
         "floor_referrals": median(runs["floor_referrals"]),
         "ciw_referrals": median(runs["ciw_referrals"]),
@@ -145,7 +157,7 @@ def national(scenario: Scenario, workers: int) -> dict[str, float]:
         "national_forces": run.forces,
         "national_slowest_force_seconds": max(run.force_seconds),
         "national_cpu_seconds_all_forces": sum(run.force_seconds),
-        "national_referrals_per_year": run.referrals_measured / YEARS,
+        "national_referrals_per_year": run.referrals_per_year,
         "national_worker_max_rss_mib": children / MIB,
     }
 
@@ -162,6 +174,7 @@ def table(figures: dict[str, float], reps: int, ciw_reps: int) -> str:
         (
             "simdivert, default scenario: wall s per simulated force-year "
             f"(median of {reps}; {f['model_seconds']:.3f} s per replication of "
+            f"{f['simulated_years']:.2f} years: {f['model_finds']:,.0f} finds, "
             f"{f['model_referrals']:,.0f} referrals)",
             f"{f['force_year_seconds']:.3f} s",
             "≤ 0.25 s",
@@ -169,7 +182,7 @@ def table(figures: dict[str, float], reps: int, ciw_reps: int) -> str:
         ),
         (
             "floor, bare SimPy, same pathway and volumes: wall s per replication "
-            f"({f['floor_referrals']:,.0f} referrals)",
+            f"({f['floor_finds']:,.0f} finds, {f['floor_referrals']:,.0f} referrals)",
             f"{f['floor_seconds']:.3f} s",
             "",
             "",
@@ -206,7 +219,8 @@ def table(figures: dict[str, float], reps: int, ciw_reps: int) -> str:
         rows += [
             (
                 f"national: {f['national_forces']} forces ({total_size():g} × the default "
-                f"in all), {YEARS:g} years, 1 replication each, on {f['national_workers']} "
+                f"in all), {YEARS:g} years each after 56 warm-up days, 1 replication each, "
+                f"on {f['national_workers']} "
                 f"workers: wall s ({f['national_referrals_per_year']:,.0f} referrals a year; "
                 f"slowest force {f['national_slowest_force_seconds']:.1f} s; "
                 f"{f['national_cpu_seconds_all_forces']:.1f} s summed over forces)",

@@ -1,8 +1,10 @@
 """A national-scale run: 43 forces of mixed sizes, 5 years, one replication each.
 
 England and Wales have 43 territorial police forces. Each force here is the default
-scenario (West Midlands, about 26,000 searches and 4,850 referrals a year) scaled by a
-size factor: searches, other finds, drug workers and group sessions all scale with it.
+scenario (West Midlands, about 26,000 searches and 5,200 referrals a year once the
+scheme runs) scaled by a size factor: searches, other finds, drug workers and group
+sessions all scale with it. Each runs the default's 56 warm-up days, then 5 years: the
+pre-policy year and four policy years.
 
 | forces | size factor | like |
 |---|---|---|
@@ -13,11 +15,11 @@ size factor: searches, other finds, drug workers and group sessions all scale wi
 
 The factors sum to 20.75, so the country makes about 547,000 searches a year, as
 published for England and Wales (535,000-543,000 in 2022/23 and 2023/24), and about
-100,000 referrals a year. Staffing keeps each force's load near the default's: drug
-workers are 3 x the factor, rounded (at least 1); sessions a week per stream are the
+108,000 referrals a year. Staffing keeps each force's load near the default's: drug
+workers (FTE in post) are the default's x the factor; sessions a week per stream are the
 default's x the factor, to the nearest half (at least one a fortnight where the
-default runs any); facilitators 3 x the factor, rounded, or as many as the timetable
-needs. Forces run as independent tasks on a process pool, largest first.
+default runs any); facilitators the default's x the factor, rounded, or as many as the
+timetable needs. Forces run as independent tasks on a process pool, largest first.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def scaled_force(scenario: Scenario, factor: float, years: float = YEARS) -> Sce
         }
     )
     provider = scenario.provider.model_copy(
-        update={"drug_workers": max(1, round(scenario.provider.drug_workers * factor))}
+        update={"drug_workers": scenario.provider.drug_workers * factor}
     )
     base_sessions = scenario.course.sessions_per_week
     sessions = base_sessions.model_copy(
@@ -85,7 +87,7 @@ def _force_task(args: tuple[Scenario, int]) -> tuple[float, float]:
     scenario, force = args
     start = time.perf_counter()
     result = run_replication(scenario, scenario.run.seed, force)
-    return time.perf_counter() - start, result.kpis["referrals_per_year"] * scenario.run.years
+    return time.perf_counter() - start, result.kpis["referrals_per_year"]
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ class NationalRun:
     workers: int
     forces: int
     force_seconds: list[float]
-    referrals_measured: float  # referrals in the measured years, all forces
+    referrals_per_year: float  # all forces, once the scheme runs (the policy years)
 
 
 def run_national(scenario: Scenario, workers: int = 2, years: float = YEARS) -> NationalRun:
@@ -111,7 +113,7 @@ def run_national(scenario: Scenario, workers: int = 2, years: float = YEARS) -> 
         workers=workers,
         forces=len(tasks),
         force_seconds=[r[0] for r in results],
-        referrals_measured=sum(r[1] for r in results),
+        referrals_per_year=math.fsum(r[1] for r in results),
     )
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
+from simpy.resources.resource import PriorityRequest, SortedQueue
 
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.draws import FindDraws, Sampler, uniform
@@ -43,6 +44,31 @@ ROUTES = ("none", "group", "one_to_one")
 _STREAM_OF_SUBSTANCE = [STREAMS.index(s if s != "other" else "general") for s in SUBSTANCES]
 UNDER_18_STREAM = STREAMS.index("under_18")
 _WORKER_DUTY, _CLIENT = 0, 1  # request priorities: rota changes go before clients
+
+
+class _InsortQueue(SortedQueue):
+    """SimPy's priority queue, inserting by binary search instead of sorting on every append.
+
+    SimPy appends then re-sorts, calling the key on every queued request; with hundreds
+    waiting that dominates a large force's run. ``insort_right`` puts a request after
+    those with an equal key, exactly where the stable sort would, so the order (and
+    every result) is unchanged.
+    """
+
+    def append(self, item: PriorityRequest) -> None:
+        if self.maxlen is not None and len(self) >= self.maxlen:
+            raise RuntimeError("Cannot append event. Queue is full.")
+        bisect.insort_right(self, item, key=_request_key)
+
+
+def _request_key(request: PriorityRequest) -> tuple:
+    return request.key
+
+
+class DrugWorkers(simpy.PriorityResource):
+    """The drug-worker pool: requests served by priority, then first come first served."""
+
+    PutQueue = _InsortQueue
 
 
 def stream_for(substance: int, under_18: bool) -> int:
@@ -109,15 +135,25 @@ class PathwayLog:
 
     def add(self, find: int, stream: int, hours: float, waiting_at_start: bool = False) -> int:
         """A new referral row; returns its index."""
-        for name in _FLOAT_COLUMNS:
-            getattr(self, name).append(math.nan)
-        for name in _INT_COLUMNS:
-            getattr(self, name).append(0)
+        nan = math.nan
+        self.referral_hours.append(hours)
+        for column in (
+            self.first_contact_hours,
+            self.assessment_hours,
+            self.assessment_end_hours,
+            self.intervention_booked_hours,
+            self.intervention_start_hours,
+            self.intervention_end_hours,
+            self.end_hours,
+        ):
+            column.append(nan)
+        self.find.append(find)
+        self.stream.append(stream)
+        for column in (self.route, self.contact_attempts, self.no_shows, self.state):
+            column.append(0)
         self.assessed.append(False)
         self.waiting_at_start.append(waiting_at_start)
-        index = len(self.find) - 1
-        self.find[index], self.stream[index], self.referral_hours[index] = find, stream, hours
-        return index
+        return len(self.find) - 1
 
     def finish(self) -> PathwayLog:
         for name in _FLOAT_COLUMNS:
@@ -188,7 +224,7 @@ class ProviderModel:
         self.log = PathwayLog()
         self.on_end = on_end
         self.windows = working_windows(scenario.provider)
-        self.workers = simpy.PriorityResource(env, capacity=max(int(duty[1].max()), 1))
+        self.workers = DrugWorkers(env, capacity=max(int(duty[1].max()), 1))
         self.sessions = SessionBook.from_timetable(
             session_times(scenario), [scenario.course.places(stream) for stream in STREAMS]
         )
@@ -236,7 +272,7 @@ class ProviderModel:
         """
         workers = self.workers
         times, on_duty = self.duty
-        held: list[simpy.resources.resource.PriorityRequest] = []
+        held: list[PriorityRequest] = []
         for when, count in zip(times.tolist(), on_duty.tolist(), strict=True):
             if when > self.env.now:
                 yield self.env.timeout(when - self.env.now)
