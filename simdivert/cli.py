@@ -613,6 +613,9 @@ def sweep(
     ] = None,
     workers: WorkersOption = None,
     dask: DaskOption = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write report.html and figures/ when done.")
+    ] = False,
     fresh: Annotated[
         bool,
         typer.Option("--fresh", help="Discard the results a previous run of another sweep left."),
@@ -680,6 +683,8 @@ def sweep(
     console.print(
         f"{len(plan.cells)} cells, {len(outcome.results)} replications written to [bold]{folder}[/]"
     )
+    if report:
+        _write_report(folder)
 
 
 @app.command()

@@ -484,7 +484,8 @@ def read_comparison(folder: Path, manifest: dict[str, Any] | None) -> Comparison
     return Comparison(names, scenarios, table, replications)
 
 
-# --- Sweeps (issue 5 is changing this format: adjust here when it lands) -----------------
+# --- Sweeps (summary.csv of `simdivert sweep`: cell, scenario, [variant], the varied keys, then
+# kpi, mean, ci_low, ci_high, unit, replications) ----------------------------------------
 
 # Columns of a sweep's summary.csv that are not varied parameters.
 SWEEP_VALUE_COLUMNS = frozenset(
@@ -501,8 +502,13 @@ class SweepSummary:
 
 
 def sweep_parameters(summary: pd.DataFrame) -> list[str]:
-    """The varied parameters: the columns of a summary beyond a run's own."""
-    return [c for c in summary.columns if c not in SWEEP_VALUE_COLUMNS]
+    """The varied parameters: the columns of a summary beyond a run's own that take more
+    than one value (a sweep of one scenario still names it in every row)."""
+    return [
+        c
+        for c in summary.columns
+        if c not in SWEEP_VALUE_COLUMNS and summary[c].nunique(dropna=False) > 1
+    ]
 
 
 # --- What a folder holds ----------------------------------------------------------------

@@ -281,3 +281,23 @@ def test_report_of_a_staffing_plan(tmp_path):
         assert f"<td>{row.period}</td>" in html
     assert html.count("<tr>") >= len(plan) + 1
     assert figure_stems(out) == set()
+
+
+def test_a_sweep_gets_a_report_with_heatmaps(tmp_path):
+    sweep_file = tmp_path / "tiny.toml"
+    sweep_file.write_text(
+        'name = "tiny"\nscenario = "west_midlands"\nreplications = 2\nseed = 1\n\n[set]\n'
+        '"run.years" = 0.1\n"run.warmup_days" = 7\n"policy.launch_after_days" = 0\n\n[grid]\n'
+        '"provider.drug_workers" = [3, 5]\n"course.sessions_per_week.cannabis" = [6, 8]\n'
+    )
+    from typer.testing import CliRunner
+
+    from simdivert.cli import app
+
+    out = tmp_path / "sweep"
+    result = CliRunner().invoke(
+        app, ["sweep", str(sweep_file), "--out", str(out), "--workers", "1", "--report"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "report.html").exists()
+    assert (out / "figures" / "sweep_assessment_wait_p90_days.png").exists()
