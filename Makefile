@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test lint format bench bench-compare clean
+.PHONY: run test lint format bench bench-report bench-sweep bench-compare clean
 
 run: $(STAMP)
 	$(BIN)/simdivert run
@@ -23,6 +23,12 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_replication.py
+
+bench-report: $(STAMP)
+	$(BIN)/python benchmarks/bench_report.py
+
+bench-sweep: $(STAMP)
+	$(BIN)/python benchmarks/bench_sweep.py
 
 # simdivert against bare SimPy, Ciw and a national-scale run (docs/PERFORMANCE.md); ~45 s.
 bench-compare: $(BENCH_STAMP)

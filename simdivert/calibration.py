@@ -88,13 +88,12 @@ class Target(StrictModel):
         """The range checked, in the KPI's own format."""
         parts = []
         if self.low is not None and self.high is not None:
-            parts.append(
-                f"{format_value(self.low, self.unit)} to {format_value(self.high, self.unit)}"
-            )
+            low, high = (format_with_unit(v, self.unit) for v in (self.low, self.high))
+            parts.append(f"{low} to {high}")
         elif self.low is not None:
-            parts.append(f"≥ {format_value(self.low, self.unit)}")
+            parts.append(f"≥ {format_with_unit(self.low, self.unit)}")
         elif self.high is not None:
-            parts.append(f"≤ {format_value(self.high, self.unit)}")
+            parts.append(f"≤ {format_with_unit(self.high, self.unit)}")
         if self.below is not None:
             parts.append(f"< `{self.below}`")
         if self.against is not None:
@@ -140,7 +139,7 @@ def load_targets(path: Path | None = None) -> list[Target]:
         raise ScenarioError(str(path), ".".join(loc) or None, problem) from None
 
 
-def format_value(value: float, unit: str) -> str:
+def format_with_unit(value: float, unit: str) -> str:
     """A number as the docs show it: shares to 3 decimals, days to 1, changes in percent,
     counts with commas."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -315,10 +314,10 @@ def markdown_table(checks: list[Check], runs: list[ScenarioRun], version: str, m
     ]
     for c in checks:
         unit = c.target.unit
-        interval = f"{format_value(c.ci_low, unit)} – {format_value(c.ci_high, unit)}"
+        interval = f"{format_with_unit(c.ci_low, unit)} – {format_with_unit(c.ci_high, unit)}"
         lines.append(
             f"| {c.target.scenario} | {c.target.figure} (`{c.target.kpi}`) | {c.target.target} "
-            f"| {c.target.range_text()} | {c.target.source} | {format_value(c.mean, unit)} "
+            f"| {c.target.range_text()} | {c.target.source} | {format_with_unit(c.mean, unit)} "
             f"| {interval} | {'yes' if c.passed else '**no**'} |"
         )
     passed = sum(c.passed for c in checks)

@@ -1,5 +1,7 @@
-"""The command line: ``simdivert run``, ``validate``, ``compare``, ``staff``, ``warmup``,
-``calibrate``.
+"""The command line: ``simdivert run``, ``validate``, ``compare``, ``staff``, ``sweep``,
+``sensitivity``, ``report``, ``warmup``, ``calibrate``. Every command that runs
+replications on request runs them on an executor (:mod:`simdivert.executors`): local
+processes (``--workers``) or a Dask cluster (``--dask``).
 
 User mistakes (a bad scenario, an existing output folder) print one line naming the
 file, the key and the problem, and exit with status 2; they never show a traceback.
@@ -15,12 +17,13 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from simdivert.calibration import (
     DOCS_BEGIN,
     checks_table,
-    format_value,
+    format_with_unit,
     load_targets,
     markdown_table,
     replace_marked_section,
@@ -28,7 +31,9 @@ from simdivert.calibration import (
     write_docs,
 )
 from simdivert.errors import ScenarioError, UserError
-from simdivert.experiment import default_workers, paired_comparison, run_replications
+from simdivert.executors import default_workers, open_executor
+from simdivert.experiment import paired_comparison, run_experiments
+from simdivert.numbers import format_interval, format_value
 from simdivert.outputs import (
     check_new_dir,
     default_run_dir,
@@ -37,14 +42,27 @@ from simdivert.outputs import (
     utc_now,
     write_run_dir,
 )
+from simdivert.precision import MIN_REPLICATIONS, PrecisionTarget
+from simdivert.progress import SweepProgressBar
+from simdivert.results import KPI_UNITS, kpi_unit
 from simdivert.scenario import Scenario
 from simdivert.scenario_files import (
     DEFAULT_SCENARIO,
     builtin_scenarios,
     load_scenario,
+    parse_override,
     resolve_scenario_path,
 )
+from simdivert.sensitivity import (
+    SensitivityResults,
+    parse_vary,
+    plan_sensitivity,
+    run_sensitivity,
+)
 from simdivert.staffing import PERIOD_HOURS, parse_target, plan_as_toml, plan_staffing
+from simdivert.sweep import default_sweep_dir, run_sweep
+from simdivert.sweep_cells import plan_sweep
+from simdivert.sweep_store import SweepFolder
 from simdivert.warmup import Warmup, pilot_warmup, warmup_from_events
 
 app = typer.Typer(
@@ -65,15 +83,39 @@ ScenarioArg = Annotated[
         show_default=DEFAULT_SCENARIO,
     ),
 ]
+WorkersOption = Annotated[
+    int | None, typer.Option(help="Worker processes on this machine (default: all cores).")
+]
+DaskOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        metavar="ADDRESS",
+        help="Run on an existing Dask scheduler (e.g. tcp://127.0.0.1:8786) instead of local "
+        "processes; same results.",
+    ),
+]
 SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a scenario value: dotted.key=value (repeatable)."),
 ]
 
 
+def _print_error(error: Exception) -> None:
+    """One line, however long: the message is never wrapped nor read as rich markup."""
+    errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+
+
 def _fail(error: Exception) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+    _print_error(error)
     return typer.Exit(code=2)
+
+
+def _where_run(workers: int | None, dask: str | None) -> dict[str, int | str | None]:
+    """The manifest's record of where the replications ran (results do not depend on it)."""
+    if dask is not None:
+        return {"workers": None, "dask_scheduler": dask}
+    return {"workers": default_workers() if workers is None else workers, "dask_scheduler": None}
 
 
 def _run_overrides(
@@ -95,26 +137,18 @@ def _whole_window(kpis: pd.Series) -> pd.Series:
 def summary_table(summary: pd.DataFrame, title: str) -> Table:
     """A rich table of KPI means and confidence intervals, fitting 100 columns."""
     table = Table(title=title, title_justify="left", caption="Per-year KPIs: summary.csv")
-    table.add_column("KPI")
-    table.add_column("mean", justify="right")
-    table.add_column("95% CI", justify="right")
+    table.add_column("KPI", no_wrap=True)
+    table.add_column("mean", justify="right", no_wrap=True)
+    table.add_column("95% CI", justify="right", no_wrap=True)
     table.add_column("unit")
     for row in summary[_whole_window(summary["kpi"])].itertuples():
         table.add_row(
-            row.kpi, _fmt(row.mean), f"{_fmt(row.ci_low)} – {_fmt(row.ci_high)}", row.unit
+            row.kpi,
+            format_value(row.mean),
+            format_interval(row.ci_low, row.ci_high, row.mean),
+            row.unit,
         )
     return table
-
-
-def _fmt(value: float) -> str:
-    if pd.isna(value):
-        return "–"
-    magnitude = abs(value)
-    if magnitude >= 100:
-        return f"{value:,.0f}"
-    if magnitude >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3f}"
 
 
 @app.command()
@@ -122,24 +156,29 @@ def run(
     scenario: ScenarioArg = None,
     years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications [default: the scenario's, 20].")
+        int | None, typer.Option(help="Replications (default: the scenario's, 20).")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed [default: the scenario's].")] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="Worker processes [default: all cores].")
-    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
     out: Annotated[
-        Path | None, typer.Option(help="Output folder [default: outputs/<scenario>-<time>].")
+        Path | None, typer.Option(help="Output folder (default: outputs/<scenario>-<time>).")
     ] = None,
     set_: SetOption = None,
     events: Annotated[
         bool, typer.Option("--events", help="Also write the per-person event log (Parquet).")
     ] = False,
+    report: Annotated[
+        bool,
+        typer.Option(
+            "--report", help="Also write report.html and figures/ (keeps the event log too)."
+        ),
+    ] = False,
     warmup: Annotated[
         str | None,
         typer.Option(
             help="Warm-up before measuring: days, or 'auto' to choose it by MSER on repeat "
-            "finds in a pilot run from empty [default: the scenario's run.warmup_days]."
+            "finds in a pilot run from empty (default: the scenario's run.warmup_days)."
         ),
     ] = None,
 ) -> None:
@@ -152,25 +191,32 @@ def run(
         resolved = load_scenario(source, overrides)
         target = out if out is not None else default_run_dir(resolved.name)
         check_new_dir(target)
+        started = utc_now()
+        warmup_record: dict[str, object] = {"method": "given", "days": resolved.run.warmup_days}
+        if warmup == AUTO_WARMUP:
+            with console.status("Pilot run from empty to choose the warm-up…"):
+                pilot = pilot_warmup(
+                    resolved,
+                    resolved.run.replications,
+                    resolved.run.seed,
+                    workers if workers is not None else default_workers(),
+                )
+            overrides.append(f"run.warmup_days={pilot.warmup.days:g}")
+            resolved = load_scenario(source, overrides)
+            warmup_record = pilot.as_record()
+            _report_warmup(
+                pilot.warmup,
+                f"pilot of {pilot.warmup.replications} replications from empty, without the scheme",
+            )
+        with (
+            open_executor(workers, dask) as executor,
+            console.status(f"Running {resolved.run.replications} replications of {resolved.name}…"),
+        ):
+            (experiment,) = run_experiments(
+                [resolved], resolved.run.replications, resolved.run.seed, executor, events or report
+            )
     except UserError as exc:
         raise _fail(exc) from None
-    n_workers = workers if workers is not None else default_workers()
-    started = utc_now()
-    warmup_record: dict[str, object] = {"method": "given", "days": resolved.run.warmup_days}
-    if warmup == AUTO_WARMUP:
-        with console.status("Pilot run from empty to choose the warm-up…"):
-            pilot = pilot_warmup(resolved, resolved.run.replications, resolved.run.seed, n_workers)
-        overrides.append(f"run.warmup_days={pilot.warmup.days:g}")
-        resolved = load_scenario(source, overrides)
-        warmup_record = pilot.as_record()
-        _report_warmup(
-            pilot.warmup,
-            f"pilot of {pilot.warmup.replications} replications from empty, without the scheme",
-        )
-    with console.status(f"Running {resolved.run.replications} replications of {resolved.name}…"):
-        experiment = run_replications(
-            resolved, resolved.run.replications, resolved.run.seed, n_workers, keep_events=events
-        )
     summary = experiment.summary
     manifest = {
         "scenario_name": resolved.name,
@@ -178,7 +224,7 @@ def run(
         "overrides": overrides,
         "seed": resolved.run.seed,
         "replications": resolved.run.replications,
-        "workers": n_workers,
+        **_where_run(workers, dask),
         "command": " ".join(["simdivert", *sys.argv[1:]]),
         "started": started,
         "finished": utc_now(),
@@ -207,6 +253,8 @@ def run(
         )
     )
     console.print(f"Results written to [bold]{written}[/]")
+    if report:
+        _write_report(written)
 
 
 @app.command()
@@ -220,7 +268,7 @@ def validate(
         try:
             scenario = load_scenario(name, list(set_ or []))
         except UserError as exc:
-            errors.print(f"[bold red]error:[/] {exc}", highlight=False)
+            _print_error(exc)
             failed = True
             continue
         console.print(f"ok: {name} ({scenario.name})", highlight=False)
@@ -262,9 +310,10 @@ def comparison_table(comparison: pd.DataFrame, base: str, other: str) -> Table:
         difference = (
             "–"
             if pd.isna(o["diff_mean"])
-            else f"{_fmt(o['diff_mean'])} ({_fmt(o['diff_ci_low'])} – {_fmt(o['diff_ci_high'])})"
+            else f"{format_value(o['diff_mean'])} "
+            f"({format_interval(o['diff_ci_low'], o['diff_ci_high'], o['diff_mean'])})"
         )
-        table.add_row(kpi, _fmt(b["mean"]), _fmt(o["mean"]), difference)
+        table.add_row(kpi, format_value(b["mean"]), format_value(o["mean"]), difference)
     return table
 
 
@@ -289,16 +338,18 @@ def compare(
     others: Annotated[list[str], typer.Argument(help="Scenarios to compare with the base.")],
     years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications [default: the base scenario's].")
+        int | None, typer.Option(help="Replications (default: the base scenario's).")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed [default: the base scenario's].")] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="Worker processes [default: all cores].")
-    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the base scenario's).")] = None,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
     out: Annotated[
-        Path | None, typer.Option(help="Output folder [default: outputs/compare-<time>].")
+        Path | None, typer.Option(help="Output folder (default: outputs/compare-<time>).")
     ] = None,
     set_: SetOption = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write report.html and figures/.")
+    ] = False,
 ) -> None:
     """Run scenarios on the same random numbers and report paired differences from the base.
 
@@ -321,12 +372,15 @@ def compare(
                 f"{names[0]}: the years compared are not the same"
             )
     replications, seed_used = scenarios[0].run.replications, scenarios[0].run.seed
-    n_workers = workers if workers is not None else default_workers()
     started = utc_now()
-    experiments = []
-    for name, scenario in zip(names, scenarios, strict=True):
-        with console.status(f"Running {replications} replications of {name}…"):
-            experiments.append(run_replications(scenario, replications, seed_used, n_workers))
+    try:
+        with (
+            open_executor(workers, dask) as executor,
+            console.status(f"Running {replications} replications of {len(names)} scenarios…"),
+        ):
+            experiments = run_experiments(scenarios, replications, seed_used, executor)
+    except UserError as exc:
+        raise _fail(exc) from None
     comparison = paired_comparison(experiments, names)
     long_table = pd.concat(
         [e.replications.assign(scenario=n) for n, e in zip(names, experiments, strict=True)],
@@ -338,7 +392,7 @@ def compare(
         "overrides": overrides,
         "seed": seed_used,
         "replications": replications,
-        "workers": n_workers,
+        **_where_run(workers, dask),
         "command": " ".join(["simdivert", *sys.argv[1:]]),
         "started": started,
         "finished": utc_now(),
@@ -356,6 +410,8 @@ def compare(
     for other in names[1:]:
         console.print(comparison_table(comparison, names[0], other))
     console.print(f"Results written to [bold]{written}[/]")
+    if report:
+        _write_report(written)
 
 
 @app.command()
@@ -370,12 +426,12 @@ def staff(
     ] = 0.95,
     period: Annotated[str, typer.Option(help="Plan per 'year' or 'quarter'.")] = "year",
     reps: Annotated[int, typer.Option(help="Replications per candidate.", min=2)] = 10,
-    seed: Annotated[int | None, typer.Option(help="Seed [default: the scenario's].")] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="Worker processes [default: all cores].")
-    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
     out: Annotated[
-        Path | None, typer.Option(help="Output folder [default: outputs/staff-<time>].")
+        Path | None,
+        typer.Option(help="Output folder (default: outputs/staff-<scenario>-<time>)."),
     ] = None,
     set_: SetOption = None,
 ) -> None:
@@ -388,11 +444,13 @@ def staff(
         resolved = load_scenario(source, list(set_ or []))
         destination = out if out is not None else default_run_dir(f"staff-{resolved.name}")
         check_new_dir(destination)
-        n_workers = workers if workers is not None else default_workers()
         started = utc_now()
-        with console.status("Searching for the fewest staff that meet the targets…"):
+        with (
+            open_executor(workers, dask) as executor,
+            console.status("Searching for the fewest staff that meet the targets…"),
+        ):
             table, plan, periods, runs = plan_staffing(
-                resolved, targets, confidence, period, reps, seed, n_workers
+                resolved, targets, confidence, period, reps, seed, executor
             )
     except UserError as exc:
         raise _fail(exc) from None
@@ -406,13 +464,14 @@ def staff(
         "replications": reps,
         "seed": resolved.run.seed if seed is None else seed,
         "candidates_simulated": runs,
+        **_where_run(workers, dask),
         "command": " ".join(["simdivert", *sys.argv[1:]]),
         "started": started,
         "finished": utc_now(),
         "versions": package_versions(),
         "scenario": resolved.model_dump(mode="json"),
     }
-    plan_toml = plan_as_toml(str(source.resolve()), plan, periods, resolved.warmup_hours)
+    plan_toml = plan_as_toml(resolved, plan, periods)
     written = write_run_dir(
         destination,
         {
@@ -441,13 +500,14 @@ def staffing_table(table: pd.DataFrame, name: str) -> Table:
         reached = (
             "–"
             if pd.isna(row.kpi_mean)
-            else (f"{_fmt(row.kpi_mean)} ({_fmt(row.kpi_ci_low)}–{_fmt(row.kpi_ci_high)})")
+            else f"{format_value(row.kpi_mean)} "
+            f"({format_interval(row.kpi_ci_low, row.kpi_ci_high, row.kpi_mean)})"
         )
         fewer = (
             "–"
             if pd.isna(row.one_fewer_kpi_mean)
             else (
-                f"{_fmt(row.one_fewer_kpi_mean)} "
+                f"{format_value(row.one_fewer_kpi_mean)} "
                 + ("meets" if row.one_fewer_meets_targets else "fails")
             )
         )
@@ -460,6 +520,270 @@ def staffing_table(table: pd.DataFrame, name: str) -> Table:
             fewer,
         )
     return view
+
+
+def _write_report(folder: Path) -> None:
+    """Draw the report of an output folder into it (made from the folder's files alone)."""
+    from simdivert.report import write_report  # matplotlib only when drawing
+
+    try:
+        with console.status(f"Drawing the report of {folder}…"):
+            path = write_report(folder)
+    except UserError as exc:
+        raise _fail(exc) from None
+    console.print(f"Report written to [bold]{path}[/]")
+
+
+@app.command("report")
+def report_command(
+    output_dir: Annotated[
+        Path, typer.Argument(help="An output folder of simdivert run (or compare, sweep).")
+    ],
+) -> None:
+    """Write report.html (figures embedded) and figures/ into an output folder."""
+    _write_report(output_dir)
+
+
+KPI_SHOWN_BY_DEFAULT = (
+    "assessment_wait_p90_days",
+    "course_wait_p90_days",
+    "drug_worker_utilisation",
+)
+CELLS_SHOWN = 20
+INTERRUPTED_EXIT_CODE = 130  # as a shell reports a command stopped by Ctrl-C
+
+
+def _check_kpi(kpi: str) -> None:
+    try:
+        kpi_unit(kpi)
+    except KeyError:
+        raise UserError(
+            f"--kpi {kpi}: not a KPI (KPIs: {', '.join(KPI_UNITS)}; counts per year also "
+            "per year of the run, e.g. charges_per_year_y2)"
+        ) from None
+
+
+def _precision_target(
+    precision: float | None, kpi: str | None, max_reps: int, replications: int
+) -> PrecisionTarget | None:
+    if precision is None:
+        return None
+    if kpi is None:
+        raise UserError("--precision: say which KPI with --kpi (e.g. assessment_wait_p90_days)")
+    if not 0 < precision < 1:
+        raise UserError(f"--precision {precision}: must be a share of the mean between 0 and 1")
+    if max_reps < max(replications, MIN_REPLICATIONS):
+        raise UserError(
+            f"--max-reps {max_reps}: below the sweep's first {max(replications, MIN_REPLICATIONS)} "
+            "replications per cell"
+        )
+    return PrecisionTarget(kpi, precision, max_reps)
+
+
+def cells_table(summary: pd.DataFrame, parameters: list[str], kpis: list[str]) -> Table:
+    """Mean ± CI half-width of a few KPIs for the first cells of a sweep; parameters that
+    are the same in every cell are left out."""
+    labels = summary.drop_duplicates("cell").set_index("cell")
+    varied = [p for p in parameters if labels[p].nunique() > 1]
+    table = Table(title=f"{len(labels)} cells: mean ± 95% CI half-width", title_justify="left")
+    for column in ["cell", *varied, *kpis]:
+        table.add_column(column, justify="right")
+    by_kpi = summary.set_index(["cell", "kpi"])
+    for cell in labels.index[:CELLS_SHOWN]:
+        shown = []
+        for kpi in kpis:
+            if (cell, kpi) not in by_kpi.index:  # a per-year KPI of a year the cell lacks
+                shown.append("–")
+                continue
+            row = by_kpi.loc[(cell, kpi)]
+            half_width = (row["ci_high"] - row["ci_low"]) / 2
+            shown.append(f"{format_value(row['mean'])} ± {format_value(half_width)}")
+        table.add_row(str(cell), *(str(labels.loc[cell, p]) for p in varied), *shown)
+    return table
+
+
+@app.command()
+def sweep(
+    sweep_file: Annotated[
+        Path, typer.Argument(help="Sweep file (TOML): a base scenario and what varies.")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output folder (default: outputs/sweep-<name>); rerun to resume."),
+    ] = None,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
+    fresh: Annotated[
+        bool,
+        typer.Option("--fresh", help="Discard the results a previous run of another sweep left."),
+    ] = False,
+    precision: Annotated[
+        float | None,
+        typer.Option(
+            help="Add replications to each cell until the 95% CI half-width of --kpi is within "
+            "this share of its mean (e.g. 0.05)."
+        ),
+    ] = None,
+    kpi: Annotated[
+        str | None, typer.Option(help="The KPI for --precision, and to show per cell.")
+    ] = None,
+    max_reps: Annotated[int, typer.Option(help="With --precision: at most this many.")] = 100,
+) -> None:
+    """Run a sweep: many cells (scenario variants) × replications, resumable, in parallel."""
+    try:
+        if kpi is not None:
+            _check_kpi(kpi)
+        plan = plan_sweep(sweep_file)
+        target = _precision_target(precision, kpi, max_reps, plan.replications)
+    except UserError as exc:
+        raise _fail(exc) from None
+    folder = out if out is not None else default_sweep_dir(plan)
+    try:
+        with (
+            open_executor(workers, dask) as executor,
+            SweepProgressBar(console, plan.name) as bar,
+        ):
+            outcome = run_sweep(
+                plan,
+                folder,
+                executor,
+                fresh=fresh,
+                precision=target,
+                on_start=bar.start,
+                on_progress=bar.update,
+                command=" ".join(["simdivert", *sys.argv[1:]]),
+            )
+    except UserError as exc:
+        raise _fail(exc) from None
+    except KeyboardInterrupt:
+        saved = len(SweepFolder(folder).finished_cells())
+        errors.print(
+            f"interrupted: {saved} of {len(plan.cells)} cells are saved in {folder}; "
+            "run the same command to finish the rest",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=INTERRUPTED_EXIT_CODE) from None
+    if outcome.cells_before:
+        console.print(
+            f"Resumed: {outcome.cells_before} cells were already done, {outcome.cells_run} run now."
+        )
+    shown = [kpi] if kpi is not None else list(KPI_SHOWN_BY_DEFAULT)
+    console.print(cells_table(outcome.summary, plan.parameter_columns, shown))
+    if len(plan.cells) > CELLS_SHOWN:
+        console.print(f"… and {len(plan.cells) - CELLS_SHOWN} more cells: see summary.csv")
+    if outcome.imprecise_cells:
+        console.print(
+            f"[yellow]{len(outcome.imprecise_cells)} cells reached --max-reps {max_reps} without "
+            f"the precision asked for: {outcome.imprecise_cells[:10]}[/]"
+        )
+    console.print(
+        f"{len(plan.cells)} cells, {len(outcome.results)} replications written to [bold]{folder}[/]"
+    )
+
+
+@app.command()
+def sensitivity(
+    scenario: ScenarioArg = None,
+    vary: Annotated[
+        list[str] | None,
+        typer.Option("--vary", help="A factor and its range: dotted.key=low:high (repeatable)."),
+    ] = None,
+    samples: Annotated[
+        int, typer.Option(help="Latin hypercube samples for the rank correlations.")
+    ] = 20,
+    years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
+    reps: Annotated[
+        int | None, typer.Option(help="Replications per cell (default: the scenario's).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    kpi: Annotated[
+        str, typer.Option(help="The KPI to show (every KPI is written).")
+    ] = "assessment_wait_p90_days",
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output folder (default: outputs/sensitivity-<scenario>-<time>)."),
+    ] = None,
+    set_: SetOption = None,
+) -> None:
+    """One-at-a-time effects (tornado data) and rank correlations of inputs with KPIs."""
+    overrides = _run_overrides(set_, years, reps, seed)
+    try:
+        _check_kpi(kpi)
+        source = resolve_scenario_path(scenario)
+        base = load_scenario(source, overrides)
+        factors = [parse_vary(text) for text in vary or []]
+        plan = plan_sensitivity(
+            source,
+            tuple(parse_override(text) for text in overrides),
+            factors,
+            samples,
+            base.run.replications,
+            base.run.seed,
+        )
+        target = out if out is not None else default_run_dir(f"sensitivity-{base.name}")
+        check_new_dir(target)
+        started = utc_now()
+        cells = len(plan.one_at_a_time) + len(plan.samples)
+        with (
+            open_executor(workers, dask) as executor,
+            SweepProgressBar(console, f"sensitivity of {base.name}") as bar,
+        ):
+            bar.start(0, cells)
+            results = run_sensitivity(plan, executor, bar.update)
+        manifest = {
+            "scenario_name": base.name,
+            "scenario_source": str(source),
+            "overrides": overrides,
+            "factors": [vars(f) for f in factors],
+            "samples": samples,
+            "seed": plan.seed,
+            "replications_per_cell": plan.replications,
+            **_where_run(workers, dask),
+            "command": " ".join(["simdivert", *sys.argv[1:]]),
+            "started": started,
+            "finished": utc_now(),
+            "versions": package_versions(),
+            "scenario": base.model_dump(mode="json"),
+        }
+        written = write_run_dir(
+            target,
+            {
+                "one_at_a_time.csv": lambda p: results.one_at_a_time.to_csv(p, index=False),
+                "rank_correlations.csv": lambda p: results.rank_correlations.to_csv(p, index=False),
+                "replications.csv": lambda p: results.replications.to_csv(p, index=False),
+                "manifest.json": json_writer(manifest),
+            },
+        )
+    except UserError as exc:
+        raise _fail(exc) from None
+    if kpi in set(results.one_at_a_time["kpi"]):
+        console.print(sensitivity_table(results, kpi))
+    else:
+        console.print(f"[yellow]{kpi} is not a KPI of these runs (a year they do not have?)[/]")
+    console.print(f"Results written to [bold]{written}[/]")
+
+
+def sensitivity_table(results: SensitivityResults, kpi: str) -> Table:
+    """The tornado for one KPI, largest swing first, with each factor's rank correlation."""
+    effects = results.one_at_a_time[results.one_at_a_time["kpi"] == kpi]
+    rho = results.rank_correlations[results.rank_correlations["kpi"] == kpi].set_index("factor")
+    table = Table(title=f"{kpi} ({kpi_unit(kpi)}): one at a time, and rank correlation")
+    for column in ("factor", "low – high", "at low", "at high", "swing (95% CI)", "Spearman ρ"):
+        table.add_column(column, justify="left" if column == "factor" else "right")
+    for row in effects.itertuples():
+        table.add_row(
+            row.factor,
+            f"{row.low:g} – {row.high:g}",
+            format_value(row.mean_at_low),
+            format_value(row.mean_at_high),
+            f"{format_value(row.swing)} "
+            f"({format_interval(row.swing_ci_low, row.swing_ci_high, row.swing)})",
+            f"{rho.loc[row.factor, 'spearman_rho']:+.2f}",
+        )
+    return table
 
 
 def _warmup_days(text: str) -> float:
@@ -530,17 +854,17 @@ def _read_run_events(run_dir: Path) -> tuple[pd.DataFrame, float]:
 def calibrate(
     targets: Annotated[
         Path | None,
-        typer.Option(help="Targets file (TOML) [default: the built-in table]."),
+        typer.Option(help="Targets file (TOML) (default: the built-in table)."),
     ] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications [default: each scenario's].")
+        int | None, typer.Option(help="Replications (default: each scenario's).")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed [default: each scenario's].")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: each scenario's).")] = None,
     workers: Annotated[
-        int | None, typer.Option(help="Worker processes [default: all cores].")
+        int | None, typer.Option(help="Worker processes (default: all cores).")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Output folder [default: outputs/calibration-<time>].")
+        Path | None, typer.Option(help="Output folder (default: outputs/calibration-<time>).")
     ] = None,
     write_docs_: Annotated[
         bool,
@@ -627,8 +951,8 @@ def _checks_table(checks) -> Table:
             c.target.scenario,
             c.target.kpi,
             c.target.range_text().replace("`", ""),
-            format_value(c.mean, unit),
-            f"{format_value(c.ci_low, unit)} – {format_value(c.ci_high, unit)}",
+            format_with_unit(c.mean, unit),
+            f"{format_with_unit(c.ci_low, unit)} – {format_with_unit(c.ci_high, unit)}",
             "yes" if c.passed else "[bold red]no[/]",
         )
     return table

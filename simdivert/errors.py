@@ -16,3 +16,7 @@ class ScenarioError(UserError):
         self.problem = problem
         where = f"{source}: {key}" if key else source
         super().__init__(f"{where}: {problem}")
+
+
+class SweepFileError(ScenarioError):
+    """A sweep file that cannot be used, naming the file, the key and the problem."""

@@ -1,20 +1,21 @@
 """Replications of a scenario, run in parallel, summarised with confidence intervals.
 
-Replication ``r`` always uses the named streams of (seed, r), whichever process runs
-it, so results do not depend on the number of workers.
+Replication ``r`` always uses the named streams of (seed, r), whichever process or
+executor runs it (see :mod:`simdivert.executors`), so results do not depend on the number
+of workers nor on where they are.
 """
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simdivert.model import ReplicationResult, run_replication
+from simdivert.executors import DaskExecutor, Executor, ReplicationTask, local_executor
+from simdivert.model import ReplicationResult
 from simdivert.results import kpi_unit
 from simdivert.scenario import Scenario
 
@@ -35,14 +36,30 @@ class Experiment:
         return summarise(self.replications)
 
 
-def _task(args: tuple[Scenario, int, int, bool]) -> ReplicationResult:
-    scenario, seed, replication, keep_events = args
-    return run_replication(scenario, seed, replication, keep_events)
+def run_experiments(
+    scenarios: Sequence[Scenario],
+    replications: int,
+    seed: int,
+    executor: Executor,
+    keep_events: bool = False,
+    first_replication: int = 0,
+) -> list[Experiment]:
+    """Replications first..first+N-1 (by default 0..N-1) of every scenario on the same seed
+    (common random numbers).
 
-
-def default_workers() -> int:
-    """All the cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    Every scenario's tasks are submitted at once, so all workers stay busy however few
+    replications each scenario has.
+    """
+    tasks = [
+        ReplicationTask(scenario, seed, replication, keep_events)
+        for scenario in scenarios
+        for replication in range(first_replication, first_replication + replications)
+    ]
+    results = executor.run_all(tasks)
+    return [
+        _experiment(scenario, seed, results[k * replications : (k + 1) * replications])
+        for k, scenario in enumerate(scenarios)
+    ]
 
 
 def run_replications(
@@ -51,28 +68,30 @@ def run_replications(
     seed: int,
     workers: int = 1,
     keep_events: bool = False,
+    dask_address: str | None = None,
     first_replication: int = 0,
 ) -> Experiment:
-    """Run replications first..first+N-1 (by default 0..N-1) on ``workers`` processes.
-
-    ``workers=1`` runs them in this process. A different ``first_replication`` gives
-    replications that share no random numbers with the default ones (a pilot run).
-    """
-    indices = range(first_replication, first_replication + replications)
-    tasks = [(scenario, seed, r, keep_events) for r in indices]
-    results: list[ReplicationResult]
-    if workers <= 1 or replications == 1:
-        results = [_task(task) for task in tasks]
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, replications)) as pool:
-            results = list(pool.map(_task, tasks))
-    table = pd.DataFrame([{"replication": r.replication, **r.kpis} for r in results]).sort_values(
-        "replication", ignore_index=True
+    """Run replications first..first+N-1 (by default 0..N-1) on ``workers`` local processes
+    (1: in this process), or on the Dask scheduler at ``dask_address``; the results are the
+    same either way. A different ``first_replication`` gives replications that share no
+    random numbers with the default ones (a pilot run)."""
+    executor = (
+        DaskExecutor(dask_address)
+        if dask_address is not None
+        else local_executor(min(workers, replications))
     )
+    with executor:
+        return run_experiments(
+            [scenario], replications, seed, executor, keep_events, first_replication
+        )[0]
+
+
+def _experiment(scenario: Scenario, seed: int, results: list[ReplicationResult]) -> Experiment:
+    table = pd.DataFrame([{"replication": r.replication, **r.kpis} for r in results])
     timeseries = pd.concat([r.timeseries for r in results], ignore_index=True)
     utilisation = pd.concat([r.utilisation for r in results], ignore_index=True)
     events = None
-    if keep_events:
+    if results and results[0].events is not None:
         events = pd.concat([r.events for r in results], ignore_index=True)
     return Experiment(scenario, seed, table, timeseries, utilisation, events)
 

@@ -78,3 +78,16 @@ def json_writer(data: dict[str, Any]) -> Callable[[Path], None]:
         target.write_text(json.dumps(data, indent=2, default=str) + "\n")
 
     return write
+
+
+def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
+    """Write one file under a hidden temporary name beside it, then rename it into place:
+    a reader (or a rerun after a crash) sees the old file or the whole new one, never half."""
+    staging = path.parent / f".{path.name}.partial-{os.getpid()}"
+    try:
+        write(staging)
+        os.replace(staging, path)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
+    return path

@@ -131,8 +131,9 @@ class PathwayLog:
     no_shows: list | np.ndarray = field(default_factory=list)
     state: list | np.ndarray = field(default_factory=list)
     assessed: list | np.ndarray = field(default_factory=list)
+    waiting_at_start: list | np.ndarray = field(default_factory=list)  # the starting backlog
 
-    def add(self, find: int, stream: int, hours: float) -> int:
+    def add(self, find: int, stream: int, hours: float, waiting_at_start: bool = False) -> int:
         """A new referral row; returns its index."""
         nan = math.nan
         self.referral_hours.append(hours)
@@ -151,6 +152,7 @@ class PathwayLog:
         for column in (self.route, self.contact_attempts, self.no_shows, self.state):
             column.append(0)
         self.assessed.append(False)
+        self.waiting_at_start.append(waiting_at_start)
         return len(self.find) - 1
 
     def finish(self) -> PathwayLog:
@@ -159,6 +161,7 @@ class PathwayLog:
         for name in _INT_COLUMNS:
             setattr(self, name, np.asarray(getattr(self, name), dtype=np.int64))
         self.assessed = np.asarray(self.assessed, dtype=bool)
+        self.waiting_at_start = np.asarray(self.waiting_at_start, dtype=bool)
         return self
 
     @property
@@ -302,7 +305,7 @@ class ProviderModel:
         self, find: int, stream: int, route: int, stage: str, waited_hours: float
     ) -> int:
         """Start a referral that has already waited at a stage (a backlog at the start)."""
-        referral = self.log.add(find, stream, self.env.now - waited_hours)
+        referral = self.log.add(find, stream, self.env.now - waited_hours, waiting_at_start=True)
         if stage == "contact":
             process = self._referral(referral, find, stream, route)
         elif stage == "assessment":
@@ -311,6 +314,7 @@ class ProviderModel:
         else:
             self.log.assessed[referral] = True
             self.log.route[referral] = route
+            self.log.assessment_end_hours[referral] = self.env.now - waited_hours
             process = self._intervention(referral, find, stream, route, self.env.now - waited_hours)
         self.env.process(process)
         return referral

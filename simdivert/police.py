@@ -175,7 +175,7 @@ class PoliceModel:
         numbers are the rows after the first finds'.
         """
         waiting = self.scenario.backlog.waiting()
-        if not waiting:
+        if not waiting or not self.scenario.policy.diversion:
             return 0
         people = draw_people(self.scenario, streams, np.zeros(len(waiting)), prefix="backlog")
         first = demand.people.size

@@ -185,7 +185,7 @@ def pathway_kpis(
     log: PathwayLog, substance: np.ndarray, window: Window, horizon: float
 ) -> dict[str, float]:
     """Flow, shares and waits of the cohort referred in the window (the policy period)."""
-    cohort = window.contains(log.referral_hours)
+    cohort = window.contains(log.referral_hours) & ~log.waiting_at_start
     state = log.state[cohort]
     assessed = log.assessed[cohort]
     route = log.route[cohort]

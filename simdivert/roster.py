@@ -4,7 +4,8 @@ Each day, each drug worker in post is present with the scenario's availability
 (leave, sickness and training are absences); present workers spend the admin share of
 their time off client calls, so the number on calls is the present number times
 (1 - admin share), rounded up or down at random with the right expectation. Evening
-sessions take a share of the day's workers. Staffing may change over time.
+shifts add hours on the evening days, staffed by a share of that day's workers on calls
+(as extra hours, not taken from the day shift). Staffing may change over time.
 
 A timetable repeats every fortnight, so a stream can run a session every other week.
 Sessions are placed in (day, start hour) cells; each cell holds as many concurrent

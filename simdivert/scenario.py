@@ -518,6 +518,18 @@ class PoliceSettings(StrictModel):
     formal_outcome_odds_ratio: PerEthnicGroup
 
 
+class TargetSettings(StrictModel):
+    """Service-level targets for waits: 9 in 10 people should wait at most this many days.
+
+    They do not change the simulation; reports check the waits against them. Names match
+    the KPIs they bound (``assessment_wait_p90_days`` is referral to assessment call).
+    """
+
+    assessment_wait_p90_days: PositiveFloat = 14.0
+    one_to_one_wait_p90_days: PositiveFloat = 14.0
+    course_wait_p90_days: PositiveFloat = 21.0
+
+
 class Scenario(StrictModel):
     """Everything one simulation run needs to know."""
 
@@ -537,6 +549,7 @@ class Scenario(StrictModel):
     backlog: BacklogSettings = BacklogSettings()
     costs: CostSettings
     police: PoliceSettings
+    targets: TargetSettings = TargetSettings()
 
     @field_validator("areas")
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import tomllib
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ def resolve_scenario_path(name_or_path: str | Path | None) -> Path:
     )
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
@@ -90,7 +91,7 @@ def _load_with_bases(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[st
     if resolved in chain:
         loop = " -> ".join(p.name for p in (*chain, resolved))
         raise ScenarioError(str(path), "extends", f"extends loop: {loop}")
-    data = _read_toml(path)
+    data = read_toml(path)
     base_name = data.pop("extends", None)
     origin = _stamp(data, str(path))
     if base_name is None:
@@ -123,15 +124,18 @@ def parse_override(text: str) -> tuple[str, Any]:
     return key, value
 
 
-def _apply_override(data: dict[str, Any], key: str, value: Any) -> None:
-    """Set a dotted key, creating tables on the way; validation rejects unknown keys."""
+def _apply_override(data: dict[str, Any], key: str, value: Any, source: str) -> None:
+    """Set a dotted key, creating tables on the way; validation rejects unknown keys.
+
+    ``source`` (``--set``, a sweep file) is named if the key runs through a value.
+    """
     parts = key.split(".")
     node = data
     for depth, part in enumerate(parts[:-1]):
         child = node.setdefault(part, {})
         if not isinstance(child, dict):
             where = ".".join(parts[: depth + 1])
-            raise ScenarioError(OVERRIDE_SOURCE, key, f"{where} is a value, not a table")
+            raise ScenarioError(source, key, f"{where} is a value, not a table")
         node = child
     node[parts[-1]] = value
 
@@ -171,6 +175,18 @@ def _dotted(loc: tuple, data: Any) -> str:
     return ".".join(parts)
 
 
+def first_problem(exc: ValidationError, data: Any) -> tuple[str | None, str]:
+    """The dotted key and the problem of a validation error's first problem, in words,
+    counting any others (a one-line error message)."""
+    errors = exc.errors()
+    first = errors[0]
+    key = _dotted(first["loc"], data) or None
+    problem = _problem(first)
+    if len(errors) > 1:
+        problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return key, problem
+
+
 def _source_of(key: str, origin: dict[str, str], leaf: str) -> str:
     while key:
         if key in origin:
@@ -182,7 +198,8 @@ def _source_of(key: str, origin: dict[str, str], leaf: str) -> str:
 def _read_backlog_csv(data: dict[str, Any], origin: dict[str, str]) -> None:
     """Replace ``backlog.file`` by the people it lists (columns ``stage,waited_days``).
 
-    The path is relative to the scenario file that names it.
+    The path is relative to the file that names it (a scenario or a sweep file); given
+    on the command line (``--set``, ``--vary``), to the working folder.
     """
     backlog = data.get("backlog")
     if not isinstance(backlog, dict) or not isinstance(backlog.get("file"), str):
@@ -211,22 +228,29 @@ def load_scenario(
 ) -> Scenario:
     """Read, merge, override and validate a scenario; raise ScenarioError if unusable."""
     path = resolve_scenario_path(name_or_path)
+    return load_scenario_with_values(path, [parse_override(text) for text in overrides])
+
+
+def load_scenario_with_values(
+    name_or_path: str | Path | None,
+    values: Sequence[tuple[str, Any]],
+    source: str = OVERRIDE_SOURCE,
+) -> Scenario:
+    """A scenario with dotted-key values already parsed (a sweep's cells, ``--set``).
+
+    ``source`` names where the values came from in error messages (``--set``, a sweep file).
+    """
+    path = resolve_scenario_path(name_or_path)
     data, origin = _load_with_bases(path, ())
     data.setdefault("name", path.stem)
     origin.setdefault("name", str(path))
-    for text in overrides:
-        key, value = parse_override(text)
-        _apply_override(data, key, value)
+    for key, value in values:
+        _apply_override(data, key, value, source)
         origin = {k: v for k, v in origin.items() if not k.startswith(f"{key}.")}
-        origin.update(_stamp({key: value}, OVERRIDE_SOURCE))
+        origin.update(_stamp({key: value}, source))
     _read_backlog_csv(data, origin)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        first = errors[0]
-        key = _dotted(first["loc"], data) or None
-        problem = _problem(first)
-        if len(errors) > 1:
-            problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+        key, problem = first_problem(exc, data)
         raise ScenarioError(_source_of(key or "", origin, str(path)), key, problem) from None

@@ -10,7 +10,7 @@ The search starts from an analytic bracket, then simulates on common random numb
 (every candidate sees the same referrals):
 - drug workers: the offered load of calls in the period (from a pilot run with ample
   staff) gives the fewest workers on calls for a stable queue, and Erlang-C the fewest
-  for a mean queue wait under a day; workers in post = on calls / (availability x
+  for a mean queue wait of four working hours; workers in post = on calls / (availability x
   (1 - admin share)); the simulation then steps up or down one FTE at a time;
 - sessions: the places the stream booked in the pilot, divided by places per session,
   then half a session a week (one a fortnight) up or down per stream.
@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import math
 import re
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import tomli_w
 from scipy import stats
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.errors import UserError
+from simdivert.executors import Executor, InProcessExecutor
 from simdivert.experiment import t_interval
 from simdivert.model import simulate
 from simdivert.pathway import ROUTE_GROUP, PathwayLog
@@ -95,6 +96,8 @@ class Period:
 
 def plan_periods(scenario: Scenario, period: str) -> list[Period]:
     """The periods of the policy period, from the launch to the end of the horizon."""
+    if not scenario.policy.diversion:
+        raise UserError(f"{scenario.name} has no diversion: there is no provider to staff")
     start = max(scenario.launch_hours, scenario.warmup_hours)
     step = PERIOD_HOURS[period]
     periods, k = [], 1
@@ -157,7 +160,7 @@ def _p90(values: np.ndarray) -> float:
 
 def period_waits(log: PathwayLog, start: float, end: float, horizon: float) -> dict[str, float]:
     """Waits (days) of people referred in [start, end); unfinished waits run to the horizon."""
-    cohort = (log.referral_hours >= start) & (log.referral_hours < end)
+    cohort = (log.referral_hours >= start) & (log.referral_hours < end) & ~log.waiting_at_start
     contacted = cohort & (log.first_contact_hours < horizon)
     to_call = np.fmin(log.assessment_hours[contacted], horizon) - log.referral_hours[contacted]
     group = cohort & log.assessed & (log.route == ROUTE_GROUP)
@@ -183,46 +186,46 @@ def period_waits(log: PathwayLog, start: float, end: float, horizon: float) -> d
     return waits
 
 
-def _evaluate_one(args: tuple[Scenario, int, int, float, float]) -> dict[str, float]:
-    scenario, seed, replication, start, end = args
-    logs = simulate(scenario, seed, replication)
-    horizon = scenario.horizon_hours
-    waits = period_waits(logs.pathway, start, end, horizon)
-    busy_starts, busy_ends = call_intervals(logs.pathway)
-    in_period = (busy_starts >= start) & (busy_starts < end)
-    waits["call_hours"] = float(np.nansum(busy_ends[in_period] - busy_starts[in_period]))
-    waits["calls"] = float(in_period.sum())
-    for k, stream in enumerate(STREAMS):
-        times = np.asarray(logs.sessions.times[k])
-        booked = np.asarray(logs.sessions.booked[k])
-        waits[f"places_booked_{stream}"] = float(booked[(times >= start) & (times < end)].sum())
-    waits["open_hours"] = on_duty_hours(
-        logs.duty[0], np.ones_like(logs.duty[1]) * (logs.duty[1] > 0), start, end
-    )
-    return waits
+@dataclass(frozen=True)
+class PeriodWaitsTask:
+    """One replication of a staffing candidate: the waits of one period's referrals, and
+    the load the bracket needs (calls, call hours, places booked, hours open)."""
+
+    scenario: Scenario
+    seed: int
+    replication: int
+    start_hours: float
+    end_hours: float
+
+    def run(self) -> dict[str, float]:
+        start, end = self.start_hours, self.end_hours
+        logs = simulate(self.scenario, self.seed, self.replication)
+        waits = period_waits(logs.pathway, start, end, self.scenario.horizon_hours)
+        busy_starts, busy_ends = call_intervals(logs.pathway)
+        in_period = (busy_starts >= start) & (busy_starts < end)
+        waits["call_hours"] = float(np.nansum(busy_ends[in_period] - busy_starts[in_period]))
+        waits["calls"] = float(in_period.sum())
+        for k, stream in enumerate(STREAMS):
+            times = np.asarray(logs.sessions.times[k])
+            booked = np.asarray(logs.sessions.booked[k])
+            waits[f"places_booked_{stream}"] = float(booked[(times >= start) & (times < end)].sum())
+        waits["open_hours"] = on_duty_hours(
+            logs.duty[0], np.ones_like(logs.duty[1]) * (logs.duty[1] > 0), start, end
+        )
+        return waits
 
 
 @dataclass
 class Evaluator:
-    """Runs a staffing candidate over replications (in parallel) and judges targets."""
+    """Runs a staffing candidate's replications on an executor and judges targets."""
 
     scenario: Scenario
     periods: list[Period]
     replications: int
     seed: int
-    workers: int
+    executor: Executor
     confidence: float
     runs: int = 0
-    _pool: ProcessPoolExecutor | None = field(default=None, repr=False)
-
-    def __enter__(self) -> Evaluator:
-        if self.workers > 1:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
 
     def measure(self, plan: list[Staffing], k: int) -> pd.DataFrame:
         """Per replication, the waits of period k's referrals under the plan so far."""
@@ -230,16 +233,11 @@ class Evaluator:
         end = period.end_hours + FOLLOW_UP_HOURS
         scenario = staffed_scenario(self.scenario, self.periods[: k + 1], plan[: k + 1], end)
         tasks = [
-            (scenario, self.seed, r, period.start_hours, period.end_hours)
+            PeriodWaitsTask(scenario, self.seed, r, period.start_hours, period.end_hours)
             for r in range(self.replications)
         ]
         self.runs += 1
-        rows = (
-            list(self._pool.map(_evaluate_one, tasks))
-            if self._pool
-            else [_evaluate_one(task) for task in tasks]
-        )
-        return pd.DataFrame(rows)
+        return pd.DataFrame(self.executor.run_all(tasks))
 
     def upper_bound(self, values: pd.Series) -> float:
         """One-sided upper confidence bound of the mean (NaN runs: nothing to wait for)."""
@@ -421,9 +419,12 @@ def plan_staffing(
     period: str = "year",
     replications: int = 10,
     seed: int | None = None,
-    workers: int = 1,
+    executor: Executor | None = None,
 ) -> tuple[pd.DataFrame, list[Staffing], list[Period], int]:
-    """The staffing plan: its table, the staffing per period, the periods, simulations run."""
+    """The staffing plan: its table, the staffing per period, the periods, simulations run.
+
+    Each candidate's replications run on ``executor`` (default: in this process).
+    """
     if not targets:
         raise UserError("give at least one --target")
     periods = plan_periods(scenario, period)
@@ -432,45 +433,23 @@ def plan_staffing(
         periods,
         replications,
         scenario.run.seed if seed is None else seed,
-        workers,
+        executor if executor is not None else InProcessExecutor(),
         confidence,
     )
-    with evaluator:
-        search = StaffingSearch(evaluator, targets)
-        for k in range(len(periods)):
-            search.plan_period(k)
+    search = StaffingSearch(evaluator, targets)
+    for k in range(len(periods)):
+        search.plan_period(k)
     return pd.DataFrame(search.rows), search.plan, periods, evaluator.runs
 
 
-def plan_as_toml(
-    scenario_source: str, plan: list[Staffing], periods: list[Period], warmup_hours: float
-) -> str:
-    """A scenario file that extends the planned scenario with the plan's staffing."""
-
-    def sessions(staffing: Staffing) -> str:
-        return (
-            "{ " + ", ".join(f"{s} = {v:g}" for s, v in staffing.sessions_per_week.items()) + " }"
-        )
-
-    first = plan[0]
-    lines = [
-        "# Staffing plan made by `simdivert staff`; run it with `simdivert run` on this file.",
-        f'extends = "{scenario_source}"',
-        "",
-        "[provider]",
-        f"drug_workers = {first.drug_workers}",
-        "",
-        "[course]",
-        f"facilitators = {first.facilitators}",
-        f"sessions_per_week = {sessions(first)}",
-    ]
-    for period, staffing in zip(periods[1:], plan[1:], strict=True):
-        lines += [
-            "",
-            "[[staffing]]",
-            f"from_day = {(period.start_hours - warmup_hours) / HOURS_PER_DAY:g}  # {period.label}",
-            f"drug_workers = {staffing.drug_workers}",
-            f"facilitators = {staffing.facilitators}",
-            f"sessions_per_week = {sessions(staffing)}",
-        ]
-    return "\n".join(lines) + "\n"
+def plan_as_toml(scenario: Scenario, plan: list[Staffing], periods: list[Period]) -> str:
+    """The planned scenario with the plan's staffing, whole (overrides included), as TOML."""
+    staffed = staffed_scenario(scenario, periods, plan, scenario.horizon_hours)
+    data = staffed.model_dump(mode="json", exclude_none=True)
+    data["name"] = f"{scenario.name}-staffing-plan"
+    data["backlog"].pop("file", None)  # its people are listed in the file itself
+    header = (
+        f"# Staffing plan for {scenario.name} made by `simdivert staff`: the scenario as\n"
+        "# planned, with the plan's staffing. Run it with `simdivert run` on this file.\n\n"
+    )
+    return header + tomli_w.dumps(data)

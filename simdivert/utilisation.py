@@ -58,6 +58,7 @@ def weekly_utilisation(
     horizon = scenario.horizon_hours
     n_weeks = int(np.ceil(horizon / HOURS_PER_WEEK))
     bounds = np.minimum(np.arange(n_weeks + 1) * HOURS_PER_WEEK, horizon)
+    running = scenario.policy.diversion  # without a scheme there is no provider
     starts, ends = call_intervals(log)
     valid = ~(np.isnan(starts) | np.isnan(ends))
     starts, ends = starts[valid], ends[valid]
@@ -70,9 +71,9 @@ def weekly_utilisation(
     for week in range(n_weeks):
         lo, hi = bounds[week], bounds[week + 1]
         busy = float(np.sum(np.maximum(np.minimum(ends, hi) - np.maximum(starts, lo), 0.0)))
-        available = on_duty_hours(*duty, lo, hi)
+        available = on_duty_hours(*duty, lo, hi) if running else 0.0
         held = np.sum((session_starts >= lo) & (session_starts < hi))
-        contracted = facilitator_hours_contracted(scenario, lo, hi)
+        contracted = facilitator_hours_contracted(scenario, lo, hi) if running else 0.0
         for role, used, of in (
             ("drug_workers", busy, available),
             ("facilitators", held * per_session, contracted),

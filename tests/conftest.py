@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from simdivert.cli import app
 from simdivert.scenario import Scenario
 from simdivert.scenario_files import load_scenario
 
@@ -29,3 +33,45 @@ def short_scenario(*overrides: str) -> Scenario:
 @pytest.fixture(scope="session")
 def scenario() -> Scenario:
     return short_scenario()
+
+
+# Two measured years with the default launch (after 365 days): a year before the launch
+# (y0) and a policy year (y1), so per-year KPIs and the launch are in the report.
+REPORT_OPTIONS = ["--years", "2", "--reps", "2", "--set", "run.warmup_days=7", "--workers", "1"]
+REPORT_RUN = ["run", *REPORT_OPTIONS, "--seed", "3", "--report"]
+COMPARED = ("status_quo", "west_midlands", "thames_valley")
+
+
+@pytest.fixture(scope="session")
+def reported_run(tmp_path_factory) -> Path:
+    """A run written with ``--report`` (which keeps the event log too)."""
+    out = tmp_path_factory.mktemp("reported") / "run"
+    result = CliRunner().invoke(app, [*REPORT_RUN, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def reported_comparison(tmp_path_factory) -> Path:
+    """``simdivert compare status_quo west_midlands thames_valley --report``, two years."""
+    out = tmp_path_factory.mktemp("compared") / "compare"
+    args = ["compare", *COMPARED, *REPORT_OPTIONS, "--seed", "5", "--report", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def dask_address():
+    """A real Dask scheduler and worker on loopback TCP, in this process (threads)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=1,
+        threads_per_worker=2,
+        processes=False,
+        protocol="tcp",
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        yield cluster.scheduler_address

@@ -6,6 +6,7 @@ import pytest
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.errors import ScenarioError
 from simdivert.model import run_replication, simulate
+from simdivert.policy import DIVERTED
 from simdivert.roster import duty_changes, on_duty_hours
 from simdivert.scenario_files import load_scenario
 
@@ -132,3 +133,23 @@ def test_provider_cost_adds_staff_sessions_and_overhead():
     assert kpis["police_cost_saved_per_year"] == pytest.approx(
         kpis["police_hours_saved_adjusted_per_year"] * costs.police_cost_per_hour
     )
+
+
+def test_a_backlog_stays_out_of_the_cohort_and_its_queues_are_sound():
+    scenario = short_scenario(
+        "backlog.waiting_for_course=300", "backlog.waited_days=0", "run.warmup_days=0"
+    )
+    base = run_replication(short_scenario("run.warmup_days=0"), 1, 0)
+    with_backlog = run_replication(scenario, 1, 0)
+    finds = simulate(scenario, 1, 0).finds
+    referred_in_run = np.sum(finds.outcome == DIVERTED)
+    assert with_backlog.kpis["referrals_per_year"] * scenario.run.years == pytest.approx(
+        referred_in_run
+    )
+    assert with_backlog.kpis["course_queue_mean"] > base.kpis["course_queue_mean"] > 0
+    assert (with_backlog.timeseries["queue_mean"] >= 0).all()
+
+
+def test_no_scheme_no_backlog():
+    scenario = short_scenario("policy.diversion=false", "backlog.waiting_for_assessment=50")
+    assert simulate(scenario, 1, 0).pathway.size == 0

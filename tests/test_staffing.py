@@ -3,11 +3,13 @@
 import math
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from simdivert.cli import app
 from simdivert.errors import UserError
+from simdivert.executors import DaskExecutor, InProcessExecutor, LocalPoolExecutor
 from simdivert.scenario_files import load_scenario
 from simdivert.staffing import (
     Evaluator,
@@ -35,13 +37,14 @@ def small():
 
 @pytest.fixture(scope="module")
 def planned(small):
-    return plan_staffing(small, TARGETS, 0.95, "quarter", replications=4, workers=2)
+    with LocalPoolExecutor(2) as executor:
+        return plan_staffing(small, TARGETS, 0.95, "quarter", replications=4, executor=executor)
 
 
 def test_the_plan_meets_its_targets_on_fresh_seeds_and_one_fewer_does_not(small, planned):
     _, plan, periods, _ = planned
-    fresh = Evaluator(small, periods, replications=6, seed=987, workers=2, confidence=0.95)
-    with fresh:
+    with LocalPoolExecutor(2) as executor:
+        fresh = Evaluator(small, periods, 6, seed=987, executor=executor, confidence=0.95)
         for k in range(len(periods)):
             table = fresh.measure(plan, k)
             assert table["assessment_wait_p90_days"].mean() <= 10
@@ -58,6 +61,16 @@ def test_the_plan_table_shows_one_fewer_failing(planned):
     assert workers["one_fewer_meets_targets"].eq(False).all()
     assert set(table["period"]) == {"q1", "q2"}
     assert runs > 4
+
+
+def test_a_candidate_measures_the_same_in_this_process_and_on_dask(small, planned, dask_address):
+    _, plan, periods, _ = planned
+    with InProcessExecutor() as here, DaskExecutor(dask_address) as dask:
+        tables = [
+            Evaluator(small, periods, 3, 5, executor, 0.95).measure(plan, 0)
+            for executor in (here, dask)
+        ]
+    pd.testing.assert_frame_equal(*tables)
 
 
 def test_targets_are_checked():
@@ -117,6 +130,7 @@ def test_staff_command(tmp_path):
     assert (tmp_path / "plan" / "staffing_plan.csv").exists()
     plan = load_scenario(tmp_path / "plan" / "staffing_plan.toml")
     assert plan.provider.drug_workers >= 1
+    assert plan.demand.searches_per_year == 4000  # the plan keeps the overrides it was made with
     assert "Staffing plan" in result.stdout
 
 
@@ -126,7 +140,20 @@ def test_staff_command_rejects_a_bad_target(tmp_path):
     assert "--target" in result.stderr
 
 
+def test_staff_with_a_bad_dask_address_fails_before_searching(tmp_path):
+    args = ["staff", "--target", "assessment_wait_p90_days<=10", "--dask", "nonsense"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert "--dask nonsense: cannot reach a Dask scheduler" in result.stderr
+    assert not (tmp_path / "x").exists()
+
+
 def test_an_unreachable_target_is_a_clear_error(small):
     # The contact delays alone take longer than a day for most people.
     with pytest.raises(UserError, match="no number of drug workers"):
         plan_staffing(small, [parse_target("assessment_wait_p90_days<=1")], replications=2)
+
+
+def test_a_scenario_without_diversion_has_nothing_to_staff():
+    with pytest.raises(UserError, match="no diversion"):
+        plan_periods(load_scenario("status_quo"), "year")
