@@ -11,7 +11,14 @@ import simpy
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.demand import FIND_KINDS, Demand, draw_demand
 from simdivert.draws import FindDraws, uniform
-from simdivert.pathway import ROUTES, STATES, PathwayLog, SessionBook, pathway_samplers
+from simdivert.pathway import (
+    ROUTES,
+    STATES,
+    STEP_HOURS_COLUMNS,
+    PathwayLog,
+    SessionBook,
+    pathway_samplers,
+)
 from simdivert.police import FindsLog, PoliceModel
 from simdivert.policy import FIND_OUTCOMES, NO_LATER_OUTCOME, SCENE_COLUMNS
 from simdivert.queues import weekly_series
@@ -121,15 +128,7 @@ def event_table(scenario: Scenario, logs: SimulationLogs, replication: int) -> p
         ),
         "later_outcome_hours": finds.later_outcome_hours,
     }
-    for name in (
-        "first_contact_hours",
-        "assessment_hours",
-        "assessment_end_hours",
-        "intervention_booked_hours",
-        "intervention_start_hours",
-        "intervention_end_hours",
-        "end_hours",
-    ):
+    for name in STEP_HOURS_COLUMNS:
         column = np.full(person.size, np.nan)
         column[referred] = getattr(pathway, name)[referral[referred]]
         table[name] = column

@@ -95,8 +95,8 @@ def pathway_samplers(scenario: Scenario) -> dict[str, Sampler]:
     }
 
 
-_FLOAT_COLUMNS = (
-    "referral_hours",
+# Times a referral reaches each step after the referral itself (NaN until it happens).
+STEP_HOURS_COLUMNS = (
     "first_contact_hours",
     "assessment_hours",
     "assessment_end_hours",
@@ -105,6 +105,7 @@ _FLOAT_COLUMNS = (
     "intervention_end_hours",
     "end_hours",
 )
+_FLOAT_COLUMNS = ("referral_hours", *STEP_HOURS_COLUMNS)
 _INT_COLUMNS = ("find", "stream", "route", "contact_attempts", "no_shows", "state")
 
 
