@@ -30,7 +30,7 @@ bench-report: $(STAMP)
 bench-sweep: $(STAMP)
 	$(BIN)/python benchmarks/bench_sweep.py
 
-# simdivert against bare SimPy, Ciw and a national-scale run (docs/PERFORMANCE.md); ~45 s.
+# simdivert against bare SimPy, Ciw and a national-scale run (docs/PERFORMANCE.md); ~35 s.
 bench-compare: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/compare.py
 

@@ -3,21 +3,26 @@
 The same pathway and volumes as simdivert's default run (56 warm-up days, a pre-policy
 year, the launch, two policy years), stripped to what must run in SimPy:
 
-- every possession or user-dealer find, first or repeat, is an event in time order
-  (simdivert processes each find in SimPy, where person histories decide its outcome):
+- every possession or user-dealer find, first or repeat, is an event in time order:
   finds arrive at the scenario's expected rate with its weekly profile, and from the
   launch on a find becomes a referral with the scenario's chance (offered and accepted);
-- each referral: contact attempts in working hours (the first answered one), then a
-  FIFO pool of drug workers held off duty by the rota (``roster.duty_changes``),
-  assessments, one-to-ones for the same workers, and group sessions per stream with
-  places, booking notice, no-shows and rebookings; the referral waits for each booked
-  session, as simdivert's does (its end goes back to the police side).
+- each referral is a SimPy process: contact attempts in working hours (the first
+  answered one), then a FIFO pool of drug workers held off duty by the rota
+  (``roster.duty_changes``), assessments, one-to-ones for the same workers, and group
+  sessions per stream with places, booking notice, no-shows and rebookings, the
+  referral waiting for each booked session.
 
-It uses simdivert's drug-worker resource (a priority queue that inserts by binary
-search). What it leaves out is what the full model adds around the events: people and
-their attributes, histories and re-find hazards, scheme rules and counterfactual
-outcomes, per-find random-number columns, the event logs, KPIs and weekly series.
-The timing of this against ``run_replication`` is the overhead of all that.
+This is the idiomatic SimPy model: a process per referral, a timeout per find and per
+booked session, and the drug workers SimPy's own ``PriorityResource`` (its queue
+inserting by binary search rather than re-sorting on every request) with the rota
+holding off-duty workers by requests that outrank clients.
+
+simdivert does more per event (people and their attributes, histories and re-find
+hazards, scheme rules and counterfactual outcomes, per-find random-number columns, the
+event logs, KPIs and weekly series) but needs fewer events: first finds decided before
+the run, callbacks instead of processes, one event per group session, a lean
+drug-worker pool (``pathway.DrugWorkers``) that starts clients at the same times as the
+resource here. The timing of this against ``run_replication`` is the balance of the two.
 
 Used by ``benchmarks/compare.py``; run alone it prints one replication's figures.
 """
@@ -28,17 +33,56 @@ import bisect
 import math
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
+from simpy.resources.resource import PriorityRequest, SortedQueue
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.demand import hourly_profile, new_person_finds_per_year
-from simdivert.pathway import DrugWorkers
 from simdivert.roster import duty_changes, session_times, working_windows
 from simdivert.scenario import STREAMS, SUBSTANCES, Scenario
 from simdivert.scenario_files import load_scenario
+
+
+class _InsortQueue(SortedQueue):
+    """SimPy's priority queue, inserting by binary search instead of sorting on every
+    append; a request goes after those with an equal key, as the stable sort puts it."""
+
+    def append(self, item: PriorityRequest) -> None:
+        if self.maxlen is not None and len(self) >= self.maxlen:
+            raise RuntimeError("Cannot append event. Queue is full.")
+        bisect.insort_right(self, item, key=_request_key)
+
+
+def _request_key(request: PriorityRequest) -> tuple:
+    return request.key
+
+
+class DrugWorkers(simpy.PriorityResource):
+    """Drug workers: requests served by priority, then first come first served."""
+
+    PutQueue = _InsortQueue
+
+
+def rota(env: simpy.Environment, workers: simpy.PriorityResource, changes: Iterable[tuple]):
+    """A SimPy process: at each (time, number on calls) change, hold the workers off duty
+    with requests that go before clients (priority 0; clients ask at 1). A worker mid-call
+    when the shift ends finishes the call; the held request then takes the worker."""
+    held = []
+    for when, count in changes:
+        if when > env.now:
+            yield env.timeout(when - env.now)
+        while len(held) > workers.capacity - count:
+            request = held.pop()
+            if request.triggered:
+                workers.release(request)
+            else:
+                request.cancel()
+        while len(held) < workers.capacity - count:
+            held.append(workers.request(priority=0))
 
 
 @dataclass(frozen=True)
@@ -137,21 +181,6 @@ def simulate(scenario: Scenario, seed: int) -> dict[str, float]:
     duty = duty_changes(scenario, rng)
     workers = DrugWorkers(env, capacity=max(int(duty[1].max()), 1))
 
-    def rota():
-        """Off duty: requests that go before clients hold the idle workers."""
-        held = []
-        for when, count in zip(duty[0].tolist(), duty[1].tolist(), strict=True):
-            if when > env.now:
-                yield env.timeout(when - env.now)
-            while len(held) > workers.capacity - count:
-                request = held.pop()
-                if request.triggered:
-                    workers.release(request)
-                else:
-                    request.cancel()
-            while len(held) < workers.capacity - count:
-                held.append(workers.request(priority=0))
-
     def book(s: int, earliest: float) -> int:
         times, booked = session_start[s], session_booked[s]
         k = bisect.bisect_left(times, earliest)
@@ -218,7 +247,7 @@ def simulate(scenario: Scenario, seed: int) -> dict[str, float]:
                 referrals += 1
                 env.process(referral(i))
 
-    env.process(rota())
+    env.process(rota(env, workers, zip(duty[0].tolist(), duty[1].tolist(), strict=True)))
     env.process(finds())
     env.run(until=horizon)
     return {

@@ -10,7 +10,7 @@ Every sweep here states its horizon: one policy year of the default scenario
 (``run.years = 1``, ``policy.launch_after_days = 0``: the scheme live from the end of
 the 56-day warm-up), not the built-in three years with a pre-policy year.
 
-1. Throughput: the same sweep (8 cells × 4 one-policy-year replications) through
+1. Throughput: the same sweep (8 cells × 8 one-policy-year replications) through
    ``run_sweep`` into a fresh folder, as ``simdivert sweep`` runs it, on 1 and on 2
    local worker processes, alternating, ``--rounds`` times each. Worker start-up
    and writing the cell files are included. Before and after, the machine's own
@@ -53,7 +53,7 @@ from simdivert.sweep_cells import plan_sweep
 
 ONE_POLICY_YEAR = '[set]\n"run.years" = 1.0\n"policy.launch_after_days" = 0\n'
 THROUGHPUT_SWEEP = f"""
-replications = 4
+replications = 8
 seed = 11
 {ONE_POLICY_YEAR}
 [grid]
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             "cpu_seconds_per_replication_2_workers": cpu[2],
             "speedup_median": two / one,
         }
-        print("sweep throughput (8 cells × 4 one-policy-year replications, run_sweep to a folder)")
+        print("sweep throughput (8 cells × 8 one-policy-year replications, run_sweep to a folder)")
         for workers, label in ((1, "1 worker "), (2, "2 workers")):
             print(
                 f"  {label}: {', '.join(f'{r:.2f}' for r in rates[workers])} replications/s; "

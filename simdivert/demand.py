@@ -117,7 +117,7 @@ def poisson_arrivals(
     counts = streams.generator(f"{name}.counts").poisson(expected)
     offsets = streams.generator(f"{name}.positions").random(counts.sum())
     times = np.repeat(starts, counts) + offsets * np.repeat(widths, counts)
-    return np.sort(times)
+    return np.sort(times, kind="stable")  # sorted hour by hour already: merges runs
 
 
 def categorical(rng: np.random.Generator, shares: np.ndarray, n: int) -> np.ndarray:
@@ -226,7 +226,7 @@ def draw_demand(scenario: Scenario, streams: RandomStreams) -> Demand:
     other_find_hours = poisson_arrivals(
         streams, "demand.other_finds", settings.other_finds_per_year, scenario
     )
-    find_hours = np.sort(np.concatenate([search_finds, other_find_hours]))
+    find_hours = np.sort(np.concatenate([search_finds, other_find_hours]), kind="stable")
     kind_u = streams.generator("demand.find_kind").random((find_hours.size, 2))
     possession = kind_u[:, 0] < settings.personal_possession_share
     user_dealer = ~possession & (kind_u[:, 1] < settings.user_dealer_share_of_excluded)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import simpy
-from simpy.resources.resource import PriorityRequest, SortedQueue
 
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.draws import FindDraws, Sampler, uniform
@@ -41,44 +42,81 @@ DISENGAGED = (NOT_CONTACTED, LEFT_AT_ASSESSMENT, LEFT_AT_ONE_TO_ONE, LEFT_AT_COU
 ROUTE_NONE, ROUTE_GROUP, ROUTE_ONE_TO_ONE = range(3)
 ROUTES = ("none", "group", "one_to_one")
 
-_STREAM_OF_SUBSTANCE = [STREAMS.index(s if s != "other" else "general") for s in SUBSTANCES]
+_STREAM_OF_SUBSTANCE = np.array(
+    [STREAMS.index(s if s != "other" else "general") for s in SUBSTANCES]
+)
 UNDER_18_STREAM = STREAMS.index("under_18")
-_WORKER_DUTY, _CLIENT = 0, 1  # request priorities: rota changes go before clients
 
 
-class _InsortQueue(SortedQueue):
-    """SimPy's priority queue, inserting by binary search instead of sorting on every append.
+class DrugWorkers:
+    """The drug-worker pool: clients served first come, first served by the workers on
+    calls, whose number the rota sets.
 
-    SimPy appends then re-sorts, calling the key on every queued request; with hundreds
-    waiting that dominates a large force's run. ``insort_right`` puts a request after
-    those with an equal key, exactly where the stable sort would, so the order (and
-    every result) is unchanged.
+    A worker mid-call when the number on calls falls finishes the call first: no client
+    starts while as many are busy as are on calls. A request is an event that succeeds
+    when a worker takes the client. A worker freed (a call ends, the rota adds one) takes
+    the next client waiting through an event of its own at the same instant, so that
+    whatever else happens at that instant (a shift ending, another client asking) comes
+    first, as with SimPy's resources. This serves clients exactly as SimPy's
+    ``PriorityResource`` did with the rota holding off-duty workers by requests that
+    outranked clients (``tests/test_drug_workers.py``), without the events and queue
+    bookkeeping of a general resource.
     """
 
-    def append(self, item: PriorityRequest) -> None:
-        if self.maxlen is not None and len(self) >= self.maxlen:
-            raise RuntimeError("Cannot append event. Queue is full.")
-        bisect.insort_right(self, item, key=_request_key)
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.on_calls = 0
+        self.busy = 0
+        self._waiting: deque[tuple[simpy.Event, object]] = deque()
+
+    def request(self, client: object = None) -> simpy.Event:
+        """An event that succeeds, with ``client`` as its value, when a worker takes them."""
+        request = simpy.Event(self.env)
+        self._waiting.append((request, client))
+        self._take_next()
+        return request
+
+    def release(self) -> None:
+        """A call has ended: the worker is free for the next client, if still on calls."""
+        self.busy -= 1
+        self._free_one()
+
+    def set_on_calls(self, count: int) -> None:
+        for _ in range(count - self.on_calls):
+            self._free_one()
+        self.on_calls = count
+
+    def _free_one(self) -> None:
+        if self._waiting:
+            self.env.timeout(0).callbacks.append(self._take_next)
+
+    def _take_next(self, _event: simpy.Event | None = None) -> None:
+        if self._waiting and self.busy < self.on_calls:
+            self.busy += 1
+            request, client = self._waiting.popleft()
+            request.succeed(client)
 
 
-def _request_key(request: PriorityRequest) -> tuple:
-    return request.key
+class _Booking(NamedTuple):
+    """A referral on a group course: its current booking and progress so far."""
+
+    referral: int
+    find: int
+    stream: int
+    session: int  # the session booked (index into the stream's timetable)
+    attended: int
+    waiting_since: float  # the assessment's or the last attended session's end
+    number: int = -1  # bookings made before this one (a no-show uses one up)
 
 
-class DrugWorkers(simpy.PriorityResource):
-    """The drug-worker pool: requests served by priority, then first come first served."""
-
-    PutQueue = _InsortQueue
-
-
-def stream_for(substance: int, under_18: bool) -> int:
+def stream_for(substance: np.ndarray, under_18: np.ndarray) -> np.ndarray:
     """The group-course stream: under-18s have their own; adults go by main substance."""
-    return UNDER_18_STREAM if under_18 else _STREAM_OF_SUBSTANCE[substance]
+    return np.where(under_18, UNDER_18_STREAM, _STREAM_OF_SUBSTANCE[substance])
 
 
-def route_for(possible_dependence: bool, significant_safeguarding: bool) -> int:
+def route_for(possible_dependence: np.ndarray, significant_safeguarding: np.ndarray) -> np.ndarray:
     """Triage: possible dependence or significant safeguarding needs get a one-to-one."""
-    return ROUTE_ONE_TO_ONE if possible_dependence or significant_safeguarding else ROUTE_GROUP
+    return np.where(possible_dependence | significant_safeguarding, ROUTE_ONE_TO_ONE, ROUTE_GROUP)
 
 
 def pathway_samplers(scenario: Scenario) -> dict[str, Sampler]:
@@ -138,20 +176,19 @@ class PathwayLog:
         """A new referral row; returns its index."""
         nan = math.nan
         self.referral_hours.append(hours)
-        for column in (
-            self.first_contact_hours,
-            self.assessment_hours,
-            self.assessment_end_hours,
-            self.intervention_booked_hours,
-            self.intervention_start_hours,
-            self.intervention_end_hours,
-            self.end_hours,
-        ):
-            column.append(nan)
+        self.first_contact_hours.append(nan)
+        self.assessment_hours.append(nan)
+        self.assessment_end_hours.append(nan)
+        self.intervention_booked_hours.append(nan)
+        self.intervention_start_hours.append(nan)
+        self.intervention_end_hours.append(nan)
+        self.end_hours.append(nan)
         self.find.append(find)
         self.stream.append(stream)
-        for column in (self.route, self.contact_attempts, self.no_shows, self.state):
-            column.append(0)
+        self.route.append(0)
+        self.contact_attempts.append(0)
+        self.no_shows.append(0)
+        self.state.append(0)
         self.assessed.append(False)
         self.waiting_at_start.append(waiting_at_start)
         return len(self.find) - 1
@@ -225,7 +262,7 @@ class ProviderModel:
         self.log = PathwayLog()
         self.on_end = on_end
         self.windows = working_windows(scenario.provider)
-        self.workers = DrugWorkers(env, capacity=max(int(duty[1].max()), 1))
+        self.workers = DrugWorkers(env)
         self.sessions = SessionBook.from_timetable(
             session_times(scenario), [scenario.course.places(stream) for stream in STREAMS]
         )
@@ -246,12 +283,16 @@ class ProviderModel:
         self._one_to_one_minutes = columns["pathway.one_to_one_minutes"]
         bookings = course.sessions_per_course + engagement.max_rebookings
         self._group_u = [columns[f"pathway.group_attend.{k}"] for k in range(bookings)]
-        env.process(self._rota())
+        self._due_sessions: dict[float, list[_Booking]] = {}  # batches by the instant due
+        self._routes: list[int] = []  # each referral's route once assessed
+        self._duty_changes = list(zip(*(column.tolist() for column in duty), strict=True))
+        self._next_duty_change = 0
+        self._rota_due()
 
     def refer(self, find: int, stream: int, route: int) -> int:
         """Start the pathway of a referral made now for the given find; returns its index."""
-        referral = self.log.add(find, stream, self.env.now)
-        self.env.process(self._referral(referral, find, stream, route))
+        referral = self._add(find, stream, route, self.env.now)
+        self._contact(referral)
         return referral
 
     def finish(self) -> PathwayLog:
@@ -266,26 +307,15 @@ class ProviderModel:
         if self.on_end is not None:
             self.on_end(referral, state, hours)
 
-    def _rota(self):
-        """Hold back the workers who are off duty, with requests that outrank clients.
-
-        A worker mid-call when the shift ends finishes the call first.
-        """
-        workers = self.workers
-        times, on_duty = self.duty
-        held: list[PriorityRequest] = []
-        for when, count in zip(times.tolist(), on_duty.tolist(), strict=True):
-            if when > self.env.now:
-                yield self.env.timeout(when - self.env.now)
-            off_duty = workers.capacity - count
-            while len(held) > off_duty:
-                request = held.pop()
-                if request.triggered:
-                    workers.release(request)
-                else:
-                    request.cancel()
-            while len(held) < off_duty:
-                held.append(workers.request(priority=_WORKER_DUTY))
+    def _rota_due(self, _event: simpy.Event | None = None) -> None:
+        """Set the number of drug workers on calls at each change of the rota due now."""
+        changes, now, k = self._duty_changes, self.env.now, self._next_duty_change
+        while k < len(changes) and changes[k][0] <= now:
+            self.workers.set_on_calls(changes[k][1])
+            k += 1
+        self._next_duty_change = k
+        if k < len(changes):
+            self.env.timeout(changes[k][0] - now).callbacks.append(self._rota_due)
 
     def _first_contact(self, find: int) -> tuple[float | None, int, float]:
         """The first answered call (None if none), attempts made, the last attempt's time.
@@ -306,110 +336,156 @@ class ProviderModel:
         self, find: int, stream: int, route: int, stage: str, waited_hours: float
     ) -> int:
         """Start a referral that has already waited at a stage (a backlog at the start)."""
-        referral = self.log.add(find, stream, self.env.now - waited_hours, waiting_at_start=True)
+        since = self.env.now - waited_hours
+        referral = self._add(find, stream, route, since, waiting_at_start=True)
         if stage == "contact":
-            process = self._referral(referral, find, stream, route)
+            self._contact(referral)
         elif stage == "assessment":
-            self.log.first_contact_hours[referral] = self.env.now - waited_hours
-            process = self._assessment(referral, find, stream, route, self.env.now - waited_hours)
+            self.log.first_contact_hours[referral] = since
+            self.workers.request(referral).callbacks.append(self._assessment_starts)
         else:
             self.log.assessed[referral] = True
             self.log.route[referral] = route
-            self.log.assessment_end_hours[referral] = self.env.now - waited_hours
-            process = self._intervention(referral, find, stream, route, self.env.now - waited_hours)
-        self.env.process(process)
+            self.log.assessment_end_hours[referral] = since
+            self._intervention(referral, since)
         return referral
 
-    def _referral(self, r: int, find: int, stream: int, route: int):
-        env, log = self.env, self.log
-        contacted_at, attempts, last_attempt = self._first_contact(find)
-        log.contact_attempts[r] = attempts
-        if contacted_at is None:
-            yield env.timeout(last_attempt - env.now)
-            self._end(r, NOT_CONTACTED, env.now)
-            return
-        log.first_contact_hours[r] = contacted_at
-        yield env.timeout(contacted_at - env.now)
-        yield from self._assessment(r, find, stream, route, contacted_at)
+    def _add(
+        self, find: int, stream: int, route: int, hours: float, waiting_at_start: bool = False
+    ) -> int:
+        self._routes.append(route)
+        return self.log.add(find, stream, hours, waiting_at_start)
 
-    def _assessment(self, r: int, find: int, stream: int, route: int, contacted_at: float):
-        env, log = self.env, self.log
-        request = self.workers.request(priority=_CLIENT)
-        yield request
-        start = env.now
+    # A referral's steps. Each is a callback on the event that starts it (a timeout, a
+    # drug worker taking the client) with the referral's index as the event's value: an
+    # event per step and no SimPy process, whose start, end and resumes would add to
+    # every referral.
+
+    def _contact(self, r: int) -> None:
+        """Wait for the first answered call, or give up after the last attempt."""
+        contacted_at, attempts, last_attempt = self._first_contact(self.log.find[r])
+        self.log.contact_attempts[r] = attempts
+        if contacted_at is None:
+            self.env.timeout(last_attempt - self.env.now, r).callbacks.append(self._not_contacted)
+            return
+        self.log.first_contact_hours[r] = contacted_at
+        self.env.timeout(contacted_at - self.env.now, r).callbacks.append(self._contacted)
+
+    def _not_contacted(self, event: simpy.Timeout) -> None:
+        self._end(event.value, NOT_CONTACTED, self.env.now)
+
+    def _contacted(self, event: simpy.Timeout) -> None:
+        self.workers.request(event.value).callbacks.append(self._assessment_starts)
+
+    def _assessment_starts(self, event: simpy.Event) -> None:
+        """A drug worker calls: the person engages and is assessed, or the call fails."""
+        r, log, start = event.value, self.log, self.env.now
         log.assessment_hours[r] = start
+        find = log.find[r]
         if not self._engages(
             self._assessment_u[find],
             self.scenario.engagement.assessment_engage_probability,
-            start - contacted_at,
+            start - log.first_contact_hours[r],
         ):
             log.assessment_end_hours[r] = start + self._failed_call_hours
-            yield from self._hold(request, self._failed_call_hours)
-            self._end(r, LEFT_AT_ASSESSMENT, env.now)
+            due = self.env.timeout(self._failed_call_hours, r)
+            due.callbacks.append(self._failed_assessment_ends)
             return
         hours = self._assessment_minutes[find] / 60.0
         log.assessment_end_hours[r] = start + hours
-        yield from self._hold(request, hours)
-        log.assessed[r] = True
-        log.route[r] = route
-        yield from self._intervention(r, find, stream, route, env.now)
+        self.env.timeout(hours, r).callbacks.append(self._assessment_ends)
 
-    def _intervention(self, r: int, find: int, stream: int, route: int, assessed_at: float):
-        if route == ROUTE_ONE_TO_ONE:
-            yield from self._one_to_one(r, find, assessed_at)
+    def _failed_assessment_ends(self, event: simpy.Timeout) -> None:
+        self.workers.release()
+        self._end(event.value, LEFT_AT_ASSESSMENT, self.env.now)
+
+    def _assessment_ends(self, event: simpy.Timeout) -> None:
+        r = event.value
+        self.workers.release()
+        self.log.assessed[r] = True
+        self.log.route[r] = self._routes[r]
+        self._intervention(r, self.env.now)
+
+    def _intervention(self, r: int, assessed_at: float) -> None:
+        """Triage's outcome: a one-to-one call when a worker is free, or the group course."""
+        if self._routes[r] == ROUTE_ONE_TO_ONE:
+            self.workers.request(r).callbacks.append(self._one_to_one_starts)
         else:
-            yield from self._group(r, find, stream, assessed_at)
+            stream = self.log.stream[r]
+            course = _Booking(r, self.log.find[r], stream, -1, 0, waiting_since=assessed_at)
+            self._book_next(course, self.env.now + self._notice)
 
-    def _hold(self, request, hours: float):
-        """Keep a drug worker for ``hours`` of a call, then free them."""
-        yield self.env.timeout(hours)
-        self.workers.release(request)
-
-    def _one_to_one(self, r: int, find: int, assessed_at: float):
-        env, log = self.env, self.log
-        request = self.workers.request(priority=_CLIENT)
-        yield request
-        start = env.now
+    def _one_to_one_starts(self, event: simpy.Event) -> None:
+        r, log, start = event.value, self.log, self.env.now
         log.intervention_booked_hours[r] = start
         engaged = self._engages(
-            self._one_to_one_u[find],
+            self._one_to_one_u[log.find[r]],
             self.scenario.engagement.one_to_one_engage_probability,
-            start - assessed_at,
+            start - log.assessment_end_hours[r],
         )
-        hours = self._one_to_one_minutes[find] / 60.0 if engaged else self._failed_call_hours
+        hours = self._one_to_one_minutes[log.find[r]] / 60.0 if engaged else self._failed_call_hours
         if engaged:
             log.intervention_start_hours[r] = start
         log.intervention_end_hours[r] = start + hours
-        yield from self._hold(request, hours)
-        self._end(r, COMPLETED if engaged else LEFT_AT_ONE_TO_ONE, env.now)
+        state = COMPLETED if engaged else LEFT_AT_ONE_TO_ONE
+        self.env.timeout(hours, (r, state)).callbacks.append(self._one_to_one_ends)
 
-    def _group(self, r: int, find: int, stream: int, assessed_at: float):
-        """Book sessions until the course's sessions are attended or the no-shows run out."""
-        env, log, sessions = self.env, self.log, self.sessions
-        attend_probability = self.scenario.engagement.group_attend_probability
-        attended = 0
-        waiting_since = assessed_at
-        earliest = env.now + self._notice
-        for booking, attend_u in enumerate(self._group_u):
-            session = sessions.book(stream, earliest)
-            if session < 0:
-                return  # no session with a free place before the run ends: still waiting
-            starts = sessions.times[stream][session]
-            if booking == 0:
-                log.intervention_booked_hours[r] = starts
-            yield env.timeout(starts - env.now)
-            if self._engages(attend_u[find], attend_probability, starts - waiting_since):
-                sessions.attended[stream][session] += 1
-                attended += 1
-                ends = starts + self._session_hours
-                if attended == 1:
-                    log.intervention_start_hours[r] = starts
-                if attended == self._sessions_per_course:
-                    log.intervention_end_hours[r] = ends
-                    self._end(r, COMPLETED, ends)
-                    return
-                waiting_since = earliest = ends
-            else:
-                log.no_shows[r] += 1
-                earliest = env.now + self._notice
-        self._end(r, LEFT_AT_COURSE, env.now)
+    def _one_to_one_ends(self, event: simpy.Timeout) -> None:
+        r, state = event.value
+        self.workers.release()
+        self._end(r, state, self.env.now)
+
+    def _book_next(self, booking: _Booking, earliest: float) -> None:
+        """Book the referral's next group session, or end it when no bookings are left.
+
+        A session's attendees are not SimPy processes: each booking joins the batch of
+        bookings due at the instant a timeout to the session would fire, and one event per
+        batch handles them in the order they were booked. That is the order SimPy would
+        have resumed one process per booking in, so results are the same, with one event
+        per session instead of one per attendee per session.
+        """
+        now = self.env.now
+        number = booking.number + 1
+        if number == len(self._group_u):
+            self._end(booking.referral, LEFT_AT_COURSE, now)
+            return
+        session = self.sessions.book(booking.stream, earliest)
+        if session < 0:
+            return  # no session with a free place before the run ends: still waiting
+        starts = self.sessions.times[booking.stream][session]
+        if number == 0:
+            self.log.intervention_booked_hours[booking.referral] = starts
+        due = now + (starts - now)  # exactly when a timeout of this delay fires
+        batch = self._due_sessions.get(due)
+        if batch is None:
+            batch = self._due_sessions[due] = []
+            self.env.timeout(starts - now, due).callbacks.append(self._sessions_due)
+        batch.append(booking._replace(session=session, number=number))
+
+    def _sessions_due(self, event: simpy.Timeout) -> None:
+        for booking in self._due_sessions.pop(event.value):
+            self._attend(booking)
+
+    def _attend(self, booking: _Booking) -> None:
+        """A booked referral at its session: attends (and may complete) or does not show."""
+        r, find, stream, session = booking.referral, booking.find, booking.stream, booking.session
+        log, sessions = self.log, self.sessions
+        starts = sessions.times[stream][session]
+        if self._engages(
+            self._group_u[booking.number][find],
+            self.scenario.engagement.group_attend_probability,
+            starts - booking.waiting_since,
+        ):
+            sessions.attended[stream][session] += 1
+            attended = booking.attended + 1
+            ends = starts + self._session_hours
+            if attended == 1:
+                log.intervention_start_hours[r] = starts
+            if attended == self._sessions_per_course:
+                log.intervention_end_hours[r] = ends
+                self._end(r, COMPLETED, ends)
+                return
+            self._book_next(booking._replace(attended=attended, waiting_since=ends), ends)
+        else:
+            log.no_shows[r] += 1
+            self._book_next(booking, self.env.now + self._notice)

@@ -12,8 +12,6 @@ in every scenario.
 
 from __future__ import annotations
 
-import bisect
-
 import numpy as np
 
 from simdivert.clock import HOURS_PER_DAY
@@ -56,46 +54,55 @@ def outcome_cumulative(scenario: Scenario) -> list[list[list[float]]]:
 
 
 class SceneRules:
-    """The scheme's rules for one scenario; all times in model hours."""
+    """The scheme's rules for one scenario; all times in model hours.
+
+    What depends only on who the person is (the area's go-live, age and user-dealer
+    exclusions, the outcome mix) is worked out for everyone at once; what depends on the
+    person's history (a bar, once only, a contract) is decided find by find.
+    """
 
     def __init__(self, scenario: Scenario) -> None:
         policy = scenario.policy
         self.policy = policy
         launch = scenario.launch_hours
-        self.area_go_live = [
-            launch + area.go_live_after_days * HOURS_PER_DAY if policy.diversion else np.inf
-            for area in scenario.areas
-        ]
-        self.youth_go_live = launch if policy.diversion and policy.youth_force_wide else None
+        self.area_go_live = np.array(
+            [
+                launch + area.go_live_after_days * HOURS_PER_DAY if policy.diversion else np.inf
+                for area in scenario.areas
+            ]
+        )
+        self.youth_go_live = launch if policy.diversion and policy.youth_force_wide else np.inf
         self.bar_hours = policy.bar_after_disengagement_days * HOURS_PER_DAY
         self.contract_hours = policy.contract_days * HOURS_PER_DAY
         self._cumulative = outcome_cumulative(scenario)
 
-    def is_live(self, area: int, under_18: bool, hours: float) -> bool:
-        """Whether diversion is offered in this area, for this age, at this time."""
-        if under_18 and self.youth_go_live is not None and hours >= self.youth_go_live:
-            return True
-        return hours >= self.area_go_live[area]
+    def live_from(self, area: np.ndarray, under_18: np.ndarray) -> np.ndarray:
+        """When diversion is first offered to each person: their area's go-live, or the
+        force-wide youth launch for under-18s if earlier."""
+        area_live = self.area_go_live[area]
+        return np.where(under_18, np.minimum(area_live, self.youth_go_live), area_live)
 
-    def mix_outcome(self, u: float, mix_row: int, ethnic_group: int) -> int:
-        """The recorded outcome without diversion for a uniform draw u."""
-        return bisect.bisect_right(self._cumulative[mix_row][ethnic_group], u)
-
-    def may_be_offered(
-        self, under_18: bool, user_dealer: bool, barred_until: float, diversions: int, hours: float
-    ) -> bool:
-        """Eligibility for an offer under the scheme's rules (the find is recorded)."""
+    def offer_chance(self, under_18: np.ndarray, user_dealer: np.ndarray) -> np.ndarray:
+        """Each person's chance of an offer when recorded and not barred: 0 for those the
+        scheme excludes (under-18s of adults-only schemes, user-dealers without a route)."""
         policy = self.policy
-        if under_18 and policy.adults_only:
-            return False
-        if user_dealer and not policy.user_dealer_route:
-            return False
-        if hours < barred_until:
-            return False
-        return not (policy.once_only and diversions > 0)
+        chance = np.where(user_dealer, policy.user_dealer_offer_share, policy.offer_share)
+        excluded = (under_18 & policy.adults_only) | (user_dealer & (not policy.user_dealer_route))
+        return np.where(excluded, 0.0, chance)
 
-    def offer_share(self, user_dealer: bool) -> float:
-        return self.policy.user_dealer_offer_share if user_dealer else self.policy.offer_share
+    def outcome_tables(
+        self, under_18: np.ndarray, substance: np.ndarray, ethnic_group: np.ndarray
+    ) -> tuple[list[list[float]], np.ndarray]:
+        """The cumulative outcome shares without diversion, to draw from by bisection:
+        every table, and which one applies to each person (the under-18 row or their
+        substance's, by ethnic group)."""
+        tables = [per_group for row in self._cumulative for per_group in row]
+        mix_row = np.where(under_18, UNDER_18_ROW, substance).astype(np.int64)
+        return tables, mix_row * len(self._cumulative[0]) + ethnic_group
+
+    def may_be_offered_again(self, barred_until: float, diversions: int, hours: float) -> bool:
+        """The history rules: not during a bar after not engaging, and once only if so."""
+        return hours >= barred_until and not (self.policy.once_only and diversions > 0)
 
 
 def officer_hours(scenario: Scenario) -> np.ndarray:

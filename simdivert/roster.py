@@ -163,11 +163,19 @@ def duty_changes(scenario: Scenario, rng: np.random.Generator) -> tuple[np.ndarr
     return times[changed], values[changed]
 
 
-def on_duty_hours(times: np.ndarray, counts: np.ndarray, start: float, end: float) -> float:
-    """Worker-hours on calls over [start, end) for a step function from duty_changes."""
-    if end <= start:
-        return 0.0
-    edges = np.append(times, np.inf)
-    lo = np.clip(edges[:-1], start, end)
-    hi = np.clip(edges[1:], start, end)
-    return float(np.sum(counts * (hi - lo)))
+def on_duty_hours(
+    times: np.ndarray, counts: np.ndarray, start: float | np.ndarray, end: float | np.ndarray
+) -> float | np.ndarray:
+    """Worker-hours on calls over [start, end) (or over each pair of arrays of them) for a
+    step function from duty_changes."""
+    times, counts = np.asarray(times, dtype=float), np.asarray(counts, dtype=float)
+    # Worker-hours from time 0 to each change, then linear up to the next.
+    at_changes = np.concatenate([[0.0], np.cumsum(counts[:-1] * np.diff(times))])
+
+    def worker_hours_to(t: np.ndarray) -> np.ndarray:
+        k = np.maximum(np.searchsorted(times, t, side="right") - 1, 0)
+        return at_changes[k] + counts[k] * (np.maximum(t, times[0]) - times[k])
+
+    start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
+    hours = np.where(end > start, worker_hours_to(end) - worker_hours_to(start), 0.0)
+    return float(hours) if hours.ndim == 0 else hours

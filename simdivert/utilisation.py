@@ -12,6 +12,7 @@ import pandas as pd
 
 from simdivert.clock import HOURS_PER_WEEK
 from simdivert.pathway import ROUTE_ONE_TO_ONE, PathwayLog, SessionBook
+from simdivert.queues import waiting_area
 from simdivert.roster import on_duty_hours
 from simdivert.scenario import Scenario
 
@@ -37,14 +38,19 @@ def sessions_held(sessions: SessionBook) -> tuple[np.ndarray, np.ndarray, np.nda
     return np.concatenate(times), np.concatenate(streams), np.concatenate(attended)
 
 
-def facilitator_hours_contracted(scenario: Scenario, start: float, end: float) -> float:
-    """Facilitator hours contracted over [start, end), period by period."""
-    total = 0.0
+def facilitator_hours_contracted(
+    scenario: Scenario, start: float | np.ndarray, end: float | np.ndarray
+) -> float | np.ndarray:
+    """Facilitator hours contracted over [start, end) (or each pair of arrays of them),
+    period by period."""
+    total = np.zeros(np.broadcast(start, end).shape)
     for period in scenario.staffing_periods():
-        overlap = max(0.0, min(end, period.end_hours) - max(start, period.start_hours))
+        overlap = np.maximum(
+            np.minimum(end, period.end_hours) - np.maximum(start, period.start_hours), 0.0
+        )
         course = period.course
         total += course.facilitators * course.facilitator_hours_per_week * overlap / HOURS_PER_WEEK
-    return total
+    return float(total) if total.ndim == 0 else total
 
 
 def weekly_utilisation(
@@ -58,34 +64,34 @@ def weekly_utilisation(
     horizon = scenario.horizon_hours
     n_weeks = int(np.ceil(horizon / HOURS_PER_WEEK))
     bounds = np.minimum(np.arange(n_weeks + 1) * HOURS_PER_WEEK, horizon)
+    lo, hi = bounds[:-1], bounds[1:]
     running = scenario.policy.diversion  # without a scheme there is no provider
     starts, ends = call_intervals(log)
     valid = ~(np.isnan(starts) | np.isnan(ends))
-    starts, ends = starts[valid], ends[valid]
+    calls = np.diff(waiting_area(starts[valid], ends[valid], bounds))
     course = scenario.course
-    session_starts, _, _ = sessions_held(sessions)
+    session_starts = np.sort(sessions_held(sessions)[0])
+    held = np.diff(np.searchsorted(session_starts, bounds, side="left"))
     per_session = course.facilitators_per_session * (
         course.session_hours + course.prep_hours_per_session
     )
-    rows = []
-    for week in range(n_weeks):
-        lo, hi = bounds[week], bounds[week + 1]
-        busy = float(np.sum(np.maximum(np.minimum(ends, hi) - np.maximum(starts, lo), 0.0)))
-        available = on_duty_hours(*duty, lo, hi) if running else 0.0
-        held = np.sum((session_starts >= lo) & (session_starts < hi))
-        contracted = facilitator_hours_contracted(scenario, lo, hi) if running else 0.0
-        for role, used, of in (
-            ("drug_workers", busy, available),
-            ("facilitators", held * per_session, contracted),
-        ):
-            rows.append(
-                {
-                    "replication": replication,
-                    "week": week,
-                    "role": role,
-                    "busy_hours": used,
-                    "available_hours": of,
-                    "utilisation": used / of if of > 0 else np.nan,
-                }
-            )
-    return pd.DataFrame(rows)
+    zeros = np.zeros(n_weeks)
+    busy = np.column_stack([calls, held * per_session]).ravel()
+    available = np.column_stack(
+        [
+            on_duty_hours(*duty, lo, hi) if running else zeros,
+            facilitator_hours_contracted(scenario, lo, hi) if running else zeros,
+        ]
+    ).ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        utilisation = np.where(available > 0, busy / available, np.nan)
+    return pd.DataFrame(
+        {
+            "replication": replication,
+            "week": np.repeat(np.arange(n_weeks), 2),
+            "role": np.tile(["drug_workers", "facilitators"], n_weeks),
+            "busy_hours": busy,
+            "available_hours": available,
+            "utilisation": utilisation,
+        }
+    )
