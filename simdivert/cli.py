@@ -59,7 +59,13 @@ from simdivert.sensitivity import (
     plan_sensitivity,
     run_sensitivity,
 )
-from simdivert.staffing import PERIOD_HOURS, parse_target, plan_as_toml, plan_staffing
+from simdivert.staffing import (
+    PERIOD_HOURS,
+    parse_target,
+    plan_as_toml,
+    plan_staffing,
+    scenario_targets,
+)
 from simdivert.sweep import default_sweep_dir, run_sweep
 from simdivert.sweep_cells import plan_sweep
 from simdivert.sweep_store import SweepFolder
@@ -419,7 +425,10 @@ def staff(
     scenario: ScenarioArg = None,
     target: Annotated[
         list[str] | None,
-        typer.Option(help="A target, e.g. assessment_wait_p90_days<=10 (repeatable)."),
+        typer.Option(
+            help="A target, e.g. assessment_wait_p90_days<=10 (repeatable). Default: the "
+            "scenario's [targets] for the P90 assessment and course waits."
+        ),
     ] = None,
     confidence: Annotated[
         float, typer.Option(help="Confidence that each target's mean is met.", min=0.5, max=0.999)
@@ -442,6 +451,11 @@ def staff(
         targets = [parse_target(text) for text in target or []]
         source = resolve_scenario_path(scenario)
         resolved = load_scenario(source, list(set_ or []))
+        if not targets:
+            targets = scenario_targets(resolved)
+            console.print(
+                "Targets (the scenario's [targets]): " + ", ".join(str(t) for t in targets)
+            )
         destination = out if out is not None else default_run_dir(f"staff-{resolved.name}")
         check_new_dir(destination)
         started = utc_now()

@@ -63,6 +63,16 @@ class Target:
         return f"{self.kpi}<={self.bound:g}"
 
 
+def scenario_targets(scenario: Scenario) -> list[Target]:
+    """The scenario's own ``[targets]`` the plan can act on: the P90 waits for the
+    assessment call and for the first group session (a one-to-one's wait is not
+    searched over: the drug workers it needs are set by the assessment target)."""
+    return [
+        Target("assessment_wait_p90_days", scenario.targets.assessment_wait_p90_days),
+        Target("course_wait_p90_days", scenario.targets.course_wait_p90_days),
+    ]
+
+
 def parse_target(text: str) -> Target:
     """Read ``kpi<=value``; only waits the plan can act on are accepted."""
     match = _TARGET.match(text)

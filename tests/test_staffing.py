@@ -1,5 +1,6 @@
 """The staffing optimiser: its answer meets the targets on fresh seeds; one fewer does not."""
 
+import json
 import math
 from dataclasses import replace
 
@@ -114,10 +115,8 @@ def test_staff_command(tmp_path):
             *[a for s in SMALL for a in ("--set", s)],
             "--set",
             "run.years=0.25",
-            "--target",
-            "assessment_wait_p90_days<=14",
-            "--target",
-            "course_wait_p90_days<=28",
+            "--set",
+            "targets.course_wait_p90_days=28",
             "--reps",
             "3",
             "--workers",
@@ -127,6 +126,9 @@ def test_staff_command(tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
+    # Without --target, the scenario's own targets (as overridden) are the plan's.
+    manifest = json.loads((tmp_path / "plan" / "manifest.json").read_text())
+    assert manifest["targets"] == ["assessment_wait_p90_days<=14", "course_wait_p90_days<=28"]
     assert (tmp_path / "plan" / "staffing_plan.csv").exists()
     plan = load_scenario(tmp_path / "plan" / "staffing_plan.toml")
     assert plan.provider.drug_workers >= 1
