@@ -101,8 +101,6 @@ class _Booking(NamedTuple):
     """A referral on a group course: its current booking and progress so far."""
 
     referral: int
-    find: int
-    stream: int
     session: int  # the session booked (index into the stream's timetable)
     attended: int
     waiting_since: float  # the assessment's or the last attended session's end
@@ -258,7 +256,6 @@ class ProviderModel:
         self.env = env
         self.duty = duty
         self.scenario = scenario
-        self.horizon = scenario.horizon_hours
         self.log = PathwayLog()
         self.on_end = on_end
         self.windows = working_windows(scenario.provider)
@@ -411,8 +408,7 @@ class ProviderModel:
         if self._routes[r] == ROUTE_ONE_TO_ONE:
             self.workers.request(r).callbacks.append(self._one_to_one_starts)
         else:
-            stream = self.log.stream[r]
-            course = _Booking(r, self.log.find[r], stream, -1, 0, waiting_since=assessed_at)
+            course = _Booking(r, session=-1, attended=0, waiting_since=assessed_at)
             self._book_next(course, self.env.now + self._notice)
 
     def _one_to_one_starts(self, event: simpy.Event) -> None:
@@ -449,10 +445,11 @@ class ProviderModel:
         if number == len(self._group_u):
             self._end(booking.referral, LEFT_AT_COURSE, now)
             return
-        session = self.sessions.book(booking.stream, earliest)
+        stream = self.log.stream[booking.referral]
+        session = self.sessions.book(stream, earliest)
         if session < 0:
             return  # no session with a free place before the run ends: still waiting
-        starts = self.sessions.times[booking.stream][session]
+        starts = self.sessions.times[stream][session]
         if number == 0:
             self.log.intervention_booked_hours[booking.referral] = starts
         due = now + (starts - now)  # exactly when a timeout of this delay fires
@@ -468,8 +465,8 @@ class ProviderModel:
 
     def _attend(self, booking: _Booking) -> None:
         """A booked referral at its session: attends (and may complete) or does not show."""
-        r, find, stream, session = booking.referral, booking.find, booking.stream, booking.session
-        log, sessions = self.log, self.sessions
+        r, session, log, sessions = booking.referral, booking.session, self.log, self.sessions
+        find, stream = log.find[r], log.stream[r]
         starts = sessions.times[stream][session]
         if self._engages(
             self._group_u[booking.number][find],

@@ -116,7 +116,6 @@ class PoliceModel:
     ) -> None:
         self.env = env
         self.scenario = scenario
-        self.horizon = scenario.horizon_hours
         self.rules = SceneRules(scenario)
         self.draws = draws
         self.log = FindsLog()
@@ -126,7 +125,7 @@ class PoliceModel:
         n = people.size
         self._first_find_hours = demand.person_find_hours.tolist()
         self._known_before = demand.known_before.tolist()
-        self._find_until = np.minimum(people.desist_hours, self.horizon).tolist()
+        self._find_until = np.minimum(people.desist_hours, scenario.horizon_hours).tolist()
         user_dealer = demand.person_kind == USER_DEALER
         self._user_dealer = user_dealer.tolist()
         self._live_from = self.rules.live_from(people.area, people.under_18).tolist()
