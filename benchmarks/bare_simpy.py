@@ -41,10 +41,10 @@ import simpy
 from simpy.resources.resource import PriorityRequest, SortedQueue
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
-from simdivert.demand import hourly_profile, new_person_finds_per_year
-from simdivert.roster import duty_changes, session_times, working_windows
-from simdivert.scenario import STREAMS, SUBSTANCES, Scenario
-from simdivert.scenario_files import load_scenario
+from simdivert.model.demand import hourly_profile, new_person_finds_per_year
+from simdivert.model.roster import duty_changes, session_times, working_windows
+from simdivert.scenario.files import load_scenario
+from simdivert.scenario.schema import STREAMS, SUBSTANCES, Scenario
 
 
 class _InsortQueue(SortedQueue):

@@ -28,9 +28,9 @@ from pathlib import Path
 
 from simdivert.clock import HOURS_PER_YEAR
 from simdivert.errors import ScenarioError
-from simdivert.model import run_replication, simulate
-from simdivert.scenario import Scenario
-from simdivert.scenario_files import DEFAULT_SCENARIO, load_scenario
+from simdivert.model.replication import run_replication, simulate
+from simdivert.scenario.files import DEFAULT_SCENARIO, load_scenario
+from simdivert.scenario.schema import Scenario
 
 try:  # Unix only; on other systems the max RSS is reported as unavailable.
     import resource

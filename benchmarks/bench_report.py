@@ -7,7 +7,7 @@ Run from the repository root::
 Without ``--folder`` it first runs the default scenario as ``simdivert run --events``
 does (20 replications, event log kept) into a temporary folder. Each timed repetition
 then reads the folder, draws and saves every figure (PNG and SVG) and writes the page,
-exactly as :func:`simdivert.report.write_report` does; the per-phase times come from the
+exactly as :func:`simdivert.reporting.report.write_report` does; the per-phase times come from the
 same repetitions. Imports (about a second, matplotlib and pandas) happen once, before
 timing; a ``simdivert report`` command pays them on top.
 """
@@ -24,11 +24,11 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from simdivert import plots
-from simdivert.cli import app
-from simdivert.output_readers import read_output_folder
-from simdivert.report import comparison_figures, run_figures, sweep_figures, write_report
-from simdivert.report_html import FigureHtml, render_html
+from simdivert.cli.app import app
+from simdivert.outputs.readers import read_output_folder
+from simdivert.reporting import plots
+from simdivert.reporting.html import FigureHtml, render_html
+from simdivert.reporting.report import comparison_figures, run_figures, sweep_figures, write_report
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

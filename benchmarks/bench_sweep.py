@@ -39,7 +39,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from simdivert.executors import (
+from simdivert.experiments.executors import (
     DaskExecutor,
     Executor,
     InProcessExecutor,
@@ -47,9 +47,9 @@ from simdivert.executors import (
     ReplicationTask,
     default_workers,
 )
-from simdivert.scenario_files import load_scenario
-from simdivert.sweep import run_sweep
-from simdivert.sweep_cells import plan_sweep
+from simdivert.experiments.sweep import run_sweep
+from simdivert.experiments.sweep_cells import plan_sweep
+from simdivert.scenario.files import load_scenario
 
 ONE_POLICY_YEAR = '[set]\n"run.years" = 1.0\n"policy.launch_after_days" = 0\n'
 THROUGHPUT_SWEEP = f"""

@@ -36,10 +36,11 @@ import numpy as np
 from bare_simpy import stream_and_route_shares, volumes
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
-from simdivert.demand import hourly_profile
-from simdivert.roster import CYCLE_HOURS, cycle_timetable, working_windows
-from simdivert.scenario import STREAMS, Scenario
-from simdivert.scenario_files import load_scenario
+from simdivert.model.demand import hourly_profile
+from simdivert.model.roster import cycle_timetable, working_windows
+from simdivert.scenario.files import load_scenario
+from simdivert.scenario.schema import STREAMS, Scenario
+from simdivert.scenario.timetable import CYCLE_HOURS
 
 
 class ContactDelay(ciw.dists.Distribution):

@@ -38,9 +38,9 @@ import ciw_network
 from bench_replication import machine_facts, simulated_years
 from national import SIZE_MIX, YEARS, run_national, total_size
 
-from simdivert.model import run_replication, simulate
-from simdivert.scenario import Scenario
-from simdivert.scenario_files import load_scenario
+from simdivert.model.replication import run_replication, simulate
+from simdivert.scenario.files import load_scenario
+from simdivert.scenario.schema import Scenario
 
 MIB = 1024 * 1024
 TARGETS = {

@@ -29,9 +29,9 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from simdivert.model import run_replication
-from simdivert.roster import timetable_capacity
-from simdivert.scenario import STREAMS, Scenario
+from simdivert.model.replication import run_replication
+from simdivert.scenario.schema import STREAMS, Scenario
+from simdivert.scenario.timetable import timetable_capacity
 
 SIZE_MIX = ((1, 6.0), (5, 1.0), (12, 0.5), (25, 0.15))
 YEARS = 5.0

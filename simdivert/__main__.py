@@ -1,5 +1,5 @@
 """``python -m simdivert`` is the ``simdivert`` command."""
 
-from simdivert.cli import app
+from simdivert.cli.app import app
 
 app(prog_name="simdivert")

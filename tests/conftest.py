@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from simdivert.cli import app
-from simdivert.scenario import Scenario
-from simdivert.scenario_files import load_scenario
+from simdivert.cli.app import app
+from simdivert.scenario.files import load_scenario
+from simdivert.scenario.schema import Scenario
 
 SHORT = ("run.years=0.2", "run.warmup_days=14", "run.replications=2", "policy.launch_after_days=0")
 

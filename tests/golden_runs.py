@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from simdivert.experiment import run_replications
-from simdivert.scenario_files import load_scenario
+from simdivert.experiments.replications import run_replications
+from simdivert.scenario.files import load_scenario
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 GOLDEN_SEED = 20261201

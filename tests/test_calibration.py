@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from simdivert.calibration import (
+from simdivert.cli.app import app
+from simdivert.errors import ScenarioError, UserError
+from simdivert.experiments.calibration import (
     DOCS_BEGIN,
     DOCS_END,
     Target,
@@ -17,10 +19,8 @@ from simdivert.calibration import (
     replace_marked_section,
     run_calibration,
 )
-from simdivert.cli import app
-from simdivert.errors import ScenarioError, UserError
-from simdivert.experiment import Experiment
-from simdivert.scenario_files import load_scenario
+from simdivert.experiments.replications import Experiment
+from simdivert.scenario.files import load_scenario
 
 runner = CliRunner()
 TARGETS = load_targets()

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from simdivert.cli import app
+from simdivert.cli.app import app
 
 runner = CliRunner()
 SHORT = ["--years", "0.1", "--reps", "2", "--set", "run.warmup_days=7"]

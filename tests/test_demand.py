@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from simdivert.clock import HOURS_PER_WEEK, HOURS_PER_YEAR
-from simdivert.demand import draw_demand, hourly_profile, poisson_arrivals
-from simdivert.model import simulate
-from simdivert.policy import DIVERTED, NOT_RECORDED
-from simdivert.streams import RandomStreams
+from simdivert.model.demand import draw_demand, hourly_profile, poisson_arrivals
+from simdivert.model.random_streams import RandomStreams
+from simdivert.model.replication import simulate
+from simdivert.model.rules import DIVERTED, NOT_RECORDED
 
 from conftest import short_scenario
 

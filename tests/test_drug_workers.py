@@ -18,7 +18,7 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simdivert.pathway import DrugWorkers
+from simdivert.model.provider import DrugWorkers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from bare_simpy import DrugWorkers as FloorDrugWorkers  # noqa: E402

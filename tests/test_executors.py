@@ -4,13 +4,13 @@ import pandas as pd
 import pytest
 
 from simdivert.errors import UserError
-from simdivert.executors import (
+from simdivert.experiments.executors import (
     InProcessExecutor,
     LocalPoolExecutor,
     ReplicationTask,
     open_executor,
 )
-from simdivert.experiment import run_experiments, run_replications
+from simdivert.experiments.replications import run_experiments, run_replications
 
 from conftest import short_scenario
 

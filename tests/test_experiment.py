@@ -5,8 +5,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simdivert.experiment import paired_comparison, run_replications, summarise, t_interval
-from simdivert.results import KPI_UNITS
+from simdivert.experiments.replications import (
+    paired_comparison,
+    run_replications,
+    summarise,
+    t_interval,
+)
+from simdivert.model.results import KPI_UNITS
 
 from conftest import short_scenario
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from golden_runs import GOLDEN_DIR, golden_replications
 
-from simdivert.scenario_files import builtin_scenarios
+from simdivert.scenario.files import builtin_scenarios
 
 
 def test_every_builtin_scenario_has_golden_results():

@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from simdivert.cli import app
-from simdivert.headlines import (
+from simdivert.cli.app import app
+from simdivert.outputs.readers import read_output_folder
+from simdivert.reporting.headlines import (
     COMPARED_KPIS,
     MET,
     MISSED,
@@ -21,8 +22,7 @@ from simdivert.headlines import (
     money,
     target_verdict,
 )
-from simdivert.output_readers import read_output_folder
-from simdivert.scenario import TargetSettings
+from simdivert.scenario.schema import TargetSettings
 
 NAN = math.nan
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from simdivert.cli import app
+from simdivert.cli.app import app
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

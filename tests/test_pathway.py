@@ -6,10 +6,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simdivert.model import run_replication, simulate
-from simdivert.pathway import COMPLETED, SessionBook
-from simdivert.roster import cycle_session_times, session_times, working_windows
-from simdivert.scenario import STREAMS
+from simdivert.model.provider import COMPLETED, SessionBook
+from simdivert.model.replication import run_replication, simulate
+from simdivert.model.roster import cycle_session_times, session_times, working_windows
+from simdivert.scenario.schema import STREAMS
 
 from conftest import short_scenario
 

@@ -10,9 +10,7 @@ from matplotlib.collections import PathCollection
 from matplotlib.image import AxesImage
 from synthetic_outputs import sweep_grid_table
 
-from simdivert import comparison_plots, plots
-from simdivert.headlines import kpi_label
-from simdivert.output_readers import (
+from simdivert.outputs.readers import (
     SweepSummary,
     group_share_rows,
     outcome_rows,
@@ -24,7 +22,9 @@ from simdivert.output_readers import (
     run_estimates,
     run_facts,
 )
-from simdivert.report import forest_kpis, police_hours_estimates
+from simdivert.reporting import comparison_plots, plots
+from simdivert.reporting.headlines import kpi_label
+from simdivert.reporting.report import forest_kpis, police_hours_estimates
 
 A4_PNG_WIDTH = round(plots.A4_WIDTH_INCHES * plots.PNG_DPI)
 

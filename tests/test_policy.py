@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simdivert.clock import HOURS_PER_DAY
-from simdivert.model import run_replication
-from simdivert.scenario import Scenario
-from simdivert.scenario_files import builtin_scenarios, load_scenario
+from simdivert.model.replication import run_replication
+from simdivert.scenario.files import builtin_scenarios, load_scenario
+from simdivert.scenario.schema import Scenario
 
 SCHEMES = ["west_midlands", "thames_valley", "avon_somerset", "durham_checkpoint", "north_wales"]
 

@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-from simdivert.experiment import t_interval
-from simdivert.precision import (
+from simdivert.experiments.precision import (
     LOOK_AHEAD,
     PrecisionTarget,
     check_precision,
     look_ahead,
     relative_half_widths,
 )
+from simdivert.experiments.replications import t_interval
 
 TARGET = PrecisionTarget("kpi", relative_half_width=0.05, max_replications=200)
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from simdivert.clock import HOURS_PER_WEEK
-from simdivert.model import run_replication
-from simdivert.queues import time_average, waiting_area
+from simdivert.model.queues import time_average, waiting_area
+from simdivert.model.replication import run_replication
 
 from conftest import short_scenario
 

@@ -4,7 +4,7 @@ import gc
 
 import pytest
 
-from simdivert.model import simulate
+from simdivert.model.replication import simulate
 
 
 @pytest.mark.parametrize("enabled", [True, False])

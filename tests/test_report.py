@@ -9,11 +9,11 @@ import pytest
 from synthetic_outputs import sweep_grid_table, write_sweep
 from typer.testing import CliRunner
 
-from simdivert import plots
-from simdivert.cli import app
-from simdivert.output_readers import read_output_folder
-from simdivert.report import run_figures, write_report
-from simdivert.report_html import render_html
+from simdivert.cli.app import app
+from simdivert.outputs.readers import read_output_folder
+from simdivert.reporting import plots
+from simdivert.reporting.html import render_html
+from simdivert.reporting.report import run_figures, write_report
 
 from conftest import COMPARED, REPORT_RUN
 
@@ -292,7 +292,7 @@ def test_a_sweep_gets_a_report_with_heatmaps(tmp_path):
     )
     from typer.testing import CliRunner
 
-    from simdivert.cli import app
+    from simdivert.cli.app import app
 
     out = tmp_path / "sweep"
     result = CliRunner().invoke(

@@ -5,10 +5,10 @@ import pytest
 
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.errors import ScenarioError
-from simdivert.model import run_replication, simulate
-from simdivert.policy import DIVERTED
-from simdivert.roster import duty_changes, on_duty_hours
-from simdivert.scenario_files import load_scenario
+from simdivert.model.replication import run_replication, simulate
+from simdivert.model.roster import duty_changes, on_duty_hours
+from simdivert.model.rules import DIVERTED
+from simdivert.scenario.files import load_scenario
 
 from conftest import short_scenario
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from simdivert.errors import ScenarioError
-from simdivert.scenario_files import builtin_scenarios, load_scenario, parse_override
+from simdivert.scenario.files import builtin_scenarios, load_scenario, parse_override
 
 
 def write(path: Path, text: str) -> Path:

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from simdivert.cli import app
+from simdivert.cli.app import app
 from simdivert.errors import ScenarioError
-from simdivert.sensitivity import Factor, parse_vary
+from simdivert.experiments.sensitivity import Factor, parse_vary
 
 runner = CliRunner()
 SHORT = [

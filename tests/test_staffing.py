@@ -8,11 +8,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from simdivert.cli import app
+from simdivert.cli.app import app
 from simdivert.errors import UserError
-from simdivert.executors import DaskExecutor, InProcessExecutor, LocalPoolExecutor
-from simdivert.scenario_files import load_scenario
-from simdivert.staffing import (
+from simdivert.experiments.executors import DaskExecutor, InProcessExecutor, LocalPoolExecutor
+from simdivert.experiments.staffing import (
     Evaluator,
     erlang_c_workers,
     facilitators_needed,
@@ -20,6 +19,7 @@ from simdivert.staffing import (
     plan_periods,
     plan_staffing,
 )
+from simdivert.scenario.files import load_scenario
 
 SMALL = [
     "run.years=0.5",

@@ -1,6 +1,6 @@
 import numpy as np
 
-from simdivert.streams import RandomStreams
+from simdivert.model.random_streams import RandomStreams
 
 
 def test_same_seed_same_numbers():

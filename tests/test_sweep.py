@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from simdivert.cli import app
-from simdivert.experiment import run_replications
-from simdivert.results import KPI_UNITS
-from simdivert.scenario_files import load_scenario
-from simdivert.sweep_cells import latin_hypercube, plan_sweep
+from simdivert.cli.app import app
+from simdivert.experiments.replications import run_replications
+from simdivert.experiments.sweep_cells import latin_hypercube, plan_sweep
+from simdivert.model.results import KPI_UNITS
+from simdivert.scenario.files import load_scenario
 
 runner = CliRunner()
 SHORT_SET = '[set]\n"run.years" = 0.1\n"run.warmup_days" = 7\n"policy.launch_after_days" = 0\n'

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from simdivert.clock import HOURS_PER_WEEK
-from simdivert.model import simulate
-from simdivert.roster import on_duty_hours
-from simdivert.utilisation import (
+from simdivert.model.replication import simulate
+from simdivert.model.roster import on_duty_hours
+from simdivert.model.utilisation import (
     call_intervals,
     facilitator_hours_contracted,
     sessions_held,

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import simpy
 
-from simdivert.draws import FindDraws
-from simdivert.pathway import (
+from simdivert.model.draws import FindDraws
+from simdivert.model.provider import (
     COMPLETED,
     IN_SYSTEM,
     LEFT_AT_ASSESSMENT,
@@ -23,10 +23,10 @@ from simdivert.pathway import (
     ProviderModel,
     pathway_samplers,
 )
-from simdivert.results import Window, capacity_kpis, queue_kpis
-from simdivert.roster import duty_changes, session_times
-from simdivert.scenario import STREAMS, Scenario
-from simdivert.streams import RandomStreams
+from simdivert.model.random_streams import RandomStreams
+from simdivert.model.results import Window, capacity_kpis, queue_kpis
+from simdivert.model.roster import duty_changes, session_times
+from simdivert.scenario.schema import STREAMS, Scenario
 
 from conftest import NO_SESSIONS, ROUND_THE_CLOCK, short_scenario
 

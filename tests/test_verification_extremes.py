@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from simdivert.cli import app
-from simdivert.model import run_replication
-from simdivert.results import Window
-from simdivert.roster import session_times
-from simdivert.scenario import STREAMS
+from simdivert.cli.app import app
+from simdivert.model.replication import run_replication
+from simdivert.model.results import Window
+from simdivert.model.roster import session_times
+from simdivert.scenario.schema import STREAMS
 
 from conftest import NO_SESSIONS, ROUND_THE_CLOCK, short_scenario
 

@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simdivert.clock import HOURS_PER_YEAR
-from simdivert.model import run_replication, simulate
-from simdivert.queues import stage_intervals, time_average
-from simdivert.scenario_files import load_scenario
+from simdivert.model.queues import stage_intervals, time_average
+from simdivert.model.replication import run_replication, simulate
+from simdivert.scenario.files import load_scenario
 
 from conftest import short_scenario
 

@@ -22,9 +22,9 @@ import pytest
 from scipy import stats
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
-from simdivert.experiment import run_replications, t_interval
-from simdivert.scenario import Scenario
-from simdivert.scenario_files import load_scenario
+from simdivert.experiments.replications import run_replications, t_interval
+from simdivert.scenario.files import load_scenario
+from simdivert.scenario.schema import Scenario
 
 from conftest import NO_SESSIONS, ROUND_THE_CLOCK
 

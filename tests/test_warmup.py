@@ -9,11 +9,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from simdivert.cli import app
+from simdivert.cli.app import app
 from simdivert.clock import HOURS_PER_WEEK
 from simdivert.errors import UserError
-from simdivert.model import run_replication
-from simdivert.warmup import (
+from simdivert.experiments.warmup import (
     REPEAT_FINDS,
     mser,
     pilot_scenario,
@@ -22,6 +21,7 @@ from simdivert.warmup import (
     warmup_from_weekly,
     weekly_repeat_finds,
 )
+from simdivert.model.replication import run_replication
 
 from conftest import short_scenario
 

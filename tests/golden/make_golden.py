@@ -14,7 +14,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from golden_runs import GOLDEN_DIR, golden_replications  # noqa: E402
 
-from simdivert.scenario_files import builtin_scenarios  # noqa: E402
+from simdivert.scenario.files import builtin_scenarios  # noqa: E402
 
 
 def main() -> None:

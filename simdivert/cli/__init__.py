@@ -1,0 +1,1 @@
+"""The ``simdivert`` command line: a thin face over the library."""

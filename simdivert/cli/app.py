@@ -1,0 +1,977 @@
+"""The command line: ``simdivert run``, ``validate``, ``compare``, ``staff``, ``sweep``,
+``sensitivity``, ``report``, ``warmup``, ``calibrate``. Every command that runs
+replications on request runs them on an executor (:mod:`simdivert.experiments.executors`): local
+processes (``--workers``) or a Dask cluster (``--dask``).
+
+User mistakes (a bad scenario, an existing output folder) print one line naming the
+file, the key and the problem, and exit with status 2; they never show a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from simdivert.cli.progress import SweepProgressBar
+from simdivert.errors import ScenarioError, UserError
+from simdivert.experiments.calibration import (
+    DOCS_BEGIN,
+    checks_table,
+    format_with_unit,
+    load_targets,
+    markdown_table,
+    replace_marked_section,
+    run_calibration,
+    write_docs,
+)
+from simdivert.experiments.executors import default_workers, open_executor
+from simdivert.experiments.precision import MIN_REPLICATIONS, PrecisionTarget
+from simdivert.experiments.replications import paired_comparison, run_experiments
+from simdivert.experiments.sensitivity import (
+    SensitivityResults,
+    parse_vary,
+    plan_sensitivity,
+    run_sensitivity,
+)
+from simdivert.experiments.staffing import (
+    PERIOD_HOURS,
+    parse_target,
+    plan_as_toml,
+    plan_staffing,
+    scenario_targets,
+)
+from simdivert.experiments.sweep import default_sweep_dir, run_sweep
+from simdivert.experiments.sweep_cells import plan_sweep
+from simdivert.experiments.warmup import Warmup, pilot_warmup, warmup_from_events
+from simdivert.model.results import KPI_UNITS, kpi_unit
+from simdivert.outputs.folders import (
+    check_new_dir,
+    default_run_dir,
+    json_writer,
+    package_versions,
+    utc_now,
+    write_run_dir,
+)
+from simdivert.outputs.sweep_folder import SweepFolder
+from simdivert.reporting.numbers import format_interval, format_value
+from simdivert.scenario.files import (
+    DEFAULT_SCENARIO,
+    builtin_scenarios,
+    load_scenario,
+    parse_override,
+    resolve_scenario_path,
+)
+from simdivert.scenario.schema import Scenario
+
+app = typer.Typer(
+    help="Simulate police drug-diversion pathways: demand, provider capacity, waits and "
+    "police time.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(width=100)
+errors = Console(stderr=True, width=200)
+AUTO_WARMUP = "auto"  # --warmup auto: choose the warm-up on a pilot run
+
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(
+        help=f"Scenario file, or the name of a built-in one ({', '.join(builtin_scenarios())}).",
+        show_default=DEFAULT_SCENARIO,
+    ),
+]
+WorkersOption = Annotated[
+    int | None, typer.Option(help="Worker processes on this machine (default: all cores).")
+]
+DaskOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        metavar="ADDRESS",
+        help="Run on an existing Dask scheduler (e.g. tcp://127.0.0.1:8786) instead of local "
+        "processes; same results.",
+    ),
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a scenario value: dotted.key=value (repeatable)."),
+]
+
+
+def _print_error(error: Exception) -> None:
+    """One line, however long: the message is never wrapped nor read as rich markup."""
+    errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+
+
+def _fail(error: Exception) -> typer.Exit:
+    _print_error(error)
+    return typer.Exit(code=2)
+
+
+def _where_run(workers: int | None, dask: str | None) -> dict[str, int | str | None]:
+    """The manifest's record of where the replications ran (results do not depend on it)."""
+    if dask is not None:
+        return {"workers": None, "dask_scheduler": dask}
+    return {"workers": default_workers() if workers is None else workers, "dask_scheduler": None}
+
+
+def _run_overrides(
+    set_: list[str] | None, years: float | None, reps: int | None, seed: int | None
+) -> list[str]:
+    """The --set overrides plus those the run options stand for."""
+    overrides = list(set_ or [])
+    for key, value in (("run.years", years), ("run.replications", reps), ("run.seed", seed)):
+        if value is not None:
+            overrides.append(f"{key}={value}")
+    return overrides
+
+
+def _whole_window(kpis: pd.Series) -> pd.Series:
+    """KPIs over the whole window; per-year ones (``_y2``) stay in the CSV files."""
+    return ~kpis.str.contains(r"_y\d+$")
+
+
+def summary_table(summary: pd.DataFrame, title: str) -> Table:
+    """A rich table of KPI means and confidence intervals, fitting 100 columns."""
+    table = Table(title=title, title_justify="left", caption="Per-year KPIs: summary.csv")
+    table.add_column("KPI", no_wrap=True)
+    table.add_column("mean", justify="right", no_wrap=True)
+    table.add_column("95% CI", justify="right", no_wrap=True)
+    table.add_column("unit")
+    for row in summary[_whole_window(summary["kpi"])].itertuples():
+        table.add_row(
+            row.kpi,
+            format_value(row.mean),
+            format_interval(row.ci_low, row.ci_high, row.mean),
+            row.unit,
+        )
+    return table
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg = None,
+    years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
+    reps: Annotated[
+        int | None, typer.Option(help="Replications (default: the scenario's, 20).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: outputs/<scenario>-<time>).")
+    ] = None,
+    set_: SetOption = None,
+    events: Annotated[
+        bool, typer.Option("--events", help="Also write the per-person event log (Parquet).")
+    ] = False,
+    report: Annotated[
+        bool,
+        typer.Option(
+            "--report", help="Also write report.html and figures/ (keeps the event log too)."
+        ),
+    ] = False,
+    warmup: Annotated[
+        str | None,
+        typer.Option(
+            help="Warm-up before measuring: days, or 'auto' to choose it by MSER on repeat "
+            "finds in a pilot run from empty (default: the scenario's run.warmup_days)."
+        ),
+    ] = None,
+) -> None:
+    """Run replications of a scenario and write manifest, replications, summary."""
+    overrides = _run_overrides(set_, years, reps, seed)
+    try:
+        if warmup is not None and warmup != AUTO_WARMUP:
+            overrides.append(f"run.warmup_days={_warmup_days(warmup)}")
+        source = resolve_scenario_path(scenario)
+        resolved = load_scenario(source, overrides)
+        target = out if out is not None else default_run_dir(resolved.name)
+        check_new_dir(target)
+        started = utc_now()
+        warmup_record: dict[str, object] = {"method": "given", "days": resolved.run.warmup_days}
+        if warmup == AUTO_WARMUP:
+            with console.status("Pilot run from empty to choose the warm-up…"):
+                pilot = pilot_warmup(
+                    resolved,
+                    resolved.run.replications,
+                    resolved.run.seed,
+                    workers if workers is not None else default_workers(),
+                )
+            overrides.append(f"run.warmup_days={pilot.warmup.days:g}")
+            resolved = load_scenario(source, overrides)
+            warmup_record = pilot.as_record()
+            _report_warmup(
+                pilot.warmup,
+                f"pilot of {pilot.warmup.replications} replications from empty, without the scheme",
+            )
+        with (
+            open_executor(workers, dask) as executor,
+            console.status(f"Running {resolved.run.replications} replications of {resolved.name}…"),
+        ):
+            (experiment,) = run_experiments(
+                [resolved], resolved.run.replications, resolved.run.seed, executor, events or report
+            )
+    except UserError as exc:
+        raise _fail(exc) from None
+    summary = experiment.summary
+    manifest = {
+        "scenario_name": resolved.name,
+        "scenario_source": str(source),
+        "overrides": overrides,
+        "seed": resolved.run.seed,
+        "replications": resolved.run.replications,
+        **_where_run(workers, dask),
+        "command": " ".join(["simdivert", *sys.argv[1:]]),
+        "started": started,
+        "finished": utc_now(),
+        "versions": package_versions(),
+        "warmup": warmup_record,
+        "scenario": resolved.model_dump(mode="json"),
+    }
+    writers = {
+        "replications.csv": lambda p: experiment.replications.to_csv(p, index=False),
+        "summary.csv": lambda p: summary.to_csv(p, index=False),
+        "timeseries.csv": lambda p: experiment.timeseries.to_csv(p, index=False),
+        "utilisation.csv": lambda p: experiment.utilisation.to_csv(p, index=False),
+    }
+    if experiment.events is not None:
+        writers["events.parquet"] = lambda p: experiment.events.to_parquet(p, index=False)
+    writers["manifest.json"] = json_writer(manifest)
+    try:
+        written = write_run_dir(target, writers)
+    except UserError as exc:
+        raise _fail(exc) from None
+    console.print(
+        summary_table(
+            summary,
+            f"{resolved.name}: {resolved.run.replications} "
+            f"replications, {resolved.run.years:g} year(s)",
+        )
+    )
+    console.print(f"Results written to [bold]{written}[/]")
+    if report:
+        _write_report(written)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[str], typer.Argument(help="Scenario files or built-in names.")],
+    set_: SetOption = None,
+) -> None:
+    """Check scenario files without running them."""
+    failed = False
+    for name in files:
+        try:
+            scenario = load_scenario(name, list(set_ or []))
+        except UserError as exc:
+            _print_error(exc)
+            failed = True
+            continue
+        console.print(f"ok: {name} ({scenario.name})", highlight=False)
+    if failed:
+        raise typer.Exit(code=2)
+
+
+COMPARE_HEADLINES = (
+    "referrals_per_year",
+    "share_completed",
+    "assessment_wait_p90_days",
+    "course_wait_p90_days",
+    "recorded_possession_per_year_y1",
+    "charges_per_year_y2",
+    "cautions_per_year_y2",
+    "formal_outcome_share_black_male_y2",
+    "rereferral_rate",
+    "police_hours_per_year_y2",
+    "police_hours_saved_adjusted_per_year",
+)
+
+
+def comparison_table(comparison: pd.DataFrame, base: str, other: str) -> Table:
+    """Headline KPIs of one scenario against the base, with the paired difference."""
+    table = Table(
+        title=f"{other} against {base} (paired)",
+        title_justify="left",
+        caption="All KPIs: comparison.csv",
+    )
+    table.add_column("KPI")
+    table.add_column(base, justify="right")
+    table.add_column(other, justify="right")
+    table.add_column("difference (95% CI)", justify="right")
+    rows = comparison.set_index(["kpi", "scenario"])
+    for kpi in COMPARE_HEADLINES:
+        if (kpi, other) not in rows.index:
+            continue
+        b, o = rows.loc[(kpi, base)], rows.loc[(kpi, other)]
+        difference = (
+            "–"
+            if pd.isna(o["diff_mean"])
+            else f"{format_value(o['diff_mean'])} "
+            f"({format_interval(o['diff_ci_low'], o['diff_ci_high'], o['diff_mean'])})"
+        )
+        table.add_row(kpi, format_value(b["mean"]), format_value(o["mean"]), difference)
+    return table
+
+
+def _timing(scenario) -> tuple[float, float, float, object]:
+    run = scenario.run
+    return (run.years, run.warmup_days, scenario.policy.launch_after_days, run.start_date)
+
+
+def _unique_names(scenarios: list) -> list[str]:
+    names: list[str] = []
+    for scenario in scenarios:
+        name, k = scenario.name, 2
+        while name in names:
+            name, k = f"{scenario.name}-{k}", k + 1
+        names.append(name)
+    return names
+
+
+@app.command()
+def compare(
+    base: Annotated[str, typer.Argument(help="The base scenario (file or built-in name).")],
+    others: Annotated[list[str], typer.Argument(help="Scenarios to compare with the base.")],
+    years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
+    reps: Annotated[
+        int | None, typer.Option(help="Replications (default: the base scenario's).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the base scenario's).")] = None,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: outputs/compare-<time>).")
+    ] = None,
+    set_: SetOption = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write report.html and figures/.")
+    ] = False,
+) -> None:
+    """Run scenarios on the same random numbers and report paired differences from the base.
+
+    Every scenario runs the base's replications with the base's seed, so the same
+    encounters and people recur wherever the rules allow and differences are not noise.
+    """
+    overrides = _run_overrides(set_, years, reps, seed)
+    try:
+        sources = [resolve_scenario_path(name) for name in (base, *others)]
+        scenarios = [load_scenario(source, overrides) for source in sources]
+        target = out if out is not None else default_run_dir("compare")
+        check_new_dir(target)
+    except UserError as exc:
+        raise _fail(exc) from None
+    names = _unique_names(scenarios)
+    for name, scenario in zip(names[1:], scenarios[1:], strict=True):
+        if _timing(scenario) != _timing(scenarios[0]):
+            errors.print(
+                f"[yellow]warning:[/] {name} runs over a different horizon or launch from "
+                f"{names[0]}: the years compared are not the same"
+            )
+    replications, seed_used = scenarios[0].run.replications, scenarios[0].run.seed
+    started = utc_now()
+    try:
+        with (
+            open_executor(workers, dask) as executor,
+            console.status(f"Running {replications} replications of {len(names)} scenarios…"),
+        ):
+            experiments = run_experiments(scenarios, replications, seed_used, executor)
+    except UserError as exc:
+        raise _fail(exc) from None
+    comparison = paired_comparison(experiments, names)
+    long_table = pd.concat(
+        [e.replications.assign(scenario=n) for n, e in zip(names, experiments, strict=True)],
+        ignore_index=True,
+    )
+    manifest = {
+        "scenario_names": names,
+        "scenario_sources": [str(s) for s in sources],
+        "overrides": overrides,
+        "seed": seed_used,
+        "replications": replications,
+        **_where_run(workers, dask),
+        "command": " ".join(["simdivert", *sys.argv[1:]]),
+        "started": started,
+        "finished": utc_now(),
+        "versions": package_versions(),
+        "scenarios": {n: s.model_dump(mode="json") for n, s in zip(names, scenarios, strict=True)},
+    }
+    written = write_run_dir(
+        target,
+        {
+            "comparison.csv": lambda p: comparison.to_csv(p, index=False),
+            "replications.csv": lambda p: long_table.to_csv(p, index=False),
+            "manifest.json": json_writer(manifest),
+        },
+    )
+    for other in names[1:]:
+        console.print(comparison_table(comparison, names[0], other))
+    console.print(f"Results written to [bold]{written}[/]")
+    if report:
+        _write_report(written)
+
+
+@app.command()
+def staff(
+    scenario: ScenarioArg = None,
+    target: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A target, e.g. assessment_wait_p90_days<=10 (repeatable). Default: the "
+            "scenario's [targets] for the P90 assessment and course waits."
+        ),
+    ] = None,
+    confidence: Annotated[
+        float, typer.Option(help="Confidence that each target's mean is met.", min=0.5, max=0.999)
+    ] = 0.95,
+    period: Annotated[str, typer.Option(help="Plan per 'year' or 'quarter'.")] = "year",
+    reps: Annotated[int, typer.Option(help="Replications per candidate.", min=2)] = 10,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output folder (default: outputs/staff-<scenario>-<time>)."),
+    ] = None,
+    set_: SetOption = None,
+) -> None:
+    """Find the fewest drug workers, facilitators and sessions a week that meet the targets."""
+    try:
+        if period not in PERIOD_HOURS:
+            raise UserError(f"--period {period!r}: expected one of {', '.join(PERIOD_HOURS)}")
+        targets = [parse_target(text) for text in target or []]
+        source = resolve_scenario_path(scenario)
+        resolved = load_scenario(source, list(set_ or []))
+        if not targets:
+            targets = scenario_targets(resolved)
+            console.print(
+                "Targets (the scenario's [targets]): " + ", ".join(str(t) for t in targets)
+            )
+        destination = out if out is not None else default_run_dir(f"staff-{resolved.name}")
+        check_new_dir(destination)
+        started = utc_now()
+        with (
+            open_executor(workers, dask) as executor,
+            console.status("Searching for the fewest staff that meet the targets…"),
+        ):
+            table, plan, periods, runs = plan_staffing(
+                resolved, targets, confidence, period, reps, seed, executor
+            )
+    except UserError as exc:
+        raise _fail(exc) from None
+    manifest = {
+        "scenario_name": resolved.name,
+        "scenario_source": str(source),
+        "overrides": list(set_ or []),
+        "targets": [str(t) for t in targets],
+        "confidence": confidence,
+        "period": period,
+        "replications": reps,
+        "seed": resolved.run.seed if seed is None else seed,
+        "candidates_simulated": runs,
+        **_where_run(workers, dask),
+        "command": " ".join(["simdivert", *sys.argv[1:]]),
+        "started": started,
+        "finished": utc_now(),
+        "versions": package_versions(),
+        "scenario": resolved.model_dump(mode="json"),
+    }
+    plan_toml = plan_as_toml(resolved, plan, periods)
+    written = write_run_dir(
+        destination,
+        {
+            "staffing_plan.csv": lambda p: table.to_csv(p, index=False),
+            "staffing_plan.toml": lambda p: p.write_text(plan_toml),
+            "manifest.json": json_writer(manifest),
+        },
+    )
+    console.print(staffing_table(table, resolved.name))
+    console.print(
+        f"Plan written to [bold]{written}[/] (run it: simdivert run "
+        f"{written / 'staffing_plan.toml'})"
+    )
+
+
+def staffing_table(table: pd.DataFrame, name: str) -> Table:
+    """The plan per period and role, with the KPI reached and what one fewer gives."""
+    view = Table(
+        title=f"Staffing plan for {name}",
+        title_justify="left",
+        caption="one fewer: the KPI with one fewer worker or half a session fewer a week",
+    )
+    for column in ("period", "role", "staff", "KPI", "mean (95% CI)", "one fewer"):
+        view.add_column(column, justify="right" if column in ("staff",) else "left")
+    for row in table.itertuples():
+        reached = (
+            "–"
+            if pd.isna(row.kpi_mean)
+            else f"{format_value(row.kpi_mean)} "
+            f"({format_interval(row.kpi_ci_low, row.kpi_ci_high, row.kpi_mean)})"
+        )
+        fewer = (
+            "–"
+            if pd.isna(row.one_fewer_kpi_mean)
+            else (
+                f"{format_value(row.one_fewer_kpi_mean)} "
+                + ("meets" if row.one_fewer_meets_targets else "fails")
+            )
+        )
+        view.add_row(
+            row.period,
+            row.role.replace("sessions_per_week_", "sessions "),
+            f"{row.headcount:g}",
+            row.kpi.replace("course_wait_p90_days_", "course P90 "),
+            reached,
+            fewer,
+        )
+    return view
+
+
+def _write_report(folder: Path) -> None:
+    """Draw the report of an output folder into it (made from the folder's files alone)."""
+    from simdivert.reporting.report import write_report  # matplotlib only when drawing
+
+    try:
+        with console.status(f"Drawing the report of {folder}…"):
+            path = write_report(folder)
+    except UserError as exc:
+        raise _fail(exc) from None
+    console.print(f"Report written to [bold]{path}[/]")
+
+
+@app.command("report")
+def report_command(
+    output_dir: Annotated[
+        Path, typer.Argument(help="An output folder of simdivert run (or compare, sweep).")
+    ],
+) -> None:
+    """Write report.html (figures embedded) and figures/ into an output folder."""
+    _write_report(output_dir)
+
+
+KPI_SHOWN_BY_DEFAULT = (
+    "assessment_wait_p90_days",
+    "course_wait_p90_days",
+    "drug_worker_utilisation",
+)
+CELLS_SHOWN = 20
+INTERRUPTED_EXIT_CODE = 130  # as a shell reports a command stopped by Ctrl-C
+
+
+def _check_kpi(kpi: str) -> None:
+    try:
+        kpi_unit(kpi)
+    except KeyError:
+        raise UserError(
+            f"--kpi {kpi}: not a KPI (KPIs: {', '.join(KPI_UNITS)}; counts per year also "
+            "per year of the run, e.g. charges_per_year_y2)"
+        ) from None
+
+
+def _precision_target(
+    precision: float | None, kpi: str | None, max_reps: int, replications: int
+) -> PrecisionTarget | None:
+    if precision is None:
+        return None
+    if kpi is None:
+        raise UserError("--precision: say which KPI with --kpi (e.g. assessment_wait_p90_days)")
+    if not 0 < precision < 1:
+        raise UserError(f"--precision {precision}: must be a share of the mean between 0 and 1")
+    if max_reps < max(replications, MIN_REPLICATIONS):
+        raise UserError(
+            f"--max-reps {max_reps}: below the sweep's first {max(replications, MIN_REPLICATIONS)} "
+            "replications per cell"
+        )
+    return PrecisionTarget(kpi, precision, max_reps)
+
+
+def cells_table(summary: pd.DataFrame, parameters: list[str], kpis: list[str]) -> Table:
+    """Mean ± CI half-width of a few KPIs for the first cells of a sweep; parameters that
+    are the same in every cell are left out."""
+    labels = summary.drop_duplicates("cell").set_index("cell")
+    varied = [p for p in parameters if labels[p].nunique() > 1]
+    table = Table(title=f"{len(labels)} cells: mean ± 95% CI half-width", title_justify="left")
+    for column in ["cell", *varied, *kpis]:
+        table.add_column(column, justify="right")
+    by_kpi = summary.set_index(["cell", "kpi"])
+    for cell in labels.index[:CELLS_SHOWN]:
+        shown = []
+        for kpi in kpis:
+            if (cell, kpi) not in by_kpi.index:  # a per-year KPI of a year the cell lacks
+                shown.append("–")
+                continue
+            row = by_kpi.loc[(cell, kpi)]
+            half_width = (row["ci_high"] - row["ci_low"]) / 2
+            shown.append(f"{format_value(row['mean'])} ± {format_value(half_width)}")
+        table.add_row(str(cell), *(str(labels.loc[cell, p]) for p in varied), *shown)
+    return table
+
+
+@app.command()
+def sweep(
+    sweep_file: Annotated[
+        Path, typer.Argument(help="Sweep file (TOML): a base scenario and what varies.")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output folder (default: outputs/sweep-<name>); rerun to resume."),
+    ] = None,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write report.html and figures/ when done.")
+    ] = False,
+    fresh: Annotated[
+        bool,
+        typer.Option("--fresh", help="Discard the results a previous run of another sweep left."),
+    ] = False,
+    precision: Annotated[
+        float | None,
+        typer.Option(
+            help="Add replications to each cell until the 95% CI half-width of --kpi is within "
+            "this share of its mean (e.g. 0.05)."
+        ),
+    ] = None,
+    kpi: Annotated[
+        str | None, typer.Option(help="The KPI for --precision, and to show per cell.")
+    ] = None,
+    max_reps: Annotated[int, typer.Option(help="With --precision: at most this many.")] = 100,
+) -> None:
+    """Run a sweep: many cells (scenario variants) × replications, resumable, in parallel."""
+    try:
+        if kpi is not None:
+            _check_kpi(kpi)
+        plan = plan_sweep(sweep_file)
+        target = _precision_target(precision, kpi, max_reps, plan.replications)
+    except UserError as exc:
+        raise _fail(exc) from None
+    folder = out if out is not None else default_sweep_dir(plan)
+    try:
+        with (
+            open_executor(workers, dask) as executor,
+            SweepProgressBar(console, plan.name) as bar,
+        ):
+            outcome = run_sweep(
+                plan,
+                folder,
+                executor,
+                fresh=fresh,
+                precision=target,
+                on_start=bar.start,
+                on_progress=bar.update,
+                command=" ".join(["simdivert", *sys.argv[1:]]),
+            )
+    except UserError as exc:
+        raise _fail(exc) from None
+    except KeyboardInterrupt:
+        saved = len(SweepFolder(folder).finished_cells())
+        errors.print(
+            f"interrupted: {saved} of {len(plan.cells)} cells are saved in {folder}; "
+            "run the same command to finish the rest",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=INTERRUPTED_EXIT_CODE) from None
+    if outcome.cells_before:
+        console.print(
+            f"Resumed: {outcome.cells_before} cells were already done, {outcome.cells_run} run now."
+        )
+    shown = [kpi] if kpi is not None else list(KPI_SHOWN_BY_DEFAULT)
+    console.print(cells_table(outcome.summary, plan.parameter_columns, shown))
+    if len(plan.cells) > CELLS_SHOWN:
+        console.print(f"… and {len(plan.cells) - CELLS_SHOWN} more cells: see summary.csv")
+    if outcome.imprecise_cells:
+        console.print(
+            f"[yellow]{len(outcome.imprecise_cells)} cells reached --max-reps {max_reps} without "
+            f"the precision asked for: {outcome.imprecise_cells[:10]}[/]"
+        )
+    console.print(
+        f"{len(plan.cells)} cells, {len(outcome.results)} replications written to [bold]{folder}[/]"
+    )
+    if report:
+        _write_report(folder)
+
+
+@app.command()
+def sensitivity(
+    scenario: ScenarioArg = None,
+    vary: Annotated[
+        list[str] | None,
+        typer.Option("--vary", help="A factor and its range: dotted.key=low:high (repeatable)."),
+    ] = None,
+    samples: Annotated[
+        int, typer.Option(help="Latin hypercube samples for the rank correlations.")
+    ] = 20,
+    years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
+    reps: Annotated[
+        int | None, typer.Option(help="Replications per cell (default: the scenario's).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    kpi: Annotated[
+        str, typer.Option(help="The KPI to show (every KPI is written).")
+    ] = "assessment_wait_p90_days",
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output folder (default: outputs/sensitivity-<scenario>-<time>)."),
+    ] = None,
+    set_: SetOption = None,
+) -> None:
+    """One-at-a-time effects (tornado data) and rank correlations of inputs with KPIs."""
+    overrides = _run_overrides(set_, years, reps, seed)
+    try:
+        _check_kpi(kpi)
+        source = resolve_scenario_path(scenario)
+        base = load_scenario(source, overrides)
+        factors = [parse_vary(text) for text in vary or []]
+        plan = plan_sensitivity(
+            source,
+            tuple(parse_override(text) for text in overrides),
+            factors,
+            samples,
+            base.run.replications,
+            base.run.seed,
+        )
+        target = out if out is not None else default_run_dir(f"sensitivity-{base.name}")
+        check_new_dir(target)
+        started = utc_now()
+        cells = len(plan.one_at_a_time) + len(plan.samples)
+        with (
+            open_executor(workers, dask) as executor,
+            SweepProgressBar(console, f"sensitivity of {base.name}") as bar,
+        ):
+            bar.start(0, cells)
+            results = run_sensitivity(plan, executor, bar.update)
+        manifest = {
+            "scenario_name": base.name,
+            "scenario_source": str(source),
+            "overrides": overrides,
+            "factors": [vars(f) for f in factors],
+            "samples": samples,
+            "seed": plan.seed,
+            "replications_per_cell": plan.replications,
+            **_where_run(workers, dask),
+            "command": " ".join(["simdivert", *sys.argv[1:]]),
+            "started": started,
+            "finished": utc_now(),
+            "versions": package_versions(),
+            "scenario": base.model_dump(mode="json"),
+        }
+        written = write_run_dir(
+            target,
+            {
+                "one_at_a_time.csv": lambda p: results.one_at_a_time.to_csv(p, index=False),
+                "rank_correlations.csv": lambda p: results.rank_correlations.to_csv(p, index=False),
+                "replications.csv": lambda p: results.replications.to_csv(p, index=False),
+                "manifest.json": json_writer(manifest),
+            },
+        )
+    except UserError as exc:
+        raise _fail(exc) from None
+    if kpi in set(results.one_at_a_time["kpi"]):
+        console.print(sensitivity_table(results, kpi))
+    else:
+        console.print(f"[yellow]{kpi} is not a KPI of these runs (a year they do not have?)[/]")
+    console.print(f"Results written to [bold]{written}[/]")
+
+
+def sensitivity_table(results: SensitivityResults, kpi: str) -> Table:
+    """The tornado for one KPI, largest swing first, with each factor's rank correlation."""
+    effects = results.one_at_a_time[results.one_at_a_time["kpi"] == kpi]
+    rho = results.rank_correlations[results.rank_correlations["kpi"] == kpi].set_index("factor")
+    table = Table(title=f"{kpi} ({kpi_unit(kpi)}): one at a time, and rank correlation")
+    for column in ("factor", "low – high", "at low", "at high", "swing (95% CI)", "Spearman ρ"):
+        table.add_column(column, justify="left" if column == "factor" else "right")
+    for row in effects.itertuples():
+        table.add_row(
+            row.factor,
+            f"{row.low:g} – {row.high:g}",
+            format_value(row.mean_at_low),
+            format_value(row.mean_at_high),
+            f"{format_value(row.swing)} "
+            f"({format_interval(row.swing_ci_low, row.swing_ci_high, row.swing)})",
+            f"{rho.loc[row.factor, 'spearman_rho']:+.2f}",
+        )
+    return table
+
+
+def _warmup_days(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise UserError(
+            f"--warmup: expected {AUTO_WARMUP!r} or a number of days (got {text!r})"
+        ) from None
+
+
+def _report_warmup(warmup: Warmup, source: str) -> None:
+    """Print the warm-up chosen and warn if the series had not settled."""
+    console.print(
+        f"Warm-up: {warmup.weeks} weeks ({warmup.days:g} days) by {warmup.method} of repeat "
+        f"finds over {warmup.series_weeks} weeks of a {source} (nobody is referred before "
+        "the launch: the provider starts empty at the launch, whatever the warm-up)",
+        highlight=False,
+    )
+    if warmup.unsettled_series:
+        errors.print(
+            "[bold yellow]warning:[/] repeat finds a week had not settled (still changing "
+            "half-way through the series, or drifting after the cut), so the warm-up may be "
+            "too short: a trend (growing demand) has no steady state",
+            highlight=False,
+        )
+
+
+@app.command("warmup")
+def warmup_of_run(
+    run_dir: Annotated[
+        Path, typer.Argument(help="A run folder written by simdivert run --events.")
+    ],
+) -> None:
+    """Report the warm-up MSER picks from a finished run's repeat finds before the launch."""
+    try:
+        events, launch_hours = _read_run_events(run_dir)
+        warmup = warmup_from_events(events, launch_hours)
+    except UserError as exc:
+        raise _fail(exc) from None
+    _report_warmup(warmup, f"run of {warmup.replications} replications, up to the launch")
+
+
+def _read_run_events(run_dir: Path) -> tuple[pd.DataFrame, float]:
+    """A run folder's event log, and the run's launch time from its manifest."""
+    for name in ("manifest.json", "events.parquet"):
+        if not (run_dir / name).is_file():
+            raise UserError(
+                f"{run_dir / name}: no such file (a folder written by simdivert run --events?)"
+            )
+    try:
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+        events = pd.read_parquet(
+            run_dir / "events.parquet", columns=["replication", "find_hours", "repeat_find"]
+        )
+    except (json.JSONDecodeError, ValueError, OSError) as exc:
+        raise UserError(f"{run_dir}: cannot read the run folder: {exc}") from None
+    try:
+        scenario = Scenario.model_validate(manifest["scenario"])
+    except (KeyError, ValueError) as exc:
+        raise ScenarioError(
+            str(run_dir / "manifest.json"), "scenario", f"not a valid scenario: {exc}"
+        ) from None
+    return events, scenario.launch_hours
+
+
+@app.command()
+def calibrate(
+    targets: Annotated[
+        Path | None,
+        typer.Option(help="Targets file (TOML) (default: the built-in table)."),
+    ] = None,
+    reps: Annotated[
+        int | None, typer.Option(help="Replications (default: each scenario's).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: each scenario's).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default: all cores).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: outputs/calibration-<time>).")
+    ] = None,
+    write_docs_: Annotated[
+        bool,
+        typer.Option("--write-docs", help="Also put the table into the docs file (see --docs)."),
+    ] = False,
+    docs: Annotated[
+        Path, typer.Option(help="Docs file whose calibrate-marked section --write-docs replaces.")
+    ] = Path("docs/VALIDATION.md"),
+) -> None:
+    """Check scenarios against published figures; exit 1 if any check fails."""
+    try:
+        table = load_targets(targets)
+        target_dir = out if out is not None else default_run_dir("calibration")
+        check_new_dir(target_dir)
+        if write_docs_:  # fail before the runs, not after
+            replace_marked_section(_read_text(docs), "", str(docs))
+    except UserError as exc:
+        raise _fail(exc) from None
+    n_workers = workers if workers is not None else default_workers()
+    started = utc_now()
+    try:
+        with console.status(f"Running {len({t.scenario for t in table})} scenario(s)…"):
+            checks, runs = run_calibration(table, reps, seed, n_workers)
+    except UserError as exc:
+        raise _fail(exc) from None
+    versions = package_versions()
+    markdown = markdown_table(checks, runs, versions["simdivert"], started[:10])
+    manifest = {
+        "targets": str(targets) if targets is not None else "built-in",
+        "runs": [vars(run) for run in runs],
+        "workers": n_workers,
+        "command": " ".join(["simdivert", *sys.argv[1:]]),
+        "started": started,
+        "finished": utc_now(),
+        "versions": versions,
+        "passed": sum(c.passed for c in checks),
+        "checks": len(checks),
+    }
+    try:
+        written = write_run_dir(
+            target_dir,
+            {
+                "calibration.csv": lambda p: checks_table(checks).to_csv(p, index=False),
+                "calibration.md": lambda p: p.write_text(markdown),
+                "manifest.json": json_writer(manifest),
+            },
+        )
+        if write_docs_:
+            write_docs(docs, markdown)
+    except UserError as exc:
+        raise _fail(exc) from None
+    console.print(_checks_table(checks))
+    console.print(f"Results written to [bold]{written}[/]")
+    if write_docs_:
+        console.print(f"Table written to [bold]{docs}[/] (between {DOCS_BEGIN} markers)")
+    failed = [c for c in checks if not c.passed]
+    if failed:
+        errors.print(
+            f"[bold red]{len(failed)} of {len(checks)} checks failed:[/] "
+            + "; ".join(f"{c.target.scenario} {c.target.kpi}" for c in failed),
+            highlight=False,
+        )
+        raise typer.Exit(code=1)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+
+
+def _checks_table(checks) -> Table:
+    table = Table(title="Calibration checks", title_justify="left")
+    for column in ("scenario", "KPI", "range checked", "mean", "95% CI", "pass"):
+        table.add_column(
+            column,
+            justify="right" if column in ("mean", "95% CI") else "left",
+            overflow="fold",
+        )
+    for c in checks:
+        unit = c.target.unit
+        table.add_row(
+            c.target.scenario,
+            c.target.kpi,
+            c.target.range_text().replace("`", ""),
+            format_with_unit(c.mean, unit),
+            f"{format_with_unit(c.ci_low, unit)} – {format_with_unit(c.ci_high, unit)}",
+            "yes" if c.passed else "[bold red]no[/]",
+        )
+    return table

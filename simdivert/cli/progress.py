@@ -1,0 +1,85 @@
+"""A rich progress bar for sweeps: cells done, replications per second, time remaining."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from simdivert.experiments.sweep_runner import SweepProgress
+
+
+class ReplicationRateColumn(ProgressColumn):
+    """Replications finished per second, over rich's recent window."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.speed
+        return Text("– reps/s" if speed is None else f"{speed:.1f} reps/s", style="cyan")
+
+
+class SweepProgressBar:
+    """``with SweepProgressBar(console, title) as bar: ... bar.update(progress)``.
+
+    Cells count those a previous, interrupted run finished too; replications count this
+    run's, against the total planned so far (it grows when a cell needs more).
+    """
+
+    def __init__(self, console: Console, title: str) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("cells {task.fields[cells]}"),
+            TextColumn("reps"),
+            MofNCompleteColumn(),
+            ReplicationRateColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
+        )
+        self._title = title
+        self._task: TaskID | None = None
+        self._cells_before = 0
+
+    def __enter__(self) -> SweepProgressBar:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._progress.stop()
+
+    def start(self, cells_done: int, cells_total: int) -> None:
+        """Called once the sweep knows what a previous run finished."""
+        self._cells_before = cells_done
+        self._task = self._progress.add_task(
+            self._title, total=None, cells=f"{cells_done}/{cells_total}"
+        )
+
+    def update(self, progress: SweepProgress) -> None:
+        if self._task is None:
+            return
+        cells_done = self._cells_before + progress.cells_done
+        cells_total = self._cells_before + progress.cells_total
+        self._progress.update(
+            self._task,
+            completed=progress.replications_done,
+            total=progress.replications_planned,
+            cells=f"{cells_done}/{cells_total}",
+        )

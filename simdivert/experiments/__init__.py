@@ -1,0 +1,1 @@
+"""Many replications on an executor: runs, comparisons, sweeps, staffing, calibration."""

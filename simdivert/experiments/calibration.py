@@ -1,0 +1,345 @@
+"""Validation against published figures: a table of targets, checked on replications.
+
+The targets are data (``calibration_targets.toml`` in the package, or a file of the
+same form): one row per (scenario, KPI, range, source). :func:`run_calibration` runs
+each scenario named in the table and checks every row. Three kinds of row:
+
+* a KPI of one scenario: passes when the model's mean over replications lies in the
+  range (with ``whole_ci``, when the whole 95% confidence interval does);
+* with ``below``: also under the mean of another KPI of the same scenario;
+* with ``against``: the relative change of the KPI from another scenario, on common
+  random numbers (:func:`simdivert.experiments.replications.paired_comparison`): the paired mean
+  difference over the other scenario's mean, with the paired difference's interval
+  scaled the same way. Both scenarios run with the same seed and replications.
+
+The results are a tidy table (CSV) and a markdown table that ``simdivert calibrate
+--write-docs`` puts between markers in ``docs/VALIDATION.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+from pydantic import Field, ValidationError, model_validator
+
+from simdivert.errors import ScenarioError, UserError
+from simdivert.experiments.replications import Experiment, paired_comparison, run_replications
+from simdivert.model.results import kpi_unit
+from simdivert.scenario.files import load_scenario
+from simdivert.scenario.schema import StrictModel
+
+DOCS_BEGIN = "<!-- calibrate:begin -->"
+DOCS_END = "<!-- calibrate:end -->"
+CONFIDENCE = 0.95
+CHANGE = "change"  # the unit of a relative change against another scenario
+
+
+def default_targets_path() -> Path:
+    """The targets shipped with simdivert."""
+    return Path(str(resources.files("simdivert.experiments") / "calibration_targets.toml"))
+
+
+class Target(StrictModel):
+    """One published figure (or plausibility bound) a scenario must reproduce."""
+
+    scenario: Annotated[str, Field(min_length=1)]
+    figure: Annotated[str, Field(min_length=1)]
+    kpi: str
+    target: str
+    low: float | None = None
+    high: float | None = None
+    below: str | None = None
+    against: str | None = None
+    whole_ci: bool = False
+    source: Annotated[str, Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _checkable(self) -> Target:
+        for kpi in (self.kpi, self.below):
+            if kpi is not None and not _known_kpi(kpi):
+                raise ValueError(f"unknown KPI {kpi!r}")
+        if self.low is None and self.high is None and self.below is None:
+            raise ValueError("give at least one of low, high, below")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low ({self.low}) is above high ({self.high})")
+        if self.against is not None and self.below is not None:
+            raise ValueError("a row compares against another scenario or another KPI, not both")
+        if self.against == self.scenario:
+            raise ValueError(f"against: {self.against!r} is the row's own scenario")
+        return self
+
+    @property
+    def unit(self) -> str:
+        return CHANGE if self.against is not None else kpi_unit(self.kpi)
+
+    @property
+    def scenarios(self) -> tuple[str, ...]:
+        """The scenarios this row needs: the base of a comparison first."""
+        return (self.against, self.scenario) if self.against is not None else (self.scenario,)
+
+    def range_text(self) -> str:
+        """The range checked, in the KPI's own format."""
+        parts = []
+        if self.low is not None and self.high is not None:
+            low, high = (format_with_unit(v, self.unit) for v in (self.low, self.high))
+            parts.append(f"{low} to {high}")
+        elif self.low is not None:
+            parts.append(f"≥ {format_with_unit(self.low, self.unit)}")
+        elif self.high is not None:
+            parts.append(f"≤ {format_with_unit(self.high, self.unit)}")
+        if self.below is not None:
+            parts.append(f"< `{self.below}`")
+        if self.against is not None:
+            parts.append(f"against `{self.against}` (paired)")
+        if self.whole_ci:
+            parts.append("whole CI")
+        return ", ".join(parts)
+
+
+def _known_kpi(kpi: str) -> bool:
+    """A KPI, or a per-year variant of one (``charges_per_year_y2``)."""
+    try:
+        kpi_unit(kpi)
+    except KeyError:
+        return False
+    return True
+
+
+class _TargetFile(StrictModel):
+    target: Annotated[list[Target], Field(min_length=1)]
+
+
+def load_targets(path: Path | None = None) -> list[Target]:
+    """Read and validate a targets file; errors name the file, the row and the key."""
+    path = default_targets_path() if path is None else path
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ScenarioError(str(path), None, "no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), None, f"not valid TOML: {exc}") from None
+    try:
+        return _TargetFile.model_validate(data).target
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = [str(part) for part in first["loc"]]
+        if len(loc) >= 2 and loc[0] == "target" and loc[1].isdigit():
+            loc[:2] = [f"target[{int(loc[1]) + 1}]"]  # rows counted from 1, as in the file
+        problem = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            problem = "unknown key"
+        raise ScenarioError(str(path), ".".join(loc) or None, problem) from None
+
+
+def format_with_unit(value: float, unit: str) -> str:
+    """A number as the docs show it: shares to 3 decimals, days to 1, changes in percent,
+    counts with commas."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if unit == CHANGE:
+        return f"{value:+.1%}"
+    if unit in ("share", "ratio"):
+        return f"{value:.3f}"
+    if unit == "days":
+        return f"{value:.1f}"
+    return f"{value:,.0f}"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One target against the model: mean and confidence interval over replications."""
+
+    target: Target
+    mean: float
+    ci_low: float
+    ci_high: float
+    passed: bool
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """How a scenario was run for the checks."""
+
+    scenario: str
+    replications: int
+    seed: int
+    years: float
+    warmup_days: float
+    launch_after_days: float
+
+
+def _in_range(target: Target, value: float) -> bool:
+    if math.isnan(value):
+        return False
+    if target.low is not None and value < target.low:
+        return False
+    return target.high is None or value <= target.high
+
+
+def _require_kpis(target: Target, summary: pd.DataFrame) -> None:
+    for kpi in (target.kpi, target.below):
+        if kpi is not None and kpi not in summary.index:
+            raise UserError(
+                f"{target.scenario}: no KPI {kpi!r} in its run (a year beyond its horizon?)"
+            )
+
+
+def check(target: Target, summary: pd.DataFrame) -> Check:
+    """Compare a one-scenario target with the scenario's summary (indexed by KPI)."""
+    _require_kpis(target, summary)
+    mean, low, high = (float(summary.loc[target.kpi, c]) for c in ("mean", "ci_low", "ci_high"))
+    passed = _in_range(target, mean)
+    if target.whole_ci:
+        passed &= _in_range(target, low) and _in_range(target, high)
+    if target.below is not None:
+        passed &= mean < float(summary.loc[target.below, "mean"])
+    return Check(target, mean, low, high, bool(passed))
+
+
+def check_against(target: Target, base: Experiment, other: Experiment) -> Check:
+    """A relative-change target: the paired difference over the base scenario's mean."""
+    _require_kpis(target, base.summary.set_index("kpi"))
+    rows = paired_comparison([base, other], ["base", "other"]).set_index(["scenario", "kpi"])
+    base_mean = float(rows.loc[("base", target.kpi), "mean"])
+    change = rows.loc[("other", target.kpi)]
+    mean, low, high = (
+        float(change[c]) / base_mean if base_mean else math.nan
+        for c in ("diff_mean", "diff_ci_low", "diff_ci_high")
+    )
+    passed = _in_range(target, mean)
+    if target.whole_ci:
+        passed &= _in_range(target, low) and _in_range(target, high)
+    return Check(target, mean, low, high, bool(passed))
+
+
+def run_calibration(
+    targets: list[Target],
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+) -> tuple[list[Check], list[ScenarioRun]]:
+    """Run every scenario the targets name (its own run settings unless overridden).
+
+    Raises UserError, before running anything, if a paired row's two scenarios would
+    run with different seeds or replications (common random numbers need the same).
+    """
+    runs: dict[str, ScenarioRun] = {}
+    scenarios = {}
+    for name in dict.fromkeys(n for t in targets for n in t.scenarios):
+        scenario = scenarios[name] = load_scenario(name)
+        runs[name] = ScenarioRun(
+            name,
+            replications if replications is not None else scenario.run.replications,
+            seed if seed is not None else scenario.run.seed,
+            scenario.run.years,
+            scenario.run.warmup_days,
+            scenario.policy.launch_after_days,
+        )
+    for target in targets:
+        if target.against is not None:
+            base, other = runs[target.against], runs[target.scenario]
+            if (base.seed, base.replications) != (other.seed, other.replications):
+                raise UserError(
+                    f"{target.scenario} against {target.against}: a paired check needs the "
+                    "same seed and replications in both scenarios (give --seed and --reps)"
+                )
+    experiments = {
+        name: run_replications(scenarios[name], run.replications, run.seed, workers)
+        for name, run in runs.items()
+    }
+    summaries = {name: e.summary.set_index("kpi") for name, e in experiments.items()}
+    checks = [
+        check(target, summaries[target.scenario])
+        if target.against is None
+        else check_against(target, experiments[target.against], experiments[target.scenario])
+        for target in targets
+    ]
+    return checks, list(runs.values())
+
+
+def checks_table(checks: list[Check]) -> pd.DataFrame:
+    """The tidy results table (``calibration.csv``)."""
+    return pd.DataFrame(
+        [
+            {
+                "scenario": c.target.scenario,
+                "figure": c.target.figure,
+                "kpi": c.target.kpi,
+                "target": c.target.target,
+                "low": c.target.low,
+                "high": c.target.high,
+                "below": c.target.below,
+                "against": c.target.against,
+                "whole_ci": c.target.whole_ci,
+                "source": c.target.source,
+                "mean": c.mean,
+                "ci_low": c.ci_low,
+                "ci_high": c.ci_high,
+                "unit": c.target.unit,
+                "passed": c.passed,
+            }
+            for c in checks
+        ]
+    )
+
+
+def markdown_table(checks: list[Check], runs: list[ScenarioRun], version: str, made_on: str) -> str:
+    """The results as a markdown section: how they were made, then one row per target."""
+    lines = [
+        f"Made by `simdivert calibrate` on {made_on} (simdivert {version}); a target passes "
+        "when the model mean lies in the range checked (with *whole CI*, when the whole "
+        f"interval does). CI: {CONFIDENCE:.0%} t-interval over replications; for a change "
+        "against another scenario (paired, on common random numbers), the interval of the "
+        "paired difference over the other scenario's mean.",
+        "",
+    ]
+    for run in runs:
+        lines.append(
+            f"- `{run.scenario}`: {run.replications} replications, seed {run.seed}; "
+            f"{run.warmup_days:g} warm-up days, then {run.years:g} measured year(s), the "
+            f"launch {run.launch_after_days:g} days in"
+        )
+    lines += [
+        "",
+        "| scenario | figure | target | range checked | source | model mean | 95% CI | pass |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for c in checks:
+        unit = c.target.unit
+        interval = f"{format_with_unit(c.ci_low, unit)} – {format_with_unit(c.ci_high, unit)}"
+        lines.append(
+            f"| {c.target.scenario} | {c.target.figure} (`{c.target.kpi}`) | {c.target.target} "
+            f"| {c.target.range_text()} | {c.target.source} | {format_with_unit(c.mean, unit)} "
+            f"| {interval} | {'yes' if c.passed else '**no**'} |"
+        )
+    passed = sum(c.passed for c in checks)
+    lines += ["", f"{passed} of {len(checks)} checks pass."]
+    return "\n".join(lines) + "\n"
+
+
+def replace_marked_section(text: str, block: str, source: str) -> str:
+    """``text`` with what lies between the calibrate markers replaced by ``block``."""
+    begin, end = text.find(DOCS_BEGIN), text.find(DOCS_END)
+    if begin < 0 or end < 0 or end < begin:
+        raise UserError(f"{source}: needs the markers {DOCS_BEGIN} and {DOCS_END}, in that order")
+    return text[: begin + len(DOCS_BEGIN)] + "\n" + block + text[end:]
+
+
+def write_docs(path: Path, block: str) -> None:
+    """Put ``block`` between the markers of ``path``, atomically (temporary file, rename)."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    updated = replace_marked_section(text, block, str(path))
+    staging = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    staging.write_text(updated)
+    os.replace(staging, path)

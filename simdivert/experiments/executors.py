@@ -1,0 +1,234 @@
+"""Where replications run: in this process, on a local process pool, or on a Dask cluster.
+
+Every executor runs the same task function, :func:`run_task`, which calls a task's
+``run()``: a :class:`ReplicationTask` (one replication's KPIs, for ``run``, ``compare``,
+``sweep`` and ``sensitivity``) or another kind of task with the same shape (``staff``
+measures waits of one period). A task's random numbers depend only on its (seed,
+replication), so results never depend on the executor or the number of workers, only
+on what was asked. Results come back in the order they finish; callers order them.
+
+Tasks may be submitted while results are being collected (a sweep adds replications to
+a cell until it is precise enough), so an executor is a queue of outstanding tasks rather
+than a ``map``.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Hashable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Protocol
+
+from simdivert.errors import UserError
+from simdivert.model.replication import ReplicationResult, run_replication
+from simdivert.scenario.schema import Scenario
+
+DASK_CONNECT_TIMEOUT = "10s"
+ORPHAN_CHECK_SECONDS = 1.0
+NETWORK_SCHEMES = ("tcp", "tls", "ws", "wss")  # addresses that need host:port
+
+
+class Task(Protocol):
+    """Work for one worker: picklable, holding everything it needs, and nothing else."""
+
+    def run(self) -> Any:
+        """Do the work; the result depends only on the task's fields."""
+
+
+@dataclass(frozen=True)
+class ReplicationTask:
+    """One replication of one scenario."""
+
+    scenario: Scenario
+    seed: int
+    replication: int
+    keep_events: bool = False
+
+    def run(self) -> ReplicationResult:
+        return run_replication(self.scenario, self.seed, self.replication, self.keep_events)
+
+
+def run_task(task: Task) -> Any:
+    """The one task function that every executor runs."""
+    return task.run()
+
+
+def default_workers() -> int:
+    """All the cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class Executor(ABC):
+    """Runs submitted tasks and hands back ``(tag, result)`` pairs as they finish."""
+
+    description: str
+
+    @abstractmethod
+    def submit(self, task: Task, tag: Hashable) -> None:
+        """Queue a task; ``tag`` comes back with its result."""
+
+    @abstractmethod
+    def completed(self) -> Iterator[tuple[Hashable, Any]]:
+        """Results as they finish, until no task is outstanding (tasks may be added meanwhile)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Stop: outstanding tasks are cancelled."""
+
+    def run_all(self, tasks: Sequence[Task]) -> list[Any]:
+        """Run a batch of tasks, all submitted at once, and return their results in the
+        batch's order. For an executor with nothing else outstanding."""
+        for position, task in enumerate(tasks):
+            self.submit(task, position)
+        by_position = dict(self.completed())
+        return [by_position[position] for position in range(len(tasks))]
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class InProcessExecutor(Executor):
+    """Runs each task in this process, in the order submitted (one worker, no pickling)."""
+
+    description = "this process"
+
+    def __init__(self) -> None:
+        self._queue: deque[tuple[Task, Hashable]] = deque()
+
+    def submit(self, task: Task, tag: Hashable) -> None:
+        self._queue.append((task, tag))
+
+    def completed(self) -> Iterator[tuple[Hashable, Any]]:
+        while self._queue:
+            task, tag = self._queue.popleft()
+            yield tag, run_task(task)
+
+    def close(self) -> None:
+        self._queue.clear()
+
+
+class _Future(Protocol):
+    def result(self) -> Any: ...
+
+    def add_done_callback(self, fn: Any) -> None: ...
+
+
+class _FuturesExecutor(Executor):
+    """Shared by the process pool and Dask: a done-callback puts each finished future on a
+    queue, so collecting N results costs O(N) whatever the number outstanding."""
+
+    def __init__(self) -> None:
+        self._done: queue.SimpleQueue[tuple[Hashable, _Future]] = queue.SimpleQueue()
+        self._outstanding = 0
+
+    @abstractmethod
+    def _start(self, task: Task) -> _Future:
+        """Send the task to the workers."""
+
+    def submit(self, task: Task, tag: Hashable) -> None:
+        future = self._start(task)
+        self._outstanding += 1
+        future.add_done_callback(lambda done: self._done.put((tag, done)))
+
+    def completed(self) -> Iterator[tuple[Hashable, Any]]:
+        while self._outstanding:
+            tag, future = self._done.get()
+            self._outstanding -= 1
+            yield tag, future.result()
+
+
+def _prepare_worker(parent_pid: int) -> None:
+    """Worker processes leave Ctrl-C to the parent, which stops the pool cleanly, and exit
+    if the parent dies without stopping them (``kill -9``), instead of idling forever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def exit_when_orphaned() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(ORPHAN_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=exit_when_orphaned, daemon=True).start()
+
+
+class LocalPoolExecutor(_FuturesExecutor):
+    """A pool of worker processes on this machine."""
+
+    def __init__(self, workers: int) -> None:
+        super().__init__()
+        self.description = f"{workers} local worker processes"
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers, initializer=_prepare_worker, initargs=(os.getpid(),)
+        )
+
+    def _start(self, task: Task) -> _Future:
+        return self._pool.submit(run_task, task)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor(_FuturesExecutor):
+    """An existing ``dask.distributed`` scheduler and its workers (simdivert installed there).
+
+    ``distributed`` is imported only here, so the local paths never pay for it.
+    """
+
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        from distributed import Client
+        from distributed.comm.addressing import parse_address, parse_host_port
+        from distributed.comm.registry import get_backend
+
+        try:
+            # Check the address first: a Client that fails on a malformed one hangs at exit.
+            scheme, location = parse_address(address)
+            get_backend(scheme)
+            if scheme in NETWORK_SCHEMES:
+                parse_host_port(location)
+            self._client = Client(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
+        except (OSError, ValueError) as exc:
+            raise UserError(f"--dask {address}: cannot reach a Dask scheduler: {exc}") from None
+        self.description = f"Dask scheduler {address}"
+
+    def _start(self, task: Task) -> _Future:
+        return self._client.submit(run_task, task, pure=False)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def local_executor(workers: int) -> Executor:
+    """This process for one worker, else a pool of ``workers`` processes."""
+    if workers < 1:
+        raise UserError(f"--workers {workers}: must be at least 1")
+    return InProcessExecutor() if workers == 1 else LocalPoolExecutor(workers)
+
+
+def open_executor(workers: int | None = None, dask_address: str | None = None) -> Executor:
+    """The executor asked for on the command line: Dask if given an address, else local
+    with ``workers`` processes (None: all cores)."""
+    check_executor_options(workers, dask_address)
+    if dask_address is None:
+        return local_executor(default_workers() if workers is None else workers)
+    return DaskExecutor(dask_address)
+
+
+def check_executor_options(workers: int | None, dask_address: str | None) -> None:
+    if workers is not None and dask_address is not None:
+        raise UserError("--workers and --dask: choose one (a Dask cluster has its own workers)")

@@ -1,0 +1,1 @@
+"""One replication: from (scenario, seed, replication) to columnar logs and KPIs."""

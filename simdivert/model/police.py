@@ -1,0 +1,379 @@
+"""The police side over time: finds in time order, each person's history, repeat finds.
+
+First finds (new people) come from :mod:`simdivert.model.demand`. After every find the
+person may be found again: the hazard is ``rate x frailty x multiplier`` where the
+multiplier depends on what happened last (no police action, a recorded outcome, in
+diversion, completed, disengaged). A hazard that changes while the person waits (the
+diversion they are in ends) keeps the person's unit exponential draw: the time already
+waited counts, so the switch is exact for piecewise-constant hazards.
+
+The scene decision for each find applies the scheme's rules (:mod:`simdivert.model.rules`)
+to the person's history: a bar after not engaging, once-only schemes, a deferred
+prosecution contract (a find during the contract breaches it: prosecution). Referrals
+go to the provider (:mod:`simdivert.model.provider`), which reports back when each ends.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from operator import itemgetter
+
+import numpy as np
+import simpy
+
+from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
+from simdivert.model.demand import USER_DEALER, Demand, draw_people
+from simdivert.model.draws import FindDraws
+from simdivert.model.provider import COMPLETED, DISENGAGED, ProviderModel, route_for, stream_for
+from simdivert.model.random_streams import RandomStreams
+from simdivert.model.roster import duty_changes
+from simdivert.model.rules import (
+    CHARGE,
+    DIVERTED,
+    NO_LATER_OUTCOME,
+    NOT_RECORDED,
+    UPLIFT_OUTCOME,
+    SceneRules,
+)
+from simdivert.scenario.schema import Scenario
+
+_OUTCOME = 5  # the outcome's place in a decision (see PoliceModel._decide)
+_COLUMNS = (
+    ("find", np.int64),
+    ("person", np.int64),
+    ("hours", float),
+    ("repeat", bool),
+    ("live", bool),
+    ("recorded", bool),
+    ("recorded_without_policy", bool),
+    ("barred", bool),
+    ("breach", bool),
+    ("outcome", np.int64),
+    ("counterfactual", np.int64),
+    ("referral", np.int64),
+)
+
+
+@dataclass
+class FindsLog:
+    """One row per possession or user-dealer find, in the order they happen.
+
+    Rows are tuples appended as finds are decided (first finds not diverted before the
+    run, the rest as they happen), and later outcomes (a prosecution after
+    a breach or after not engaging) are kept by find; :meth:`finish` turns both into
+    columns in time order.
+    """
+
+    rows: list[tuple] = field(default_factory=list)
+    later: dict[int, tuple[int, float]] = field(default_factory=dict)  # find: (outcome, hours)
+    find: np.ndarray = field(init=False)
+    person: np.ndarray = field(init=False)
+    hours: np.ndarray = field(init=False)
+    repeat: np.ndarray = field(init=False)
+    live: np.ndarray = field(init=False)  # the scheme was live for this find
+    recorded: np.ndarray = field(init=False)
+    recorded_without_policy: np.ndarray = field(init=False)
+    barred: np.ndarray = field(init=False)
+    breach: np.ndarray = field(init=False)  # found during a deferred-prosecution contract
+    outcome: np.ndarray = field(init=False)  # FIND_OUTCOMES code
+    counterfactual: np.ndarray = field(init=False)  # the outcome without the scheme
+    referral: np.ndarray = field(init=False)  # pathway row, -1 if none
+    later_outcome: np.ndarray = field(init=False)  # OUTCOMES code or NO_LATER_OUTCOME
+    later_outcome_hours: np.ndarray = field(init=False)
+
+    def finish(self) -> FindsLog:
+        columns = list(zip(*self.rows, strict=True)) if self.rows else [()] * len(_COLUMNS)
+        for (name, dtype), values in zip(_COLUMNS, columns, strict=True):
+            setattr(self, name, np.asarray(values, dtype=dtype))
+        in_time_order = np.lexsort((self.find, self.hours))
+        for name, _ in _COLUMNS:
+            setattr(self, name, getattr(self, name)[in_time_order])
+        self.later_outcome = np.full(self.find.size, NO_LATER_OUTCOME, dtype=np.int64)
+        self.later_outcome_hours = np.full(self.find.size, math.nan)
+        if self.later:
+            by_find = np.argsort(self.find)
+            later_finds = np.fromiter(self.later, dtype=np.int64, count=len(self.later))
+            rows = by_find[np.searchsorted(self.find, later_finds, sorter=by_find)]
+            outcomes, hours = zip(*self.later.values(), strict=True)
+            self.later_outcome[rows] = outcomes
+            self.later_outcome_hours[rows] = hours
+        self.rows = []
+        return self
+
+
+class PoliceModel:
+    """Finds over time, the decision at the scene, and people's histories."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        demand: Demand,
+        draws: FindDraws,
+        streams: RandomStreams,
+    ) -> None:
+        self.env = env
+        self.scenario = scenario
+        self.rules = SceneRules(scenario)
+        self.draws = draws
+        self.log = FindsLog()
+        duty = duty_changes(scenario, streams.generator("roster.absence"))
+        self.provider = ProviderModel(env, scenario, draws, duty, on_end=self._referral_ended)
+        people = demand.people
+        n = people.size
+        self._first_find_hours = demand.person_find_hours.tolist()
+        self._known_before = demand.known_before.tolist()
+        self._find_until = np.minimum(people.desist_hours, scenario.horizon_hours).tolist()
+        user_dealer = demand.person_kind == USER_DEALER
+        self._user_dealer = user_dealer.tolist()
+        self._live_from = self.rules.live_from(people.area, people.under_18).tolist()
+        self._offer_chance = self.rules.offer_chance(people.under_18, user_dealer).tolist()
+        self._outcome_tables, outcome_table = self.rules.outcome_tables(
+            people.under_18, people.substance, people.ethnic_group
+        )
+        self._outcome_table = outcome_table.tolist()
+        self._stream = stream_for(people.substance, people.under_18).tolist()
+        self._route = route_for(
+            people.possible_dependence, people.significant_safeguarding
+        ).tolist()
+        refind = scenario.refind
+        base = refind.rate_per_year / HOURS_PER_YEAR
+        self._base_hazard = (people.frailty * base).tolist()
+        self._after_no_action = refind.after_no_police_action
+        self._after_recorded = refind.after_recorded_outcome
+        self._during_diversion = refind.during_diversion
+        self._after_completion = refind.after_completion
+        self._after_disengagement = refind.after_disengagement
+        self._first_gap = streams.generator("refind.first_gap").exponential(1.0, n).tolist()
+        self._later_gaps = streams.generator("refind.later_gaps")
+        # Person histories.
+        self._barred_until = [-math.inf] * n
+        self._diversions = [0] * n
+        self._contract_until = [-math.inf] * n
+        self._contract_find = [-1] * n
+        self._last_find = [-1] * n
+        self._version = [0] * n
+        self._gap_unit = [0.0] * n
+        self._gap_start = [0.0] * n
+        self._hazard = [0.0] * n
+        self._finds = n + self._start_backlog(demand, streams)  # then repeat finds' ids
+        self._person_of_referral: dict[int, int] = {}  # referrals made in the run
+        policy = scenario.policy
+        self._informal_share = scenario.demand.informal_share_without_policy
+        self._recorded_share = policy.informal_finds_recorded_share
+        self._accept_share = policy.accept_share
+        columns = draws.columns
+        self._informal_u = columns["scene.informal"]
+        self._recorded_u = columns["scene.recorded"]
+        self._offer_u = columns["scene.offer"]
+        self._accept_u = columns["scene.accept"]
+        self._mix_u = columns["scene.mix"]
+        self._planned = self._plan_first_finds()
+        self._next_planned = 0  # the next planned event
+        self._planned_due()
+
+    def finish(self) -> FindsLog:
+        return self.log.finish()
+
+    def _start_backlog(self, demand: Demand, streams: RandomStreams) -> int:
+        """Put the people already waiting at the start into the pathway; returns how many.
+
+        They were referred before the run, so they have no find in the run; their random
+        numbers are the rows after the first finds'.
+        """
+        waiting = self.scenario.backlog.waiting()
+        if not waiting or not self.scenario.policy.diversion:
+            return 0
+        people = draw_people(self.scenario, streams, np.zeros(len(waiting)), prefix="backlog")
+        course_streams = stream_for(people.substance, people.under_18).tolist()
+        routes = route_for(people.possible_dependence, people.significant_safeguarding).tolist()
+        first = demand.people.size
+        for j, person in enumerate(waiting):
+            self.provider.refer_waiting(
+                first + j,
+                course_streams[j],
+                routes[j],
+                person.stage,
+                person.waited_days * HOURS_PER_DAY,
+            )
+        return len(waiting)
+
+    def _plan_first_finds(self) -> list[tuple[float, int, tuple | None, int]]:
+        """Decide every first find before the run; return the police events to come.
+
+        A person's first find in the run meets an empty history, so its outcome is
+        known before the run starts. A find not diverted is recorded at once and only the
+        next find it leads to becomes an event; a diverted one is an event of its own,
+        since its referral starts then. Returns ``(when, person, decision, version)`` in
+        time order: a first find's decision, or ``None`` and the hazard's version for a
+        repeat find.
+        """
+        planned = []
+        for person, when in enumerate(self._first_find_hours):
+            decision = self._decide(person, person, when)
+            if decision[_OUTCOME] == DIVERTED:
+                planned.append((when, person, decision, 0))
+                continue
+            due = self._record(person, person, self._known_before[person], when, decision)
+            if due is not None:
+                planned.append((due, person, None, self._version[person]))
+        planned.sort(key=itemgetter(0))
+        return planned
+
+    def _planned_due(self, _event: simpy.Event | None = None) -> None:
+        """Handle the planned police events due now, then wait for the next one.
+
+        Finds are callbacks on plain timeouts, not SimPy processes: a process would add
+        its start and end events and a generator resume to every find.
+        """
+        planned, now, i = self._planned, self.env.now, self._next_planned
+        while i < len(planned) and planned[i][0] <= now:
+            _, person, decision, version = planned[i]
+            i += 1
+            if decision is None:
+                self._repeat_find(person, version)
+            else:
+                due = self._record(person, person, self._known_before[person], now, decision)
+                self._schedule(person, due)
+        self._next_planned = i
+        if i < len(planned):
+            self.env.timeout(planned[i][0] - now).callbacks.append(self._planned_due)
+
+    def _repeat_find_due(self, event: simpy.Timeout) -> None:
+        self._repeat_find(*event.value)
+
+    def _repeat_find(self, person: int, version: int) -> None:
+        if self._version[person] == version:  # not superseded by a change of hazard
+            find = self._finds
+            self._finds += 1
+            self.draws.ensure(self._finds)
+            now = self.env.now
+            due = self._record(person, find, True, now, self._decide(person, find, now))
+            self._schedule(person, due)
+
+    def _set_hazard(
+        self, person: int, unit: float, since: float, multiplier: float
+    ) -> float | None:
+        """Start the wait for the person's next find; returns when it falls due, or None if
+        not before the end of the run or the person's desistance."""
+        hazard = self._base_hazard[person] * multiplier
+        self._gap_unit[person], self._gap_start[person] = unit, since
+        self._hazard[person] = hazard
+        self._version[person] += 1
+        if hazard > 0 and since + unit / hazard < self._find_until[person]:
+            return since + unit / hazard
+        return None
+
+    def _schedule(self, person: int, due: float | None) -> None:
+        if due is not None:
+            self.env.timeout(due - self.env.now, (person, self._version[person])).callbacks.append(
+                self._repeat_find_due
+            )
+
+    def _decide(self, person: int, find: int, now: float) -> tuple:
+        """The outcome at the scene of a find at ``now``, from the person's history so far:
+        (live, recorded, informal, barred, breach, outcome, counterfactual)."""
+        user_dealer = self._user_dealer[person]
+        informal = not user_dealer and self._informal_u[find] < self._informal_share
+        if user_dealer:
+            recorded_outcome = CHARGE
+        else:
+            table = self._outcome_tables[self._outcome_table[person]]
+            recorded_outcome = bisect_right(table, self._mix_u[find])
+        counterfactual = NOT_RECORDED if informal else recorded_outcome
+        live = now >= self._live_from[person]
+        barred = now < self._barred_until[person]
+        breach = False
+        if not live:
+            recorded, outcome = not informal, counterfactual
+        else:
+            recorded = not informal or self._recorded_u[find] < self._recorded_share
+            if not recorded:
+                outcome = NOT_RECORDED
+            elif now < self._contract_until[person]:
+                breach, outcome = True, CHARGE
+            elif (
+                self._offer_u[find] < self._offer_chance[person]
+                and self._accept_u[find] < self._accept_share
+                and self.rules.may_be_offered_again(
+                    self._barred_until[person], self._diversions[person], now
+                )
+            ):
+                outcome = DIVERTED
+            elif informal:
+                outcome = UPLIFT_OUTCOME  # no police action before: a community resolution
+            else:
+                outcome = recorded_outcome
+        return live, recorded, informal, barred, breach, outcome, counterfactual
+
+    def _record(
+        self, person: int, find: int, repeat: bool, now: float, decision: tuple
+    ) -> float | None:
+        """Act on a find's outcome (a breach, a referral), record it, and start the wait for
+        the person's next find; returns when that falls due (see :meth:`_set_hazard`)."""
+        live, recorded, informal, barred, breach, outcome, counterfactual = decision
+        if breach:
+            self._prosecute(self._contract_find[person], now)
+            self._contract_until[person] = -math.inf
+        referral = -1
+        if outcome == DIVERTED:
+            self._diversions[person] += 1
+            if self.rules.contract_hours > 0:
+                self._contract_until[person] = now + self.rules.contract_hours
+                self._contract_find[person] = find
+            referral = self.provider.refer(find, self._stream[person], self._route[person])
+            self._person_of_referral[referral] = person
+        self.log.rows.append(
+            (
+                find,
+                person,
+                now,
+                repeat,
+                live,
+                recorded,
+                not informal,
+                barred,
+                breach,
+                outcome,
+                counterfactual,
+                referral,
+            )
+        )
+        self._last_find[person] = find
+        first_in_run = find == person
+        unit = self._first_gap[person] if first_in_run else float(self._later_gaps.exponential())
+        if outcome == DIVERTED:
+            multiplier = self._during_diversion
+        elif outcome == NOT_RECORDED:
+            multiplier = self._after_no_action
+        else:
+            multiplier = self._after_recorded
+        return self._set_hazard(person, unit, now, multiplier)
+
+    def _prosecute(self, find: int, when: float) -> None:
+        """A later prosecution of an earlier find (contract breach, non-engagement)."""
+        self.log.later.setdefault(find, (CHARGE, when))
+
+    def _referral_ended(self, referral: int, state: int, now: float) -> None:
+        """The provider's report that a referral ended (at ``now``, which may be the end of a
+        session under way): bars, penalties, a new hazard."""
+        person = self._person_of_referral.get(referral)
+        if person is None:
+            return  # on the waiting list before the run: no history to update
+        find = self.provider.log.find[referral]
+        if state in DISENGAGED:
+            if self.rules.bar_hours > 0:
+                self._barred_until[person] = max(
+                    self._barred_until[person], now + self.rules.bar_hours
+                )
+            if self.scenario.policy.non_engagement_outcome == "charge":
+                self._prosecute(find, now)
+                if self._contract_find[person] == find:
+                    self._contract_until[person] = -math.inf
+        if self._last_find[person] == find:  # no find since: the hazard changes now
+            waited = self._hazard[person] * (now - self._gap_start[person])
+            remaining = max(self._gap_unit[person] - waited, 0.0)
+            multiplier = self._after_completion if state == COMPLETED else self._after_disengagement
+            self._schedule(person, self._set_hazard(person, remaining, now, multiplier))

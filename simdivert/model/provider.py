@@ -1,0 +1,488 @@
+"""The provider side in SimPy: contact, assessment, triage, group course or one-to-one.
+
+A referral enters when the police make it (:meth:`ProviderModel.refer`). Contact
+attempts do not use drug workers (the provider's referral team makes them); the first
+answered attempt is found at once from the referral's draws, and the referral waits
+until then. What queues runs in SimPy: drug workers (one shared FIFO pool for
+assessments and one-to-one sessions, available only when on duty) and places in
+scheduled group sessions. A referral's random numbers are its find's rows in
+:class:`~simdivert.model.draws.FindDraws`, so they do not depend on the order of events.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+import simpy
+
+from simdivert.clock import HOURS_PER_DAY
+from simdivert.model.draws import FindDraws, Sampler, uniform
+from simdivert.model.roster import session_times, working_windows
+from simdivert.scenario.schema import STREAMS, SUBSTANCES, Scenario
+
+# Terminal states (IN_SYSTEM: not yet terminal when the run ends).
+IN_SYSTEM, COMPLETED, NOT_CONTACTED, LEFT_AT_ASSESSMENT, LEFT_AT_ONE_TO_ONE, LEFT_AT_COURSE = range(
+    6
+)
+STATES = (
+    "in_system",
+    "completed",
+    "not_contacted",
+    "disengaged_assessment",
+    "disengaged_one_to_one",
+    "disengaged_course",
+)
+DISENGAGED = (NOT_CONTACTED, LEFT_AT_ASSESSMENT, LEFT_AT_ONE_TO_ONE, LEFT_AT_COURSE)
+ROUTE_NONE, ROUTE_GROUP, ROUTE_ONE_TO_ONE = range(3)
+ROUTES = ("none", "group", "one_to_one")
+
+_STREAM_OF_SUBSTANCE = np.array(
+    [STREAMS.index(s if s != "other" else "general") for s in SUBSTANCES]
+)
+UNDER_18_STREAM = STREAMS.index("under_18")
+
+
+class DrugWorkers:
+    """The drug-worker pool: clients served first come, first served by the workers on
+    calls, whose number the rota sets.
+
+    A worker mid-call when the number on calls falls finishes the call first: no client
+    starts while as many are busy as are on calls. A request is an event that succeeds
+    when a worker takes the client. A worker freed (a call ends, the rota adds one) takes
+    the next client waiting through an event of its own at the same instant, so that
+    whatever else happens at that instant (a shift ending, another client asking) comes
+    first, as with SimPy's resources. This serves clients exactly as SimPy's
+    ``PriorityResource`` did with the rota holding off-duty workers by requests that
+    outranked clients (``tests/test_drug_workers.py``), without the events and queue
+    bookkeeping of a general resource.
+    """
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.on_calls = 0
+        self.busy = 0
+        self._waiting: deque[tuple[simpy.Event, object]] = deque()
+
+    def request(self, client: object = None) -> simpy.Event:
+        """An event that succeeds, with ``client`` as its value, when a worker takes them."""
+        request = simpy.Event(self.env)
+        self._waiting.append((request, client))
+        self._take_next()
+        return request
+
+    def release(self) -> None:
+        """A call has ended: the worker is free for the next client, if still on calls."""
+        self.busy -= 1
+        self._free_one()
+
+    def set_on_calls(self, count: int) -> None:
+        for _ in range(count - self.on_calls):
+            self._free_one()
+        self.on_calls = count
+
+    def _free_one(self) -> None:
+        if self._waiting:
+            self.env.timeout(0).callbacks.append(self._take_next)
+
+    def _take_next(self, _event: simpy.Event | None = None) -> None:
+        if self._waiting and self.busy < self.on_calls:
+            self.busy += 1
+            request, client = self._waiting.popleft()
+            request.succeed(client)
+
+
+class _Booking(NamedTuple):
+    """A referral on a group course: its current booking and progress so far."""
+
+    referral: int
+    session: int  # the session booked (index into the stream's timetable)
+    attended: int
+    waiting_since: float  # the assessment's or the last attended session's end
+    number: int = -1  # bookings made before this one (a no-show uses one up)
+
+
+def stream_for(substance: np.ndarray, under_18: np.ndarray) -> np.ndarray:
+    """The group-course stream: under-18s have their own; adults go by main substance."""
+    return np.where(under_18, UNDER_18_STREAM, _STREAM_OF_SUBSTANCE[substance])
+
+
+def route_for(possible_dependence: np.ndarray, significant_safeguarding: np.ndarray) -> np.ndarray:
+    """Triage: possible dependence or significant safeguarding needs get a one-to-one."""
+    return np.where(possible_dependence | significant_safeguarding, ROUTE_ONE_TO_ONE, ROUTE_GROUP)
+
+
+def pathway_samplers(scenario: Scenario) -> dict[str, Sampler]:
+    """The per-find random numbers the pathway may need, each column its own stream."""
+    provider = scenario.provider
+    bookings = scenario.course.sessions_per_course + scenario.engagement.max_rebookings
+    return {
+        **{f"pathway.contact.{k}": uniform for k in range(scenario.contact.max_attempts)},
+        "pathway.assessment_engage": uniform,
+        "pathway.assessment_minutes": provider.assessment_minutes.sample,
+        "pathway.one_to_one_engage": uniform,
+        "pathway.one_to_one_minutes": provider.one_to_one_minutes.sample,
+        **{f"pathway.group_attend.{k}": uniform for k in range(bookings)},
+    }
+
+
+# Times a referral reaches each step after the referral itself (NaN until it happens).
+STEP_HOURS_COLUMNS = (
+    "first_contact_hours",
+    "assessment_hours",
+    "assessment_end_hours",
+    "intervention_booked_hours",
+    "intervention_start_hours",
+    "intervention_end_hours",
+    "end_hours",
+)
+_FLOAT_COLUMNS = ("referral_hours", *STEP_HOURS_COLUMNS)
+_INT_COLUMNS = ("find", "stream", "route", "contact_attempts", "no_shows", "state")
+
+
+@dataclass
+class PathwayLog:
+    """The per-referral event log: a column per field, NaN until it happens.
+
+    Columns are Python lists while the run appends to them and numpy arrays after
+    :meth:`finish`.
+    """
+
+    referral_hours: list | np.ndarray = field(default_factory=list)
+    first_contact_hours: list | np.ndarray = field(default_factory=list)
+    assessment_hours: list | np.ndarray = field(default_factory=list)  # the call, engaged or not
+    assessment_end_hours: list | np.ndarray = field(default_factory=list)
+    intervention_booked_hours: list | np.ndarray = field(default_factory=list)  # 1st session/1:1
+    intervention_start_hours: list | np.ndarray = field(default_factory=list)  # attended
+    intervention_end_hours: list | np.ndarray = field(default_factory=list)
+    end_hours: list | np.ndarray = field(default_factory=list)
+    find: list | np.ndarray = field(default_factory=list)
+    stream: list | np.ndarray = field(default_factory=list)
+    route: list | np.ndarray = field(default_factory=list)
+    contact_attempts: list | np.ndarray = field(default_factory=list)
+    no_shows: list | np.ndarray = field(default_factory=list)
+    state: list | np.ndarray = field(default_factory=list)
+    assessed: list | np.ndarray = field(default_factory=list)
+    waiting_at_start: list | np.ndarray = field(default_factory=list)  # the starting backlog
+
+    def add(self, find: int, stream: int, hours: float, waiting_at_start: bool = False) -> int:
+        """A new referral row; returns its index."""
+        nan = math.nan
+        self.referral_hours.append(hours)
+        self.first_contact_hours.append(nan)
+        self.assessment_hours.append(nan)
+        self.assessment_end_hours.append(nan)
+        self.intervention_booked_hours.append(nan)
+        self.intervention_start_hours.append(nan)
+        self.intervention_end_hours.append(nan)
+        self.end_hours.append(nan)
+        self.find.append(find)
+        self.stream.append(stream)
+        self.route.append(0)
+        self.contact_attempts.append(0)
+        self.no_shows.append(0)
+        self.state.append(0)
+        self.assessed.append(False)
+        self.waiting_at_start.append(waiting_at_start)
+        return len(self.find) - 1
+
+    def finish(self) -> PathwayLog:
+        for name in _FLOAT_COLUMNS:
+            setattr(self, name, np.asarray(getattr(self, name), dtype=float))
+        for name in _INT_COLUMNS:
+            setattr(self, name, np.asarray(getattr(self, name), dtype=np.int64))
+        self.assessed = np.asarray(self.assessed, dtype=bool)
+        self.waiting_at_start = np.asarray(self.waiting_at_start, dtype=bool)
+        return self
+
+    @property
+    def size(self) -> int:
+        return len(self.find)
+
+
+@dataclass
+class SessionBook:
+    """Group sessions of every stream: when they start, places booked and attended."""
+
+    times: list[list[float]]
+    booked: list[list[int]]
+    attended: list[list[int]]
+    places: list[int]  # per stream
+    _first_open: list[int] = field(default_factory=list)
+
+    @classmethod
+    def from_timetable(cls, timetable: dict[str, np.ndarray], places: list[int]) -> SessionBook:
+        times = [timetable[s].tolist() for s in STREAMS]
+        return cls(
+            times=times,
+            booked=[[0] * len(t) for t in times],
+            attended=[[0] * len(t) for t in times],
+            places=places,
+            _first_open=[0] * len(STREAMS),
+        )
+
+    def book(self, stream: int, earliest: float) -> int:
+        """Book the first session at or after ``earliest`` with a free place; -1 if none."""
+        times, booked, places = self.times[stream], self.booked[stream], self.places[stream]
+        k = max(bisect.bisect_left(times, earliest), self._first_open[stream])
+        while k < len(times) and booked[k] >= places:
+            k += 1
+        if k == len(times):
+            return -1
+        booked[k] += 1
+        first_open = self._first_open[stream]
+        while first_open < len(times) and booked[first_open] >= places:
+            first_open += 1  # every session before this one is full
+        self._first_open[stream] = first_open
+        return k
+
+
+class ProviderModel:
+    """The SimPy model of the provider, fed referrals by the police side."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        draws: FindDraws,
+        duty: tuple[np.ndarray, np.ndarray],
+        on_end: Callable[[int, int, float], None] | None = None,
+    ) -> None:
+        self.env = env
+        self.duty = duty
+        self.scenario = scenario
+        self.log = PathwayLog()
+        self.on_end = on_end
+        self.windows = working_windows(scenario.provider)
+        self.workers = DrugWorkers(env)
+        self.sessions = SessionBook.from_timetable(
+            session_times(scenario), [scenario.course.places(stream) for stream in STREAMS]
+        )
+        engagement, contact, course = scenario.engagement, scenario.contact, scenario.course
+        self._patience_hours = engagement.patience_days * HOURS_PER_DAY
+        self._failed_call_hours = scenario.provider.failed_call_minutes / 60.0
+        self._notice = course.booking_notice_hours
+        self._session_hours = course.session_hours
+        self._sessions_per_course = course.sessions_per_course
+        self._first_delay = contact.first_attempt_delay_hours
+        self._spacing = contact.attempt_spacing_hours
+        self._answer = contact.answer_probability
+        columns = draws.columns
+        self._contact_u = [columns[f"pathway.contact.{k}"] for k in range(contact.max_attempts)]
+        self._assessment_u = columns["pathway.assessment_engage"]
+        self._assessment_minutes = columns["pathway.assessment_minutes"]
+        self._one_to_one_u = columns["pathway.one_to_one_engage"]
+        self._one_to_one_minutes = columns["pathway.one_to_one_minutes"]
+        bookings = course.sessions_per_course + engagement.max_rebookings
+        self._group_u = [columns[f"pathway.group_attend.{k}"] for k in range(bookings)]
+        self._due_sessions: dict[float, list[_Booking]] = {}  # batches by the instant due
+        self._routes: list[int] = []  # each referral's route once assessed
+        self._duty_changes = list(zip(*(column.tolist() for column in duty), strict=True))
+        self._next_duty_change = 0
+        self._rota_due()
+
+    def refer(self, find: int, stream: int, route: int) -> int:
+        """Start the pathway of a referral made now for the given find; returns its index."""
+        referral = self._add(find, stream, route, self.env.now)
+        self._contact(referral)
+        return referral
+
+    def finish(self) -> PathwayLog:
+        return self.log.finish()
+
+    def _engages(self, u: float, probability: float, waited_hours: float) -> bool:
+        return u < probability * math.exp(-waited_hours / self._patience_hours)
+
+    def _end(self, referral: int, state: int, hours: float) -> None:
+        self.log.state[referral] = state
+        self.log.end_hours[referral] = hours
+        if self.on_end is not None:
+            self.on_end(referral, state, hours)
+
+    def _rota_due(self, _event: simpy.Event | None = None) -> None:
+        """Set the number of drug workers on calls at each change of the rota due now."""
+        changes, now, k = self._duty_changes, self.env.now, self._next_duty_change
+        while k < len(changes) and changes[k][0] <= now:
+            self.workers.set_on_calls(changes[k][1])
+            k += 1
+        self._next_duty_change = k
+        if k < len(changes):
+            self.env.timeout(changes[k][0] - now).callbacks.append(self._rota_due)
+
+    def _first_contact(self, find: int) -> tuple[float | None, int, float]:
+        """The first answered call (None if none), attempts made, the last attempt's time.
+
+        Attempts are made only within working hours: the first after the referral
+        delay, each later one a spacing after the previous, moved to the next working time.
+        """
+        next_open = self.windows.next_open_at
+        attempt = next_open(self.env.now + self._first_delay)
+        for k, answers in enumerate(self._contact_u):
+            if answers[find] < self._answer:
+                return attempt, k + 1, attempt
+            if k + 1 < len(self._contact_u):
+                attempt = next_open(attempt + self._spacing)
+        return None, len(self._contact_u), attempt
+
+    def refer_waiting(
+        self, find: int, stream: int, route: int, stage: str, waited_hours: float
+    ) -> int:
+        """Start a referral that has already waited at a stage (a backlog at the start)."""
+        since = self.env.now - waited_hours
+        referral = self._add(find, stream, route, since, waiting_at_start=True)
+        if stage == "contact":
+            self._contact(referral)
+        elif stage == "assessment":
+            self.log.first_contact_hours[referral] = since
+            self.workers.request(referral).callbacks.append(self._assessment_starts)
+        else:
+            self.log.assessed[referral] = True
+            self.log.route[referral] = route
+            self.log.assessment_end_hours[referral] = since
+            self._intervention(referral, since)
+        return referral
+
+    def _add(
+        self, find: int, stream: int, route: int, hours: float, waiting_at_start: bool = False
+    ) -> int:
+        self._routes.append(route)
+        return self.log.add(find, stream, hours, waiting_at_start)
+
+    # A referral's steps. Each is a callback on the event that starts it (a timeout, a
+    # drug worker taking the client) with the referral's index as the event's value: an
+    # event per step and no SimPy process, whose start, end and resumes would add to
+    # every referral.
+
+    def _contact(self, r: int) -> None:
+        """Wait for the first answered call, or give up after the last attempt."""
+        contacted_at, attempts, last_attempt = self._first_contact(self.log.find[r])
+        self.log.contact_attempts[r] = attempts
+        if contacted_at is None:
+            self.env.timeout(last_attempt - self.env.now, r).callbacks.append(self._not_contacted)
+            return
+        self.log.first_contact_hours[r] = contacted_at
+        self.env.timeout(contacted_at - self.env.now, r).callbacks.append(self._contacted)
+
+    def _not_contacted(self, event: simpy.Timeout) -> None:
+        self._end(event.value, NOT_CONTACTED, self.env.now)
+
+    def _contacted(self, event: simpy.Timeout) -> None:
+        self.workers.request(event.value).callbacks.append(self._assessment_starts)
+
+    def _assessment_starts(self, event: simpy.Event) -> None:
+        """A drug worker calls: the person engages and is assessed, or the call fails."""
+        r, log, start = event.value, self.log, self.env.now
+        log.assessment_hours[r] = start
+        find = log.find[r]
+        if not self._engages(
+            self._assessment_u[find],
+            self.scenario.engagement.assessment_engage_probability,
+            start - log.first_contact_hours[r],
+        ):
+            log.assessment_end_hours[r] = start + self._failed_call_hours
+            due = self.env.timeout(self._failed_call_hours, r)
+            due.callbacks.append(self._failed_assessment_ends)
+            return
+        hours = self._assessment_minutes[find] / 60.0
+        log.assessment_end_hours[r] = start + hours
+        self.env.timeout(hours, r).callbacks.append(self._assessment_ends)
+
+    def _failed_assessment_ends(self, event: simpy.Timeout) -> None:
+        self.workers.release()
+        self._end(event.value, LEFT_AT_ASSESSMENT, self.env.now)
+
+    def _assessment_ends(self, event: simpy.Timeout) -> None:
+        r = event.value
+        self.workers.release()
+        self.log.assessed[r] = True
+        self.log.route[r] = self._routes[r]
+        self._intervention(r, self.env.now)
+
+    def _intervention(self, r: int, assessed_at: float) -> None:
+        """Triage's outcome: a one-to-one call when a worker is free, or the group course."""
+        if self._routes[r] == ROUTE_ONE_TO_ONE:
+            self.workers.request(r).callbacks.append(self._one_to_one_starts)
+        else:
+            course = _Booking(r, session=-1, attended=0, waiting_since=assessed_at)
+            self._book_next(course, self.env.now + self._notice)
+
+    def _one_to_one_starts(self, event: simpy.Event) -> None:
+        r, log, start = event.value, self.log, self.env.now
+        log.intervention_booked_hours[r] = start
+        engaged = self._engages(
+            self._one_to_one_u[log.find[r]],
+            self.scenario.engagement.one_to_one_engage_probability,
+            start - log.assessment_end_hours[r],
+        )
+        hours = self._one_to_one_minutes[log.find[r]] / 60.0 if engaged else self._failed_call_hours
+        if engaged:
+            log.intervention_start_hours[r] = start
+        log.intervention_end_hours[r] = start + hours
+        state = COMPLETED if engaged else LEFT_AT_ONE_TO_ONE
+        self.env.timeout(hours, (r, state)).callbacks.append(self._one_to_one_ends)
+
+    def _one_to_one_ends(self, event: simpy.Timeout) -> None:
+        r, state = event.value
+        self.workers.release()
+        self._end(r, state, self.env.now)
+
+    def _book_next(self, booking: _Booking, earliest: float) -> None:
+        """Book the referral's next group session, or end it when no bookings are left.
+
+        A session's attendees are not SimPy processes: each booking joins the batch of
+        bookings due at the instant a timeout to the session would fire, and one event per
+        batch handles them in the order they were booked. That is the order SimPy would
+        have resumed one process per booking in, so results are the same, with one event
+        per session instead of one per attendee per session.
+        """
+        now = self.env.now
+        number = booking.number + 1
+        if number == len(self._group_u):
+            self._end(booking.referral, LEFT_AT_COURSE, now)
+            return
+        stream = self.log.stream[booking.referral]
+        session = self.sessions.book(stream, earliest)
+        if session < 0:
+            return  # no session with a free place before the run ends: still waiting
+        starts = self.sessions.times[stream][session]
+        if number == 0:
+            self.log.intervention_booked_hours[booking.referral] = starts
+        due = now + (starts - now)  # exactly when a timeout of this delay fires
+        batch = self._due_sessions.get(due)
+        if batch is None:
+            batch = self._due_sessions[due] = []
+            self.env.timeout(starts - now, due).callbacks.append(self._sessions_due)
+        batch.append(booking._replace(session=session, number=number))
+
+    def _sessions_due(self, event: simpy.Timeout) -> None:
+        for booking in self._due_sessions.pop(event.value):
+            self._attend(booking)
+
+    def _attend(self, booking: _Booking) -> None:
+        """A booked referral at its session: attends (and may complete) or does not show."""
+        r, session, log, sessions = booking.referral, booking.session, self.log, self.sessions
+        find, stream = log.find[r], log.stream[r]
+        starts = sessions.times[stream][session]
+        if self._engages(
+            self._group_u[booking.number][find],
+            self.scenario.engagement.group_attend_probability,
+            starts - booking.waiting_since,
+        ):
+            sessions.attended[stream][session] += 1
+            attended = booking.attended + 1
+            ends = starts + self._session_hours
+            if attended == 1:
+                log.intervention_start_hours[r] = starts
+            if attended == self._sessions_per_course:
+                log.intervention_end_hours[r] = ends
+                self._end(r, COMPLETED, ends)
+                return
+            self._book_next(booking._replace(attended=attended, waiting_since=ends), ends)
+        else:
+            log.no_shows[r] += 1
+            self._book_next(booking, self.env.now + self._notice)

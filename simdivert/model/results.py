@@ -1,0 +1,477 @@
+"""KPIs of one replication, computed once, at the end, from the columnar logs.
+
+The measured window is [warm-up, horizon); the policy period is the part of it from
+the launch on. Flow through the pathway is of the cohort referred in the policy
+period: shares count what happened by the end of the run, so people still in the
+pathway at the end are a category of their own (``share_in_system_at_end``) and the
+shares of terminal states plus it sum to 1; waits are of cohort members whose wait had
+ended by the end of the run. Counts of finds and outcomes are per year of the window
+and, with suffix ``_y0`` (the year before launch), ``_y1``, ``_y2``... per policy year.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
+from simdivert.model.demand import POSSESSION, USER_DEALER, Demand
+from simdivert.model.police import FindsLog
+from simdivert.model.provider import (
+    COMPLETED,
+    IN_SYSTEM,
+    LEFT_AT_ASSESSMENT,
+    LEFT_AT_COURSE,
+    LEFT_AT_ONE_TO_ONE,
+    NOT_CONTACTED,
+    ROUTE_GROUP,
+    ROUTE_ONE_TO_ONE,
+    PathwayLog,
+    SessionBook,
+)
+from simdivert.model.queues import stage_intervals, time_average
+from simdivert.model.roster import on_duty_hours
+from simdivert.model.rules import CHARGE, DIVERTED, FORMAL_CODES, officer_hours
+from simdivert.model.utilisation import call_intervals, facilitator_hours_contracted, sessions_held
+from simdivert.scenario.schema import ETHNIC_GROUPS, OUTCOMES, SEXES, STREAMS, SUBSTANCES, Scenario
+
+OUTCOME_KPIS = {
+    "charge": "charges_per_year",
+    "caution": "cautions_per_year",
+    "cannabis_warning": "cannabis_warnings_per_year",
+    "penalty_notice": "penalty_notices_per_year",
+    "community_resolution": "community_resolutions_per_year",
+    "no_further_action": "no_further_action_per_year",
+}
+FORMAL_SHARE_GROUPS = [(g, s) for g in ETHNIC_GROUPS for s in SEXES]
+
+# A wait shorter than this is rounding, not waiting: the time a call starts and the time
+# of first contact reach the log by different floating-point sums.
+ROUNDING_HOURS = 1e-6
+
+KPI_UNITS: dict[str, str] = {
+    "encounters_per_year": "encounters/year",
+    "finds_per_year": "finds/year",
+    "repeat_find_share": "share",
+    "recorded_possession_per_year": "offences/year",
+    "recorded_possession_without_policy_per_year": "offences/year",
+    "recording_uplift": "ratio",
+    "recorded_possession_change_at_launch": "ratio",
+    "referrals_per_year": "people/year",
+    "user_dealer_referrals_per_year": "people/year",
+    "rereferral_rate": "share",
+    **dict.fromkeys(OUTCOME_KPIS.values(), "outcomes/year"),
+    **{f"formal_outcome_share_{g}_{s}": "share" for g, s in FORMAL_SHARE_GROUPS},
+    "police_hours_per_year": "hours/year",
+    "share_assessed": "share",
+    "share_completed": "share",
+    "share_not_contacted": "share",
+    "share_disengaged_assessment": "share",
+    "share_disengaged_one_to_one": "share",
+    "share_disengaged_course": "share",
+    "share_in_system_at_end": "share",
+    "share_one_to_one": "share",
+    "share_cannabis": "share",
+    "share_cocaine": "share",
+    "share_nitrous_oxide": "share",
+    "first_contact_wait_mean_days": "days",
+    "assessment_wait_mean_days": "days",
+    "assessment_wait_p90_days": "days",
+    "assessment_queue_wait_mean_days": "days",
+    "share_waited_for_assessment": "share",
+    "course_wait_mean_days": "days",
+    "course_wait_p90_days": "days",
+    "one_to_one_wait_mean_days": "days",
+    "drug_worker_utilisation": "share",
+    "facilitator_utilisation": "share",
+    "group_session_fill_rate": "share",
+    **{f"group_session_fill_rate_{stream}": "share" for stream in STREAMS},
+    "group_sessions_per_year": "sessions/year",
+    "provider_cost_per_year": "GBP/year",
+    "cost_per_completion": "GBP",
+    "police_cost_saved_per_year": "GBP/year",
+    "onward_referrals_per_year": "referrals/year",
+    "safeguarding_referrals_per_year": "referrals/year",
+    "police_hours_saved_published_per_year": "hours/year",
+    "police_hours_saved_adjusted_per_year": "hours/year",
+    "in_system_at_end": "people",
+    "waiting_for_assessment_at_end": "people",
+    "waiting_for_course_at_end": "people",
+    "contact_queue_mean": "people",
+    "assessment_queue_mean": "people",
+    "one_to_one_queue_mean": "people",
+    "course_queue_mean": "people",
+}
+
+_YEAR_SUFFIX = re.compile(r"_y\d+$")
+
+
+def kpi_unit(kpi: str) -> str:
+    """The unit of a KPI, including per-year variants such as ``charges_per_year_y2``."""
+    return KPI_UNITS[_YEAR_SUFFIX.sub("", kpi)]
+
+
+@dataclass(frozen=True)
+class Window:
+    """The measured part of the run: [start, end) in model hours."""
+
+    start: float
+    end: float
+
+    @property
+    def years(self) -> float:
+        return (self.end - self.start) / HOURS_PER_YEAR
+
+    @property
+    def empty(self) -> bool:
+        return self.end <= self.start
+
+    def contains(self, hours: np.ndarray) -> np.ndarray:
+        return (hours >= self.start) & (hours < self.end)
+
+    def overlap_hours(self, starts: np.ndarray, ends: np.ndarray) -> float:
+        """Total length of the intervals [starts, ends) inside the window (NaN rows skipped)."""
+        valid = ~(np.isnan(starts) | np.isnan(ends))
+        lo = np.clip(starts[valid], self.start, self.end)
+        hi = np.clip(ends[valid], self.start, self.end)
+        return float(np.sum(np.maximum(hi - lo, 0.0)))
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(np.mean(values)) if values.size else float("nan")
+
+
+def _p90(values: np.ndarray) -> float:
+    return float(np.quantile(values, 0.9)) if values.size else float("nan")
+
+
+def _share(mask: np.ndarray, of: np.ndarray | None = None) -> float:
+    if of is not None:
+        mask = mask[of]
+    return float(mask.mean()) if mask.size else float("nan")
+
+
+def _days(hours: np.ndarray) -> np.ndarray:
+    return hours / HOURS_PER_DAY
+
+
+def _per_year(count: float, window: Window) -> float:
+    return count / window.years if not window.empty else math.nan
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else math.nan
+
+
+def policy_years(scenario: Scenario) -> list[tuple[str, Window]]:
+    """The whole years of the window around the launch: y0 before it, y1, y2... after."""
+    launch, start, end = scenario.launch_hours, scenario.warmup_hours, scenario.horizon_hours
+    years = []
+    if launch - HOURS_PER_YEAR >= start - 1e-6:
+        years.append(("y0", Window(launch - HOURS_PER_YEAR, launch)))
+    k = 1
+    while launch + k * HOURS_PER_YEAR <= end + 1e-6:
+        years.append(
+            (f"y{k}", Window(launch + (k - 1) * HOURS_PER_YEAR, launch + k * HOURS_PER_YEAR))
+        )
+        k += 1
+    return years
+
+
+def pathway_kpis(
+    log: PathwayLog, substance: np.ndarray, window: Window, horizon: float
+) -> dict[str, float]:
+    """Flow, shares and waits of the cohort referred in the window (the policy period)."""
+    cohort = window.contains(log.referral_hours) & ~log.waiting_at_start
+    state = log.state[cohort]
+    assessed = log.assessed[cohort]
+    route = log.route[cohort]
+    contact = log.first_contact_hours[cohort]
+    referral = log.referral_hours[cohort]
+    call = log.assessment_hours[cohort]
+    assessment_end = log.assessment_end_hours[cohort]
+    booked = log.intervention_booked_hours[cohort]
+    called = ~np.isnan(call)
+    group_booked = assessed & (route == ROUTE_GROUP) & (booked < horizon)
+    one_to_one_called = assessed & (route == ROUTE_ONE_TO_ONE) & ~np.isnan(booked)
+    return {
+        "referrals_per_year": _per_year(cohort.sum(), window),
+        "share_assessed": _share(assessed),
+        "share_completed": _share(state == COMPLETED),
+        "share_not_contacted": _share(state == NOT_CONTACTED),
+        "share_disengaged_assessment": _share(state == LEFT_AT_ASSESSMENT),
+        "share_disengaged_one_to_one": _share(state == LEFT_AT_ONE_TO_ONE),
+        "share_disengaged_course": _share(state == LEFT_AT_COURSE),
+        "share_in_system_at_end": _share(state == IN_SYSTEM),
+        "share_one_to_one": _share(route == ROUTE_ONE_TO_ONE, of=assessed),
+        **{
+            f"share_{name}": _share(substance[cohort] == SUBSTANCES.index(name))
+            for name in ("cannabis", "cocaine", "nitrous_oxide")
+        },
+        "first_contact_wait_mean_days": _mean(
+            _days(contact[contact < horizon] - referral[contact < horizon])
+        ),
+        "assessment_wait_mean_days": _mean(_days(call[called] - referral[called])),
+        "assessment_wait_p90_days": _p90(_days(call[called] - referral[called])),
+        "assessment_queue_wait_mean_days": _mean(_days(call[called] - contact[called])),
+        "share_waited_for_assessment": _share(call[called] - contact[called] > ROUNDING_HOURS),
+        "course_wait_mean_days": _mean(_days(booked[group_booked] - assessment_end[group_booked])),
+        "course_wait_p90_days": _p90(_days(booked[group_booked] - assessment_end[group_booked])),
+        "one_to_one_wait_mean_days": _mean(
+            _days(booked[one_to_one_called] - assessment_end[one_to_one_called])
+        ),
+        "in_system_at_end": float(np.sum(state == IN_SYSTEM)),
+        "waiting_for_assessment_at_end": float(np.sum((contact < horizon) & ~called)),
+        "waiting_for_course_at_end": float(
+            np.sum(assessed & (route == ROUTE_GROUP) & (state == IN_SYSTEM))
+        ),
+    }
+
+
+def queue_kpis(log: PathwayLog, window: Window) -> dict[str, float]:
+    """Time-average number waiting at each stage over the window (all referrals)."""
+    return {
+        f"{stage}_queue_mean": time_average(starts, ends, window.start, window.end)
+        for stage, (starts, ends) in stage_intervals(log).items()
+    }
+
+
+def capacity_kpis(
+    scenario: Scenario,
+    log: PathwayLog,
+    sessions: SessionBook,
+    duty: tuple[np.ndarray, np.ndarray],
+    window: Window,
+) -> dict[str, float]:
+    """Utilisation of drug workers and facilitators, how full sessions are, and costs."""
+    starts, ends = call_intervals(log)
+    busy = window.overlap_hours(starts, ends)
+    on_duty = on_duty_hours(*duty, window.start, window.end)
+    course = scenario.course
+    session_starts, session_streams, attended = sessions_held(sessions)
+    in_window = window.contains(session_starts)
+    held = int(in_window.sum())
+    per_session = course.facilitators_per_session * (
+        course.session_hours + course.prep_hours_per_session
+    )
+    contracted = facilitator_hours_contracted(scenario, window.start, window.end)
+    places = np.array([course.places(stream) for stream in STREAMS])[session_streams]
+    fill = {
+        f"group_session_fill_rate_{stream}": _ratio(
+            float(attended[in_window & (session_streams == k)].sum()),
+            float(places[in_window & (session_streams == k)].sum()),
+        )
+        for k, stream in enumerate(STREAMS)
+    }
+    return {
+        "drug_worker_utilisation": _ratio(busy, on_duty),
+        "facilitator_utilisation": _ratio(held * per_session, contracted),
+        "group_session_fill_rate": _ratio(
+            float(attended[in_window].sum()), float(places[in_window].sum())
+        ),
+        **fill,
+        "group_sessions_per_year": _per_year(held, window),
+    }
+
+
+CAPACITY_KPIS = (
+    "drug_worker_utilisation",
+    "facilitator_utilisation",
+    "group_session_fill_rate",
+    *(f"group_session_fill_rate_{stream}" for stream in STREAMS),
+    "group_sessions_per_year",
+)
+
+
+def cost_kpis(
+    scenario: Scenario, log: PathwayLog, kpis: dict[str, float], window: Window
+) -> dict[str, float]:
+    """Provider cost while the scheme runs, per completion, and police time saved in money."""
+    costs = scenario.costs
+    staff_cost = 0.0
+    for period in scenario.staffing_periods():
+        overlap = max(
+            0.0, min(window.end, period.end_hours) - max(window.start, period.start_hours)
+        )
+        years = overlap / HOURS_PER_YEAR
+        staff_cost += years * (
+            period.drug_workers * costs.drug_worker_cost_per_fte_year
+            + period.course.facilitators * costs.facilitator_cost_per_fte_year
+        )
+    sessions = kpis["group_sessions_per_year"] * window.years if not window.empty else 0.0
+    total = (
+        staff_cost
+        + sessions * costs.cost_per_group_session
+        + (costs.provider_overhead_per_year * window.years if not window.empty else 0.0)
+    )
+    completions = float(np.sum((log.state == COMPLETED) & window.contains(log.end_hours)))
+    return {
+        "provider_cost_per_year": _per_year(total, window),
+        "cost_per_completion": _ratio(total, completions),
+        "police_cost_saved_per_year": kpis["police_hours_saved_adjusted_per_year"]
+        * costs.police_cost_per_hour,
+    }
+
+
+def rereferral_rate(finds: FindsLog, horizon: float, window: Window) -> float:
+    """Share of people first referred in the window, with a year of follow-up left, who are
+    referred again within 12 months of that first referral."""
+    diverted = finds.outcome == DIVERTED
+    person, hours = finds.person[diverted], finds.hours[diverted]
+    order = np.lexsort((hours, person))
+    person, hours = person[order], hours[order]
+    first = np.append(True, person[1:] != person[:-1])
+    has_next = np.append(person[1:] == person[:-1], False)
+    gap = np.append(hours[1:] - hours[:-1], np.inf)
+    followed = first & window.contains(hours) & (hours + HOURS_PER_YEAR <= horizon)
+    again = followed & has_next & (gap <= HOURS_PER_YEAR)
+    return _ratio(float(again.sum()), float(followed.sum()))
+
+
+def find_kpis(demand: Demand, finds: FindsLog, window: Window, policy: Window) -> dict[str, float]:
+    """Encounters, finds, recorded offences and the recording uplift."""
+    kind = demand.person_kind[finds.person]
+    possession = kind == POSSESSION
+    in_window = window.contains(finds.hours)
+    in_policy = policy.contains(finds.hours)
+    repeats = float(np.sum(finds.repeat & in_window))
+    first_finds = float(np.sum(window.contains(demand.find_hours)))
+    searches = float(np.sum(window.contains(demand.search_hours)))
+    other = float(np.sum(window.contains(demand.other_find_hours)))
+    recorded = finds.recorded & possession
+    recorded_without = finds.recorded_without_policy & possession
+    kpis = {
+        "encounters_per_year": _per_year(searches + other + repeats, window),
+        "finds_per_year": _per_year(first_finds + repeats, window),
+        "repeat_find_share": _ratio(repeats, float(np.sum(in_window))),
+        "recorded_possession_without_policy_per_year": _per_year(
+            np.sum(recorded_without & in_window), window
+        ),
+        "recording_uplift": _ratio(
+            np.sum(recorded & in_policy), np.sum(recorded_without & in_policy)
+        )
+        - 1,
+    }
+    return kpis
+
+
+def outcome_kpis(
+    scenario: Scenario, demand: Demand, finds: FindsLog, windows: list[tuple[str, Window]]
+) -> dict[str, float]:
+    """Outcomes of possession finds, formal-outcome shares by group, officer hours.
+
+    A later prosecution (a breached contract, not engaging where that is charged)
+    counts as a charge, and its officer hours, in the year it happens; the find then
+    counts as having a formal outcome in the year of the find.
+    """
+    people = demand.people
+    person = finds.person
+    possession = demand.person_kind[person] == POSSESSION
+    later_charge = finds.later_outcome == CHARGE
+    formal = np.isin(finds.outcome, FORMAL_CODES) | later_charge
+    recorded = finds.recorded & possession
+    hours = officer_hours(scenario)[finds.outcome]
+    ethnic, sex = people.ethnic_group[person], people.sex[person]
+    kpis: dict[str, float] = {}
+    for suffix, window in windows:
+        at_find = window.contains(finds.hours) & possession
+        later = window.contains(finds.later_outcome_hours) & possession & later_charge
+        for code, name in enumerate(OUTCOMES):
+            count = np.sum(at_find & (finds.outcome == code))
+            if code == CHARGE:
+                count += np.sum(later)
+            kpis[f"{OUTCOME_KPIS[name]}{suffix}"] = _per_year(count, window)
+        recorded_in = recorded & window.contains(finds.hours)
+        kpis[f"recorded_possession_per_year{suffix}"] = _per_year(np.sum(recorded_in), window)
+        for g, s in FORMAL_SHARE_GROUPS:
+            group = recorded_in & (ethnic == ETHNIC_GROUPS.index(g)) & (sex == SEXES.index(s))
+            kpis[f"formal_outcome_share_{g}_{s}{suffix}"] = _ratio(
+                np.sum(formal & group), np.sum(group)
+            )
+        officer_time = (
+            np.sum(hours[at_find]) + np.sum(later) * scenario.police.later_prosecution_hours
+        )
+        kpis[f"police_hours_per_year{suffix}"] = _per_year(officer_time, window)
+    return kpis
+
+
+def police_kpis(
+    scenario: Scenario,
+    demand: Demand,
+    finds: FindsLog,
+    pathway: PathwayLog,
+    policy: Window,
+) -> dict[str, float]:
+    """Police hours saved (published and adjusted methods), onward referrals, user-dealers.
+
+    Published: every referral counted as an avoided arrest. Adjusted: for each referral,
+    the officer hours of the outcome its find would have had without the scheme (an
+    informal word for a find recorded only because of it), less the referral's own time
+    (post-arrest for user-dealers) and any later prosecution.
+    """
+    police = scenario.police
+    people = demand.people
+    diverted = (finds.outcome == DIVERTED) & policy.contains(finds.hours)
+    person = finds.person[diverted]
+    user_dealer = demand.person_kind[person] == USER_DEALER
+    referral_hours = np.where(user_dealer, police.published_hours_per_arrest, police.referral_hours)
+    later = np.where(finds.later_outcome[diverted] == CHARGE, police.later_prosecution_hours, 0.0)
+    saved = officer_hours(scenario)[finds.counterfactual[diverted]] - referral_hours - later
+    referral = finds.referral[diverted]
+    assessed = pathway.assessed[referral]
+    return {
+        "user_dealer_referrals_per_year": _per_year(np.sum(user_dealer), policy),
+        "onward_referrals_per_year": _per_year(
+            people.holistic_needs[person[assessed]].sum(), policy
+        ),
+        "safeguarding_referrals_per_year": _per_year(
+            np.sum(people.safeguarding_need[person[assessed]]), policy
+        ),
+        "police_hours_saved_published_per_year": _per_year(
+            np.sum(diverted) * police.published_hours_per_arrest, policy
+        ),
+        "police_hours_saved_adjusted_per_year": _per_year(np.sum(saved), policy),
+    }
+
+
+def replication_kpis(
+    scenario: Scenario,
+    demand: Demand,
+    finds: FindsLog,
+    pathway: PathwayLog,
+    sessions: SessionBook,
+    duty: tuple[np.ndarray, np.ndarray],
+) -> dict[str, float]:
+    """Every KPI of one replication."""
+    horizon = scenario.horizon_hours
+    window = Window(scenario.warmup_hours, horizon)
+    policy = Window(max(window.start, scenario.launch_hours), horizon)
+    years = policy_years(scenario)
+    referred = finds.referral >= 0
+    referral_substance = np.full(pathway.size, -1)  # -1: on the waiting list before the run
+    referral_substance[finds.referral[referred]] = demand.people.substance[finds.person[referred]]
+
+    kpis = {
+        **find_kpis(demand, finds, window, policy),
+        **pathway_kpis(pathway, referral_substance, policy, horizon),
+        "rereferral_rate": rereferral_rate(finds, horizon, policy),
+        **queue_kpis(pathway, policy),
+        **police_kpis(scenario, demand, finds, pathway, policy),
+        **outcome_kpis(scenario, demand, finds, [("", window)] + [(f"_{k}", w) for k, w in years]),
+    }
+    if scenario.policy.diversion:
+        kpis.update(capacity_kpis(scenario, pathway, sessions, duty, policy))
+        kpis.update(cost_kpis(scenario, pathway, kpis, policy))
+    else:  # no provider: no one to employ, nothing to use
+        kpis.update(dict.fromkeys(CAPACITY_KPIS, math.nan))
+        kpis.update(
+            provider_cost_per_year=0.0, cost_per_completion=math.nan, police_cost_saved_per_year=0.0
+        )
+    rec = [kpis.get(f"recorded_possession_per_year_{k}") for k in ("y0", "y1")]
+    kpis["recorded_possession_change_at_launch"] = (
+        rec[1] / rec[0] - 1 if None not in rec and rec[0] else math.nan
+    )
+    return kpis

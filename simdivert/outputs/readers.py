@@ -1,0 +1,586 @@
+"""Reading a saved output folder back: the one place that knows the output file formats.
+
+Reports and figures are made from these files alone, so a report can be rebuilt from a
+folder saved long ago. What a folder holds decides what the report shows:
+
+- a run (``simdivert run``): ``manifest.json`` (with the resolved ``scenario``),
+  ``summary.csv``, ``replications.csv``, ``timeseries.csv``, ``utilisation.csv`` and,
+  with ``--events``, ``events.parquet`` (one row per find);
+- a comparison (``simdivert compare``): ``comparison.csv`` (per KPI and scenario, the
+  mean and the paired difference from the base), ``replications.csv`` (long, with a
+  ``scenario`` column) and ``manifest.json`` (``scenario_names``, the base first, and
+  ``scenarios``: each resolved scenario by name);
+- a staffing plan (``simdivert staff``): ``staffing_plan.csv`` and ``manifest.json``;
+- a sweep (``simdivert sweep``): a ``summary.csv`` with one row per cell and KPI, whose
+  extra columns are the varied parameters.
+
+KPIs counted per year come whole-window (``charges_per_year``) and per year around the
+launch (``charges_per_year_y0`` the year before it, ``_y1``, ``_y2``... policy years).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+from pydantic import ValidationError
+
+from simdivert.clock import HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
+from simdivert.errors import UserError
+from simdivert.experiments.replications import t_interval
+from simdivert.model.results import OUTCOME_KPIS as OUTCOME_KPI_BY_NAME
+from simdivert.scenario.schema import ETHNIC_GROUPS, SEXES, TargetSettings
+
+MANIFEST = "manifest.json"
+SUMMARY = "summary.csv"
+REPLICATIONS = "replications.csv"
+TIMESERIES = "timeseries.csv"
+UTILISATION = "utilisation.csv"
+EVENTS = "events.parquet"
+COMPARISON = "comparison.csv"
+STAFFING_PLAN = "staffing_plan.csv"
+
+SUMMARY_COLUMNS = ("kpi", "mean", "ci_low", "ci_high")
+TIMESERIES_COLUMNS = ("replication", "week", "stage", "queue_mean", "waits_started")
+UTILISATION_COLUMNS = (
+    "replication",
+    "week",
+    "role",
+    "busy_hours",
+    "available_hours",
+    "utilisation",
+)
+COMPARISON_COLUMNS = (
+    "kpi",
+    "scenario",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "diff_mean",
+    "diff_ci_low",
+    "diff_ci_high",
+)
+STAFFING_PLAN_COLUMNS = (
+    "period",
+    "role",
+    "headcount",
+    "kpi",
+    "kpi_mean",
+    "kpi_ci_low",
+    "kpi_ci_high",
+)
+
+
+def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
+    """A CSV with the columns it must have, or a one-line error naming file and column."""
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"{path}: cannot read as CSV ({exc})") from None
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        raise UserError(f"{path}: missing column(s) {', '.join(missing)}")
+    return table
+
+
+# --- KPIs per year ----------------------------------------------------------------------
+
+_YEAR = re.compile(r"^(?P<kpi>.+?)(?:_(?P<year>y\d+))?$")
+WHOLE_WINDOW = ""  # the year label of a KPI over the whole measured window
+
+
+def split_year(kpi: str) -> tuple[str, str]:
+    """``charges_per_year_y2`` -> (``charges_per_year``, ``y2``); no suffix: year ``""``."""
+    match = _YEAR.match(kpi)
+    assert match is not None  # the pattern matches any non-empty name
+    return match["kpi"], match["year"] or WHOLE_WINDOW
+
+
+def year_words(year: str) -> str:
+    """``y0`` -> the year before the launch; ``y2`` -> policy year 2."""
+    if year == WHOLE_WINDOW:
+        return "the whole measured period"
+    if year == "y0":
+        return "the year before the launch (y0)"
+    return f"policy year {year[1:]} ({year})"
+
+
+def years_of(kpis: Iterable[str], family: str) -> list[str]:
+    """The year labels present for a KPI family (``y0``, ``y1``...), in order."""
+    years = {year for kpi, year in map(split_year, kpis) if kpi == family and year}
+    return sorted(years, key=lambda y: int(y[1:]))
+
+
+def latest_policy_year(kpis: Iterable[str], family: str) -> str:
+    """The family's KPI in its last whole policy year (``_y2``), else the whole-window one."""
+    policy_years = [y for y in years_of(kpis, family) if y != "y0"]
+    return f"{family}_{policy_years[-1]}" if policy_years else family
+
+
+OUTCOME_FAMILIES = tuple(OUTCOME_KPI_BY_NAME.values())  # charges_per_year, cautions_per_year...
+GROUP_SHARE_PREFIX = "formal_outcome_share_"
+GROUPS = tuple(f"{g}_{s}" for g in ETHNIC_GROUPS for s in SEXES)
+
+
+def outcome_rows(estimates: pd.DataFrame) -> pd.DataFrame:
+    """Rows of police outcomes per year with ``outcome`` and ``year`` columns, in order.
+
+    Per-year rows (``_y0``, ``_y1``...) where the run had whole years around the launch;
+    otherwise the whole-window ones.
+    """
+    return _family_rows(estimates, OUTCOME_FAMILIES, "outcome")
+
+
+def group_share_rows(estimates: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the formal-outcome share per group (``white_male``...), with a ``year``."""
+    families = tuple(GROUP_SHARE_PREFIX + g for g in GROUPS)
+    rows = _family_rows(estimates, families, "group")
+    rows["group"] = rows["group"].str.removeprefix(GROUP_SHARE_PREFIX)
+    return rows
+
+
+def _family_rows(estimates: pd.DataFrame, families: tuple[str, ...], column: str):
+    parts = estimates["kpi"].map(split_year)
+    rows = estimates.assign(
+        **{column: parts.str[0], "year": parts.str[1]},
+    )
+    rows = rows[rows[column].isin(families)]
+    per_year = rows[rows["year"] != WHOLE_WINDOW]
+    rows = per_year if not per_year.empty else rows
+    order = {f: i for i, f in enumerate(families)}
+    rows = rows.assign(
+        order=rows[column].map(order),
+        year_order=rows["year"].str[1:].replace("", "-1").astype(int),
+    )
+    rows = rows.sort_values(["order", "year_order"], kind="stable")
+    return rows.drop(columns=["order", "year_order"]).reset_index(drop=True)
+
+
+# --- One scenario's facts ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What the figures need to know about one scenario as it was run."""
+
+    scenario_name: str
+    description: str
+    warmup_days: float
+    years: float
+    launch_after_days: float
+    diversion: bool
+    area_go_live_days: tuple[tuple[str, float], ...]  # (area, days after the launch)
+    staffing_change_days: tuple[float, ...]  # days after the warm-up
+    scenario: dict[str, Any]  # the resolved scenario as written in the manifest
+    targets: TargetSettings
+
+    @property
+    def warmup_hours(self) -> float:
+        return self.warmup_days * HOURS_PER_DAY
+
+    @property
+    def horizon_hours(self) -> float:
+        return self.warmup_hours + self.years * HOURS_PER_YEAR
+
+    @property
+    def launch_hours(self) -> float:
+        return self.warmup_hours + self.launch_after_days * HOURS_PER_DAY
+
+    @property
+    def policy_start_hours(self) -> float:
+        """Start of the policy period, over which pathway KPIs are measured."""
+        return max(self.warmup_hours, self.launch_hours)
+
+    @property
+    def warmup_weeks(self) -> float:
+        return self.warmup_hours / HOURS_PER_WEEK
+
+    @property
+    def launch_weeks(self) -> float:
+        return self.launch_hours / HOURS_PER_WEEK
+
+    @property
+    def whole_weeks(self) -> int:
+        """Weeks of the run that are complete (a last, partial week is left out of charts)."""
+        return int(np.floor(self.horizon_hours / HOURS_PER_WEEK + 1e-9))
+
+    def go_live_weeks(self) -> list[tuple[float, list[str]]]:
+        """Weeks when areas go live after the launch, with the areas going live then."""
+        by_day: dict[float, list[str]] = {}
+        for area, days in self.area_go_live_days:
+            if days > 0:
+                by_day.setdefault(days, []).append(area)
+        return [
+            ((self.launch_hours + days * HOURS_PER_DAY) / HOURS_PER_WEEK, areas)
+            for days, areas in sorted(by_day.items())
+            if self.launch_hours + days * HOURS_PER_DAY < self.horizon_hours
+        ]
+
+    def staffing_change_weeks(self) -> list[float]:
+        return [
+            (self.warmup_hours + days * HOURS_PER_DAY) / HOURS_PER_WEEK
+            for days in self.staffing_change_days
+            if self.warmup_hours + days * HOURS_PER_DAY < self.horizon_hours
+        ]
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / MANIFEST
+    try:
+        manifest = json.loads(path.read_text())
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise UserError(f"{path}: expected a JSON object")
+    return manifest
+
+
+def scenario_facts(scenario: Any, source: str) -> RunFacts:
+    """A scenario's window, launch, rollout and targets from its resolved form."""
+    if not isinstance(scenario, dict):
+        raise UserError(f"{source}: missing (the resolved scenario of the run)")
+    run = scenario.get("run", {})
+    policy = scenario.get("policy", {})
+    try:
+        warmup_days = float(run["warmup_days"])
+        years = float(run["years"])
+        launch_after_days = float(policy.get("launch_after_days", 0.0))
+        areas = tuple(
+            (str(a["name"]), float(a.get("go_live_after_days", 0.0)))
+            for a in scenario.get("areas", [])
+        )
+        changes = tuple(float(c["from_day"]) for c in scenario.get("staffing", []))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise UserError(
+            f"{source}: needs numeric run.warmup_days, run.years, policy.launch_after_days, "
+            "areas.go_live_after_days and staffing.from_day"
+        ) from None
+    try:
+        targets = TargetSettings.model_validate(scenario.get("targets", {}))
+    except ValidationError as exc:
+        raise UserError(f"{source}.targets: {exc.errors()[0]['msg']}") from None
+    return RunFacts(
+        scenario_name=str(scenario.get("name", "unnamed")),
+        description=str(scenario.get("description", "")),
+        warmup_days=warmup_days,
+        years=years,
+        launch_after_days=launch_after_days,
+        diversion=bool(policy.get("diversion", True)),
+        area_go_live_days=areas,
+        staffing_change_days=changes,
+        scenario=scenario,
+        targets=targets,
+    )
+
+
+def run_facts(manifest: dict[str, Any], source: Path) -> RunFacts:
+    """The facts of the run whose manifest this is."""
+    return scenario_facts(manifest.get("scenario"), f"{source}: scenario")
+
+
+# --- A run's files ----------------------------------------------------------------------
+
+
+def read_summary(path: Path) -> pd.DataFrame:
+    """``summary.csv``: kpi, mean, ci_low, ci_high (and unit; a sweep's adds its parameters)."""
+    return _read_csv(path, SUMMARY_COLUMNS)
+
+
+def read_timeseries(path: Path) -> pd.DataFrame:
+    """``timeseries.csv``: per replication, week and stage, queue_mean and waits_started."""
+    return _read_csv(path, TIMESERIES_COLUMNS)
+
+
+def read_utilisation(path: Path) -> pd.DataFrame:
+    """``utilisation.csv``: per replication, week and role, busy and available hours."""
+    return _read_csv(path, UTILISATION_COLUMNS)
+
+
+# The waits drawn from the event log, stage by stage, as results.py defines them: from
+# when the wait starts to when it ends, for the people referred in the policy period.
+WAIT_STAGES: dict[str, str] = {
+    "first_contact": "referral to first answered call",
+    "assessment": "referral to assessment call",
+    "one_to_one": "assessment to one-to-one",
+    "course": "assessment to first group session",
+}
+_EVENT_COLUMNS = [
+    "replication",
+    "outcome",
+    "find_hours",
+    "route",
+    "assessed",
+    "first_contact_hours",
+    "assessment_hours",
+    "assessment_end_hours",
+    "intervention_booked_hours",
+]
+
+
+def read_stage_waits(path: Path, run: RunFacts) -> pd.DataFrame:
+    """Waits in days per stage from ``events.parquet``: columns replication, stage, wait_days.
+
+    The event log has a row per find; referrals are the finds diverted, referred at the
+    find. The cohort is the people referred in the policy period (from the launch, after
+    the warm-up); a wait counts once it has ended before the end of the run, as in the
+    KPIs (``assessment_wait_p90_days``...).
+    """
+    try:
+        events = pq.read_table(path, columns=_EVENT_COLUMNS).to_pandas()
+    except (OSError, ValueError, KeyError) as exc:
+        raise UserError(f"{path}: cannot read the event log ({exc})") from None
+    horizon = run.horizon_hours
+    referral = events["find_hours"]
+    events = events[
+        (events["outcome"] == "diverted")
+        & (referral >= run.policy_start_hours)
+        & (referral < horizon)
+    ]
+    referral = events["find_hours"]
+    route = events["route"].astype(str)
+    assessed = events["assessed"].astype(bool)
+    booked = events["intervention_booked_hours"]
+    contact = events["first_contact_hours"]
+    ends_and_starts = {
+        "first_contact": (contact.where(contact < horizon), referral),
+        "assessment": (events["assessment_hours"], referral),
+        "one_to_one": (
+            booked.where(assessed & (route == "one_to_one")),
+            events["assessment_end_hours"],
+        ),
+        "course": (
+            booked.where(assessed & (route == "group") & (booked < horizon)),
+            events["assessment_end_hours"],
+        ),
+    }
+    frames = []
+    for stage, (end, start) in ends_and_starts.items():
+        waited = end.notna()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "replication": events.loc[waited, "replication"].to_numpy(),
+                    "stage": stage,
+                    "wait_days": ((end[waited] - start[waited]) / HOURS_PER_DAY).to_numpy(),
+                }
+            )
+        )
+    waits = pd.concat(frames, ignore_index=True)
+    waits["stage"] = pd.Categorical(waits["stage"], categories=list(WAIT_STAGES))
+    return waits
+
+
+def run_estimates(summary: pd.DataFrame, scenario: str) -> pd.DataFrame:
+    """A run's summary in the comparison's long form (no differences: one scenario)."""
+    rows = summary[list(SUMMARY_COLUMNS)].assign(scenario=scenario)
+    return rows.assign(diff_mean=np.nan, diff_ci_low=np.nan, diff_ci_high=np.nan)[
+        list(COMPARISON_COLUMNS)
+    ]
+
+
+# --- A comparison's files ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A compare folder: the scenarios (base first), their KPIs and replications."""
+
+    names: list[str]
+    scenarios: dict[str, RunFacts]
+    table: pd.DataFrame  # comparison.csv
+    replications: pd.DataFrame  # replications.csv, long, with a scenario column
+
+    @property
+    def base(self) -> str:
+        return self.names[0]
+
+    @property
+    def others(self) -> list[str]:
+        return self.names[1:]
+
+    def paired_differences(self, kpi: str) -> pd.DataFrame:
+        """Per replication and scenario, the KPI minus the base's: replication, scenario, diff."""
+        if kpi not in self.replications.columns:
+            return pd.DataFrame(columns=["replication", "scenario", "diff"])
+        values = self.replications.pivot(index="replication", columns="scenario", values=kpi)
+        diffs = values[self.others].sub(values[self.base], axis=0)
+        long = diffs.reset_index().melt(
+            id_vars="replication", var_name="scenario", value_name="diff"
+        )
+        return long.dropna(subset=["diff"])
+
+    def police_hours_saved_simulated(self) -> pd.DataFrame:
+        """Officer hours a year saved against the base, as simulated, per other scenario.
+
+        Per replication, the mean over the whole policy years (y1, y2...) of the base's
+        ``police_hours_per_year_yk`` less the scenario's, on the same finds; then the mean
+        and 95% t-interval over replications. Columns scenario, mean, ci_low, ci_high,
+        years (the policy years used). Empty without a whole policy year.
+        """
+        years = [
+            y for y in years_of(self.replications.columns, "police_hours_per_year") if y != "y0"
+        ]
+        if not years:
+            return pd.DataFrame(columns=["scenario", "mean", "ci_low", "ci_high", "years"])
+        reps = self.replications
+        per_rep = pd.DataFrame(
+            {
+                "replication": reps["replication"],
+                "scenario": reps["scenario"],
+                "hours": reps[[f"police_hours_per_year_{y}" for y in years]].mean(axis=1),
+            }
+        )
+        values = per_rep.pivot(index="replication", columns="scenario", values="hours")
+        rows = []
+        for scenario in self.others:
+            mean, low, high = t_interval((values[self.base] - values[scenario]).to_numpy())
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "mean": mean,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "years": ", ".join(years),
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+def read_comparison(folder: Path, manifest: dict[str, Any] | None) -> Comparison:
+    """``comparison.csv``, ``replications.csv`` and the manifest of a compare folder."""
+    path = folder / MANIFEST
+    if manifest is None:
+        raise UserError(f"{path}: missing; a comparison needs its scenarios")
+    names = manifest.get("scenario_names")
+    resolved = manifest.get("scenarios")
+    if not (isinstance(names, list) and len(names) >= 2 and isinstance(resolved, dict)):
+        raise UserError(f"{path}: scenario_names: expected the base then the others")
+    names = [str(n) for n in names]
+    scenarios = {
+        name: scenario_facts(resolved.get(name), f"{path}: scenarios.{name}") for name in names
+    }
+    table = _read_csv(folder / COMPARISON, COMPARISON_COLUMNS)
+    replications = _read_csv(folder / REPLICATIONS, ("replication", "scenario"))
+    for source, found in (
+        (COMPARISON, set(table["scenario"].astype(str))),
+        (REPLICATIONS, set(replications["scenario"].astype(str))),
+    ):
+        if found != set(names):
+            raise UserError(
+                f"{folder / source}: scenario: holds {', '.join(sorted(found))}, but the "
+                f"manifest names {', '.join(names)}"
+            )
+    table["scenario"] = table["scenario"].astype(str)
+    replications["scenario"] = replications["scenario"].astype(str)
+    return Comparison(names, scenarios, table, replications)
+
+
+# --- Sweeps (summary.csv of `simdivert sweep`: cell, scenario, [variant], the varied keys, then
+# kpi, mean, ci_low, ci_high, unit, replications) ----------------------------------------
+
+# Columns of a sweep's summary.csv that are not varied parameters.
+SWEEP_VALUE_COLUMNS = frozenset(
+    {*SUMMARY_COLUMNS, "unit", "cell", "replications", "n", "half_width", "sd", "std"}
+)
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """A sweep's per-cell summary: a row per cell and KPI, and which columns were varied."""
+
+    table: pd.DataFrame
+    parameters: list[str]
+
+
+def sweep_parameters(summary: pd.DataFrame) -> list[str]:
+    """The varied parameters: the columns of a summary beyond a run's own that take more
+    than one value (a sweep of one scenario still names it in every row)."""
+    return [
+        c
+        for c in summary.columns
+        if c not in SWEEP_VALUE_COLUMNS and summary[c].nunique(dropna=False) > 1
+    ]
+
+
+# --- What a folder holds ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutputFolder:
+    """The files of one output folder that a report can use (None: not in the folder)."""
+
+    path: Path
+    manifest: dict[str, Any] | None
+    run: RunFacts | None  # a run's or a staffing plan's scenario
+    summary: pd.DataFrame | None  # a run's summary
+    timeseries: pd.DataFrame | None
+    utilisation: pd.DataFrame | None
+    events_path: Path | None
+    comparison: Comparison | None
+    sweep: SweepSummary | None
+    staffing_plan: pd.DataFrame | None
+
+    @property
+    def is_run(self) -> bool:
+        return self.summary is not None
+
+
+def read_output_folder(folder: Path) -> OutputFolder:
+    """Read whatever a report can use from ``folder``; a one-line error if it holds nothing."""
+    if not folder.is_dir():
+        raise UserError(f"{folder}: no such folder")
+    manifest = read_manifest(folder) if (folder / MANIFEST).exists() else None
+    run = None
+    if manifest is not None and "scenario" in manifest:  # a run's or a staffing plan's
+        run = run_facts(manifest, folder / MANIFEST)
+    summary = sweep = comparison = None
+    if (folder / COMPARISON).exists():
+        comparison = read_comparison(folder, manifest)
+    elif (folder / SUMMARY).exists():
+        table = read_summary(folder / SUMMARY)
+        if sweep_parameters(table):  # a sweep's summary: a row per cell and KPI
+            sweep = SweepSummary(table, sweep_parameters(table))
+        else:
+            summary = table
+    timeseries = read_timeseries(folder / TIMESERIES) if (folder / TIMESERIES).exists() else None
+    utilisation = (
+        read_utilisation(folder / UTILISATION) if (folder / UTILISATION).exists() else None
+    )
+    events_path = folder / EVENTS if (folder / EVENTS).exists() else None
+    plan = (
+        _read_csv(folder / STAFFING_PLAN, STAFFING_PLAN_COLUMNS)
+        if (folder / STAFFING_PLAN).exists()
+        else None
+    )
+    if summary is None and sweep is None and comparison is None and plan is None:
+        raise UserError(
+            f"{folder}: no simdivert results here "
+            f"(expected {SUMMARY}, {COMPARISON} or {STAFFING_PLAN})"
+        )
+    if (
+        timeseries is not None or utilisation is not None or events_path is not None
+    ) and run is None:
+        raise UserError(
+            f"{folder / MANIFEST}: scenario: missing; the charts over time need the run window"
+        )
+    return OutputFolder(
+        folder,
+        manifest,
+        run,
+        summary,
+        timeseries,
+        utilisation,
+        events_path,
+        comparison,
+        sweep,
+        plan,
+    )

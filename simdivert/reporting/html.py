@@ -1,0 +1,384 @@
+"""The report page: sections of HTML with the figures embedded as base64 PNGs.
+
+The page needs nothing outside itself (styles inline, no scripts, no links but to its
+own sections), so it opens from the file system with no network.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+from simdivert import __version__
+from simdivert.outputs.folders import utc_now
+from simdivert.outputs.readers import Comparison, OutputFolder, RunFacts
+from simdivert.reporting.content import KEY_ASSUMPTIONS, STYLESHEET, assumption_value
+from simdivert.reporting.headlines import Headline, comparison_headlines, headlines, sweep_headlines
+from simdivert.reporting.numbers import format_interval, format_value
+
+
+@dataclass(frozen=True)
+class FigureHtml:
+    """A drawn figure as the page shows it."""
+
+    stem: str
+    heading: str
+    caption: str
+    png: bytes
+    section: str  # "run", "comparison" or "sweep"
+    files_folder: str
+
+
+@dataclass(frozen=True)
+class Section:
+    anchor: str
+    title: str
+    body: str
+
+    def html(self) -> str:
+        return f'<section id="{self.anchor}"><h2>{escape(self.title)}</h2>{self.body}</section>'
+
+
+def _table(header: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
+    """A table; columns from ``numeric_from`` on are right-aligned numbers."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="num">{escape(c)}</td>' if i >= numeric_from else f"<td>{escape(c)}</td>"
+            for i, c in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _headline_list(lines: list[Headline]) -> str:
+    items = []
+    for line in lines:
+        badge = ""
+        if line.verdict is not None:
+            css = line.verdict.replace(" ", "-")
+            badge = f' <span class="verdict {css}">target {escape(line.verdict)}</span>'
+        items.append(f"<li>{escape(line.text)}{badge}</li>")
+    return f'<ul class="headlines">{"".join(items)}</ul>'
+
+
+def _figure(figure: FigureHtml) -> str:
+    data = base64.b64encode(figure.png).decode("ascii")
+    stem = escape(figure.stem)
+    return (
+        f'<figure id="fig-{stem}"><h3>{escape(figure.heading)}</h3>'
+        f'<img alt="{escape(figure.heading)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{escape(figure.caption)} "
+        f'<span class="files">Files: {figure.files_folder}/{stem}.png and .svg</span>'
+        "</figcaption></figure>"
+    )
+
+
+def report_title(output: OutputFolder) -> str:
+    if output.comparison is not None:
+        comparison = output.comparison
+        return f"{', '.join(comparison.others)} against {comparison.base}"
+    if output.run is not None:
+        prefix = "staffing plan for " if output.staffing_plan is not None else ""
+        return prefix + output.run.scenario_name
+    return f"sweep ({output.path.name})"
+
+
+def _window_words(run: RunFacts) -> str:
+    launch = (
+        f"the launch after {run.launch_after_days:g} measured days"
+        if run.diversion
+        else "no diversion scheme"
+    )
+    return f"{run.years:g} measured year(s) after a {run.warmup_days:g}-day warm-up, with {launch}"
+
+
+def _intro(output: OutputFolder) -> str:
+    manifest = output.manifest or {}
+    run = output.run
+    parts = [f"<h1>Drug diversion simulation: {escape(report_title(output))}</h1>"]
+    facts = []
+    if output.comparison is not None:
+        comparison = output.comparison
+        diverting = [f for f in comparison.scenarios.values() if f.diversion]
+        base = (diverting or [comparison.scenarios[comparison.base]])[0]
+        items = "".join(
+            f"<li><strong>{escape(name)}</strong>{' (the base)' if name == comparison.base else ''}"
+            f": {escape(facts_.description)}</li>"
+            for name, facts_ in comparison.scenarios.items()
+        )
+        parts.append(
+            '<p class="lead">Every scenario ran on the same random numbers as the base, so '
+            "the same finds and people recur wherever the rules allow, and the differences "
+            f"are paired replication by replication.</p><ul>{items}</ul>"
+        )
+        facts.append(
+            f"{manifest.get('replications', '?')} replications of each scenario over "
+            f"{_window_words(base)}, seed {manifest.get('seed', '?')}"
+        )
+    elif run is not None:
+        if run.description:
+            parts.append(f'<p class="lead">{escape(run.description)}</p>')
+        facts.append(
+            f"{manifest.get('replications', '?')} replications of {_window_words(run)}, "
+            f"seed {manifest.get('seed', '?')}"
+        )
+    if "finished" in manifest:
+        facts.append(f"run finished {manifest['finished']}")
+    facts.append(
+        f"report made {utc_now()} by simdivert {__version__} from folder {output.path.name}"
+    )
+    parts.append(f'<p class="meta">{escape("; ".join(facts))}.</p>')
+    return "\n".join(parts)
+
+
+def _headline_section(output: OutputFolder) -> Section | None:
+    blocks: list[str] = []
+    if output.summary is not None and output.run is not None:
+        lines = headlines(output.summary, output.run.targets, output.run.diversion)
+        if lines:
+            blocks.append(_headline_list(lines))
+    if output.comparison is not None:
+        comparison = output.comparison
+        lines = comparison_headlines(comparison)
+        for scenario in comparison.others:
+            mine = [line for line in lines if line.scenario == scenario]
+            if mine:
+                blocks.append(
+                    f"<h3>{escape(scenario)} against {escape(comparison.base)}</h3>"
+                    + _headline_list(mine)
+                )
+    if output.sweep is not None:
+        lines = sweep_headlines(output.sweep)
+        if lines:
+            blocks.append(_headline_list(lines))
+    if not blocks and output.staffing_plan is not None:
+        return None
+    body = "".join(blocks) or "<p>This folder holds no headline KPIs.</p>"
+    return Section(
+        "headline",
+        "Headline results",
+        "<p>Means over the replications. Each comes with its 95% confidence interval (CI): "
+        "how precisely the replications pin the figure down. Referrals, waits, costs and "
+        "police hours saved are over the policy period (from the launch, after the "
+        "warm-up); rates are per year of it.</p>" + body,
+    )
+
+
+def _figures_section(
+    anchor: str, title: str, figures: list[FigureHtml], note: str = ""
+) -> Section | None:
+    if not figures and not note:
+        return None
+    note_html = f'<p class="note">{escape(note)}</p>' if note else ""
+    return Section(anchor, title, note_html + "".join(_figure(f) for f in figures))
+
+
+def _assumptions_section(output: OutputFolder) -> Section | None:
+    if output.comparison is not None:
+        return _differences_section(output.comparison)
+    if output.run is None:
+        return None
+    rows = []
+    for key, label, kind in KEY_ASSUMPTIONS:
+        value = assumption_value(output.run.scenario, key, kind)
+        if value is not None:
+            rows.append([label, value, key])
+    return Section(
+        "assumptions",
+        "Key assumptions",
+        "<p>The scenario as resolved for this run (after <code>extends</code> and "
+        "<code>--set</code>). Every parameter is in the manifest at the end; the scenario "
+        "file says which values are published and which are assumptions.</p>"
+        + _table(["assumption", "value", "scenario key"], rows, numeric_from=3),
+    )
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, str]:
+    """A resolved scenario as dotted keys and their values written as text."""
+    if isinstance(value, dict):
+        flat: dict[str, str] = {}
+        for key, inner in value.items():
+            flat.update(_flatten(inner, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return {prefix: "; ".join(json.dumps(v, separators=(", ", ": ")) for v in value)}
+    return {prefix: json.dumps(value) if not isinstance(value, str) else value}
+
+
+def _differences_section(comparison: Comparison) -> Section:
+    """The parameters that differ between the scenarios compared, side by side."""
+    flat = {name: _flatten(facts.scenario) for name, facts in comparison.scenarios.items()}
+    keys = dict.fromkeys(k for values in flat.values() for k in values)
+    rows = [
+        [key, *(flat[name].get(key, "–") for name in comparison.names)]
+        for key in keys
+        if key not in ("name", "description")
+        and len({flat[name].get(key) for name in comparison.names}) > 1
+    ]
+    body = (
+        _table(["scenario key", *comparison.names], rows, numeric_from=len(comparison.names) + 1)
+        if rows
+        else "<p>The scenarios have the same parameters.</p>"
+    )
+    return Section(
+        "assumptions",
+        "What differs between the scenarios",
+        "<p>The parameters whose resolved values differ (after <code>extends</code> and "
+        "<code>--set</code>); everything else is the same in every scenario. Each scenario "
+        "in full is in the manifest at the end.</p>" + body,
+    )
+
+
+def _kpi_section(output: OutputFolder) -> Section | None:
+    if output.summary is not None:
+        rows = [
+            [
+                str(row.kpi),
+                format_value(row.mean),
+                format_interval(row.ci_low, row.ci_high, row.mean),
+                str(getattr(row, "unit", "")),
+            ]
+            for row in output.summary.itertuples()
+        ]
+        return Section(
+            "kpis",
+            "All KPIs",
+            "<p>From <code>summary.csv</code>: mean and 95% t-interval over replications; "
+            "<code>_y0</code> is the year before the launch, <code>_y1</code>, "
+            "<code>_y2</code>... the policy years.</p>"
+            + _table(["KPI", "mean", "95% CI", "unit"], rows),
+        )
+    if output.comparison is not None:
+        table = output.comparison.table
+        rows = [
+            [
+                str(row.kpi),
+                str(row.scenario),
+                format_value(row.mean),
+                format_interval(row.ci_low, row.ci_high, row.mean),
+                format_value(row.diff_mean),
+                format_interval(row.diff_ci_low, row.diff_ci_high, row.diff_mean),
+            ]
+            for row in table.itertuples()
+        ]
+        return Section(
+            "kpis",
+            "All KPIs",
+            "<p>From <code>comparison.csv</code>: each scenario's mean and 95% CI, and its "
+            f"paired difference from {escape(output.comparison.base)} with its 95% CI.</p>"
+            "<details><summary>Every KPI of every scenario</summary>"
+            + _table(
+                ["KPI", "scenario", "mean", "95% CI", "difference", "95% CI of difference"],
+                rows,
+                numeric_from=2,
+            )
+            + "</details>",
+        )
+    return None
+
+
+def _staffing_section(output: OutputFolder) -> Section | None:
+    plan = output.staffing_plan
+    if plan is None:
+        return None
+    rows = [
+        [
+            str(row.period),
+            str(row.role).replace("sessions_per_week_", "sessions a week, "),
+            f"{row.headcount:g}",
+            str(row.kpi) if isinstance(row.kpi, str) else "",
+            format_value(row.kpi_mean),
+            format_interval(row.kpi_ci_low, row.kpi_ci_high, row.kpi_mean),
+        ]
+        for row in plan.itertuples()
+    ]
+    targets = (output.manifest or {}).get("targets", [])
+    return Section(
+        "staffing",
+        "Staffing plan",
+        "<p>From <code>staffing_plan.csv</code>: per period, the fewest drug workers, "
+        "sessions a week per stream and facilitators that meet the targets "
+        f"({escape(', '.join(map(str, targets)) or 'as given')}), and the KPI each "
+        "reaches with its 95% CI. <code>staffing_plan.toml</code> runs the plan.</p>"
+        + _table(["period", "role", "staff", "KPI", "mean", "95% CI"], rows, numeric_from=4),
+    )
+
+
+MANIFEST_FACTS = (
+    ("scenario_source", "scenario file"),
+    ("scenario_sources", "scenario files"),
+    ("overrides", "overrides (--set)"),
+    ("targets", "targets"),
+    ("command", "command"),
+    ("seed", "seed"),
+    ("replications", "replications"),
+    ("workers", "worker processes"),
+    ("started", "started (UTC)"),
+    ("finished", "finished (UTC)"),
+)
+
+
+def _manifest_section(output: OutputFolder) -> Section | None:
+    manifest = output.manifest
+    if manifest is None:
+        return None
+    rows = []
+    for key, label in MANIFEST_FACTS:
+        if key in manifest:
+            value = manifest[key]
+            rows.append(
+                [label, ", ".join(map(str, value)) if isinstance(value, list) else str(value)]
+            )
+    versions = manifest.get("versions", {})
+    if isinstance(versions, dict) and versions:
+        rows.append(["versions", ", ".join(f"{k} {v}" for k, v in versions.items())])
+    full = escape(json.dumps(manifest, indent=2, default=str))
+    return Section(
+        "manifest",
+        "Manifest",
+        _table(["", ""], rows, numeric_from=2)
+        + f"<details><summary>The whole manifest (manifest.json)</summary><pre>{full}</pre>"
+        "</details>",
+    )
+
+
+def render_html(output: OutputFolder, figures: list[FigureHtml]) -> str:
+    """The whole report page of an output folder."""
+    by_section: dict[str, list[FigureHtml]] = {"run": [], "comparison": [], "sweep": []}
+    for figure in figures:
+        by_section[figure.section].append(figure)
+    events_note = ""
+    if output.is_run and output.events_path is None and output.run and output.run.diversion:
+        events_note = (
+            "Waiting-time distributions need the event log, which this run did not keep: "
+            "rerun with --events (or --report)."
+        )
+    candidates = (
+        _headline_section(output),
+        _staffing_section(output),
+        _figures_section("figures", "Figures", by_section["run"], events_note),
+        _figures_section("comparison", "Scenario comparison", by_section["comparison"]),
+        _figures_section("sweep", "Sweep", by_section["sweep"]),
+        _assumptions_section(output),
+        _kpi_section(output),
+        _manifest_section(output),
+    )
+    sections = [s for s in candidates if s is not None]
+    contents = " · ".join(f'<a href="#{s.anchor}">{escape(s.title)}</a>' for s in sections)
+    body = "\n".join(
+        [_intro(output), f'<nav class="contents">{contents}</nav>', *(s.html() for s in sections)]
+    )
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>simdivert report: {escape(report_title(output))}</title>"
+        f"<style>{STYLESHEET}</style></head>\n<body><main>\n{body}\n</main></body></html>\n"
+    )

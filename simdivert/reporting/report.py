@@ -1,0 +1,404 @@
+"""One self-contained HTML report of an output folder, made from its files alone.
+
+``report.html`` embeds every figure as a base64 PNG and its styles inline, so it opens
+from the file system with no network. Each figure is also written as PNG and SVG under
+``figures/`` for use in documents. Both are written under temporary names and renamed
+into place, so an interrupted report never leaves a half-written file, and nothing
+else in the folder is touched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from simdivert.outputs.readers import (
+    WAIT_STAGES,
+    Comparison,
+    OutputFolder,
+    RunFacts,
+    group_share_rows,
+    latest_policy_year,
+    outcome_rows,
+    read_output_folder,
+    read_stage_waits,
+    run_estimates,
+    year_words,
+    years_of,
+)
+from simdivert.reporting import comparison_plots, plots
+from simdivert.reporting.headlines import FOREST_KPIS, kpi_label, pick_kpis
+from simdivert.reporting.html import FigureHtml, render_html
+
+REPORT = "report.html"
+FIGURES = "figures"
+SWEEP_CHARTS = 4
+FOREST_PANELS = 8
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """A figure the folder's files can make: its file stem, heading, caption and builder."""
+
+    stem: str
+    heading: str
+    caption: str
+    build: Callable[[], Figure]
+    section: str = "run"
+
+
+def _estimate(summary: pd.DataFrame, kpi: str) -> tuple[float, float, float] | None:
+    rows = summary[summary["kpi"] == kpi]
+    if rows.empty or pd.isna(rows["mean"].iloc[0]):
+        return None
+    row = rows.iloc[0]
+    return float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
+
+
+def _launch_words(run: RunFacts) -> str:
+    text = "The red line marks the launch of the scheme"
+    go_lives = run.go_live_weeks()
+    if go_lives:
+        text += (
+            "; dotted red lines, when further areas go live ("
+            + "; ".join(f"{', '.join(areas)} in week {weeks:.0f}" for weeks, areas in go_lives)
+            + ")"
+        )
+    return text + "."
+
+
+def run_figures(output: OutputFolder) -> list[FigureSpec]:
+    """The figures of a run that its files can make."""
+    specs: list[FigureSpec] = []
+    run, summary, timeseries = output.run, output.summary, output.timeseries
+    reps = (output.manifest or {}).get("replications", "all")
+    diverting = run is not None and run.diversion
+    if timeseries is not None and run is not None and diverting:
+        uplift = _estimate(summary, "recording_uplift") if summary is not None else None
+        specs.append(
+            FigureSpec(
+                "referrals_per_week",
+                "Referrals per week",
+                f"People referred each week: the median over {reps} replications and the band "
+                "holding 90% of them. The grey band is the warm-up, simulated but not "
+                f"measured; the last, partial week is left out. {_launch_words(run)} The "
+                "recording uplift (from summary.csv) is the share by which recorded "
+                "possession offences rise under the policy, on the same finds.",
+                lambda: plots.referrals_per_week(timeseries, run, uplift),
+            )
+        )
+        specs.append(
+            FigureSpec(
+                "queue_fan_chart",
+                "People waiting at each stage",
+                "Time-average number of people waiting at each stage in each week: median "
+                f"over {reps} replications and the band holding 90% of them. Each panel has "
+                f"its own scale. {_launch_words(run)}",
+                lambda: plots.queue_fan_chart(timeseries, run),
+            )
+        )
+    waits = read_stage_waits(output.events_path, run) if output.events_path and run else None
+    if waits is not None and not waits.empty:
+        targets = run.targets.model_dump()
+        stage_targets = {
+            stage: targets[f"{stage}_wait_p90_days"]
+            for stage in WAIT_STAGES
+            if f"{stage}_wait_p90_days" in targets
+        }
+        specs.append(
+            FigureSpec(
+                "waiting_times",
+                "Waiting times against targets",
+                "Waits of the people referred from the launch on (after the warm-up), all "
+                "replications together, from the event log: the same people and waits as "
+                "the wait KPIs. The dashed line marks the wait that 9 in 10 people do not "
+                "exceed; the red line the scenario's target, with the share of people "
+                "within it.",
+                lambda: plots.waiting_time_distributions(waits, stage_targets),
+            )
+        )
+    if output.utilisation is not None and run is not None and diverting:
+        utilisation = output.utilisation
+        means = {
+            role: _estimate(summary, kpi)
+            for role, kpi in plots.ROLE_KPIS.items()
+            if summary is not None and _estimate(summary, kpi) is not None
+        }
+        specs.append(
+            FigureSpec(
+                "utilisation_over_time",
+                "Staff utilisation over time",
+                "Each week, the share of each role's available hours spent on the work "
+                "(utilisation.csv): drug workers' on-duty hours on client calls, "
+                "facilitators' contracted hours running and preparing sessions. Median over "
+                f"{reps} replications and the band holding 90% of them; the dotted level is "
+                f"the mean over the policy period (summary.csv). {_launch_words(run)}",
+                lambda: plots.utilisation_over_time(utilisation, run, means),
+            )
+        )
+    if summary is not None and run is not None:
+        specs.extend(_summary_figures(summary, run))
+    return specs
+
+
+def _police_hours_caption(hours_per_arrest: float | None, simulated: str = "") -> str:
+    return (
+        "The published method counts every referral as an arrest avoided"
+        + (f" ({hours_per_arrest:g} officer hours each)" if hours_per_arrest else "")
+        + ". The adjusted method counts the officer time of the outcome each find would "
+        "otherwise have had (for finds recorded only because of the policy, the informal "
+        "word they would have had), less the time of the app referral and any later "
+        f"prosecution.{simulated} Means a year over the policy period, with 95% CIs."
+    )
+
+
+def _summary_figures(summary: pd.DataFrame, run: RunFacts) -> list[FigureSpec]:
+    kpis = set(summary.loc[summary["mean"].notna(), "kpi"])  # defined in this run
+    specs = []
+    if set(plots.PATHWAY_OUTCOMES) & kpis:
+        specs.append(
+            FigureSpec(
+                "pathway_outcomes",
+                "What happened to the people referred",
+                "Where the people referred from the launch on had got to when the run "
+                "ended: mean over replications with 95% CIs.",
+                lambda: plots.pathway_outcomes(summary),
+            )
+        )
+    hours = police_hours_estimates(summary, run.scenario_name)
+    if run.diversion and not hours.empty:  # no scheme: nothing saved
+        per_arrest = run.scenario.get("police", {}).get("published_hours_per_arrest")
+        specs.append(
+            FigureSpec(
+                "police_hours_saved",
+                "Police hours saved",
+                _police_hours_caption(per_arrest),
+                lambda: plots.police_hours_saved(hours),
+            )
+        )
+    estimates = run_estimates(summary, run.scenario_name)
+    outcomes = outcome_rows(estimates[estimates["mean"].notna()])
+    if not outcomes.empty:
+        specs.append(
+            FigureSpec(
+                "formal_outcomes",
+                "Police outcomes year by year",
+                "Outcomes a year of recorded possession finds, each year of the run around "
+                "the launch, means with 95% CIs. This run alone: the change from the year "
+                "before the launch includes any trend in finds; compare the scheme with "
+                "status_quo (simdivert compare) for its effect on the same finds.",
+                lambda: comparison_plots.formal_outcomes(outcomes, run.scenario_name),
+            )
+        )
+    shares = group_share_rows(estimates[estimates["mean"].notna()])
+    years = list(dict.fromkeys(shares["year"]))
+    if years:
+        shown = [y for y in (years[0], years[-1]) if y]  # before the launch and the last year
+        shown = list(dict.fromkeys(shown)) or [""]
+        rows = shares[shares["year"].isin(shown)].assign(series=lambda t: t["year"])
+        specs.append(
+            FigureSpec(
+                "formal_outcome_share_by_group",
+                "Formal-outcome share by group",
+                "The share of each group's recorded possession finds that end in a formal "
+                "outcome (charge, caution, penalty notice), with 95% CIs: a gap between "
+                "groups is disproportionality.",
+                lambda: comparison_plots.formal_outcome_shares(rows, shown, shown[0]),
+            )
+        )
+    return specs
+
+
+POLICE_HOURS_KPIS = {
+    "published": "police_hours_saved_published_per_year",
+    "adjusted": "police_hours_saved_adjusted_per_year",
+}
+
+
+def police_hours_estimates(
+    estimates: pd.DataFrame, scenario: str, simulated: pd.Series | None = None
+) -> pd.DataFrame:
+    """Police hours saved by each method, for one scenario: scenario, method, mean, CI."""
+    rows = []
+    for method, kpi in POLICE_HOURS_KPIS.items():
+        found = estimates[estimates["kpi"] == kpi]
+        if not found.empty and not pd.isna(found["mean"].iloc[0]):
+            row = found.iloc[0]
+            rows.append({"method": method, **{c: row[c] for c in ("mean", "ci_low", "ci_high")}})
+    if rows and simulated is not None:
+        rows.append(
+            {"method": "simulated", **{c: simulated[c] for c in ("mean", "ci_low", "ci_high")}}
+        )
+    return pd.DataFrame(rows, columns=["method", "mean", "ci_low", "ci_high"]).assign(
+        scenario=scenario
+    )
+
+
+def forest_kpis(comparison: Comparison) -> list[str]:
+    """The headline KPIs with a paired difference for some scenario, per-year ones in
+    their last whole policy year."""
+    table = comparison.table
+    kpis = set(table["kpi"])
+    defined = set(
+        table.loc[table["scenario"].isin(comparison.others) & table["diff_mean"].notna(), "kpi"]
+    )
+    chosen = [latest_policy_year(kpis, family) for family in FOREST_KPIS]
+    return [k for k in chosen if k in defined][:FOREST_PANELS]
+
+
+def comparison_figures(output: OutputFolder) -> list[FigureSpec]:
+    comparison = output.comparison
+    if comparison is None:
+        return []
+    base = comparison.base
+    specs = []
+    kpis = forest_kpis(comparison)
+    if kpis:
+        specs.append(
+            FigureSpec(
+                "comparison_forest",
+                f"Paired differences from {base}",
+                f"Each scenario's difference from {base}, paired replication by replication "
+                "on common random numbers (the same finds and people), with its 95% CI; each "
+                "tick below is one replication's difference. A filled marker: the interval "
+                "excludes zero; hollow: the difference is within the noise. KPIs counted per "
+                "year are shown in the last whole policy year; waits and shares over the "
+                "policy period. KPIs undefined under the base (no referrals) have no "
+                "difference and no panel.",
+                lambda: comparison_plots.comparison_forest(comparison, kpis),
+                "comparison",
+            )
+        )
+    outcomes = outcome_rows(comparison.table)
+    if not outcomes.empty:
+        specs.append(
+            FigureSpec(
+                "formal_outcomes",
+                f"Police outcomes against {base}",
+                f"Outcomes a year of recorded possession finds in each scenario, each year "
+                f"around the launch, means with 95% CIs; the percentages are each "
+                f"scenario's change from {base} in the same year, on the same finds.",
+                lambda: comparison_plots.formal_outcomes(outcomes, base),
+                "comparison",
+            )
+        )
+    shares = group_share_rows(comparison.table)
+    if not shares.empty:
+        year = list(dict.fromkeys(shares["year"]))[-1]
+        rows = shares[shares["year"] == year].assign(series=lambda t: t["scenario"])
+        specs.append(
+            FigureSpec(
+                "formal_outcome_share_by_group",
+                "Formal-outcome share by group",
+                "The share of each group's recorded possession finds that end in a formal "
+                "outcome (charge, caution, penalty notice), per scenario, with 95% CIs, in "
+                f"{year_words(year)}: a gap between groups is disproportionality.",
+                lambda: comparison_plots.formal_outcome_shares(rows, comparison.names, base),
+                "comparison",
+            )
+        )
+    simulated = comparison.police_hours_saved_simulated().set_index("scenario")
+    hours = pd.concat(
+        [
+            police_hours_estimates(
+                comparison.table[comparison.table["scenario"] == scenario],
+                scenario,
+                simulated.loc[scenario] if scenario in simulated.index else None,
+            )
+            for scenario in comparison.others
+        ],
+        ignore_index=True,
+    )
+    if not hours.empty:
+        police = comparison.scenarios[comparison.others[0]].scenario.get("police", {})
+        years = years_of(comparison.replications.columns, "police_hours_per_year")
+        note = (
+            f" Simulated: all officer hours on possession finds under {base} less under the "
+            "scenario, on the same finds, a year over the policy years "
+            f"({', '.join(y for y in years if y != 'y0')}); it also counts finds not "
+            "diverted, later prosecutions and repeat finds the scheme changes."
+            if not simulated.empty
+            else " The simulated difference needs a whole policy year in the run."
+        )
+        specs.append(
+            FigureSpec(
+                "police_hours_saved",
+                "Police hours saved",
+                _police_hours_caption(police.get("published_hours_per_arrest"), note),
+                lambda: plots.police_hours_saved(hours, base),
+                "comparison",
+            )
+        )
+    return specs
+
+
+def sweep_figures(output: OutputFolder) -> list[FigureSpec]:
+    sweep = output.sweep
+    if sweep is None:
+        return []
+    return [
+        FigureSpec(
+            f"sweep_{kpi}",
+            f"Sweep: {kpi_label(kpi)}",
+            f"The mean of {kpi_label(kpi)} in each cell of the sweep over "
+            f"{', '.join(sweep.parameters)}, with its 95% CI where there is room.",
+            lambda kpi=kpi: comparison_plots.sweep_chart(sweep, kpi),
+            "sweep",
+        )
+        for kpi in pick_kpis(sweep.table["kpi"], SWEEP_CHARTS)
+    ]
+
+
+def render_figures(specs: list[FigureSpec], folder: Path) -> list[FigureHtml]:
+    """Draw each figure, save it as PNG and SVG in ``folder``, keep the PNG to embed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rendered = []
+    for spec in specs:
+        paths = plots.save_figure(spec.build(), folder, spec.stem)
+        png = paths["png"].read_bytes()
+        rendered.append(
+            FigureHtml(spec.stem, spec.heading, spec.caption, png, spec.section, FIGURES)
+        )
+    return rendered
+
+
+# --- Writing --------------------------------------------------------------------------
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    """Put ``new`` at ``target`` by renames; an old ``target`` is removed only afterwards."""
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    if old.is_dir():
+        shutil.rmtree(old)
+    elif old.exists():
+        old.unlink()
+
+
+def write_report(folder: Path) -> Path:
+    """Write ``report.html`` and ``figures/`` into an output folder; returns the report's path.
+
+    Everything is drawn into a hidden staging folder first and renamed into place.
+    """
+    output = read_output_folder(folder)
+    staging = folder / f".report.partial-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    try:
+        specs = run_figures(output) + comparison_figures(output) + sweep_figures(output)
+        figures = render_figures(specs, staging / FIGURES)
+        (staging / REPORT).write_text(render_html(output, figures), encoding="utf-8")
+        _swap_in(staging / FIGURES, folder / FIGURES)
+        _swap_in(staging / REPORT, folder / REPORT)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder / REPORT

@@ -1,0 +1,1 @@
+"""Scenarios: the validated, frozen parameters of the model, read from TOML files."""

@@ -1,0 +1,256 @@
+"""Reading scenario files: TOML, ``extends`` inheritance and ``--set`` overrides.
+
+A scenario file may name a base with ``extends = "base.toml"`` (a path relative to the
+file, or the name of a built-in scenario). Tables merge key by key; any other value in
+the child replaces the base's. Overrides use dotted keys: ``provider.drug_workers=14``.
+Every error names the file that set the offending key, the dotted key and the problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from simdivert.errors import ScenarioError
+from simdivert.scenario.schema import Scenario
+
+DEFAULT_SCENARIO = "west_midlands"
+OVERRIDE_SOURCE = "--set"
+
+
+def builtin_scenario_dir() -> Path:
+    """The scenarios shipped inside the package."""
+    return Path(str(resources.files("simdivert.scenario") / "builtin"))
+
+
+def builtin_scenarios() -> list[str]:
+    """Names of the scenarios shipped with simdivert."""
+    return sorted(
+        p.stem for p in builtin_scenario_dir().glob("*.toml") if not p.stem.startswith("_")
+    )
+
+
+def resolve_scenario_path(name_or_path: str | Path | None) -> Path:
+    """A file path for a scenario given as a path or as a built-in scenario's name."""
+    if name_or_path is None:
+        name_or_path = DEFAULT_SCENARIO
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    builtin = builtin_scenario_dir() / f"{path.name.removesuffix('.toml')}.toml"
+    if path.parent == Path(".") and builtin.exists():
+        return builtin
+    raise ScenarioError(
+        str(name_or_path),
+        None,
+        f"no such file (built-in scenarios: {', '.join(builtin_scenarios())})",
+    )
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ScenarioError(str(path), None, "no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), None, f"not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ScenarioError(str(path), None, f"cannot read: {exc.strerror}") from None
+
+
+def _stamp(data: dict[str, Any], source: str, prefix: str = "") -> dict[str, str]:
+    """Which file set each dotted key (tables and their leaves)."""
+    origin = {}
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        origin[dotted] = source
+        if isinstance(value, dict):
+            origin.update(_stamp(value, source, f"{dotted}."))
+    return origin
+
+
+def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _load_with_bases(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, str]]:
+    resolved = path.resolve()
+    if resolved in chain:
+        loop = " -> ".join(p.name for p in (*chain, resolved))
+        raise ScenarioError(str(path), "extends", f"extends loop: {loop}")
+    data = read_toml(path)
+    base_name = data.pop("extends", None)
+    origin = _stamp(data, str(path))
+    if base_name is None:
+        return data, origin
+    if not isinstance(base_name, str):
+        raise ScenarioError(str(path), "extends", "must be a file name (a string)")
+    base_path = path.parent / base_name
+    if not base_path.exists():
+        try:
+            base_path = resolve_scenario_path(base_name)
+        except ScenarioError:
+            raise ScenarioError(
+                str(path), "extends", f"base scenario {base_name!r} not found"
+            ) from None
+    base, base_origin = _load_with_bases(base_path, (*chain, resolved))
+    base.pop("name", None)  # a scenario is named by its own file unless it says otherwise
+    return _merge(base, data), {**base_origin, **origin}
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Split ``dotted.key=value``; the value is read as TOML, else taken as a string."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ScenarioError(OVERRIDE_SOURCE, text, "expected dotted.key=value")
+    try:
+        value = tomllib.loads(f"value = {raw.strip()}")["value"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key, value
+
+
+def _apply_override(data: dict[str, Any], key: str, value: Any, source: str) -> None:
+    """Set a dotted key, creating tables on the way; validation rejects unknown keys.
+
+    ``source`` (``--set``, a sweep file) is named if the key runs through a value.
+    """
+    parts = key.split(".")
+    node = data
+    for depth, part in enumerate(parts[:-1]):
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            where = ".".join(parts[: depth + 1])
+            raise ScenarioError(source, key, f"{where} is a value, not a table")
+        node = child
+    node[parts[-1]] = value
+
+
+def _problem(error: dict[str, Any]) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown key"
+    if error["type"] == "missing":
+        return "missing key"
+    message = error["msg"].removeprefix("Value error, ")
+    if "input" in error and not isinstance(error["input"], dict | list):
+        message += f" (got {error['input']!r})"
+    return message
+
+
+_ABSENT = object()
+
+
+def _child(node: Any, part: Any) -> Any:
+    if isinstance(node, dict):
+        return node.get(part, _ABSENT)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return _ABSENT
+
+
+def _dotted(loc: tuple, data: Any) -> str:
+    """The dotted key of an error location, without pydantic's union-tag parts."""
+    parts = []
+    node = data
+    for position, part in enumerate(loc):
+        child = _child(node, part)
+        if child is _ABSENT and position < len(loc) - 1:
+            continue  # e.g. the tag "lognormal" pydantic adds inside a tagged union
+        node = child
+        parts.append(str(part))
+    return ".".join(parts)
+
+
+def first_problem(exc: ValidationError, data: Any) -> tuple[str | None, str]:
+    """The dotted key and the problem of a validation error's first problem, in words,
+    counting any others (a one-line error message)."""
+    errors = exc.errors()
+    first = errors[0]
+    key = _dotted(first["loc"], data) or None
+    problem = _problem(first)
+    if len(errors) > 1:
+        problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return key, problem
+
+
+def _source_of(key: str, origin: dict[str, str], leaf: str) -> str:
+    while key:
+        if key in origin:
+            return origin[key]
+        key = key.rpartition(".")[0]
+    return leaf
+
+
+def _read_backlog_csv(data: dict[str, Any], origin: dict[str, str]) -> None:
+    """Replace ``backlog.file`` by the people it lists (columns ``stage,waited_days``).
+
+    The path is relative to the file that names it (a scenario or a sweep file); given
+    on the command line (``--set``, ``--vary``), to the working folder.
+    """
+    backlog = data.get("backlog")
+    if not isinstance(backlog, dict) or not isinstance(backlog.get("file"), str):
+        return
+    source = origin.get("backlog.file", "")
+    base = Path(source).parent if source and source != OVERRIDE_SOURCE else Path(".")
+    path = base / backlog["file"]
+    try:
+        with path.open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as exc:
+        raise ScenarioError(source, "backlog.file", f"cannot read {path}: {exc.strerror}") from None
+    people = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            people.append({"stage": row["stage"].strip(), "waited_days": float(row["waited_days"])})
+        except (KeyError, AttributeError, TypeError, ValueError):
+            raise ScenarioError(
+                str(path), f"line {line}", "expected columns stage,waited_days with a number"
+            ) from None
+    backlog["people"] = people
+
+
+def load_scenario(
+    name_or_path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()
+) -> Scenario:
+    """Read, merge, override and validate a scenario; raise ScenarioError if unusable."""
+    path = resolve_scenario_path(name_or_path)
+    return load_scenario_with_values(path, [parse_override(text) for text in overrides])
+
+
+def load_scenario_with_values(
+    name_or_path: str | Path | None,
+    values: Sequence[tuple[str, Any]],
+    source: str = OVERRIDE_SOURCE,
+) -> Scenario:
+    """A scenario with dotted-key values already parsed (a sweep's cells, ``--set``).
+
+    ``source`` names where the values came from in error messages (``--set``, a sweep file).
+    """
+    path = resolve_scenario_path(name_or_path)
+    data, origin = _load_with_bases(path, ())
+    data.setdefault("name", path.stem)
+    origin.setdefault("name", str(path))
+    for key, value in values:
+        _apply_override(data, key, value, source)
+        origin = {k: v for k, v in origin.items() if not k.startswith(f"{key}.")}
+        origin.update(_stamp({key: value}, source))
+    _read_backlog_csv(data, origin)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        key, problem = first_problem(exc, data)
+        raise ScenarioError(_source_of(key or "", origin, str(path)), key, problem) from None

@@ -1,0 +1,629 @@
+"""The validated, frozen description of one scenario: every parameter of the model.
+
+Scenario files (TOML) are read by :mod:`simdivert.scenario.files`; this module only
+says what a valid scenario is. Unknown keys are rejected everywhere, so a typo fails
+instead of being silently ignored. Category mixes are models with one field per
+category, so an error names the dotted key (``population.substance.cannabis``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
+from simdivert.scenario.distributions import Distribution
+from simdivert.scenario.timetable import timetable_capacity
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+DayName = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+StreamName = Literal["cannabis", "cocaine", "nitrous_oxide", "general", "under_18"]
+HourOfDay = Annotated[float, Field(ge=0.0, le=24.0)]
+
+AGE_BANDS = ("under_18", "age_18_to_24", "age_25_to_34", "age_35_plus")
+SEXES = ("male", "female")
+ETHNIC_GROUPS = ("white", "black", "asian", "mixed", "other")
+SUBSTANCES = ("cannabis", "cocaine", "nitrous_oxide", "other")
+STREAMS = ("cannabis", "cocaine", "nitrous_oxide", "general", "under_18")
+OUTCOMES = (
+    "charge",
+    "caution",
+    "cannabis_warning",
+    "penalty_notice",
+    "community_resolution",
+    "no_further_action",
+)
+MIX_ROWS = (*SUBSTANCES, "under_18")
+FORMAL_OUTCOMES = ("charge", "caution", "penalty_notice")
+HOLISTIC_NEEDS = (
+    "mental_health",
+    "alcohol",
+    "housing",
+    "domestic_abuse",
+    "gambling",
+    "exploitation",
+    "employment",
+    "debt",
+)
+
+
+class StrictModel(BaseModel):
+    """Frozen, and unknown keys are an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Mix(StrictModel):
+    """Shares over a fixed set of categories (one field each) that sum to 1."""
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> _Mix:
+        total = sum(self.shares())
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"shares must sum to 1 (they sum to {total:.6g})")
+        return self
+
+    def shares(self) -> np.ndarray:
+        """The shares in field order."""
+        return np.array([getattr(self, name) for name in type(self).model_fields])
+
+
+class AgeMix(_Mix):
+    under_18: Probability
+    age_18_to_24: Probability
+    age_25_to_34: Probability
+    age_35_plus: Probability
+
+
+class SexMix(_Mix):
+    male: Probability
+    female: Probability
+
+
+class EthnicMix(_Mix):
+    white: Probability
+    black: Probability
+    asian: Probability
+    mixed: Probability
+    other: Probability
+
+
+class SubstanceMix(_Mix):
+    cannabis: Probability
+    cocaine: Probability
+    nitrous_oxide: Probability
+    other: Probability
+
+
+class OutcomeMix(_Mix):
+    charge: Probability
+    caution: Probability
+    cannabis_warning: Probability
+    penalty_notice: Probability
+    community_resolution: Probability
+    no_further_action: Probability
+
+
+class PerSubstance(StrictModel):
+    """A probability for each main substance."""
+
+    cannabis: Probability
+    cocaine: Probability
+    nitrous_oxide: Probability
+    other: Probability
+
+    def values(self) -> np.ndarray:
+        return np.array([getattr(self, s) for s in SUBSTANCES])
+
+
+class CounterfactualMix(StrictModel):
+    """The outcome mix without diversion: adults by main substance, and under-18s."""
+
+    cannabis: OutcomeMix
+    cocaine: OutcomeMix
+    nitrous_oxide: OutcomeMix
+    other: OutcomeMix
+    under_18: OutcomeMix
+
+    def matrix(self) -> np.ndarray:
+        """Rows: the substances then under-18s (MIX_ROWS); columns: OUTCOMES."""
+        return np.vstack([getattr(self, row).shares() for row in MIX_ROWS])
+
+
+class PerEthnicGroup(StrictModel):
+    """A non-negative factor for each ethnic group."""
+
+    white: NonNegativeFloat
+    black: NonNegativeFloat
+    asian: NonNegativeFloat
+    mixed: NonNegativeFloat
+    other: NonNegativeFloat
+
+    def values(self) -> np.ndarray:
+        return np.array([getattr(self, g) for g in ETHNIC_GROUPS])
+
+
+class OutcomeHours(StrictModel):
+    """Officer hours spent on each outcome of a possession find."""
+
+    charge: NonNegativeFloat
+    caution: NonNegativeFloat
+    cannabis_warning: NonNegativeFloat
+    penalty_notice: NonNegativeFloat
+    community_resolution: NonNegativeFloat
+    no_further_action: NonNegativeFloat
+
+    def values(self) -> np.ndarray:
+        return np.array([getattr(self, o) for o in OUTCOMES])
+
+
+class HolisticNeeds(StrictModel):
+    """Chance that the assessment's holistic screen finds each need."""
+
+    mental_health: Probability
+    alcohol: Probability
+    housing: Probability
+    domestic_abuse: Probability
+    gambling: Probability
+    exploitation: Probability
+    employment: Probability
+    debt: Probability
+
+    def values(self) -> np.ndarray:
+        return np.array([getattr(self, n) for n in HOLISTIC_NEEDS])
+
+
+class SessionsPerStream(StrictModel):
+    """Group sessions a week for each stream; 0.5 means one a fortnight."""
+
+    cannabis: NonNegativeFloat
+    cocaine: NonNegativeFloat
+    nitrous_oxide: NonNegativeFloat
+    general: NonNegativeFloat
+    under_18: NonNegativeFloat
+
+    @model_validator(mode="after")
+    def _whole_fortnights(self) -> SessionsPerStream:
+        for stream in STREAMS:
+            per_fortnight = 2 * getattr(self, stream)
+            if not math.isclose(per_fortnight, round(per_fortnight)):
+                raise ValueError(
+                    f"{stream}: sessions a week must be a multiple of 0.5 "
+                    f"(got {getattr(self, stream)})"
+                )
+        return self
+
+    def per_fortnight(self) -> dict[str, int]:
+        return {s: round(2 * getattr(self, s)) for s in STREAMS}
+
+
+class RunSettings(StrictModel):
+    """How long to simulate and how often."""
+
+    years: PositiveFloat = 1.0
+    warmup_days: NonNegativeFloat = 0.0
+    replications: PositiveInt = 20
+    seed: NonNegativeInt = 2020
+    start_date: date = date(2023, 4, 3)
+
+    @model_validator(mode="after")
+    def _starts_monday(self) -> RunSettings:
+        if self.start_date.weekday() != 0:
+            raise ValueError(f"start_date must be a Monday (got {self.start_date:%A})")
+        return self
+
+
+class Surge(StrictModel):
+    """A stretch of extra (or less) demand, e.g. +30% for a quarter."""
+
+    start_day: NonNegativeFloat  # from the start of the measured window
+    days: PositiveFloat
+    multiplier: NonNegativeFloat
+
+
+class DemandSettings(StrictModel):
+    """Encounters that find drugs, over time."""
+
+    searches_per_year: NonNegativeFloat
+    drug_search_share: Probability
+    find_rate_drug_searches: Probability
+    find_rate_other_searches: Probability
+    other_finds_per_year: NonNegativeFloat
+    personal_possession_share: Probability
+    informal_share_without_policy: Annotated[float, Field(ge=0.0, lt=1.0)]
+    user_dealer_share_of_excluded: Probability = 0.0
+    annual_growth: Annotated[float, Field(gt=-1.0)] = 0.0
+    weekday_weights: Annotated[list[NonNegativeFloat], Field(min_length=7, max_length=7)]
+    hour_weights: Annotated[list[NonNegativeFloat], Field(min_length=24, max_length=24)]
+    month_weights: Annotated[list[NonNegativeFloat], Field(min_length=12, max_length=12)] = [
+        1.0
+    ] * 12
+    surges: list[Surge] = []
+
+    @model_validator(mode="after")
+    def _profiles_not_zero(self) -> DemandSettings:
+        for name in ("weekday_weights", "hour_weights", "month_weights"):
+            if sum(getattr(self, name)) <= 0:
+                raise ValueError(f"{name} must not all be zero")
+        return self
+
+
+class PopulationSettings(StrictModel):
+    """Who is found, and what the assessment finds."""
+
+    age_band: AgeMix
+    sex: SexMix
+    ethnic_group: EthnicMix
+    substance: SubstanceMix
+    possible_dependence: PerSubstance
+    safeguarding_need: Probability
+    significant_safeguarding_share: Probability
+    holistic_needs: HolisticNeeds
+
+
+class RefindSettings(StrictModel):
+    """People found again: hazard = rate x frailty x a multiplier for the last outcome.
+
+    Frailty is gamma distributed with mean 1 and the given shape: a small shape means
+    a minority of people are found again and again. People stop being at risk (move
+    away, stop using) at the desistance rate.
+    """
+
+    rate_per_year: NonNegativeFloat
+    frailty_shape: PositiveFloat
+    desistance_per_year: PositiveFloat
+    after_no_police_action: NonNegativeFloat
+    after_recorded_outcome: NonNegativeFloat
+    during_diversion: NonNegativeFloat
+    after_completion: NonNegativeFloat
+    after_disengagement: NonNegativeFloat
+
+
+class WaitingPerson(StrictModel):
+    """One person on the waiting list at the start."""
+
+    stage: Literal["contact", "assessment", "course"]
+    waited_days: NonNegativeFloat
+
+
+class BacklogSettings(StrictModel):
+    """People already waiting when the run starts (a provider's list today).
+
+    Counts per stage, each having waited ``waited_days``; or ``people``, one entry per
+    person (read by the scenario loader from a CSV named by ``file``).
+    """
+
+    waiting_for_contact: NonNegativeInt = 0
+    waiting_for_assessment: NonNegativeInt = 0
+    waiting_for_course: NonNegativeInt = 0
+    waited_days: NonNegativeFloat = 0.0
+    file: str | None = None
+    people: list[WaitingPerson] = []
+
+    def waiting(self) -> list[WaitingPerson]:
+        """Everyone waiting at the start, counts and listed people together."""
+        counted = [
+            WaitingPerson(stage=stage, waited_days=self.waited_days)
+            for stage, count in (
+                ("contact", self.waiting_for_contact),
+                ("assessment", self.waiting_for_assessment),
+                ("course", self.waiting_for_course),
+            )
+            for _ in range(count)
+        ]
+        return counted + list(self.people)
+
+
+class AreaSettings(StrictModel):
+    """A local policing area: its share of demand and when the scheme goes live there."""
+
+    name: Annotated[str, Field(min_length=1)]
+    demand_share: Probability
+    go_live_after_days: NonNegativeFloat = 0.0
+
+
+class PolicySettings(StrictModel):
+    """The scheme's rules: who is offered diversion, when, and what follows."""
+
+    diversion: bool = True
+    launch_after_days: NonNegativeFloat = 0.0
+    informal_finds_recorded_share: Probability = 1.0
+    offer_share: Probability
+    accept_share: Probability
+    adults_only: bool = False
+    youth_force_wide: bool = False
+    once_only: bool = False
+    bar_after_disengagement_days: NonNegativeFloat = 0.0
+    non_engagement_outcome: Literal["none", "charge"] = "none"
+    contract_days: NonNegativeFloat = 0.0
+    user_dealer_route: bool = False
+    user_dealer_offer_share: Probability = 0.0
+
+
+class WorkingHours(StrictModel):
+    """Days and hours in a week when a team works."""
+
+    working_days: Annotated[list[DayName], Field(min_length=1)]
+    day_start_hour: HourOfDay
+    day_end_hour: HourOfDay
+
+    @model_validator(mode="after")
+    def _valid_day(self) -> WorkingHours:
+        if self.day_start_hour >= self.day_end_hour:
+            raise ValueError(
+                f"day_start_hour ({self.day_start_hour}) must be before "
+                f"day_end_hour ({self.day_end_hour})"
+            )
+        if len(set(self.working_days)) != len(self.working_days):
+            raise ValueError("working_days lists a day twice")
+        return self
+
+
+class ContactSettings(StrictModel):
+    """The provider's attempts to reach a referred person by phone."""
+
+    first_attempt_delay_hours: NonNegativeFloat
+    attempt_spacing_hours: PositiveFloat
+    max_attempts: PositiveInt
+    answer_probability: Probability
+
+
+class ProviderSettings(WorkingHours):
+    """Drug workers: telephone assessments and one-to-one sessions.
+
+    ``drug_workers`` is the full-time equivalents in post. Each working day a worker is
+    present with probability ``availability`` (leave, sickness, training); present
+    workers spend ``admin_share`` of their time off client calls; evening sessions on
+    ``evening_days`` run to ``evening_end_hour`` with ``evening_staff_share`` of the
+    day's workers.
+    """
+
+    drug_workers: NonNegativeFloat
+    availability: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    admin_share: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    evening_days: list[DayName] = []
+    evening_end_hour: HourOfDay | None = None
+    evening_staff_share: Probability = 1.0
+    assessment_minutes: Distribution
+    one_to_one_minutes: Distribution
+    failed_call_minutes: NonNegativeFloat
+
+    @model_validator(mode="after")
+    def _valid_evenings(self) -> ProviderSettings:
+        if self.evening_days and (
+            self.evening_end_hour is None or self.evening_end_hour <= self.day_end_hour
+        ):
+            raise ValueError("evening_days need an evening_end_hour after day_end_hour")
+        if not set(self.evening_days) <= set(self.working_days):
+            raise ValueError("evening_days must be working days")
+        return self
+
+
+class EngagementSettings(StrictModel):
+    """Whether people turn up; the chance falls as the wait grows.
+
+    At each appointment the chance of engaging is the stage's probability times
+    ``exp(-wait_days / patience_days)``.
+    """
+
+    assessment_engage_probability: Probability
+    one_to_one_engage_probability: Probability
+    group_attend_probability: Probability
+    patience_days: PositiveFloat
+    max_rebookings: NonNegativeInt
+
+
+class CourseSettings(StrictModel):
+    """Group courses: a timetable of sessions per stream, online unless said in person."""
+
+    facilitators: NonNegativeInt
+    facilitators_per_session: PositiveInt
+    facilitator_hours_per_week: PositiveFloat
+    session_hours: PositiveFloat
+    prep_hours_per_session: NonNegativeFloat
+    places_per_session: PositiveInt  # online sessions
+    in_person_streams: list[StreamName] = []
+    in_person_places_per_session: PositiveInt = 12
+    booking_notice_hours: NonNegativeFloat
+    sessions_per_course: PositiveInt = 1
+    session_days: Annotated[list[DayName], Field(min_length=1)]
+    session_start_hours: Annotated[list[HourOfDay], Field(min_length=1)]
+    sessions_per_week: SessionsPerStream
+
+    def places(self, stream: str) -> int:
+        """Places in one session of a stream (in-person sessions have their own size)."""
+        if stream in self.in_person_streams:
+            return self.in_person_places_per_session
+        return self.places_per_session
+
+    @model_validator(mode="after")
+    def _timetable_fits(self) -> CourseSettings:
+        needed = sum(self.sessions_per_week.per_fortnight().values())
+        room = timetable_capacity(self)
+        if needed > room:
+            raise ValueError(
+                f"the timetable needs {needed} sessions a fortnight but "
+                f"{self.facilitators} facilitators ({self.facilitators_per_session} a "
+                f"session) over the session days and start hours can run only {room}"
+            )
+        weekly_hours = (
+            needed
+            / 2
+            * self.facilitators_per_session
+            * (self.session_hours + self.prep_hours_per_session)
+        )
+        if weekly_hours > self.facilitators * self.facilitator_hours_per_week + 1e-9:
+            raise ValueError(
+                f"the timetable needs {weekly_hours:g} facilitator hours a week but "
+                f"{self.facilitators} facilitators work "
+                f"{self.facilitators * self.facilitator_hours_per_week:g}"
+            )
+        return self
+
+
+class StaffingChange(StrictModel):
+    """From a day of the measured window on, a new staffing level (only what is given)."""
+
+    from_day: PositiveFloat
+    drug_workers: NonNegativeFloat | None = None
+    facilitators: NonNegativeInt | None = None
+    sessions_per_week: SessionsPerStream | None = None
+
+
+class CostSettings(StrictModel):
+    """Provider and police costs (pounds)."""
+
+    drug_worker_cost_per_fte_year: NonNegativeFloat
+    facilitator_cost_per_fte_year: NonNegativeFloat
+    cost_per_group_session: NonNegativeFloat
+    provider_overhead_per_year: NonNegativeFloat
+    police_cost_per_hour: NonNegativeFloat
+
+
+@dataclass(frozen=True)
+class StaffingPeriod:
+    """A stretch of model time with one staffing level."""
+
+    start_hours: float
+    end_hours: float
+    drug_workers: float
+    course: CourseSettings
+
+
+class PoliceSettings(StrictModel):
+    """Officer time, and what a find would have led to without diversion."""
+
+    referral_hours: NonNegativeFloat
+    informal_word_hours: NonNegativeFloat
+    published_hours_per_arrest: NonNegativeFloat
+    outcome_hours: OutcomeHours
+    later_prosecution_hours: NonNegativeFloat
+    counterfactual_mix: CounterfactualMix
+    formal_outcome_odds_ratio: PerEthnicGroup
+
+
+class TargetSettings(StrictModel):
+    """Service-level targets for waits: 9 in 10 people should wait at most this many days.
+
+    They do not change the simulation; reports check the waits against them. Names match
+    the KPIs they bound (``assessment_wait_p90_days`` is referral to assessment call).
+    """
+
+    assessment_wait_p90_days: PositiveFloat = 14.0
+    one_to_one_wait_p90_days: PositiveFloat = 14.0
+    course_wait_p90_days: PositiveFloat = 21.0
+
+
+class Scenario(StrictModel):
+    """Everything one simulation run needs to know."""
+
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    run: RunSettings
+    demand: DemandSettings
+    population: PopulationSettings
+    policy: PolicySettings
+    areas: Annotated[list[AreaSettings], Field(min_length=1)]
+    refind: RefindSettings
+    contact: ContactSettings
+    provider: ProviderSettings
+    engagement: EngagementSettings
+    course: CourseSettings
+    staffing: list[StaffingChange] = []
+    backlog: BacklogSettings = BacklogSettings()
+    costs: CostSettings
+    police: PoliceSettings
+    targets: TargetSettings = TargetSettings()
+
+    @field_validator("areas")
+    @classmethod
+    def _areas_cover_the_force(cls, areas: list[AreaSettings]) -> list[AreaSettings]:
+        total = sum(area.demand_share for area in areas)
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"demand shares must sum to 1 (they sum to {total:.6g})")
+        names = [area.name for area in areas]
+        if len(set(names)) != len(names):
+            raise ValueError("two areas have the same name")
+        return areas
+
+    @field_validator("staffing")
+    @classmethod
+    def _changes_in_order(cls, staffing: list[StaffingChange]) -> list[StaffingChange]:
+        days = [change.from_day for change in staffing]
+        if days != sorted(set(days)):
+            raise ValueError("from_day must increase from one change to the next")
+        return staffing
+
+    @model_validator(mode="after")
+    def _timetables_fit(self) -> Scenario:
+        for index, change in enumerate(self.staffing):
+            try:
+                self._course_after(change, self.course)
+            except ValidationError as error:
+                problem = error.errors()[0]["msg"].removeprefix("Value error, ")
+                raise ValueError(f"staffing.{index}: {problem}") from None
+        return self
+
+    @staticmethod
+    def _course_after(change: StaffingChange, course: CourseSettings) -> CourseSettings:
+        updates = {
+            key: value
+            for key, value in (
+                ("facilitators", change.facilitators),
+                ("sessions_per_week", change.sessions_per_week),
+            )
+            if value is not None
+        }
+        if not updates:
+            return course
+        return CourseSettings.model_validate({**course.model_dump(), **updates})
+
+    def staffing_periods(self) -> list[StaffingPeriod]:
+        """The staffing level in force over each stretch of [0, horizon)."""
+        periods = []
+        start, drug_workers, course = 0.0, self.provider.drug_workers, self.course
+        for change in self.staffing:
+            change_hours = self.warmup_hours + change.from_day * HOURS_PER_DAY
+            if change_hours >= self.horizon_hours:
+                break
+            periods.append(StaffingPeriod(start, change_hours, drug_workers, course))
+            start = change_hours
+            if change.drug_workers is not None:
+                drug_workers = change.drug_workers
+            course = self._course_after(change, course)
+        periods.append(StaffingPeriod(start, self.horizon_hours, drug_workers, course))
+        return periods
+
+    @property
+    def launch_hours(self) -> float:
+        """When the scheme launches (model hours), also without diversion.
+
+        A status-quo scenario keeps its launch date so that its policy years line up
+        with those of the scheme it is compared with.
+        """
+        return self.warmup_hours + self.policy.launch_after_days * HOURS_PER_DAY
+
+    @property
+    def horizon_hours(self) -> float:
+        """Warm-up plus the measured years."""
+        return self.run.warmup_days * HOURS_PER_DAY + self.run.years * HOURS_PER_YEAR
+
+    @property
+    def warmup_hours(self) -> float:
+        return self.run.warmup_days * HOURS_PER_DAY

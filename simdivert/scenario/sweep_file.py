@@ -1,0 +1,185 @@
+"""The sweep file: a base scenario and what varies across the cells of a sweep.
+
+A sweep file is TOML::
+
+    name = "staffing_by_demand"      # [default: the file's name]
+    scenario = "west_midlands"       # base scenario: a path (relative to this file) or a built-in
+    replications = 10                # per cell [default: the base scenario's run.replications]
+    seed = 2020                      # one seed for every cell [default: the base scenario's]
+
+    [set]                            # the same in every cell
+    "run.years" = 1.0
+
+    [grid]                           # every combination of these values
+    "provider.drug_workers" = [2, 3, 4]
+
+    [[variants]]                     # named cells (another force or area, a demand level)
+    label = "demand +20%"
+    set = { "demand.searches_per_year" = 31646 }
+
+    [latin_hypercube]                # a Latin hypercube sample of ranges
+    samples = 20
+    ranges = { "demand.annual_growth" = [0.0, 0.3] }
+
+The cells are every variant × every grid point × every sample (each block optional).
+Keys are the scenario's dotted keys, quoted (``"provider.drug_workers"``) or as TOML
+dotted keys (``provider.drug_workers``); the key ``scenario`` in ``[grid]`` varies the
+base scenario itself (forces or areas as cells). This module checks the file's shape
+(pydantic, unknown keys rejected) and its consistency; :mod:`simdivert.experiments.sweep_cells`
+turns it into resolved scenarios, which checks every dotted key and value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    ValidationError,
+)
+
+from simdivert.errors import SweepFileError
+from simdivert.scenario.files import DEFAULT_SCENARIO, first_problem, read_toml
+
+SCENARIO_AXIS = "scenario"  # the grid key that varies the base scenario
+# Set once for the whole sweep, so that every cell has common random numbers.
+SWEEP_LEVEL_KEYS = {"run.seed": "seed", "run.replications": "replications"}
+
+
+def flatten_keys(table: Any, prefix: str = "") -> Any:
+    """``{"provider": {"drug_workers": 3}}`` -> ``{"provider.drug_workers": 3}``.
+
+    TOML reads an unquoted dotted key as nested tables; a quoted one as one key. Both
+    mean the same dotted scenario key here, so the leaves are what count.
+    """
+    if not isinstance(table, dict):
+        return table
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten_keys(value, f"{dotted}."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+DottedTable = Annotated[dict[str, Any], BeforeValidator(flatten_keys)]
+NumberRange = tuple[int, int] | tuple[float, float]
+
+
+class _SweepModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Variant(_SweepModel):
+    """A named cell: its own base scenario and/or values."""
+
+    label: Annotated[str, Field(min_length=1)]
+    scenario: str | None = None
+    set: DottedTable = {}
+
+
+class LatinHypercube(_SweepModel):
+    """``samples`` points spread over the ranges; integer bounds give integer values."""
+
+    samples: PositiveInt
+    seed: NonNegativeInt | None = None  # [default: the sweep's seed]
+    ranges: Annotated[dict[str, NumberRange], BeforeValidator(flatten_keys)]
+
+
+class SweepFile(_SweepModel):
+    """What a sweep file may hold (see the module docstring)."""
+
+    name: Annotated[str, Field(min_length=1)] | None = None
+    description: str = ""
+    scenario: str = DEFAULT_SCENARIO
+    replications: PositiveInt | None = None
+    seed: NonNegativeInt | None = None
+    set: DottedTable = {}
+    grid: Annotated[dict[str, list[Any]], BeforeValidator(flatten_keys)] | None = None
+    variants: list[Variant] | None = None
+    latin_hypercube: LatinHypercube | None = None
+
+
+def read_sweep_file(path: Path) -> SweepFile:
+    """Read and check a sweep file; raise SweepFileError naming the file, key and problem."""
+    data = read_toml(path)
+    try:
+        sweep = SweepFile.model_validate(data)
+    except ValidationError as exc:
+        key, problem = first_problem(exc, data)
+        raise SweepFileError(str(path), key, problem) from None
+    check_design(sweep, str(path))
+    return sweep
+
+
+def check_design(sweep: SweepFile, source: str) -> None:
+    """What the types cannot say: empty blocks, ranges upside down, a key set twice."""
+    where: dict[str, str] = {}  # dotted key -> the block that first set it
+
+    def claim(key: str, block: str) -> None:
+        if key in SWEEP_LEVEL_KEYS:
+            raise SweepFileError(
+                source,
+                f"{block}.{key}",
+                f"set the sweep's top-level `{SWEEP_LEVEL_KEYS[key]}` instead "
+                "(one for every cell, for common random numbers)",
+            )
+        if key in where and where[key] != block:
+            raise SweepFileError(
+                source, f"{block}.{key}", f"also set in {where[key]}; set it in one place"
+            )
+        where.setdefault(key, block)
+
+    for key in sweep.set:
+        claim(key, "set")
+    if sweep.grid is not None:
+        if not sweep.grid:
+            raise SweepFileError(
+                source, "grid", "empty: give at least one dotted key and its values"
+            )
+        for key, values in sweep.grid.items():
+            if not values:
+                raise SweepFileError(source, f"grid.{key}", "empty list: give at least one value")
+            if key == SCENARIO_AXIS:
+                if not all(isinstance(v, str) for v in values):
+                    raise SweepFileError(
+                        source, f"grid.{key}", "scenarios must be names or paths (strings)"
+                    )
+                continue
+            claim(key, "grid")
+    if sweep.variants is not None:
+        if not sweep.variants:
+            raise SweepFileError(source, "variants", "empty: give at least one variant")
+        labels: set[str] = set()
+        for number, variant in enumerate(sweep.variants):
+            if variant.label in labels:
+                raise SweepFileError(
+                    source, f"variants[{number}].label", f"{variant.label!r} used twice"
+                )
+            labels.add(variant.label)
+            if variant.scenario is not None and sweep.grid and SCENARIO_AXIS in sweep.grid:
+                raise SweepFileError(
+                    source, f"variants[{number}].scenario", "the grid varies the scenario too"
+                )
+            for key in variant.set:
+                claim(key, "variants")
+    if sweep.latin_hypercube is not None:
+        ranges = sweep.latin_hypercube.ranges
+        if not ranges:
+            raise SweepFileError(source, "latin_hypercube.ranges", "empty: give at least one range")
+        for key, (low, high) in ranges.items():
+            if low > high:
+                raise SweepFileError(
+                    source,
+                    f"latin_hypercube.ranges.{key}",
+                    f"low ({low}) is above high ({high})",
+                )
+            claim(key, "latin_hypercube.ranges")

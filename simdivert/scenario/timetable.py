@@ -1,0 +1,40 @@
+"""The shape of a group-session timetable: the fortnight's cells and how many sessions
+each can hold. The scenario checks its sessions fit; the rota (``model/roster.py``) fills it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simdivert.clock import DAY_NAMES, HOURS_PER_DAY, HOURS_PER_WEEK
+
+if TYPE_CHECKING:
+    from simdivert.scenario.schema import CourseSettings
+
+CYCLE_WEEKS = 2
+CYCLE_HOURS = CYCLE_WEEKS * HOURS_PER_WEEK
+
+
+def cycle_cells(course: CourseSettings) -> np.ndarray:
+    """Start times (hours into the fortnight) of every timetable cell, in time order."""
+    days = sorted({DAY_NAMES.index(d) for d in course.session_days})
+    starts = sorted(set(course.session_start_hours))
+    cells = [
+        week * HOURS_PER_WEEK + day * HOURS_PER_DAY + hour
+        for week in range(CYCLE_WEEKS)
+        for day in days
+        for hour in starts
+    ]
+    return np.array(sorted(cells))
+
+
+def concurrent_sessions(course: CourseSettings) -> int:
+    """How many sessions can run at the same time with the facilitators available."""
+    return course.facilitators // course.facilitators_per_session
+
+
+def timetable_capacity(course: CourseSettings) -> int:
+    """The most sessions a fortnight the timetable can hold."""
+    return len(cycle_cells(course)) * concurrent_sessions(course)
