@@ -16,6 +16,8 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check simdivert tests benchmarks
 	$(BIN)/ruff format --check simdivert tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format simdivert tests benchmarks

@@ -47,8 +47,8 @@ from simdivert.experiments.executors import (
     ReplicationTask,
     default_workers,
 )
-from simdivert.experiments.sweep import run_sweep
 from simdivert.experiments.sweep_cells import plan_sweep
+from simdivert.outputs.sweep_writer import run_sweep
 from simdivert.scenario.files import load_scenario
 
 ONE_POLICY_YEAR = '[set]\n"run.years" = 1.0\n"policy.launch_after_days" = 0\n'

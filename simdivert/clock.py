@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -19,14 +19,9 @@ HOURS_PER_YEAR = DAYS_PER_YEAR * HOURS_PER_DAY
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def hours_to_days(hours: float | np.ndarray) -> float | np.ndarray:
-    """Convert model hours to days (waits are reported in days)."""
-    return hours / HOURS_PER_DAY
-
-
-def to_datetime(hours: float, start: datetime) -> datetime:
-    """The calendar time of a model time, given the (Monday) start date."""
-    return start + timedelta(hours=float(hours))
+def utc_now() -> str:
+    """The wall-clock time now, in UTC to the second (for manifests and reports)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class WeeklyWindows:

@@ -1,10 +1,25 @@
-"""Errors a user can fix; the CLI shows them as one line, without a traceback."""
+"""Errors a user can fix; the CLI shows them as one line, without a traceback.
+
+The library's messages name what was wrong in its own words (``workers 0: must be at
+least 1``, ``override: provider.drug_workers: ...``); an error about an option says so
+in ``option``, and the command line names its flag instead (``--workers 0: ...``).
+"""
 
 from __future__ import annotations
 
+OVERRIDE_SOURCE = "override"  # the source of a value given as a dotted-key override
+
 
 class UserError(Exception):
-    """A mistake in input the user gave: a file, a key, an option."""
+    """A mistake in input the user gave: a file, a key, an option.
+
+    ``option`` names the setting the message is about (``workers``, ``target``): the
+    message then starts with it, and a front end may put its own name for it there.
+    """
+
+    def __init__(self, message: str, option: str | None = None) -> None:
+        self.option = option
+        super().__init__(message)
 
 
 class ScenarioError(UserError):

@@ -1,0 +1,331 @@
+"""The KPI catalogue: every KPI's name, unit, label in words, family and whether it is
+also counted per year; and the lists of KPIs that tables and reports show first.
+
+A KPI is added in two places: its computation (``model/results.py``) and its entry
+here. Everything that names, labels or groups KPIs (the terminal tables, the report,
+the staffing targets, the readers of old folders) reads this module.
+
+KPIs counted per year carry a suffix for each whole year around the launch:
+``_y0`` the year before it, ``_y1``, ``_y2``... the policy years
+(``charges_per_year_y2``); without a suffix they cover the whole measured window.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from simdivert.scenario.schema import ETHNIC_GROUPS, FORMAL_OUTCOMES, SEXES, STREAMS
+
+# Families: what part of the system a KPI describes (the report groups by them).
+DEMAND, POLICE, OUTCOMES, EQUITY, PATHWAY, WAITS, QUEUES, CAPACITY, COSTS = (
+    "demand",
+    "police",
+    "outcomes",
+    "equity",
+    "pathway",
+    "waits",
+    "queues",
+    "capacity",
+    "costs",
+)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI: its name in the files, unit, label in words, family, and whether it has
+    per-year variants (``_y0``, ``_y1``...)."""
+
+    name: str
+    unit: str
+    label: str
+    family: str
+    per_year: bool = False
+
+
+# The police outcome of a find -> its KPI.
+OUTCOME_KPIS = {
+    "charge": "charges_per_year",
+    "caution": "cautions_per_year",
+    "cannabis_warning": "cannabis_warnings_per_year",
+    "penalty_notice": "penalty_notices_per_year",
+    "community_resolution": "community_resolutions_per_year",
+    "no_further_action": "no_further_action_per_year",
+}
+_OUTCOME_LABELS = {
+    "charge": "charges",
+    "caution": "cautions",
+    "cannabis_warning": "cannabis warnings",
+    "penalty_notice": "penalty notices",
+    "community_resolution": "community resolutions",
+    "no_further_action": "no further action",
+}
+FORMAL_OUTCOME_KPIS = tuple(OUTCOME_KPIS[o] for o in FORMAL_OUTCOMES)
+GROUP_SHARE_PREFIX = "formal_outcome_share_"
+GROUPS = tuple(f"{g}_{s}" for g in ETHNIC_GROUPS for s in SEXES)
+SEX_WORDS = {"male": "men", "female": "women"}
+
+
+def group_words(group: str) -> str:
+    """``black_male`` -> ``Black men``."""
+    ethnic, sex = group.rsplit("_", 1)
+    return f"{ethnic.capitalize()} {SEX_WORDS.get(sex, sex)}"
+
+
+def _catalogue() -> dict[str, Kpi]:
+    rows = [
+        Kpi("encounters_per_year", "encounters/year", "encounters a year", DEMAND),
+        Kpi("finds_per_year", "finds/year", "finds a year", DEMAND),
+        Kpi("repeat_find_share", "share", "share of finds that are repeat finds", DEMAND),
+        Kpi(
+            "recorded_possession_per_year",
+            "offences/year",
+            "recorded possession offences a year",
+            POLICE,
+            per_year=True,
+        ),
+        Kpi(
+            "recorded_possession_without_policy_per_year",
+            "offences/year",
+            "recorded possession offences a year without the policy",
+            POLICE,
+        ),
+        Kpi("recording_uplift", "ratio", "recording uplift", POLICE),
+        Kpi(
+            "recorded_possession_change_at_launch",
+            "ratio",
+            "change in recorded possession at the launch",
+            POLICE,
+        ),
+        Kpi("referrals_per_year", "people/year", "referrals a year", PATHWAY),
+        Kpi(
+            "user_dealer_referrals_per_year",
+            "people/year",
+            "user-dealer referrals a year",
+            PATHWAY,
+        ),
+        Kpi("rereferral_rate", "share", "re-referred within 12 months", PATHWAY),
+        *(
+            Kpi(kpi, "outcomes/year", _OUTCOME_LABELS[outcome], OUTCOMES, per_year=True)
+            for outcome, kpi in OUTCOME_KPIS.items()
+        ),
+        *(
+            Kpi(
+                GROUP_SHARE_PREFIX + group,
+                "share",
+                f"formal-outcome share, {group_words(group)}",
+                EQUITY,
+                per_year=True,
+            )
+            for group in GROUPS
+        ),
+        Kpi(
+            "police_hours_per_year",
+            "hours/year",
+            "officer hours on possession finds a year",
+            POLICE,
+            per_year=True,
+        ),
+        Kpi("share_assessed", "share", "share assessed", PATHWAY),
+        Kpi("share_completed", "share", "share completing", PATHWAY),
+        Kpi("share_not_contacted", "share", "share never contacted", PATHWAY),
+        Kpi("share_disengaged_assessment", "share", "share leaving at the assessment", PATHWAY),
+        Kpi("share_disengaged_one_to_one", "share", "share leaving at the one-to-one", PATHWAY),
+        Kpi("share_disengaged_course", "share", "share leaving at the course", PATHWAY),
+        Kpi("share_in_system_at_end", "share", "share still in the pathway at the end", PATHWAY),
+        Kpi("share_one_to_one", "share", "share of those assessed sent to a one-to-one", PATHWAY),
+        Kpi("share_cannabis", "share", "share referred for cannabis", PATHWAY),
+        Kpi("share_cocaine", "share", "share referred for cocaine", PATHWAY),
+        Kpi("share_nitrous_oxide", "share", "share referred for nitrous oxide", PATHWAY),
+        Kpi("first_contact_wait_mean_days", "days", "mean wait for first contact", WAITS),
+        Kpi("assessment_wait_mean_days", "days", "mean wait to assessment", WAITS),
+        Kpi("assessment_wait_p90_days", "days", "wait to assessment for 9 in 10", WAITS),
+        Kpi(
+            "assessment_queue_wait_mean_days",
+            "days",
+            "mean wait from first contact to assessment",
+            WAITS,
+        ),
+        Kpi(
+            "share_waited_for_assessment",
+            "share",
+            "share who waited for a drug worker after first contact",
+            WAITS,
+        ),
+        Kpi("course_wait_mean_days", "days", "mean wait for a group session", WAITS),
+        Kpi("course_wait_p90_days", "days", "wait for a group session for 9 in 10", WAITS),
+        Kpi("one_to_one_wait_mean_days", "days", "mean wait for a one-to-one", WAITS),
+        Kpi("drug_worker_utilisation", "share", "drug-worker utilisation", CAPACITY),
+        Kpi("facilitator_utilisation", "share", "facilitator utilisation", CAPACITY),
+        Kpi("group_session_fill_rate", "share", "group-session places filled", CAPACITY),
+        *(
+            Kpi(
+                f"group_session_fill_rate_{stream}",
+                "share",
+                f"group-session places filled, {stream.replace('_', ' ')}",
+                CAPACITY,
+            )
+            for stream in STREAMS
+        ),
+        Kpi("group_sessions_per_year", "sessions/year", "group sessions a year", CAPACITY),
+        Kpi("provider_cost_per_year", "GBP/year", "provider cost a year", COSTS),
+        Kpi("cost_per_completion", "GBP", "provider cost per completion", COSTS),
+        Kpi(
+            "police_cost_saved_per_year",
+            "GBP/year",
+            "police time saved (adjusted), in money a year",
+            COSTS,
+        ),
+        Kpi("onward_referrals_per_year", "referrals/year", "onward referrals a year", PATHWAY),
+        Kpi(
+            "safeguarding_referrals_per_year",
+            "referrals/year",
+            "safeguarding referrals a year",
+            PATHWAY,
+        ),
+        Kpi(
+            "police_hours_saved_published_per_year",
+            "hours/year",
+            "police hours saved (published method)",
+            POLICE,
+        ),
+        Kpi(
+            "police_hours_saved_adjusted_per_year",
+            "hours/year",
+            "police hours saved (adjusted method)",
+            POLICE,
+        ),
+        Kpi("in_system_at_end", "people", "people in the pathway at the end", QUEUES),
+        Kpi(
+            "waiting_for_assessment_at_end",
+            "people",
+            "people waiting for an assessment at the end",
+            QUEUES,
+        ),
+        Kpi(
+            "waiting_for_course_at_end",
+            "people",
+            "people waiting for a group session at the end",
+            QUEUES,
+        ),
+        Kpi("contact_queue_mean", "people", "mean number waiting for contact", QUEUES),
+        Kpi("assessment_queue_mean", "people", "mean number waiting for assessment", QUEUES),
+        Kpi("one_to_one_queue_mean", "people", "mean number waiting for a one-to-one", QUEUES),
+        Kpi("course_queue_mean", "people", "mean number waiting for a group session", QUEUES),
+    ]
+    return {kpi.name: kpi for kpi in rows}
+
+
+CATALOGUE: dict[str, Kpi] = _catalogue()
+
+# Shown first in terminal tables, comparisons and sweeps, when present.
+HEADLINE_KPIS = (
+    "referrals_per_year",
+    "assessment_wait_p90_days",
+    "course_wait_p90_days",
+    "share_assessed",
+    "share_completed",
+    "drug_worker_utilisation",
+    "facilitator_utilisation",
+    "police_hours_saved_adjusted_per_year",
+)
+# The forest plot's KPIs; those counted per year in their last whole policy year
+# (``charges_per_year`` stands for ``charges_per_year_y2``).
+FOREST_KPIS = (
+    "referrals_per_year",
+    "assessment_wait_p90_days",
+    "course_wait_p90_days",
+    "share_completed",
+    "charges_per_year",
+    "cautions_per_year",
+    "formal_outcome_share_black_male",
+    "police_hours_per_year",
+    "provider_cost_per_year",
+    "cost_per_completion",
+)
+# Pathway KPIs whose difference from the base a comparison states in words.
+COMPARED_KPIS = (
+    "referrals_per_year",
+    "share_assessed",
+    "share_completed",
+    "assessment_wait_p90_days",
+    "course_wait_p90_days",
+    "rereferral_rate",
+    "drug_worker_utilisation",
+    "facilitator_utilisation",
+)
+# Capacity KPIs: undefined (NaN) in a scenario with no provider.
+CAPACITY_KPIS = tuple(k.name for k in CATALOGUE.values() if k.family == CAPACITY)
+
+
+# --- Names with a year ------------------------------------------------------------------
+
+_YEAR = re.compile(r"^(?P<kpi>.+?)(?:_(?P<year>y\d+))?$")
+WHOLE_WINDOW = ""  # the year label of a KPI over the whole measured window
+
+
+def split_year(name: str) -> tuple[str, str]:
+    """``charges_per_year_y2`` -> (``charges_per_year``, ``y2``); no suffix: year ``""``."""
+    match = _YEAR.match(name)
+    assert match is not None  # the pattern matches any non-empty name
+    return match["kpi"], match["year"] or WHOLE_WINDOW
+
+
+def is_per_year_variant(name: str) -> bool:
+    """Whether a name is a KPI in one year (``charges_per_year_y2``)."""
+    return split_year(name)[1] != WHOLE_WINDOW
+
+
+def year_words(year: str) -> str:
+    """``y0`` -> the year before the launch; ``y2`` -> policy year 2."""
+    if year == WHOLE_WINDOW:
+        return "the whole measured period"
+    if year == "y0":
+        return "the year before the launch (y0)"
+    return f"policy year {year[1:]} ({year})"
+
+
+def years_of(names: Iterable[str], base: str) -> list[str]:
+    """The year labels present for a KPI (``y0``, ``y1``...), in order."""
+    years = {year for kpi, year in map(split_year, names) if kpi == base and year}
+    return sorted(years, key=lambda y: int(y[1:]))
+
+
+def latest_policy_year(names: Iterable[str], base: str) -> str:
+    """The KPI in its last whole policy year (``_y2``), else its whole-window name."""
+    policy_years = [y for y in years_of(names, base) if y != "y0"]
+    return f"{base}_{policy_years[-1]}" if policy_years else base
+
+
+# --- Looking a KPI up -------------------------------------------------------------------
+
+
+def lookup(name: str) -> Kpi | None:
+    """The catalogue entry of a KPI (per-year variants included); None if unknown, as in
+    a folder written by another version."""
+    kpi = CATALOGUE.get(name)
+    if kpi is not None:
+        return kpi
+    base, year = split_year(name)
+    kpi = CATALOGUE.get(base)
+    return kpi if kpi is not None and kpi.per_year and year else None
+
+
+def is_kpi(name: str) -> bool:
+    """Whether a name is a KPI of this version (per-year variants included)."""
+    return lookup(name) is not None
+
+
+def kpi_unit(name: str) -> str:
+    """A KPI's unit, per-year variants included; empty for a KPI this version lacks."""
+    kpi = lookup(name)
+    return kpi.unit if kpi is not None else ""
+
+
+def kpi_label(name: str) -> str:
+    """A KPI's name in words, with its year (``charges, policy year 2 (y2)``)."""
+    base, year = split_year(name)
+    kpi = CATALOGUE.get(base)
+    label = kpi.label if kpi is not None else base.replace("_", " ")
+    return f"{label}, {year_words(year)}" if year else label

@@ -11,15 +11,14 @@ from typer.testing import CliRunner
 from simdivert.cli.app import app
 from simdivert.errors import ScenarioError, UserError
 from simdivert.experiments.calibration import (
-    DOCS_BEGIN,
-    DOCS_END,
     Target,
     check_against,
     load_targets,
-    replace_marked_section,
     run_calibration,
 )
-from simdivert.experiments.replications import Experiment
+from simdivert.experiments.executors import LocalPoolExecutor
+from simdivert.experiments.replications import RunResult
+from simdivert.outputs.writers import DOCS_BEGIN, DOCS_END, replace_marked_section
 from simdivert.scenario.files import load_scenario
 
 runner = CliRunner()
@@ -30,7 +29,8 @@ REPLICATIONS = 4
 @pytest.fixture(scope="module")
 def built_in_checks():
     """Every row of the built-in table, on 4 replications of each scenario it names."""
-    checks, runs = run_calibration(TARGETS, replications=REPLICATIONS, workers=2)
+    with LocalPoolExecutor(2) as executor:
+        checks, runs = run_calibration(TARGETS, replications=REPLICATIONS, executor=executor)
     assert [run.scenario for run in runs] == ["west_midlands", "status_quo", "durham_checkpoint"]
     return checks
 
@@ -81,9 +81,9 @@ def test_every_built_in_target_is_met(built_in_checks, row):
     )
 
 
-def experiment(values: list[float], kpi: str = "charges_per_year_y2") -> Experiment:
+def experiment(values: list[float], kpi: str = "charges_per_year_y2") -> RunResult:
     table = pd.DataFrame({"replication": range(len(values)), kpi: values})
-    return Experiment(load_scenario(), 1, table, pd.DataFrame(), pd.DataFrame(), None)
+    return RunResult(load_scenario(), 1, table, pd.DataFrame(), pd.DataFrame(), None)
 
 
 def test_a_change_against_another_scenario_is_paired():

@@ -5,6 +5,7 @@ import pytest
 
 from simdivert.errors import UserError
 from simdivert.experiments.executors import (
+    DaskExecutor,
     InProcessExecutor,
     LocalPoolExecutor,
     ReplicationTask,
@@ -43,8 +44,9 @@ def test_pool_and_this_process_agree_and_accept_tasks_while_collecting(scenario)
 
 
 def test_dask_run_matches_the_local_pool(scenario, dask_address):
-    local = run_replications(scenario, 3, seed=11, workers=2)
-    on_dask = run_replications(scenario, 3, seed=11, dask_address=dask_address)
+    with LocalPoolExecutor(2) as pool, DaskExecutor(dask_address) as dask:
+        local = run_replications(scenario, 3, seed=11, executor=pool)
+        on_dask = run_replications(scenario, 3, seed=11, executor=dask)
     pd.testing.assert_frame_equal(local.replications, on_dask.replications)
     pd.testing.assert_frame_equal(local.timeseries, on_dask.timeseries)
 
@@ -63,7 +65,7 @@ def test_scenarios_run_together_as_they_run_one_by_one(scenario):
 
 
 def test_unreachable_scheduler_is_a_user_error():
-    with pytest.raises(UserError, match="--dask nonsense: cannot reach a Dask scheduler"):
+    with pytest.raises(UserError, match="dask nonsense: cannot reach a Dask scheduler"):
         open_executor(None, "nonsense")
 
 

@@ -5,13 +5,14 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from simdivert.experiments.executors import LocalPoolExecutor
 from simdivert.experiments.replications import (
     paired_comparison,
     run_replications,
     summarise,
     t_interval,
 )
-from simdivert.model.results import KPI_UNITS
+from simdivert.kpis import CATALOGUE
 
 from conftest import short_scenario
 
@@ -30,14 +31,15 @@ def test_different_seeds_differ(scenario):
 
 
 def test_worker_count_does_not_change_results(scenario):
-    one = run_replications(scenario, 3, seed=9, workers=1)
-    two = run_replications(scenario, 3, seed=9, workers=2)
+    one = run_replications(scenario, 3, seed=9)
+    with LocalPoolExecutor(2) as pool:
+        two = run_replications(scenario, 3, seed=9, executor=pool)
     pd.testing.assert_frame_equal(one.replications, two.replications)
 
 
 def test_every_kpi_has_a_unit(scenario):
     table = run_replications(scenario, 1, seed=1).replications
-    assert set(table.columns) - {"replication"} == set(KPI_UNITS)
+    assert set(table.columns) - {"replication"} == set(CATALOGUE)
 
 
 def test_t_interval_matches_scipy():

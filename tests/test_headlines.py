@@ -7,9 +7,9 @@ import pytest
 from typer.testing import CliRunner
 
 from simdivert.cli.app import app
+from simdivert.kpis import COMPARED_KPIS, kpi_label
 from simdivert.outputs.readers import read_output_folder
 from simdivert.reporting.headlines import (
-    COMPARED_KPIS,
     MET,
     MISSED,
     TOO_CLOSE,
@@ -18,7 +18,6 @@ from simdivert.reporting.headlines import (
     count,
     headlines,
     in_ten,
-    kpi_label,
     money,
     target_verdict,
 )

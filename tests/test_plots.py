@@ -10,6 +10,7 @@ from matplotlib.collections import PathCollection
 from matplotlib.image import AxesImage
 from synthetic_outputs import sweep_grid_table
 
+from simdivert.kpis import kpi_label
 from simdivert.outputs.readers import (
     SweepSummary,
     group_share_rows,
@@ -23,7 +24,6 @@ from simdivert.outputs.readers import (
     run_facts,
 )
 from simdivert.reporting import comparison_plots, plots
-from simdivert.reporting.headlines import kpi_label
 from simdivert.reporting.report import forest_kpis, police_hours_estimates
 
 A4_PNG_WIDTH = round(plots.A4_WIDTH_INCHES * plots.PNG_DPI)

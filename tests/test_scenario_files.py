@@ -89,7 +89,7 @@ def test_negative_rate(tmp_path):
 
 def test_probability_above_one():
     error = error_of(None, ["contact.answer_probability=1.5"])
-    assert (error.source, error.key) == ("--set", "contact.answer_probability")
+    assert (error.source, error.key) == ("override", "contact.answer_probability")
     assert "less than or equal to 1" in error.problem
 
 
@@ -141,7 +141,11 @@ def test_invalid_toml(tmp_path):
 
 def test_override_of_unknown_key():
     error = error_of(None, ["provider.nonsense=1"])
-    assert (error.source, error.key, error.problem) == ("--set", "provider.nonsense", "unknown key")
+    assert (error.source, error.key, error.problem) == (
+        "override",
+        "provider.nonsense",
+        "unknown key",
+    )
 
 
 def test_timetable_must_fit_the_facilitators():
@@ -159,7 +163,7 @@ def test_error_message_is_one_line(tmp_path):
 def test_an_override_owns_the_keys_below_it():
     error = error_of(None, ['provider.assessment_minutes={ dist = "lognormal", mean = 3 }'])
     assert (error.source, error.key, error.problem) == (
-        "--set",
+        "override",
         "provider.assessment_minutes.sd",
         "missing key",
     )

@@ -76,7 +76,7 @@ def test_parse_vary():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("provider.drug_workers=6:2", "--vary: provider.drug_workers: low (6) is above high (2)"),
+        ("provider.drug_workers=6:2", "vary: provider.drug_workers: low (6) is above high (2)"),
         ("provider.drug_workers", "expected dotted.key=low:high"),
         ("provider.drug_workers=a:3", "'a' is not a number"),
     ],

@@ -22,6 +22,7 @@ import pytest
 from scipy import stats
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
+from simdivert.experiments.executors import LocalPoolExecutor
 from simdivert.experiments.replications import run_replications, t_interval
 from simdivert.scenario.files import load_scenario
 from simdivert.scenario.schema import Scenario
@@ -141,7 +142,8 @@ def test_assessment_queue_matches_erlang_c(
     # well inside the interval's half-width.
     scenario = mmc_scenario(arrivals_per_hour, mean_minutes, servers, years)
     theory = ErlangC(arrivals_per_hour, 60.0 / mean_minutes, servers)
-    table = run_replications(scenario, reps, seed=7, workers=2).replications
+    with LocalPoolExecutor(2) as executor:
+        table = run_replications(scenario, reps, seed=7, executor=executor).replications
 
     wait_days = table["assessment_queue_wait_mean_days"].to_numpy()
     mean, low, high = t_interval(wait_days, confidence=0.99)

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from simdivert.cli.app import app
 from simdivert.clock import HOURS_PER_WEEK
 from simdivert.errors import UserError
+from simdivert.experiments.executors import LocalPoolExecutor
 from simdivert.experiments.warmup import (
     REPEAT_FINDS,
     mser,
@@ -151,15 +152,17 @@ def test_the_warmup_follows_the_histories_of_people_found_again():
     """Nobody found again: nothing to warm up. People found again six times as often
     after an informal word (half of all finds before the policy), within months: the
     repeat finds a week rise from the start until the histories settle."""
-    none = pilot_warmup(short_scenario("refind.rate_per_year=0"), 4, 1, workers=2).warmup
-    assert none.weeks == 0 and not none.unsettled_series
     histories = short_scenario(
         "refind.rate_per_year=2",
         "refind.desistance_per_year=2",
         "refind.after_no_police_action=6",
         "demand.informal_share_without_policy=0.5",
     )
-    warmup = pilot_warmup(histories, 4, 1, workers=2).warmup
+    with LocalPoolExecutor(2) as executor:
+        nobody_again = short_scenario("refind.rate_per_year=0")
+        none = pilot_warmup(nobody_again, 4, 1, executor).warmup
+        warmup = pilot_warmup(histories, 4, 1, executor).warmup
+    assert none.weeks == 0 and not none.unsettled_series
     assert 6 <= warmup.weeks <= 26 and not warmup.unsettled_series
 
 

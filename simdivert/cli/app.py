@@ -20,22 +20,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from simdivert.api import unique_names
 from simdivert.cli.progress import SweepProgressBar
-from simdivert.errors import ScenarioError, UserError
-from simdivert.experiments.calibration import (
-    DOCS_BEGIN,
-    checks_table,
-    format_with_unit,
-    load_targets,
-    markdown_table,
-    replace_marked_section,
-    run_calibration,
-    write_docs,
-)
-from simdivert.experiments.executors import default_workers, open_executor
+from simdivert.clock import utc_now
+from simdivert.errors import OVERRIDE_SOURCE, ScenarioError, UserError
+from simdivert.experiments.calibration import format_with_unit, load_targets, run_calibration
+from simdivert.experiments.executors import open_executor
 from simdivert.experiments.precision import MIN_REPLICATIONS, PrecisionTarget
 from simdivert.experiments.replications import paired_comparison, run_experiments
 from simdivert.experiments.sensitivity import (
+    SAMPLES_SOURCE,
+    VARY_SOURCE,
     SensitivityResults,
     parse_vary,
     plan_sensitivity,
@@ -48,19 +43,23 @@ from simdivert.experiments.staffing import (
     plan_staffing,
     scenario_targets,
 )
-from simdivert.experiments.sweep import default_sweep_dir, run_sweep
 from simdivert.experiments.sweep_cells import plan_sweep
 from simdivert.experiments.warmup import Warmup, pilot_warmup, warmup_from_events
-from simdivert.model.results import KPI_UNITS, kpi_unit
-from simdivert.outputs.folders import (
-    check_new_dir,
-    default_run_dir,
-    json_writer,
-    package_versions,
-    utc_now,
-    write_run_dir,
-)
+from simdivert.kpis import CATALOGUE, is_kpi, is_per_year_variant, kpi_unit
+from simdivert.outputs.folders import check_new_dir, default_run_dir
+from simdivert.outputs.manifest import Provenance
 from simdivert.outputs.sweep_folder import SweepFolder
+from simdivert.outputs.sweep_writer import default_sweep_dir, run_sweep
+from simdivert.outputs.writers import (
+    DOCS_BEGIN,
+    replace_marked_section,
+    write_calibration,
+    write_comparison,
+    write_docs,
+    write_run,
+    write_sensitivity,
+    write_staffing_plan,
+)
 from simdivert.reporting.numbers import format_interval, format_value
 from simdivert.scenario.files import (
     DEFAULT_SCENARIO,
@@ -107,9 +106,29 @@ SetOption = Annotated[
 ]
 
 
+# Library sources of values that the command line takes as options.
+OPTION_SOURCES = {OVERRIDE_SOURCE: "--set", VARY_SOURCE: "--vary", SAMPLES_SOURCE: "--samples"}
+
+
+def in_cli_words(error: Exception) -> str:
+    """An error's message with the command line's flags where the library names a setting
+    (``workers 0: ...`` -> ``--workers 0: ...``; an override's source -> ``--set``)."""
+    message = str(error)
+    if isinstance(error, ScenarioError):
+        source = error.source
+        for library, flag in OPTION_SOURCES.items():
+            if source == library or source.startswith(f"{library} "):
+                return flag + message[len(library) :]
+        return message
+    if isinstance(error, UserError) and error.option and message.startswith(error.option):
+        return "--" + message
+    return message
+
+
 def _print_error(error: Exception) -> None:
     """One line, however long: the message is never wrapped nor read as rich markup."""
-    errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+    text = escape(in_cli_words(error))
+    errors.print(f"[bold red]error:[/] {text}", highlight=False, soft_wrap=True)
 
 
 def _fail(error: Exception) -> typer.Exit:
@@ -117,11 +136,9 @@ def _fail(error: Exception) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def _where_run(workers: int | None, dask: str | None) -> dict[str, int | str | None]:
-    """The manifest's record of where the replications ran (results do not depend on it)."""
-    if dask is not None:
-        return {"workers": None, "dask_scheduler": dask}
-    return {"workers": default_workers() if workers is None else workers, "dask_scheduler": None}
+def _command() -> str:
+    """The command as typed, for the manifest."""
+    return " ".join(["simdivert", *sys.argv[1:]])
 
 
 def _run_overrides(
@@ -137,7 +154,7 @@ def _run_overrides(
 
 def _whole_window(kpis: pd.Series) -> pd.Series:
     """KPIs over the whole window; per-year ones (``_y2``) stay in the CSV files."""
-    return ~kpis.str.contains(r"_y\d+$")
+    return ~kpis.map(is_per_year_variant)
 
 
 def summary_table(summary: pd.DataFrame, title: str) -> Table:
@@ -197,15 +214,14 @@ def run(
         resolved = load_scenario(source, overrides)
         target = out if out is not None else default_run_dir(resolved.name)
         check_new_dir(target)
-        started = utc_now()
-        warmup_record: dict[str, object] = {"method": "given", "days": resolved.run.warmup_days}
+        warmup_record: dict[str, object] | None = None
         if warmup == AUTO_WARMUP:
-            with console.status("Pilot run from empty to choose the warm-up…"):
+            with (
+                open_executor(workers, dask) as executor,
+                console.status("Pilot run from empty to choose the warm-up…"),
+            ):
                 pilot = pilot_warmup(
-                    resolved,
-                    resolved.run.replications,
-                    resolved.run.seed,
-                    workers if workers is not None else default_workers(),
+                    resolved, resolved.run.replications, resolved.run.seed, executor
                 )
             overrides.append(f"run.warmup_days={pilot.warmup.days:g}")
             resolved = load_scenario(source, overrides)
@@ -223,34 +239,18 @@ def run(
             )
     except UserError as exc:
         raise _fail(exc) from None
-    summary = experiment.summary
-    manifest = {
-        "scenario_name": resolved.name,
-        "scenario_source": str(source),
-        "overrides": overrides,
-        "seed": resolved.run.seed,
-        "replications": resolved.run.replications,
-        **_where_run(workers, dask),
-        "command": " ".join(["simdivert", *sys.argv[1:]]),
-        "started": started,
-        "finished": utc_now(),
-        "versions": package_versions(),
-        "warmup": warmup_record,
-        "scenario": resolved.model_dump(mode="json"),
-    }
-    writers = {
-        "replications.csv": lambda p: experiment.replications.to_csv(p, index=False),
-        "summary.csv": lambda p: summary.to_csv(p, index=False),
-        "timeseries.csv": lambda p: experiment.timeseries.to_csv(p, index=False),
-        "utilisation.csv": lambda p: experiment.utilisation.to_csv(p, index=False),
-    }
-    if experiment.events is not None:
-        writers["events.parquet"] = lambda p: experiment.events.to_parquet(p, index=False)
-    writers["manifest.json"] = json_writer(manifest)
     try:
-        written = write_run_dir(target, writers)
+        written = write_run(
+            experiment,
+            target,
+            source=source,
+            overrides=overrides,
+            command=_command(),
+            warmup=warmup_record,
+        )
     except UserError as exc:
         raise _fail(exc) from None
+    summary = experiment.summary
     console.print(
         summary_table(
             summary,
@@ -328,16 +328,6 @@ def _timing(scenario) -> tuple[float, float, float, object]:
     return (run.years, run.warmup_days, scenario.policy.launch_after_days, run.start_date)
 
 
-def _unique_names(scenarios: list) -> list[str]:
-    names: list[str] = []
-    for scenario in scenarios:
-        name, k = scenario.name, 2
-        while name in names:
-            name, k = f"{scenario.name}-{k}", k + 1
-        names.append(name)
-    return names
-
-
 @app.command()
 def compare(
     base: Annotated[str, typer.Argument(help="The base scenario (file or built-in name).")],
@@ -370,7 +360,7 @@ def compare(
         check_new_dir(target)
     except UserError as exc:
         raise _fail(exc) from None
-    names = _unique_names(scenarios)
+    names = unique_names(scenarios)
     for name, scenario in zip(names[1:], scenarios[1:], strict=True):
         if _timing(scenario) != _timing(scenarios[0]):
             errors.print(
@@ -378,7 +368,6 @@ def compare(
                 f"{names[0]}: the years compared are not the same"
             )
     replications, seed_used = scenarios[0].run.replications, scenarios[0].run.seed
-    started = utc_now()
     try:
         with (
             open_executor(workers, dask) as executor,
@@ -388,30 +377,14 @@ def compare(
     except UserError as exc:
         raise _fail(exc) from None
     comparison = paired_comparison(experiments, names)
-    long_table = pd.concat(
-        [e.replications.assign(scenario=n) for n, e in zip(names, experiments, strict=True)],
-        ignore_index=True,
-    )
-    manifest = {
-        "scenario_names": names,
-        "scenario_sources": [str(s) for s in sources],
-        "overrides": overrides,
-        "seed": seed_used,
-        "replications": replications,
-        **_where_run(workers, dask),
-        "command": " ".join(["simdivert", *sys.argv[1:]]),
-        "started": started,
-        "finished": utc_now(),
-        "versions": package_versions(),
-        "scenarios": {n: s.model_dump(mode="json") for n, s in zip(names, scenarios, strict=True)},
-    }
-    written = write_run_dir(
+    written = write_comparison(
+        experiments,
+        names,
+        comparison,
         target,
-        {
-            "comparison.csv": lambda p: comparison.to_csv(p, index=False),
-            "replications.csv": lambda p: long_table.to_csv(p, index=False),
-            "manifest.json": json_writer(manifest),
-        },
+        sources=sources,
+        overrides=overrides,
+        command=_command(),
     )
     for other in names[1:]:
         console.print(comparison_table(comparison, names[0], other))
@@ -466,33 +439,25 @@ def staff(
             table, plan, periods, runs = plan_staffing(
                 resolved, targets, confidence, period, reps, seed, executor
             )
+            where = executor.where()
     except UserError as exc:
         raise _fail(exc) from None
-    manifest = {
-        "scenario_name": resolved.name,
-        "scenario_source": str(source),
-        "overrides": list(set_ or []),
-        "targets": [str(t) for t in targets],
-        "confidence": confidence,
-        "period": period,
-        "replications": reps,
-        "seed": resolved.run.seed if seed is None else seed,
-        "candidates_simulated": runs,
-        **_where_run(workers, dask),
-        "command": " ".join(["simdivert", *sys.argv[1:]]),
-        "started": started,
-        "finished": utc_now(),
-        "versions": package_versions(),
-        "scenario": resolved.model_dump(mode="json"),
-    }
-    plan_toml = plan_as_toml(resolved, plan, periods)
-    written = write_run_dir(
+    written = write_staffing_plan(
+        table,
+        plan_as_toml(resolved, plan, periods),
+        resolved,
         destination,
-        {
-            "staffing_plan.csv": lambda p: table.to_csv(p, index=False),
-            "staffing_plan.toml": lambda p: p.write_text(plan_toml),
-            "manifest.json": json_writer(manifest),
+        Provenance(started, where=where, command=_command()),
+        search={
+            "targets": [str(t) for t in targets],
+            "confidence": confidence,
+            "period": period,
+            "replications": reps,
+            "seed": resolved.run.seed if seed is None else seed,
+            "candidates_simulated": runs,
         },
+        source=source,
+        overrides=list(set_ or []),
     )
     console.print(staffing_table(table, resolved.name))
     console.print(
@@ -568,13 +533,11 @@ INTERRUPTED_EXIT_CODE = 130  # as a shell reports a command stopped by Ctrl-C
 
 
 def _check_kpi(kpi: str) -> None:
-    try:
-        kpi_unit(kpi)
-    except KeyError:
+    if not is_kpi(kpi):
         raise UserError(
-            f"--kpi {kpi}: not a KPI (KPIs: {', '.join(KPI_UNITS)}; counts per year also "
+            f"--kpi {kpi}: not a KPI (KPIs: {', '.join(CATALOGUE)}; counts per year also "
             "per year of the run, e.g. charges_per_year_y2)"
-        ) from None
+        )
 
 
 def _precision_target(
@@ -752,29 +715,18 @@ def sensitivity(
         ):
             bar.start(0, cells)
             results = run_sensitivity(plan, executor, bar.update)
-        manifest = {
-            "scenario_name": base.name,
-            "scenario_source": str(source),
-            "overrides": overrides,
-            "factors": [vars(f) for f in factors],
-            "samples": samples,
-            "seed": plan.seed,
-            "replications_per_cell": plan.replications,
-            **_where_run(workers, dask),
-            "command": " ".join(["simdivert", *sys.argv[1:]]),
-            "started": started,
-            "finished": utc_now(),
-            "versions": package_versions(),
-            "scenario": base.model_dump(mode="json"),
-        }
-        written = write_run_dir(
+            where = executor.where()
+        written = write_sensitivity(
+            results,
+            base,
+            factors,
             target,
-            {
-                "one_at_a_time.csv": lambda p: results.one_at_a_time.to_csv(p, index=False),
-                "rank_correlations.csv": lambda p: results.rank_correlations.to_csv(p, index=False),
-                "replications.csv": lambda p: results.replications.to_csv(p, index=False),
-                "manifest.json": json_writer(manifest),
-            },
+            Provenance(started, where=where, command=_command()),
+            samples=samples,
+            seed=plan.seed,
+            replications_per_cell=plan.replications,
+            source=source,
+            overrides=overrides,
         )
     except UserError as exc:
         raise _fail(exc) from None
@@ -879,9 +831,8 @@ def calibrate(
         int | None, typer.Option(help="Replications (default: each scenario's).")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: each scenario's).")] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="Worker processes (default: all cores).")
-    ] = None,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default: outputs/calibration-<time>).")
     ] = None,
@@ -902,34 +853,20 @@ def calibrate(
             replace_marked_section(_read_text(docs), "", str(docs))
     except UserError as exc:
         raise _fail(exc) from None
-    n_workers = workers if workers is not None else default_workers()
     started = utc_now()
     try:
-        with console.status(f"Running {len({t.scenario for t in table})} scenario(s)…"):
-            checks, runs = run_calibration(table, reps, seed, n_workers)
-    except UserError as exc:
-        raise _fail(exc) from None
-    versions = package_versions()
-    markdown = markdown_table(checks, runs, versions["simdivert"], started[:10])
-    manifest = {
-        "targets": str(targets) if targets is not None else "built-in",
-        "runs": [vars(run) for run in runs],
-        "workers": n_workers,
-        "command": " ".join(["simdivert", *sys.argv[1:]]),
-        "started": started,
-        "finished": utc_now(),
-        "versions": versions,
-        "passed": sum(c.passed for c in checks),
-        "checks": len(checks),
-    }
-    try:
-        written = write_run_dir(
+        with (
+            open_executor(workers, dask) as executor,
+            console.status(f"Running {len({t.scenario for t in table})} scenario(s)…"),
+        ):
+            checks, runs = run_calibration(table, reps, seed, executor)
+            where = executor.where()
+        written, markdown = write_calibration(
+            checks,
+            runs,
             target_dir,
-            {
-                "calibration.csv": lambda p: checks_table(checks).to_csv(p, index=False),
-                "calibration.md": lambda p: p.write_text(markdown),
-                "manifest.json": json_writer(manifest),
-            },
+            Provenance(started, where=where, command=_command()),
+            targets=str(targets) if targets is not None else "built-in",
         )
         if write_docs_:
             write_docs(docs, markdown)

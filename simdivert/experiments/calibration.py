@@ -19,7 +19,6 @@ The results are a tidy table (CSV) and a markdown table that ``simdivert calibra
 from __future__ import annotations
 
 import math
-import os
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -30,13 +29,12 @@ import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 
 from simdivert.errors import ScenarioError, UserError
-from simdivert.experiments.replications import Experiment, paired_comparison, run_replications
-from simdivert.model.results import kpi_unit
+from simdivert.experiments.executors import Executor
+from simdivert.experiments.replications import RunResult, paired_comparison, run_replications
+from simdivert.kpis import is_kpi, kpi_unit
 from simdivert.scenario.files import load_scenario
 from simdivert.scenario.schema import StrictModel
 
-DOCS_BEGIN = "<!-- calibrate:begin -->"
-DOCS_END = "<!-- calibrate:end -->"
 CONFIDENCE = 0.95
 CHANGE = "change"  # the unit of a relative change against another scenario
 
@@ -63,7 +61,7 @@ class Target(StrictModel):
     @model_validator(mode="after")
     def _checkable(self) -> Target:
         for kpi in (self.kpi, self.below):
-            if kpi is not None and not _known_kpi(kpi):
+            if kpi is not None and not is_kpi(kpi):
                 raise ValueError(f"unknown KPI {kpi!r}")
         if self.low is None and self.high is None and self.below is None:
             raise ValueError("give at least one of low, high, below")
@@ -101,15 +99,6 @@ class Target(StrictModel):
         if self.whole_ci:
             parts.append("whole CI")
         return ", ".join(parts)
-
-
-def _known_kpi(kpi: str) -> bool:
-    """A KPI, or a per-year variant of one (``charges_per_year_y2``)."""
-    try:
-        kpi_unit(kpi)
-    except KeyError:
-        return False
-    return True
 
 
 class _TargetFile(StrictModel):
@@ -204,7 +193,7 @@ def check(target: Target, summary: pd.DataFrame) -> Check:
     return Check(target, mean, low, high, bool(passed))
 
 
-def check_against(target: Target, base: Experiment, other: Experiment) -> Check:
+def check_against(target: Target, base: RunResult, other: RunResult) -> Check:
     """A relative-change target: the paired difference over the base scenario's mean."""
     _require_kpis(target, base.summary.set_index("kpi"))
     rows = paired_comparison([base, other], ["base", "other"]).set_index(["scenario", "kpi"])
@@ -224,9 +213,10 @@ def run_calibration(
     targets: list[Target],
     replications: int | None = None,
     seed: int | None = None,
-    workers: int = 1,
+    executor: Executor | None = None,
 ) -> tuple[list[Check], list[ScenarioRun]]:
-    """Run every scenario the targets name (its own run settings unless overridden).
+    """Run every scenario the targets name (its own run settings unless overridden) on
+    ``executor`` (None: in this process).
 
     Raises UserError, before running anything, if a paired row's two scenarios would
     run with different seeds or replications (common random numbers need the same).
@@ -252,7 +242,7 @@ def run_calibration(
                     "same seed and replications in both scenarios (give --seed and --reps)"
                 )
     experiments = {
-        name: run_replications(scenarios[name], run.replications, run.seed, workers)
+        name: run_replications(scenarios[name], run.replications, run.seed, executor)
         for name, run in runs.items()
     }
     summaries = {name: e.summary.set_index("kpi") for name, e in experiments.items()}
@@ -323,23 +313,3 @@ def markdown_table(checks: list[Check], runs: list[ScenarioRun], version: str, m
     passed = sum(c.passed for c in checks)
     lines += ["", f"{passed} of {len(checks)} checks pass."]
     return "\n".join(lines) + "\n"
-
-
-def replace_marked_section(text: str, block: str, source: str) -> str:
-    """``text`` with what lies between the calibrate markers replaced by ``block``."""
-    begin, end = text.find(DOCS_BEGIN), text.find(DOCS_END)
-    if begin < 0 or end < 0 or end < begin:
-        raise UserError(f"{source}: needs the markers {DOCS_BEGIN} and {DOCS_END}, in that order")
-    return text[: begin + len(DOCS_BEGIN)] + "\n" + block + text[end:]
-
-
-def write_docs(path: Path, block: str) -> None:
-    """Put ``block`` between the markers of ``path``, atomically (temporary file, rename)."""
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    updated = replace_marked_section(text, block, str(path))
-    staging = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    staging.write_text(updated)
-    os.replace(staging, path)

@@ -70,6 +70,12 @@ class Executor(ABC):
     """Runs submitted tasks and hands back ``(tag, result)`` pairs as they finish."""
 
     description: str
+    workers: int | None = 1  # worker processes on this machine; None: a Dask cluster's
+    dask_scheduler: str | None = None
+
+    def where(self) -> dict[str, int | str | None]:
+        """Where the replications ran, for a manifest (results do not depend on it)."""
+        return {"workers": self.workers, "dask_scheduler": self.dask_scheduler}
 
     @abstractmethod
     def submit(self, task: Task, tag: Hashable) -> None:
@@ -172,6 +178,7 @@ class LocalPoolExecutor(_FuturesExecutor):
     def __init__(self, workers: int) -> None:
         super().__init__()
         self.description = f"{workers} local worker processes"
+        self.workers = workers
         self._pool = ProcessPoolExecutor(
             max_workers=workers, initializer=_prepare_worker, initargs=(os.getpid(),)
         )
@@ -203,8 +210,12 @@ class DaskExecutor(_FuturesExecutor):
                 parse_host_port(location)
             self._client = Client(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
         except (OSError, ValueError) as exc:
-            raise UserError(f"--dask {address}: cannot reach a Dask scheduler: {exc}") from None
+            raise UserError(
+                f"dask {address}: cannot reach a Dask scheduler: {exc}", option="dask"
+            ) from None
         self.description = f"Dask scheduler {address}"
+        self.workers = None
+        self.dask_scheduler = address
 
     def _start(self, task: Task) -> _Future:
         return self._client.submit(run_task, task, pure=False)
@@ -216,7 +227,7 @@ class DaskExecutor(_FuturesExecutor):
 def local_executor(workers: int) -> Executor:
     """This process for one worker, else a pool of ``workers`` processes."""
     if workers < 1:
-        raise UserError(f"--workers {workers}: must be at least 1")
+        raise UserError(f"workers {workers}: must be at least 1", option="workers")
     return InProcessExecutor() if workers == 1 else LocalPoolExecutor(workers)
 
 
@@ -231,4 +242,7 @@ def open_executor(workers: int | None = None, dask_address: str | None = None) -
 
 def check_executor_options(workers: int | None, dask_address: str | None) -> None:
     if workers is not None and dask_address is not None:
-        raise UserError("--workers and --dask: choose one (a Dask cluster has its own workers)")
+        raise UserError(
+            "workers and a Dask address: choose one (a Dask cluster has its own workers)",
+            option="workers",
+        )

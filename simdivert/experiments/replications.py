@@ -8,22 +8,27 @@ on the number of workers nor on where they are.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simdivert.experiments.executors import DaskExecutor, Executor, ReplicationTask, local_executor
+from simdivert.clock import utc_now
+from simdivert.experiments.executors import Executor, InProcessExecutor, ReplicationTask
+from simdivert.kpis import kpi_unit
 from simdivert.model.replication import ReplicationResult
-from simdivert.model.results import kpi_unit
 from simdivert.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)
-class Experiment:
-    """The results of N replications of one scenario."""
+class RunResult:
+    """The results of N replications of one scenario: the tables of a run folder.
+
+    ``replications`` and ``summary`` have the columns of ``replications.csv`` and
+    ``summary.csv``; ``events`` is None unless the run kept its event log.
+    """
 
     scenario: Scenario
     seed: int
@@ -31,9 +36,13 @@ class Experiment:
     timeseries: pd.DataFrame  # replication, week, stage, queue_mean, waits_started
     utilisation: pd.DataFrame  # replication, week, role, busy/available hours, utilisation
     events: pd.DataFrame | None
+    started: str = ""
+    finished: str = ""
+    where: dict[str, int | str | None] = field(default_factory=dict)  # see Executor.where
 
     @property
     def summary(self) -> pd.DataFrame:
+        """Mean and 95% confidence interval of each KPI: kpi, mean, ci_low, ci_high, unit."""
         return summarise(self.replications)
 
 
@@ -44,7 +53,7 @@ def run_experiments(
     executor: Executor,
     keep_events: bool = False,
     first_replication: int = 0,
-) -> list[Experiment]:
+) -> list[RunResult]:
     """Replications first..first+N-1 (by default 0..N-1) of every scenario on the same seed
     (common random numbers).
 
@@ -56,9 +65,18 @@ def run_experiments(
         for scenario in scenarios
         for replication in range(first_replication, first_replication + replications)
     ]
+    started = utc_now()
     results = executor.run_all(tasks)
+    finished = utc_now()
     return [
-        _experiment(scenario, seed, results[k * replications : (k + 1) * replications])
+        _run_result(
+            scenario,
+            seed,
+            results[k * replications : (k + 1) * replications],
+            started,
+            finished,
+            executor.where(),
+        )
         for k, scenario in enumerate(scenarios)
     ]
 
@@ -67,34 +85,41 @@ def run_replications(
     scenario: Scenario,
     replications: int,
     seed: int,
-    workers: int = 1,
+    executor: Executor | None = None,
     keep_events: bool = False,
-    dask_address: str | None = None,
     first_replication: int = 0,
-) -> Experiment:
-    """Run replications first..first+N-1 (by default 0..N-1) on ``workers`` local processes
-    (1: in this process), or on the Dask scheduler at ``dask_address``; the results are the
-    same either way. A different ``first_replication`` gives replications that share no
-    random numbers with the default ones (a pilot run)."""
-    executor = (
-        DaskExecutor(dask_address)
-        if dask_address is not None
-        else local_executor(min(workers, replications))
-    )
-    with executor:
-        return run_experiments(
-            [scenario], replications, seed, executor, keep_events, first_replication
-        )[0]
+) -> RunResult:
+    """Run replications first..first+N-1 (by default 0..N-1) of one scenario on
+    ``executor`` (None: in this process); the results are the same on any executor. A
+    different ``first_replication`` gives replications that share no random numbers with
+    the default ones (a pilot run)."""
+    if executor is None:
+        with InProcessExecutor() as in_process:
+            return run_replications(
+                scenario, replications, seed, in_process, keep_events, first_replication
+            )
+    return run_experiments(
+        [scenario], replications, seed, executor, keep_events, first_replication
+    )[0]
 
 
-def _experiment(scenario: Scenario, seed: int, results: list[ReplicationResult]) -> Experiment:
+def _run_result(
+    scenario: Scenario,
+    seed: int,
+    results: list[ReplicationResult],
+    started: str,
+    finished: str,
+    where: dict[str, int | str | None],
+) -> RunResult:
     table = pd.DataFrame([{"replication": r.replication, **r.kpis} for r in results])
     timeseries = pd.concat([r.timeseries for r in results], ignore_index=True)
     utilisation = pd.concat([r.utilisation for r in results], ignore_index=True)
     events = None
     if results and results[0].events is not None:
         events = pd.concat([r.events for r in results], ignore_index=True)
-    return Experiment(scenario, seed, table, timeseries, utilisation, events)
+    return RunResult(
+        scenario, seed, table, timeseries, utilisation, events, started, finished, where
+    )
 
 
 def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
@@ -128,7 +153,7 @@ def summarise(replications: pd.DataFrame, confidence: float = 0.95) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def paired_comparison(experiments: list[Experiment], names: list[str]) -> pd.DataFrame:
+def paired_comparison(experiments: list[RunResult], names: list[str]) -> pd.DataFrame:
     """Each scenario's KPIs with CIs, and the paired difference from the first (the base).
 
     Replication r of every scenario uses the same random numbers, so the difference is

@@ -32,12 +32,12 @@ from simdivert.experiments.sweep_runner import (
     CELL_COLUMN,
     REPLICATION_COLUMN,
     SweepProgress,
-    is_kpi,
     run_cells,
 )
-from simdivert.model.results import kpi_unit
+from simdivert.kpis import is_kpi, kpi_unit
 
-VARY_SOURCE = "--vary"
+SAMPLES_SOURCE = "samples"
+VARY_SOURCE = "vary"  # errors in a factor name the setting, as the CLI's --vary
 DESIGN_COLUMN = "design"
 ONE_AT_A_TIME = "one_at_a_time"
 LATIN_HYPERCUBE = "latin_hypercube"
@@ -100,12 +100,12 @@ def plan_sensitivity(
 ) -> SensitivityPlan:
     """Resolve the base, every low/high cell and every Latin hypercube sample."""
     if not factors:
-        raise ScenarioError(VARY_SOURCE, None, "give at least one factor: --vary key=low:high")
+        raise ScenarioError(VARY_SOURCE, None, "give at least one factor: key=low:high")
     keys = [f.key for f in factors]
     if len(set(keys)) < len(keys):
         raise ScenarioError(VARY_SOURCE, None, "a factor is given twice")
     if samples < MIN_SAMPLES:
-        raise ScenarioError("--samples", None, f"at least {MIN_SAMPLES} for rank correlations")
+        raise ScenarioError(SAMPLES_SOURCE, None, f"at least {MIN_SAMPLES} for rank correlations")
     crn = (("run.seed", seed), ("run.replications", replications))
 
     def cell(index: int, values: dict[str, Any], labels: dict[str, Any]) -> Cell:

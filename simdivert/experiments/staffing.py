@@ -34,12 +34,14 @@ from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.errors import UserError
 from simdivert.experiments.executors import Executor, InProcessExecutor
 from simdivert.experiments.replications import t_interval
-from simdivert.model.provider import ROUTE_GROUP, PathwayLog
+from simdivert.model.provider import PathwayLog
 from simdivert.model.replication import simulate
+from simdivert.model.results import step_times
 from simdivert.model.roster import on_duty_hours
 from simdivert.model.utilisation import call_intervals
 from simdivert.scenario.schema import STREAMS, CourseSettings, Scenario
 from simdivert.scenario.timetable import concurrent_sessions, timetable_capacity
+from simdivert.waits import waits_so_far
 
 FOLLOW_UP_HOURS = 56 * HOURS_PER_DAY
 MAX_EXTRA_WORKERS = 30  # above the Erlang-C guess: beyond this, staff is not the constraint
@@ -79,12 +81,14 @@ def parse_target(text: str) -> Target:
     match = _TARGET.match(text)
     if not match:
         raise UserError(
-            f"--target {text!r}: expected KPI<=VALUE, e.g. assessment_wait_p90_days<=10"
+            f"target {text!r}: expected KPI<=VALUE, e.g. assessment_wait_p90_days<=10",
+            option="target",
         )
     kpi, _, value = match.groups()
     if kpi not in TARGET_KPIS:
         raise UserError(
-            f"--target {text!r}: {kpi} is not a staffing target ({', '.join(TARGET_KPIS)})"
+            f"target {text!r}: {kpi} is not a staffing target ({', '.join(TARGET_KPIS)})",
+            option="target",
         )
     return Target(kpi, float(value))
 
@@ -169,29 +173,34 @@ def _p90(values: np.ndarray) -> float:
     return float(np.quantile(values, 0.9)) if values.size else math.nan
 
 
+def so_far(kpi: str) -> str:
+    """The column that judges a wait target: its wait so far (see :mod:`simdivert.waits`),
+    ``assessment_wait_p90_days`` -> ``assessment_wait_so_far_p90_days``."""
+    return kpi.replace("_wait_", "_wait_so_far_", 1)
+
+
 def period_waits(log: PathwayLog, start: float, end: float, horizon: float) -> dict[str, float]:
-    """Waits (days) of people referred in [start, end); unfinished waits run to the horizon."""
+    """Waits so far (days) of people referred in [start, end): unfinished ones run to the
+    horizon, so that a plan is never accepted on waits that have not ended yet."""
     cohort = (log.referral_hours >= start) & (log.referral_hours < end) & ~log.waiting_at_start
-    contacted = cohort & (log.first_contact_hours < horizon)
-    to_call = np.fmin(log.assessment_hours[contacted], horizon) - log.referral_hours[contacted]
-    group = cohort & log.assessed & (log.route == ROUTE_GROUP)
-    booked = np.where(
-        np.isnan(log.intervention_booked_hours),
-        horizon,
-        np.fmin(log.intervention_booked_hours, horizon),
-    )
-    to_course = booked[group] - log.assessment_end_hours[group]
+    measured = waits_so_far(step_times(log, cohort), horizon)
+    to_call, _ = measured["assessment"]
+    to_course, group = measured["course"]
     waits = {
-        "assessment_wait_p90_days": _p90(to_call) / 24,
-        "assessment_wait_mean_days": float(np.mean(to_call)) / 24 if to_call.size else math.nan,
-        "course_wait_p90_days": _p90(to_course) / 24,
-        "course_wait_mean_days": float(np.mean(to_course)) / 24 if to_course.size else math.nan,
+        so_far("assessment_wait_p90_days"): _p90(to_call) / 24,
+        so_far("assessment_wait_mean_days"): float(np.mean(to_call)) / 24
+        if to_call.size
+        else math.nan,
+        so_far("course_wait_p90_days"): _p90(to_course) / 24,
+        so_far("course_wait_mean_days"): float(np.mean(to_course)) / 24
+        if to_course.size
+        else math.nan,
     }
-    streams = log.stream[group]
+    streams = log.stream[cohort][group]
     for k, stream in enumerate(STREAMS):
         mine = to_course[streams == k]
-        waits[f"course_wait_p90_days_{stream}"] = _p90(mine) / 24
-        waits[f"course_wait_mean_days_{stream}"] = (
+        waits[so_far(f"course_wait_p90_days_{stream}")] = _p90(mine) / 24
+        waits[so_far(f"course_wait_mean_days_{stream}")] = (
             float(np.mean(mine)) / 24 if mine.size else math.nan
         )
     return waits
@@ -261,7 +270,7 @@ class Evaluator:
         return float(values.mean() + t * values.std(ddof=1) / math.sqrt(values.size))
 
     def meets(self, table: pd.DataFrame, target: Target, stream: str | None = None) -> bool:
-        column = target.kpi if stream is None else f"{target.kpi}_{stream}"
+        column = so_far(target.kpi if stream is None else f"{target.kpi}_{stream}")
         return self.upper_bound(table[column]) <= target.bound
 
 
@@ -403,7 +412,8 @@ class StaffingSearch:
         self._row(label, "facilitators", chosen.facilitators, "", final, None, None)
         self.plan.append(chosen)
 
-    def _row(self, period, role, headcount, kpi, final, fewer, ok, step: float = 1.0) -> None:
+    def _row(self, period, role, headcount, target_kpi, final, fewer, ok, step=1.0) -> None:
+        kpi = so_far(target_kpi) if target_kpi else ""
         mean, low, high = t_interval(final[kpi].to_numpy()) if kpi else (math.nan,) * 3
         self.rows.append(
             {

@@ -1,49 +1,22 @@
-"""A sweep from start to finish: resume what is done, run the rest, write the tables.
-
-Rerunning the same command after an interruption runs only the missing cells and
-writes the same tables, row for row, as an uninterrupted run: each cell's rows depend
-only on the sweep (seed, replication indices, scenario), never on the executor, the
-number of workers, or which cells ran in which session.
+"""What a sweep computes beyond its cells' replications: the settings that change its
+results (hashed with it), the summary per cell and KPI, and the cells left imprecise.
+Running a sweep into its resumable folder is :func:`simdivert.outputs.sweep_writer.run_sweep`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import asdict
 from typing import Any
 
 import pandas as pd
 
-from simdivert.experiments.executors import Executor
 from simdivert.experiments.precision import PrecisionTarget, check_precision
 from simdivert.experiments.replications import summarise
-from simdivert.experiments.sweep_cells import Cell, SweepPlan
+from simdivert.experiments.sweep_cells import SweepPlan
 from simdivert.experiments.sweep_runner import (
     CELL_COLUMN,
     REPLICATION_COLUMN,
-    SweepProgress,
-    run_cells,
 )
-from simdivert.outputs.folders import package_versions, utc_now
-from simdivert.outputs.sweep_folder import SweepFolder
-
-
-@dataclass(frozen=True)
-class SweepOutcome:
-    """What a sweep command did, and the final tables."""
-
-    folder: Path
-    cells_before: int  # already done when this run started
-    cells_run: int
-    results: pd.DataFrame
-    summary: pd.DataFrame
-    imprecise_cells: list[int]  # with a precision target: cells that hit the maximum
-
-
-def default_sweep_dir(plan: SweepPlan, root: Path = Path("outputs")) -> Path:
-    """``outputs/sweep-<name>``: fixed, so that rerunning the same command resumes."""
-    return root / f"sweep-{plan.name}"
 
 
 def result_settings(plan: SweepPlan, precision: PrecisionTarget | None) -> dict[str, Any]:
@@ -69,74 +42,7 @@ def summarise_cells(results: pd.DataFrame, parameter_columns: list[str]) -> pd.D
     return pd.concat(frames, ignore_index=True)
 
 
-def run_sweep(
-    plan: SweepPlan,
-    out: Path,
-    executor: Executor,
-    fresh: bool = False,
-    precision: PrecisionTarget | None = None,
-    on_start: Callable[[int, int], None] | None = None,
-    on_progress: Callable[[SweepProgress], None] | None = None,
-    command: str = "",
-) -> SweepOutcome:
-    """Run the cells not yet in ``out`` and write the final tables there.
-
-    ``on_start(cells_done, cells_total)`` is told what a previous run left before any work.
-    """
-    settings = result_settings(plan, precision)
-    digest = plan.digest(settings)
-    folder = SweepFolder(out)
-    done = folder.open(digest, fresh)
-    previous = folder.read_manifest() or {}
-    run_record = {"started": utc_now(), "executor": executor.description, "command": command}
-    manifest = _manifest(plan, digest, settings, previous.get("runs", []) + [run_record])
-    folder.write_manifest(manifest)
-    if on_start is not None:
-        on_start(len(done), len(plan.cells))
-
-    missing = [cell for cell in plan.cells if cell.index not in done]
-
-    def save(cell: Cell, table: pd.DataFrame) -> None:
-        folder.save_cell(cell.index, table)
-
-    run_cells(missing, plan.replications, plan.seed, executor, save, precision, on_progress)
-
-    results = folder.read_cells(cell.index for cell in plan.cells)
-    summary = summarise_cells(results, plan.parameter_columns)
-    folder.write_results(results, summary)
-    run_record.update(finished=utc_now(), cells_run=len(missing))
-    manifest["complete"] = True
-    folder.write_manifest(manifest)
-    return SweepOutcome(
-        out, len(done), len(missing), results, summary, _imprecise(results, precision)
-    )
-
-
-def _manifest(
-    plan: SweepPlan, digest: str, settings: dict[str, Any], runs: list[dict]
-) -> dict[str, Any]:
-    return {
-        "sweep": plan.name,
-        "sweep_file": str(plan.source),
-        "sweep_digest": digest,
-        **settings,
-        "parameters": plan.parameter_columns,
-        "complete": False,
-        "cells": [
-            {
-                CELL_COLUMN: cell.index,
-                **cell.columns,
-                "scenario_source": cell.scenario_source,
-                "overrides": dict(cell.overrides),
-            }
-            for cell in plan.cells
-        ],
-        "runs": runs,
-        "versions": package_versions(),
-    }
-
-
-def _imprecise(results: pd.DataFrame, precision: PrecisionTarget | None) -> list[int]:
+def imprecise_cells(results: pd.DataFrame, precision: PrecisionTarget | None) -> list[int]:
     if precision is None:
         return []
     return [

@@ -19,7 +19,6 @@ from simdivert.experiments.executors import Executor, ReplicationTask
 from simdivert.experiments.precision import MIN_REPLICATIONS, PrecisionTarget, check_precision
 from simdivert.experiments.sweep_cells import Cell
 from simdivert.model.replication import ReplicationResult
-from simdivert.model.results import kpi_unit
 
 CELL_COLUMN = "cell"
 REPLICATION_COLUMN = "replication"
@@ -33,15 +32,6 @@ class SweepProgress:
     replications_planned: int
     cells_done: int
     cells_total: int
-
-
-def is_kpi(column: str) -> bool:
-    """Whether a column of a cell's table is a KPI (per-year ones included), not a label."""
-    try:
-        kpi_unit(column)
-    except KeyError:
-        return False
-    return True
 
 
 def cell_table(cell: Cell, results: Sequence[ReplicationResult]) -> pd.DataFrame:
@@ -80,8 +70,9 @@ def run_cells(
     for (index, _), result in executor.completed():
         if precision is not None and precision.kpi not in result.kpis:
             raise UserError(
-                f"--kpi {precision.kpi}: not a KPI of cell {index} (a per-year KPI needs that "
-                "whole year in the cell's run: see run.years and policy.launch_after_days)"
+                f"kpi {precision.kpi}: not a KPI of cell {index} (a per-year KPI needs that "
+                "whole year in the cell's run: see run.years and policy.launch_after_days)",
+                option="kpi",
             )
         done += 1
         results = finished[index]

@@ -44,6 +44,7 @@ import pandas as pd
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
 from simdivert.errors import UserError
+from simdivert.experiments.executors import Executor
 from simdivert.experiments.replications import run_replications
 from simdivert.scenario.schema import BacklogSettings, Scenario
 
@@ -231,7 +232,9 @@ def pilot_scenario(scenario: Scenario) -> Scenario:
     )
 
 
-def pilot_warmup(scenario: Scenario, replications: int, seed: int, workers: int) -> PilotWarmup:
+def pilot_warmup(
+    scenario: Scenario, replications: int, seed: int, executor: Executor
+) -> PilotWarmup:
     """Choose a warm-up by MSER on a pilot run that starts empty (:func:`pilot_scenario`).
 
     The pilot's replications are numbered after the measured run's (``replications``
@@ -239,7 +242,7 @@ def pilot_warmup(scenario: Scenario, replications: int, seed: int, workers: int)
     """
     pilot = pilot_scenario(scenario)
     experiment = run_replications(
-        pilot, replications, seed, workers, keep_events=True, first_replication=replications
+        pilot, replications, seed, executor, keep_events=True, first_replication=replications
     )
     weekly = weekly_repeat_finds(experiment.events, pilot.horizon_hours)
     return PilotWarmup(warmup_from_weekly(weekly, replications), replications, pilot.run.years)

@@ -12,12 +12,12 @@ and, with suffix ``_y0`` (the year before launch), ``_y1``, ``_y2``... per polic
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
+from simdivert.clock import HOURS_PER_YEAR
+from simdivert.kpis import CAPACITY_KPIS, OUTCOME_KPIS
 from simdivert.model.demand import POSSESSION, USER_DEALER, Demand
 from simdivert.model.police import FindsLog
 from simdivert.model.provider import (
@@ -37,81 +37,9 @@ from simdivert.model.roster import on_duty_hours
 from simdivert.model.rules import CHARGE, DIVERTED, FORMAL_CODES, officer_hours
 from simdivert.model.utilisation import call_intervals, facilitator_hours_contracted, sessions_held
 from simdivert.scenario.schema import ETHNIC_GROUPS, OUTCOMES, SEXES, STREAMS, SUBSTANCES, Scenario
+from simdivert.waits import ROUNDING_HOURS, StepTimes, finished_waits, in_days
 
-OUTCOME_KPIS = {
-    "charge": "charges_per_year",
-    "caution": "cautions_per_year",
-    "cannabis_warning": "cannabis_warnings_per_year",
-    "penalty_notice": "penalty_notices_per_year",
-    "community_resolution": "community_resolutions_per_year",
-    "no_further_action": "no_further_action_per_year",
-}
 FORMAL_SHARE_GROUPS = [(g, s) for g in ETHNIC_GROUPS for s in SEXES]
-
-# A wait shorter than this is rounding, not waiting: the time a call starts and the time
-# of first contact reach the log by different floating-point sums.
-ROUNDING_HOURS = 1e-6
-
-KPI_UNITS: dict[str, str] = {
-    "encounters_per_year": "encounters/year",
-    "finds_per_year": "finds/year",
-    "repeat_find_share": "share",
-    "recorded_possession_per_year": "offences/year",
-    "recorded_possession_without_policy_per_year": "offences/year",
-    "recording_uplift": "ratio",
-    "recorded_possession_change_at_launch": "ratio",
-    "referrals_per_year": "people/year",
-    "user_dealer_referrals_per_year": "people/year",
-    "rereferral_rate": "share",
-    **dict.fromkeys(OUTCOME_KPIS.values(), "outcomes/year"),
-    **{f"formal_outcome_share_{g}_{s}": "share" for g, s in FORMAL_SHARE_GROUPS},
-    "police_hours_per_year": "hours/year",
-    "share_assessed": "share",
-    "share_completed": "share",
-    "share_not_contacted": "share",
-    "share_disengaged_assessment": "share",
-    "share_disengaged_one_to_one": "share",
-    "share_disengaged_course": "share",
-    "share_in_system_at_end": "share",
-    "share_one_to_one": "share",
-    "share_cannabis": "share",
-    "share_cocaine": "share",
-    "share_nitrous_oxide": "share",
-    "first_contact_wait_mean_days": "days",
-    "assessment_wait_mean_days": "days",
-    "assessment_wait_p90_days": "days",
-    "assessment_queue_wait_mean_days": "days",
-    "share_waited_for_assessment": "share",
-    "course_wait_mean_days": "days",
-    "course_wait_p90_days": "days",
-    "one_to_one_wait_mean_days": "days",
-    "drug_worker_utilisation": "share",
-    "facilitator_utilisation": "share",
-    "group_session_fill_rate": "share",
-    **{f"group_session_fill_rate_{stream}": "share" for stream in STREAMS},
-    "group_sessions_per_year": "sessions/year",
-    "provider_cost_per_year": "GBP/year",
-    "cost_per_completion": "GBP",
-    "police_cost_saved_per_year": "GBP/year",
-    "onward_referrals_per_year": "referrals/year",
-    "safeguarding_referrals_per_year": "referrals/year",
-    "police_hours_saved_published_per_year": "hours/year",
-    "police_hours_saved_adjusted_per_year": "hours/year",
-    "in_system_at_end": "people",
-    "waiting_for_assessment_at_end": "people",
-    "waiting_for_course_at_end": "people",
-    "contact_queue_mean": "people",
-    "assessment_queue_mean": "people",
-    "one_to_one_queue_mean": "people",
-    "course_queue_mean": "people",
-}
-
-_YEAR_SUFFIX = re.compile(r"_y\d+$")
-
-
-def kpi_unit(kpi: str) -> str:
-    """The unit of a KPI, including per-year variants such as ``charges_per_year_y2``."""
-    return KPI_UNITS[_YEAR_SUFFIX.sub("", kpi)]
 
 
 @dataclass(frozen=True)
@@ -154,10 +82,6 @@ def _share(mask: np.ndarray, of: np.ndarray | None = None) -> float:
     return float(mask.mean()) if mask.size else float("nan")
 
 
-def _days(hours: np.ndarray) -> np.ndarray:
-    return hours / HOURS_PER_DAY
-
-
 def _per_year(count: float, window: Window) -> float:
     return count / window.years if not window.empty else math.nan
 
@@ -181,52 +105,57 @@ def policy_years(scenario: Scenario) -> list[tuple[str, Window]]:
     return years
 
 
+def step_times(log: PathwayLog, rows: np.ndarray | slice = slice(None)) -> StepTimes:
+    """The step times of the referrals ``rows`` of the log, for :mod:`simdivert.waits`."""
+    route = log.route[rows]
+    return StepTimes(
+        referral=log.referral_hours[rows],
+        first_contact=log.first_contact_hours[rows],
+        assessment=log.assessment_hours[rows],
+        assessment_end=log.assessment_end_hours[rows],
+        booked=log.intervention_booked_hours[rows],
+        assessed=log.assessed[rows],
+        group=route == ROUTE_GROUP,
+        one_to_one=route == ROUTE_ONE_TO_ONE,
+    )
+
+
 def pathway_kpis(
     log: PathwayLog, substance: np.ndarray, window: Window, horizon: float
 ) -> dict[str, float]:
     """Flow, shares and waits of the cohort referred in the window (the policy period)."""
     cohort = window.contains(log.referral_hours) & ~log.waiting_at_start
     state = log.state[cohort]
-    assessed = log.assessed[cohort]
-    route = log.route[cohort]
-    contact = log.first_contact_hours[cohort]
-    referral = log.referral_hours[cohort]
-    call = log.assessment_hours[cohort]
-    assessment_end = log.assessment_end_hours[cohort]
-    booked = log.intervention_booked_hours[cohort]
-    called = ~np.isnan(call)
-    group_booked = assessed & (route == ROUTE_GROUP) & (booked < horizon)
-    one_to_one_called = assessed & (route == ROUTE_ONE_TO_ONE) & ~np.isnan(booked)
+    steps = step_times(log, cohort)
+    hours = finished_waits(steps, horizon)
+    waits = {stage: in_days(wait) for stage, wait in hours.items()}
+    called = ~np.isnan(steps.assessment)
     return {
         "referrals_per_year": _per_year(cohort.sum(), window),
-        "share_assessed": _share(assessed),
+        "share_assessed": _share(steps.assessed),
         "share_completed": _share(state == COMPLETED),
         "share_not_contacted": _share(state == NOT_CONTACTED),
         "share_disengaged_assessment": _share(state == LEFT_AT_ASSESSMENT),
         "share_disengaged_one_to_one": _share(state == LEFT_AT_ONE_TO_ONE),
         "share_disengaged_course": _share(state == LEFT_AT_COURSE),
         "share_in_system_at_end": _share(state == IN_SYSTEM),
-        "share_one_to_one": _share(route == ROUTE_ONE_TO_ONE, of=assessed),
+        "share_one_to_one": _share(steps.one_to_one, of=steps.assessed),
         **{
             f"share_{name}": _share(substance[cohort] == SUBSTANCES.index(name))
             for name in ("cannabis", "cocaine", "nitrous_oxide")
         },
-        "first_contact_wait_mean_days": _mean(
-            _days(contact[contact < horizon] - referral[contact < horizon])
-        ),
-        "assessment_wait_mean_days": _mean(_days(call[called] - referral[called])),
-        "assessment_wait_p90_days": _p90(_days(call[called] - referral[called])),
-        "assessment_queue_wait_mean_days": _mean(_days(call[called] - contact[called])),
-        "share_waited_for_assessment": _share(call[called] - contact[called] > ROUNDING_HOURS),
-        "course_wait_mean_days": _mean(_days(booked[group_booked] - assessment_end[group_booked])),
-        "course_wait_p90_days": _p90(_days(booked[group_booked] - assessment_end[group_booked])),
-        "one_to_one_wait_mean_days": _mean(
-            _days(booked[one_to_one_called] - assessment_end[one_to_one_called])
-        ),
+        "first_contact_wait_mean_days": _mean(waits["first_contact"]),
+        "assessment_wait_mean_days": _mean(waits["assessment"]),
+        "assessment_wait_p90_days": _p90(waits["assessment"]),
+        "assessment_queue_wait_mean_days": _mean(waits["assessment_queue"]),
+        "share_waited_for_assessment": _share(hours["assessment_queue"] > ROUNDING_HOURS),
+        "course_wait_mean_days": _mean(waits["course"]),
+        "course_wait_p90_days": _p90(waits["course"]),
+        "one_to_one_wait_mean_days": _mean(waits["one_to_one"]),
         "in_system_at_end": float(np.sum(state == IN_SYSTEM)),
-        "waiting_for_assessment_at_end": float(np.sum((contact < horizon) & ~called)),
+        "waiting_for_assessment_at_end": float(np.sum((steps.first_contact < horizon) & ~called)),
         "waiting_for_course_at_end": float(
-            np.sum(assessed & (route == ROUTE_GROUP) & (state == IN_SYSTEM))
+            np.sum(steps.assessed & steps.group & (state == IN_SYSTEM))
         ),
     }
 
@@ -275,15 +204,6 @@ def capacity_kpis(
         **fill,
         "group_sessions_per_year": _per_year(held, window),
     }
-
-
-CAPACITY_KPIS = (
-    "drug_worker_utilisation",
-    "facilitator_utilisation",
-    "group_session_fill_rate",
-    *(f"group_session_fill_rate_{stream}" for stream in STREAMS),
-    "group_sessions_per_year",
-)
 
 
 def cost_kpis(

@@ -1,4 +1,4 @@
-"""A run's output folder: written whole under a temporary name, then renamed.
+"""Output folders and files written atomically: the one place that stages and renames.
 
 An interrupted run leaves at most a hidden ``.NAME.partial-PID`` folder, never a
 folder that looks complete; an existing folder is never written into.
@@ -8,32 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
 from collections.abc import Callable
-from datetime import UTC, datetime
-from importlib import metadata
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from simdivert.errors import UserError
-
-PACKAGES = ("simdivert", "simpy", "numpy", "scipy", "pandas", "pydantic", "pyarrow")
-
-
-def package_versions() -> dict[str, str]:
-    """Versions of Python and the packages that shape the results."""
-    versions = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def default_run_dir(scenario_name: str, root: Path = Path("outputs")) -> Path:

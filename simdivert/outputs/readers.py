@@ -21,8 +21,6 @@ launch (``charges_per_year_y0`` the year before it, ``_y1``, ``_y2``... policy y
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,8 +33,16 @@ from pydantic import ValidationError
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
 from simdivert.errors import UserError
 from simdivert.experiments.replications import t_interval
-from simdivert.model.results import OUTCOME_KPIS as OUTCOME_KPI_BY_NAME
-from simdivert.scenario.schema import ETHNIC_GROUPS, SEXES, TargetSettings
+from simdivert.kpis import (
+    GROUP_SHARE_PREFIX,
+    GROUPS,
+    OUTCOME_KPIS,
+    WHOLE_WINDOW,
+    split_year,
+    years_of,
+)
+from simdivert.scenario.schema import TargetSettings
+from simdivert.waits import STAGES, StepTimes, finished_rows, finished_waits, in_days
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary.csv"
@@ -92,41 +98,7 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
 
 # --- KPIs per year ----------------------------------------------------------------------
 
-_YEAR = re.compile(r"^(?P<kpi>.+?)(?:_(?P<year>y\d+))?$")
-WHOLE_WINDOW = ""  # the year label of a KPI over the whole measured window
-
-
-def split_year(kpi: str) -> tuple[str, str]:
-    """``charges_per_year_y2`` -> (``charges_per_year``, ``y2``); no suffix: year ``""``."""
-    match = _YEAR.match(kpi)
-    assert match is not None  # the pattern matches any non-empty name
-    return match["kpi"], match["year"] or WHOLE_WINDOW
-
-
-def year_words(year: str) -> str:
-    """``y0`` -> the year before the launch; ``y2`` -> policy year 2."""
-    if year == WHOLE_WINDOW:
-        return "the whole measured period"
-    if year == "y0":
-        return "the year before the launch (y0)"
-    return f"policy year {year[1:]} ({year})"
-
-
-def years_of(kpis: Iterable[str], family: str) -> list[str]:
-    """The year labels present for a KPI family (``y0``, ``y1``...), in order."""
-    years = {year for kpi, year in map(split_year, kpis) if kpi == family and year}
-    return sorted(years, key=lambda y: int(y[1:]))
-
-
-def latest_policy_year(kpis: Iterable[str], family: str) -> str:
-    """The family's KPI in its last whole policy year (``_y2``), else the whole-window one."""
-    policy_years = [y for y in years_of(kpis, family) if y != "y0"]
-    return f"{family}_{policy_years[-1]}" if policy_years else family
-
-
-OUTCOME_FAMILIES = tuple(OUTCOME_KPI_BY_NAME.values())  # charges_per_year, cautions_per_year...
-GROUP_SHARE_PREFIX = "formal_outcome_share_"
-GROUPS = tuple(f"{g}_{s}" for g in ETHNIC_GROUPS for s in SEXES)
+OUTCOME_BASES = tuple(OUTCOME_KPIS.values())  # charges_per_year, cautions_per_year...
 
 
 def outcome_rows(estimates: pd.DataFrame) -> pd.DataFrame:
@@ -135,7 +107,7 @@ def outcome_rows(estimates: pd.DataFrame) -> pd.DataFrame:
     Per-year rows (``_y0``, ``_y1``...) where the run had whole years around the launch;
     otherwise the whole-window ones.
     """
-    return _family_rows(estimates, OUTCOME_FAMILIES, "outcome")
+    return _family_rows(estimates, OUTCOME_BASES, "outcome")
 
 
 def group_share_rows(estimates: pd.DataFrame) -> pd.DataFrame:
@@ -305,14 +277,6 @@ def read_utilisation(path: Path) -> pd.DataFrame:
     return _read_csv(path, UTILISATION_COLUMNS)
 
 
-# The waits drawn from the event log, stage by stage, as results.py defines them: from
-# when the wait starts to when it ends, for the people referred in the policy period.
-WAIT_STAGES: dict[str, str] = {
-    "first_contact": "referral to first answered call",
-    "assessment": "referral to assessment call",
-    "one_to_one": "assessment to one-to-one",
-    "course": "assessment to first group session",
-}
 _EVENT_COLUMNS = [
     "replication",
     "outcome",
@@ -332,7 +296,7 @@ def read_stage_waits(path: Path, run: RunFacts) -> pd.DataFrame:
     The event log has a row per find; referrals are the finds diverted, referred at the
     find. The cohort is the people referred in the policy period (from the launch, after
     the warm-up); a wait counts once it has ended before the end of the run, as in the
-    KPIs (``assessment_wait_p90_days``...).
+    KPIs (``assessment_wait_p90_days``...): both take it from :mod:`simdivert.waits`.
     """
     try:
         events = pq.read_table(path, columns=_EVENT_COLUMNS).to_pandas()
@@ -345,37 +309,33 @@ def read_stage_waits(path: Path, run: RunFacts) -> pd.DataFrame:
         & (referral >= run.policy_start_hours)
         & (referral < horizon)
     ]
-    referral = events["find_hours"]
-    route = events["route"].astype(str)
-    assessed = events["assessed"].astype(bool)
-    booked = events["intervention_booked_hours"]
-    contact = events["first_contact_hours"]
-    ends_and_starts = {
-        "first_contact": (contact.where(contact < horizon), referral),
-        "assessment": (events["assessment_hours"], referral),
-        "one_to_one": (
-            booked.where(assessed & (route == "one_to_one")),
-            events["assessment_end_hours"],
-        ),
-        "course": (
-            booked.where(assessed & (route == "group") & (booked < horizon)),
-            events["assessment_end_hours"],
-        ),
-    }
+    route = events["route"].astype(str).to_numpy()
+    replication = events["replication"].to_numpy()
+    steps = StepTimes(
+        referral=events["find_hours"].to_numpy(float),
+        first_contact=events["first_contact_hours"].to_numpy(float),
+        assessment=events["assessment_hours"].to_numpy(float),
+        assessment_end=events["assessment_end_hours"].to_numpy(float),
+        booked=events["intervention_booked_hours"].to_numpy(float),
+        assessed=events["assessed"].to_numpy(bool),
+        group=route == "group",
+        one_to_one=route == "one_to_one",
+    )
+    rows, waits = finished_rows(steps, horizon), finished_waits(steps, horizon)
     frames = []
-    for stage, (end, start) in ends_and_starts.items():
-        waited = end.notna()
+    for stage in STAGES:
+        hours = waits[stage]
         frames.append(
             pd.DataFrame(
                 {
-                    "replication": events.loc[waited, "replication"].to_numpy(),
+                    "replication": replication[rows[stage]],
                     "stage": stage,
-                    "wait_days": ((end[waited] - start[waited]) / HOURS_PER_DAY).to_numpy(),
+                    "wait_days": in_days(hours),
                 }
             )
         )
     waits = pd.concat(frames, ignore_index=True)
-    waits["stage"] = pd.Categorical(waits["stage"], categories=list(WAIT_STAGES))
+    waits["stage"] = pd.Categorical(waits["stage"], categories=list(STAGES))
     return waits
 
 

@@ -15,8 +15,15 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
-from simdivert.outputs.readers import Comparison, SweepSummary, year_words
-from simdivert.reporting.headlines import kpi_label, kpi_unit
+from simdivert.kpis import (
+    kpi_label,
+    kpi_unit,
+    year_words,
+)
+from simdivert.outputs.readers import (
+    Comparison,
+    SweepSummary,
+)
 from simdivert.reporting.plots import (
     BASELINE_COLOUR,
     PALETTE,

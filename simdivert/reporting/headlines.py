@@ -18,104 +18,28 @@ from dataclasses import dataclass
 import pandas as pd
 
 from simdivert.clock import DAYS_PER_YEAR
-from simdivert.model.results import OUTCOME_KPIS
-from simdivert.model.results import kpi_unit as results_kpi_unit
-from simdivert.outputs.readers import (
+from simdivert.kpis import (
+    CATALOGUE,
+    COMPARED_KPIS,
+    FORMAL_OUTCOME_KPIS,
     GROUP_SHARE_PREFIX,
-    Comparison,
-    SweepSummary,
+    HEADLINE_KPIS,
+    group_words,
+    kpi_label,
+    kpi_unit,
     latest_policy_year,
     split_year,
     year_words,
 )
+from simdivert.outputs.readers import (
+    Comparison,
+    SweepSummary,
+)
 from simdivert.reporting.numbers import format_value
-from simdivert.scenario.schema import FORMAL_OUTCOMES, TargetSettings
+from simdivert.scenario.schema import TargetSettings
 
 WEEKS_PER_YEAR = DAYS_PER_YEAR / 7
 MET, MISSED, TOO_CLOSE = "met", "missed", "too close to call"
-
-KPI_LABELS = {
-    "referrals_per_year": "referrals a year",
-    "share_assessed": "share assessed",
-    "share_completed": "share completing",
-    "assessment_wait_mean_days": "mean wait to assessment",
-    "assessment_wait_p90_days": "wait to assessment for 9 in 10",
-    "course_wait_mean_days": "mean wait for a group session",
-    "course_wait_p90_days": "wait for a group session for 9 in 10",
-    "one_to_one_wait_mean_days": "mean wait for a one-to-one",
-    "first_contact_wait_mean_days": "mean wait for first contact",
-    "drug_worker_utilisation": "drug-worker utilisation",
-    "facilitator_utilisation": "facilitator utilisation",
-    "group_session_fill_rate": "group-session places filled",
-    "police_hours_saved_published_per_year": "police hours saved (published method)",
-    "police_hours_saved_adjusted_per_year": "police hours saved (adjusted method)",
-    "police_hours_per_year": "officer hours on possession finds a year",
-    "police_cost_saved_per_year": "police time saved (adjusted), in money a year",
-    "provider_cost_per_year": "provider cost a year",
-    "cost_per_completion": "provider cost per completion",
-    "recording_uplift": "recording uplift",
-    "recorded_possession_per_year": "recorded possession offences a year",
-    "rereferral_rate": "re-referred within 12 months",
-    "onward_referrals_per_year": "onward referrals a year",
-    "safeguarding_referrals_per_year": "safeguarding referrals a year",
-    "charges_per_year": "charges",
-    "cautions_per_year": "cautions",
-    "cannabis_warnings_per_year": "cannabis warnings",
-    "penalty_notices_per_year": "penalty notices",
-    "community_resolutions_per_year": "community resolutions",
-    "no_further_action_per_year": "no further action",
-}
-SEX_WORDS = {"male": "men", "female": "women"}
-FORMAL_OUTCOME_KPIS = tuple(OUTCOME_KPIS[o] for o in FORMAL_OUTCOMES)
-# KPIs a comparison or sweep shows first, when present.
-HEADLINE_KPIS = (
-    "referrals_per_year",
-    "assessment_wait_p90_days",
-    "course_wait_p90_days",
-    "share_assessed",
-    "share_completed",
-    "drug_worker_utilisation",
-    "facilitator_utilisation",
-    "police_hours_saved_adjusted_per_year",
-)
-# The forest plot's KPIs; those counted per year in their last whole policy year
-# (``charges_per_year`` stands for ``charges_per_year_y2``).
-FOREST_KPIS = (
-    "referrals_per_year",
-    "assessment_wait_p90_days",
-    "course_wait_p90_days",
-    "share_completed",
-    "charges_per_year",
-    "cautions_per_year",
-    "formal_outcome_share_black_male",
-    "police_hours_per_year",
-    "provider_cost_per_year",
-    "cost_per_completion",
-)
-
-
-def group_words(group: str) -> str:
-    """``black_male`` -> ``Black men``."""
-    ethnic, sex = group.rsplit("_", 1)
-    return f"{ethnic.capitalize()} {SEX_WORDS.get(sex, sex)}"
-
-
-def kpi_label(kpi: str) -> str:
-    """A KPI's name in words, with its year (``charges, policy year 2 (y2)``)."""
-    family, year = split_year(kpi)
-    if family.startswith(GROUP_SHARE_PREFIX):
-        label = f"formal-outcome share, {group_words(family.removeprefix(GROUP_SHARE_PREFIX))}"
-    else:
-        label = KPI_LABELS.get(family, family.replace("_", " "))
-    return f"{label}, {year_words(year)}" if year else label
-
-
-def kpi_unit(kpi: str) -> str:
-    """A KPI's unit (per-year variants included); empty for a KPI this version lacks."""
-    try:
-        return results_kpi_unit(kpi)
-    except KeyError:
-        return ""
 
 
 def pick_kpis(available: pd.Series, limit: int = len(HEADLINE_KPIS)) -> list[str]:
@@ -282,7 +206,7 @@ def _without_scheme_headlines(kpis: dict[str, Estimate]) -> list[Headline]:
         )
     ]
     parts = [
-        f"{count(kpis[kpi].mean)} {KPI_LABELS[kpi]} ({interval(kpis[kpi], count)})"
+        f"{count(kpis[kpi].mean)} {CATALOGUE[kpi].label} ({interval(kpis[kpi], count)})"
         for kpi in FORMAL_OUTCOME_KPIS
         if kpi in kpis
     ]
@@ -472,19 +396,6 @@ def _amount(value: float, unit: str, difference: bool = False) -> str:
 
 # --- A comparison -----------------------------------------------------------------------
 
-# Pathway KPIs whose difference from the base is stated when it is defined (the base
-# refers people too).
-COMPARED_KPIS = (
-    "referrals_per_year",
-    "share_assessed",
-    "share_completed",
-    "assessment_wait_p90_days",
-    "course_wait_p90_days",
-    "rereferral_rate",
-    "drug_worker_utilisation",
-    "facilitator_utilisation",
-)
-
 
 def _scenario_estimates(table: pd.DataFrame, scenario: str) -> dict[str, Estimate]:
     return estimates(table[table["scenario"] == scenario])
@@ -528,7 +439,7 @@ def _formal_outcome_headlines(comparison: Comparison, scenario: str) -> list[Hea
             continue
         direction = "fall" if change.mean < 0 else "rise"
         parts.append(
-            f"{KPI_LABELS[family]} {direction} {abs(change.mean) / before.mean:.0%} "
+            f"{CATALOGUE[family].label} {direction} {abs(change.mean) / before.mean:.0%} "
             f"({count(before.mean)} → {count(after.mean)} a year; "
             f"{_difference_words(change, 'outcomes/year')})"
         )

@@ -13,7 +13,7 @@ from html import escape
 from typing import Any
 
 from simdivert import __version__
-from simdivert.outputs.folders import utc_now
+from simdivert.clock import utc_now
 from simdivert.outputs.readers import Comparison, OutputFolder, RunFacts
 from simdivert.reporting.content import KEY_ASSUMPTIONS, STYLESHEET, assumption_value
 from simdivert.reporting.headlines import Headline, comparison_headlines, headlines, sweep_headlines

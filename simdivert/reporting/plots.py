@@ -25,7 +25,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from simdivert.clock import HOURS_PER_WEEK
-from simdivert.outputs.readers import WAIT_STAGES, RunFacts
+from simdivert.outputs.readers import RunFacts
+from simdivert.waits import STAGES as WAIT_STAGES
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 PALETTE = {

@@ -18,23 +18,27 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from simdivert.kpis import (
+    FOREST_KPIS,
+    kpi_label,
+    latest_policy_year,
+    year_words,
+    years_of,
+)
 from simdivert.outputs.readers import (
-    WAIT_STAGES,
     Comparison,
     OutputFolder,
     RunFacts,
     group_share_rows,
-    latest_policy_year,
     outcome_rows,
     read_output_folder,
     read_stage_waits,
     run_estimates,
-    year_words,
-    years_of,
 )
 from simdivert.reporting import comparison_plots, plots
-from simdivert.reporting.headlines import FOREST_KPIS, kpi_label, pick_kpis
+from simdivert.reporting.headlines import pick_kpis
 from simdivert.reporting.html import FigureHtml, render_html
+from simdivert.waits import STAGES as WAIT_STAGES
 
 REPORT = "report.html"
 FIGURES = "figures"

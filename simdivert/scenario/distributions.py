@@ -23,11 +23,6 @@ class _Distribution(BaseModel):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """Draw ``n`` independent values."""
 
-    @property
-    @abstractmethod
-    def mean_value(self) -> float:
-        """The distribution's mean (for analytic cross-checks and staffing brackets)."""
-
 
 class Fixed(_Distribution):
     """Always the same value."""
@@ -38,10 +33,6 @@ class Fixed(_Distribution):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value)
 
-    @property
-    def mean_value(self) -> float:
-        return self.value
-
 
 class Exponential(_Distribution):
     """Memoryless; the service time of an M/M/c queue."""
@@ -51,10 +42,6 @@ class Exponential(_Distribution):
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.exponential(self.mean, n)
-
-    @property
-    def mean_value(self) -> float:
-        return self.mean
 
 
 class Lognormal(_Distribution):
@@ -69,10 +56,6 @@ class Lognormal(_Distribution):
         mu = np.log(self.mean) - sigma2 / 2
         return rng.lognormal(mu, np.sqrt(sigma2), n)
 
-    @property
-    def mean_value(self) -> float:
-        return self.mean
-
 
 class Gamma(_Distribution):
     """Parameterised by its mean and standard deviation."""
@@ -84,10 +67,6 @@ class Gamma(_Distribution):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         shape = (self.mean / self.sd) ** 2
         return rng.gamma(shape, self.mean / shape, n)
-
-    @property
-    def mean_value(self) -> float:
-        return self.mean
 
 
 class Uniform(_Distribution):
@@ -105,10 +84,6 @@ class Uniform(_Distribution):
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, n)
-
-    @property
-    def mean_value(self) -> float:
-        return (self.low + self.high) / 2
 
 
 Distribution = Annotated[

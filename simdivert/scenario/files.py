@@ -17,11 +17,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from simdivert.errors import ScenarioError
+from simdivert.errors import OVERRIDE_SOURCE, ScenarioError
 from simdivert.scenario.schema import Scenario
 
 DEFAULT_SCENARIO = "west_midlands"
-OVERRIDE_SOURCE = "--set"
 
 
 def builtin_scenario_dir() -> Path:

@@ -1,0 +1,160 @@
+"""The public Python API, for notebooks and scripts: what a command can do, a call can.
+
+::
+
+    import simdivert as sd
+    scenario = sd.load_scenario("west_midlands", set={"provider.drug_workers": 6})
+    result = sd.run(scenario, replications=20, seed=1)
+    result.summary                      # kpi, mean, ci_low, ci_high, unit
+    comparison = sd.compare("status_quo", scenario, replications=10)
+    sd.write_run(result, "outputs/my-run"); sd.write_report("outputs/my-run")
+
+Every function here is a thin composition of the layers below; the command line
+(:mod:`simdivert.cli`) calls the same functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simdivert.experiments.executors import DaskExecutor, Executor, local_executor
+from simdivert.experiments.replications import RunResult, paired_comparison, run_experiments
+from simdivert.scenario import files
+from simdivert.scenario.schema import Scenario
+
+ScenarioLike = Scenario | str | Path
+
+
+def load_scenario(
+    name_or_path: str | Path | None = None,
+    set: Mapping[str, Any] | Sequence[str] | None = None,  # noqa: A002 (the CLI's --set)
+) -> Scenario:
+    """A validated scenario: a built-in name (``"west_midlands"``) or a TOML file, with
+    dotted-key values changed (``{"provider.drug_workers": 6}``, or ``"key=value"``
+    strings as ``--set`` takes them). Raises :class:`simdivert.ScenarioError` naming the
+    file, the key and the problem."""
+    if set is None:
+        return files.load_scenario(name_or_path)
+    if isinstance(set, Mapping):
+        return files.load_scenario_with_values(name_or_path, list(set.items()))
+    return files.load_scenario(name_or_path, list(set))
+
+
+def builtin_scenarios() -> list[str]:
+    """The names of the scenarios shipped with simdivert."""
+    return files.builtin_scenarios()
+
+
+def _scenario(scenario: ScenarioLike) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+
+
+def local(workers: int | None = None) -> Executor:
+    """Run replications on this machine: ``workers`` processes (None: all cores; 1: in this
+    process). Use it in a ``with`` block, or pass it to :func:`run` and close it after."""
+    from simdivert.experiments.executors import default_workers
+
+    return local_executor(default_workers() if workers is None else workers)
+
+
+def dask(address: str) -> Executor:
+    """Run replications on an existing ``dask.distributed`` scheduler (same results)."""
+    return DaskExecutor(address)
+
+
+def _run_all(
+    scenarios: list[Scenario],
+    replications: int | None,
+    seed: int | None,
+    executor: Executor | None,
+    keep_events: bool,
+) -> list[RunResult]:
+    reps = replications if replications is not None else scenarios[0].run.replications
+    seed_used = seed if seed is not None else scenarios[0].run.seed
+    if executor is None:
+        with local(1) as in_process:
+            return run_experiments(scenarios, reps, seed_used, in_process, keep_events)
+    return run_experiments(scenarios, reps, seed_used, executor, keep_events)
+
+
+def run(
+    scenario: ScenarioLike,
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    keep_events: bool = False,
+) -> RunResult:
+    """Replications of one scenario (defaults: its ``run.replications`` and ``run.seed``)
+    on ``executor`` (None: in this process). The result's ``summary`` and
+    ``replications`` are the tables of ``summary.csv`` and ``replications.csv``."""
+    return _run_all([_scenario(scenario)], replications, seed, executor, keep_events)[0]
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    """Scenarios run on common random numbers, the first the base.
+
+    ``table`` is ``comparison.csv``: per KPI and scenario, the mean and CI and the paired
+    difference from the base with its CI.
+    """
+
+    names: list[str]
+    results: list[RunResult]
+    table: pd.DataFrame
+
+    def differences(self, scenario: str) -> pd.DataFrame:
+        """One scenario's paired differences from the base: kpi, diff_mean, diff_ci_*."""
+        rows = self.table[self.table["scenario"] == scenario]
+        return rows[["kpi", "diff_mean", "diff_ci_low", "diff_ci_high"]].reset_index(drop=True)
+
+
+def unique_names(scenarios: Sequence[Scenario]) -> list[str]:
+    """The scenarios' names, a repeated one numbered (``west_midlands-2``)."""
+    names: list[str] = []
+    for scenario in scenarios:
+        name, k = scenario.name, 2
+        while name in names:
+            name, k = f"{scenario.name}-{k}", k + 1
+        names.append(name)
+    return names
+
+
+def compare(
+    base: ScenarioLike,
+    *others: ScenarioLike,
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+) -> ComparisonResult:
+    """Run ``base`` and each of ``others`` with the base's seed and replications (common
+    random numbers), and pair every scenario's replications with the base's."""
+    scenarios = [_scenario(s) for s in (base, *others)]
+    names = unique_names(scenarios)
+    results = _run_all(scenarios, replications, seed, executor, keep_events=False)
+    return ComparisonResult(names, results, paired_comparison(results, names))
+
+
+def write_run(result: RunResult, folder: str | Path) -> Path:
+    """Write a run folder (as ``simdivert run`` does); never into a non-empty folder."""
+    from simdivert.outputs.writers import write_run as write
+
+    return write(result, folder)
+
+
+def write_comparison(comparison: ComparisonResult, folder: str | Path) -> Path:
+    """Write a comparison folder (as ``simdivert compare`` does)."""
+    from simdivert.outputs.writers import write_comparison as write
+
+    return write(comparison.results, comparison.names, comparison.table, folder)
+
+
+def write_report(folder: str | Path) -> Path:
+    """Write ``report.html`` and ``figures/`` into an output folder; returns the report."""
+    from simdivert.reporting.report import write_report as write
+
+    return write(Path(folder))
