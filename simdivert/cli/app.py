@@ -9,7 +9,6 @@ file, the key and the problem, and exit with status 2; they never show a traceba
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -48,6 +47,7 @@ from simdivert.experiments.warmup import Warmup, pilot_warmup, warmup_from_event
 from simdivert.kpis import CATALOGUE, is_kpi, is_per_year_variant, kpi_unit
 from simdivert.outputs.folders import check_new_dir, default_run_dir
 from simdivert.outputs.manifest import Provenance
+from simdivert.outputs.readers import read_run_events
 from simdivert.outputs.sweep_folder import SweepFolder
 from simdivert.outputs.sweep_writer import default_sweep_dir, run_sweep
 from simdivert.outputs.writers import (
@@ -68,7 +68,6 @@ from simdivert.scenario.files import (
     parse_override,
     resolve_scenario_path,
 )
-from simdivert.scenario.schema import Scenario
 
 app = typer.Typer(
     help="Simulate police drug-diversion pathways: demand, provider capacity, waits and "
@@ -791,34 +790,11 @@ def warmup_of_run(
 ) -> None:
     """Report the warm-up MSER picks from a finished run's repeat finds before the launch."""
     try:
-        events, launch_hours = _read_run_events(run_dir)
+        events, launch_hours = read_run_events(run_dir)
         warmup = warmup_from_events(events, launch_hours)
     except UserError as exc:
         raise _fail(exc) from None
     _report_warmup(warmup, f"run of {warmup.replications} replications, up to the launch")
-
-
-def _read_run_events(run_dir: Path) -> tuple[pd.DataFrame, float]:
-    """A run folder's event log, and the run's launch time from its manifest."""
-    for name in ("manifest.json", "events.parquet"):
-        if not (run_dir / name).is_file():
-            raise UserError(
-                f"{run_dir / name}: no such file (a folder written by simdivert run --events?)"
-            )
-    try:
-        manifest = json.loads((run_dir / "manifest.json").read_text())
-        events = pd.read_parquet(
-            run_dir / "events.parquet", columns=["replication", "find_hours", "repeat_find"]
-        )
-    except (json.JSONDecodeError, ValueError, OSError) as exc:
-        raise UserError(f"{run_dir}: cannot read the run folder: {exc}") from None
-    try:
-        scenario = Scenario.model_validate(manifest["scenario"])
-    except (KeyError, ValueError) as exc:
-        raise ScenarioError(
-            str(run_dir / "manifest.json"), "scenario", f"not a valid scenario: {exc}"
-        ) from None
-    return events, scenario.launch_hours
 
 
 @app.command()

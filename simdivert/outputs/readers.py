@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 from pydantic import ValidationError
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
-from simdivert.errors import UserError
+from simdivert.errors import ScenarioError, UserError
 from simdivert.experiments.replications import t_interval
 from simdivert.kpis import (
     GROUP_SHARE_PREFIX,
@@ -41,7 +41,7 @@ from simdivert.kpis import (
     split_year,
     years_of,
 )
-from simdivert.scenario.schema import TargetSettings
+from simdivert.scenario.schema import Scenario, TargetSettings
 from simdivert.waits import STAGES, StepTimes, finished_rows, finished_waits, in_days
 
 MANIFEST = "manifest.json"
@@ -544,3 +544,27 @@ def read_output_folder(folder: Path) -> OutputFolder:
         sweep,
         plan,
     )
+
+
+def read_run_events(run_dir: Path) -> tuple[pd.DataFrame, float]:
+    """A run folder's repeat finds (``events.parquet``) and its launch time (from the
+    manifest's scenario), for choosing a warm-up after the run."""
+    for name in ("manifest.json", "events.parquet"):
+        if not (run_dir / name).is_file():
+            raise UserError(
+                f"{run_dir / name}: no such file (a folder written by simdivert run --events?)"
+            )
+    try:
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+        events = pd.read_parquet(
+            run_dir / "events.parquet", columns=["replication", "find_hours", "repeat_find"]
+        )
+    except (json.JSONDecodeError, ValueError, OSError) as exc:
+        raise UserError(f"{run_dir}: cannot read the run folder: {exc}") from None
+    try:
+        scenario = Scenario.model_validate(manifest["scenario"])
+    except (KeyError, ValueError) as exc:
+        raise ScenarioError(
+            str(run_dir / "manifest.json"), "scenario", f"not a valid scenario: {exc}"
+        ) from None
+    return events, scenario.launch_hours
