@@ -174,6 +174,24 @@ def test_a_bad_dask_address_is_one_line(tmp_path, address):
     assert not (tmp_path / "never").exists()
 
 
+@pytest.mark.parametrize("command", [["run", *SHORT, "--warmup", "auto"], ["calibrate"]])
+def test_the_pilot_run_and_calibrate_take_dask_too(tmp_path, command):
+    """Every command that runs replications runs them where --dask says."""
+    result = invoke(*command, "--dask", "tcp://127.0.0.1:1", "--out", tmp_path / "never")
+    assert result.exit_code == 2
+    assert "--dask tcp://127.0.0.1:1: cannot reach a Dask scheduler" in result.stderr
+    assert not (tmp_path / "never").exists()
+
+
+def test_a_pilot_warmup_on_a_dask_cluster_is_recorded(tmp_path, dask_address):
+    out = tmp_path / "run"
+    result = invoke("run", *SHORT, "--warmup", "auto", "--dask", dask_address, "--out", out)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["warmup"]["method"] != "given"
+    assert manifest["dask_scheduler"] == dask_address
+
+
 def test_compare_writes_paired_differences(tmp_path):
     out = tmp_path / "cmp"
     result = invoke(
