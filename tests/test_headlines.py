@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from simdivert.cli.app import app
 from simdivert.kpis import COMPARED_KPIS, kpi_label
+from simdivert.numbers import count, money
 from simdivert.outputs.readers import read_output_folder
 from simdivert.reporting.headlines import (
     MET,
@@ -15,10 +16,8 @@ from simdivert.reporting.headlines import (
     TOO_CLOSE,
     Estimate,
     comparison_headlines,
-    count,
     headlines,
     in_ten,
-    money,
     target_verdict,
 )
 from simdivert.scenario.schema import TargetSettings

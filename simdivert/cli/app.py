@@ -23,7 +23,7 @@ from simdivert.api import unique_names
 from simdivert.cli.progress import SweepProgressBar
 from simdivert.clock import utc_now
 from simdivert.errors import OVERRIDE_SOURCE, ScenarioError, UserError
-from simdivert.experiments.calibration import format_with_unit, load_targets, run_calibration
+from simdivert.experiments.calibration import load_targets, run_calibration
 from simdivert.experiments.executors import open_executor
 from simdivert.experiments.precision import MIN_REPLICATIONS, PrecisionTarget
 from simdivert.experiments.replications import paired_comparison, run_experiments
@@ -45,6 +45,7 @@ from simdivert.experiments.staffing import (
 from simdivert.experiments.sweep_cells import plan_sweep
 from simdivert.experiments.warmup import Warmup, pilot_warmup, warmup_from_events
 from simdivert.kpis import CATALOGUE, is_kpi, is_per_year_variant, kpi_unit
+from simdivert.numbers import format_interval, format_value, format_with_unit
 from simdivert.outputs.folders import check_new_dir, default_run_dir
 from simdivert.outputs.manifest import Provenance
 from simdivert.outputs.readers import read_run_events
@@ -60,7 +61,6 @@ from simdivert.outputs.writers import (
     write_sensitivity,
     write_staffing_plan,
 )
-from simdivert.reporting.numbers import format_interval, format_value
 from simdivert.scenario.files import (
     DEFAULT_SCENARIO,
     builtin_scenarios,

@@ -32,11 +32,11 @@ from simdivert.errors import ScenarioError, UserError
 from simdivert.experiments.executors import Executor
 from simdivert.experiments.replications import RunResult, paired_comparison, run_replications
 from simdivert.kpis import is_kpi, kpi_unit
+from simdivert.numbers import CHANGE, format_with_unit
 from simdivert.scenario.files import load_scenario
 from simdivert.scenario.schema import StrictModel
 
 CONFIDENCE = 0.95
-CHANGE = "change"  # the unit of a relative change against another scenario
 
 
 def default_targets_path() -> Path:
@@ -126,20 +126,6 @@ def load_targets(path: Path | None = None) -> list[Target]:
         if first["type"] == "extra_forbidden":
             problem = "unknown key"
         raise ScenarioError(str(path), ".".join(loc) or None, problem) from None
-
-
-def format_with_unit(value: float, unit: str) -> str:
-    """A number as the docs show it: shares to 3 decimals, days to 1, changes in percent,
-    counts with commas."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if unit == CHANGE:
-        return f"{value:+.1%}"
-    if unit in ("share", "ratio"):
-        return f"{value:.3f}"
-    if unit == "days":
-        return f"{value:.1f}"
-    return f"{value:,.0f}"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from simdivert.kpis import (
     kpi_unit,
     year_words,
 )
+from simdivert.numbers import short_value, thousands
 from simdivert.outputs.readers import (
     Comparison,
     SweepSummary,
@@ -31,7 +32,6 @@ from simdivert.reporting.plots import (
     SERIES_COLOURS,
     new_figure,
     styled,
-    thousands,
 )
 
 
@@ -246,13 +246,6 @@ def _is_full_grid(cells: pd.DataFrame, x: str, y: str) -> bool:
     return len(pairs) == len(cells) == cells[x].nunique() * cells[y].nunique()
 
 
-def _value_text(value: float) -> str:
-    magnitude = abs(value)
-    if magnitude >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.1f}" if magnitude >= 1 else f"{value:.2f}"
-
-
 def _heatmap(ax: Axes, cells: pd.DataFrame, x: str, y: str, limits: tuple[float, float]):
     xs, ys = _sorted_values(cells[x]), _sorted_values(cells[y])
     grid = cells.pivot(index=y, columns=x, values="mean").reindex(index=ys, columns=xs)
@@ -271,9 +264,9 @@ def _heatmap(ax: Axes, cells: pd.DataFrame, x: str, y: str, limits: tuple[float,
         for (i, j), value in np.ndenumerate(grid.to_numpy(float)):
             if np.isnan(value):
                 continue
-            text = _value_text(value)
+            text = short_value(value)
             if not np.isnan(low.iat[i, j]) and len(xs) <= 6:
-                text += f"\n{_value_text(low.iat[i, j])}–{_value_text(high.iat[i, j])}"
+                text += f"\n{short_value(low.iat[i, j])}–{short_value(high.iat[i, j])}"
             ax.text(
                 j,
                 i,

@@ -31,11 +31,11 @@ from simdivert.kpis import (
     split_year,
     year_words,
 )
+from simdivert.numbers import count, days, format_value, money, percent, with_minus
 from simdivert.outputs.readers import (
     Comparison,
     SweepSummary,
 )
-from simdivert.reporting.numbers import format_value
 from simdivert.scenario.schema import TargetSettings
 
 WEEKS_PER_YEAR = DAYS_PER_YEAR / 7
@@ -82,36 +82,6 @@ def estimates(summary: pd.DataFrame) -> dict[str, Estimate]:
         for row in summary.itertuples()
         if not pd.isna(row.mean)
     }
-
-
-MINUS = "\N{MINUS SIGN}"
-
-
-def count(value: float) -> str:
-    """A count in words: three significant figures, thousands separated."""
-    if abs(value) < 10:
-        text = f"{value:.1f}".removesuffix(".0")
-    else:
-        magnitude = math.floor(math.log10(abs(value)))
-        text = f"{round(value, min(0, 2 - magnitude)):,.0f}"
-    return text.replace("-", MINUS)
-
-
-def money(value: float) -> str:
-    """Pounds in words: ``£1.23m``, ``£48,900``."""
-    sign = MINUS if value < 0 else ""
-    magnitude = abs(value)
-    if magnitude >= 1e6:
-        return f"{sign}£{magnitude / 1e6:.2f}m"
-    return f"{sign}£{count(magnitude)}"
-
-
-def days(value: float) -> str:
-    return f"{value:.0f} days" if abs(value) >= 20 else f"{value:.1f} days"
-
-
-def percent(value: float, decimals: int = 0) -> str:
-    return f"{value * 100:.{decimals}f}%"
 
 
 def in_ten(share: float) -> str:
@@ -373,12 +343,12 @@ def _provider_headlines(kpis: dict[str, Estimate]) -> list[Headline]:
 def _number_in(value: float, unit: str) -> str:
     """A value of a KPI without its unit: shares in percent (points), counts rounded."""
     if unit in ("share", "ratio"):
-        return f"{value * 100:.1f}".replace("-", MINUS)
+        return with_minus(f"{value * 100:.1f}")
     if unit == "days":
-        return f"{value:.1f}".replace("-", MINUS)
+        return with_minus(f"{value:.1f}")
     if unit.startswith("GBP"):
         return money(value)
-    return count(value) if abs(value) >= 10 else format_value(value).replace("-", MINUS)
+    return count(value) if abs(value) >= 10 else with_minus(format_value(value))
 
 
 def _unit_words(unit: str, difference: bool) -> str:

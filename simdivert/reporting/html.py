@@ -14,10 +14,10 @@ from typing import Any
 
 from simdivert import __version__
 from simdivert.clock import utc_now
+from simdivert.numbers import format_interval, format_value
 from simdivert.outputs.readers import Comparison, OutputFolder, RunFacts
 from simdivert.reporting.content import KEY_ASSUMPTIONS, STYLESHEET, assumption_value
 from simdivert.reporting.headlines import Headline, comparison_headlines, headlines, sweep_headlines
-from simdivert.reporting.numbers import format_interval, format_value
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from simdivert.clock import HOURS_PER_WEEK
+from simdivert.numbers import thousands
 from simdivert.outputs.readers import RunFacts
 from simdivert.waits import STAGES as WAIT_STAGES
 
@@ -127,11 +128,6 @@ def save_figure(figure: Figure, folder: Path, stem: str) -> dict[str, Path]:
 def _metadata(fmt: str) -> dict[str, str | None]:
     """No creation date in the files, so the same figure gives the same bytes."""
     return {"Date": None} if fmt == "svg" else {}
-
-
-def thousands(value: float, _position: object = None) -> str:
-    """An axis tick with thousands separated, and a true minus sign as matplotlib's own."""
-    return f"{value:,.0f}".replace("-", "\N{MINUS SIGN}")
 
 
 def mark_warmup(ax: Axes, warmup_weeks: float) -> None:
