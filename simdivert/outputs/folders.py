@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from simdivert.errors import UserError
+
+Writer = Callable[[Path], object]  # writes one file at the path it is given
 
 
 def default_run_dir(scenario_name: str, root: Path = Path("outputs")) -> Path:
@@ -34,7 +36,7 @@ def check_new_dir(path: Path) -> None:
         raise UserError(f"{path}: already exists and is not empty; choose another --out")
 
 
-def write_run_dir(path: Path, writers: dict[str, Callable[[Path], None]]) -> Path:
+def write_run_dir(path: Path, writers: Mapping[str, Writer]) -> Path:
     """Write each file with its writer into a temporary folder, then rename it to ``path``."""
     check_new_dir(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,14 +56,14 @@ def write_run_dir(path: Path, writers: dict[str, Callable[[Path], None]]) -> Pat
     return path
 
 
-def json_writer(data: dict[str, Any]) -> Callable[[Path], None]:
+def json_writer(data: Mapping[str, Any]) -> Writer:
     def write(target: Path) -> None:
         target.write_text(json.dumps(data, indent=2, default=str) + "\n")
 
     return write
 
 
-def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
+def write_atomically(path: Path, write: Writer) -> Path:
     """Write one file under a hidden temporary name beside it, then rename it into place:
     a reader (or a rerun after a crash) sees the old file or the whole new one, never half."""
     staging = path.parent / f".{path.name}.partial-{os.getpid()}"

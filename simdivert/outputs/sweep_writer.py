@@ -61,7 +61,11 @@ def run_sweep(
     folder = SweepFolder(out)
     done = folder.open(digest, fresh)
     previous = folder.read_manifest() or {}
-    run_record = {"started": utc_now(), "executor": executor.description, "command": command}
+    run_record: dict[str, Any] = {
+        "started": utc_now(),
+        "executor": executor.description,
+        "command": command,
+    }
     manifest = _manifest(plan, digest, settings, previous.get("runs", []) + [run_record])
     folder.write_manifest(manifest)
     if on_start is not None:

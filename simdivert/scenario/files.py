@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from simdivert.errors import OVERRIDE_SOURCE, ScenarioError
 from simdivert.scenario.schema import Scenario
@@ -139,7 +140,7 @@ def _apply_override(data: dict[str, Any], key: str, value: Any, source: str) -> 
     node[parts[-1]] = value
 
 
-def _problem(error: dict[str, Any]) -> str:
+def _problem(error: ErrorDetails) -> str:
     if error["type"] == "extra_forbidden":
         return "unknown key"
     if error["type"] == "missing":
@@ -235,9 +236,10 @@ def load_scenario_with_values(
     values: Sequence[tuple[str, Any]],
     source: str = OVERRIDE_SOURCE,
 ) -> Scenario:
-    """A scenario with dotted-key values already parsed (a sweep's cells, ``--set``).
+    """A scenario with dotted-key values already parsed (a sweep's cells, overrides).
 
-    ``source`` names where the values came from in error messages (``--set``, a sweep file).
+    ``source`` names where the values came from in error messages (an override, a sweep
+    file).
     """
     path = resolve_scenario_path(name_or_path)
     data, origin = _load_with_bases(path, ())
@@ -251,5 +253,6 @@ def load_scenario_with_values(
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        key, problem = first_problem(exc, data)
-        raise ScenarioError(_source_of(key or "", origin, str(path)), key, problem) from None
+        bad_key, problem = first_problem(exc, data)
+        source_of_key = _source_of(bad_key or "", origin, str(path))
+        raise ScenarioError(source_of_key, bad_key, problem) from None

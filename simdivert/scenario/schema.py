@@ -295,10 +295,13 @@ class RefindSettings(StrictModel):
     after_disengagement: NonNegativeFloat
 
 
+WaitingStage = Literal["contact", "assessment", "course"]
+
+
 class WaitingPerson(StrictModel):
     """One person on the waiting list at the start."""
 
-    stage: Literal["contact", "assessment", "course"]
+    stage: WaitingStage
     waited_days: NonNegativeFloat
 
 
@@ -318,13 +321,14 @@ class BacklogSettings(StrictModel):
 
     def waiting(self) -> list[WaitingPerson]:
         """Everyone waiting at the start, counts and listed people together."""
+        stages: tuple[tuple[WaitingStage, int], ...] = (
+            ("contact", self.waiting_for_contact),
+            ("assessment", self.waiting_for_assessment),
+            ("course", self.waiting_for_course),
+        )
         counted = [
             WaitingPerson(stage=stage, waited_days=self.waited_days)
-            for stage, count in (
-                ("contact", self.waiting_for_contact),
-                ("assessment", self.waiting_for_assessment),
-                ("course", self.waiting_for_course),
-            )
+            for stage, count in stages
             for _ in range(count)
         ]
         return counted + list(self.people)
