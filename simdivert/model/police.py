@@ -7,16 +7,16 @@ diversion, completed, disengaged). A hazard that changes while the person waits 
 diversion they are in ends) keeps the person's unit exponential draw: the time already
 waited counts, so the switch is exact for piecewise-constant hazards.
 
-The scene decision for each find applies the scheme's rules (:mod:`simdivert.model.rules`)
-to the person's history: a bar after not engaging, once-only schemes, a deferred
-prosecution contract (a find during the contract breaches it: prosecution). Referrals
-go to the provider (:mod:`simdivert.model.provider`), which reports back when each ends.
+Every scheme decision is the rules' (:mod:`simdivert.model.rules`): this module asks
+them for the outcome at the scene of each find, tells them of each diversion and breach,
+and asks them what follows when a referral ends, then records what they decide (a later
+prosecution). Referrals go to the provider (:mod:`simdivert.model.provider`), which
+reports back when each ends.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -26,20 +26,18 @@ import simpy
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.model.demand import USER_DEALER, Demand, draw_people
 from simdivert.model.draws import FindDraws
-from simdivert.model.provider import COMPLETED, DISENGAGED, ProviderModel, route_for, stream_for
+from simdivert.model.provider import COMPLETED, ProviderModel, route_for, stream_for
 from simdivert.model.random_streams import RandomStreams
 from simdivert.model.roster import duty_changes
 from simdivert.model.rules import (
-    CHARGE,
+    DECISION_OUTCOME,
     DIVERTED,
     NO_LATER_OUTCOME,
     NOT_RECORDED,
-    UPLIFT_OUTCOME,
-    SceneRules,
+    SchemeRules,
 )
 from simdivert.scenario.schema import Scenario
 
-_OUTCOME = 5  # the outcome's place in a decision (see PoliceModel._decide)
 _COLUMNS = (
     ("find", np.int64),
     ("person", np.int64),
@@ -116,7 +114,6 @@ class PoliceModel:
     ) -> None:
         self.env = env
         self.scenario = scenario
-        self.rules = SceneRules(scenario)
         self.draws = draws
         self.log = FindsLog()
         duty = duty_changes(scenario, streams.generator("roster.absence"))
@@ -126,14 +123,8 @@ class PoliceModel:
         self._first_find_hours = demand.person_find_hours.tolist()
         self._known_before = demand.known_before.tolist()
         self._find_until = np.minimum(people.desist_hours, scenario.horizon_hours).tolist()
-        user_dealer = demand.person_kind == USER_DEALER
-        self._user_dealer = user_dealer.tolist()
-        self._live_from = self.rules.live_from(people.area, people.under_18).tolist()
-        self._offer_chance = self.rules.offer_chance(people.under_18, user_dealer).tolist()
-        self._outcome_tables, outcome_table = self.rules.outcome_tables(
-            people.under_18, people.substance, people.ethnic_group
-        )
-        self._outcome_table = outcome_table.tolist()
+        self.rules = SchemeRules(scenario, people, demand.person_kind == USER_DEALER, draws.columns)
+        self._decide = self.rules.decide
         self._stream = stream_for(people.substance, people.under_18).tolist()
         self._route = route_for(
             people.possible_dependence, people.significant_safeguarding
@@ -148,11 +139,7 @@ class PoliceModel:
         self._after_disengagement = refind.after_disengagement
         self._first_gap = streams.generator("refind.first_gap").exponential(1.0, n).tolist()
         self._later_gaps = streams.generator("refind.later_gaps")
-        # Person histories.
-        self._barred_until = [-math.inf] * n
-        self._diversions = [0] * n
-        self._contract_until = [-math.inf] * n
-        self._contract_find = [-1] * n
+        # Person histories (the scheme's part is the rules').
         self._last_find = [-1] * n
         self._version = [0] * n
         self._gap_unit = [0.0] * n
@@ -160,16 +147,6 @@ class PoliceModel:
         self._hazard = [0.0] * n
         self._finds = n + self._start_backlog(demand, streams)  # then repeat finds' ids
         self._person_of_referral: dict[int, int] = {}  # referrals made in the run
-        policy = scenario.policy
-        self._informal_share = scenario.demand.informal_share_without_policy
-        self._recorded_share = policy.informal_finds_recorded_share
-        self._accept_share = policy.accept_share
-        columns = draws.columns
-        self._informal_u = columns["scene.informal"]
-        self._recorded_u = columns["scene.recorded"]
-        self._offer_u = columns["scene.offer"]
-        self._accept_u = columns["scene.accept"]
-        self._mix_u = columns["scene.mix"]
         self._planned = self._plan_first_finds()
         self._next_planned = 0  # the next planned event
         self._planned_due()
@@ -213,7 +190,7 @@ class PoliceModel:
         planned = []
         for person, when in enumerate(self._first_find_hours):
             decision = self._decide(person, person, when)
-            if decision[_OUTCOME] == DIVERTED:
+            if decision[DECISION_OUTCOME] == DIVERTED:
                 planned.append((when, person, decision, 0))
                 continue
             due = self._record(person, person, self._known_before[person], when, decision)
@@ -272,42 +249,6 @@ class PoliceModel:
                 self._repeat_find_due
             )
 
-    def _decide(self, person: int, find: int, now: float) -> tuple:
-        """The outcome at the scene of a find at ``now``, from the person's history so far:
-        (live, recorded, informal, barred, breach, outcome, counterfactual)."""
-        user_dealer = self._user_dealer[person]
-        informal = not user_dealer and self._informal_u[find] < self._informal_share
-        if user_dealer:
-            recorded_outcome = CHARGE
-        else:
-            table = self._outcome_tables[self._outcome_table[person]]
-            recorded_outcome = bisect_right(table, self._mix_u[find])
-        counterfactual = NOT_RECORDED if informal else recorded_outcome
-        live = now >= self._live_from[person]
-        barred = now < self._barred_until[person]
-        breach = False
-        if not live:
-            recorded, outcome = not informal, counterfactual
-        else:
-            recorded = not informal or self._recorded_u[find] < self._recorded_share
-            if not recorded:
-                outcome = NOT_RECORDED
-            elif now < self._contract_until[person]:
-                breach, outcome = True, CHARGE
-            elif (
-                self._offer_u[find] < self._offer_chance[person]
-                and self._accept_u[find] < self._accept_share
-                and self.rules.may_be_offered_again(
-                    self._barred_until[person], self._diversions[person], now
-                )
-            ):
-                outcome = DIVERTED
-            elif informal:
-                outcome = UPLIFT_OUTCOME  # no police action before: a community resolution
-            else:
-                outcome = recorded_outcome
-        return live, recorded, informal, barred, breach, outcome, counterfactual
-
     def _record(
         self, person: int, find: int, repeat: bool, now: float, decision: tuple
     ) -> float | None:
@@ -315,14 +256,10 @@ class PoliceModel:
         the person's next find; returns when that falls due (see :meth:`_set_hazard`)."""
         live, recorded, informal, barred, breach, outcome, counterfactual = decision
         if breach:
-            self._prosecute(self._contract_find[person], now)
-            self._contract_until[person] = -math.inf
+            self._record_later(*self.rules.breached(person), now)
         referral = -1
         if outcome == DIVERTED:
-            self._diversions[person] += 1
-            if self.rules.contract_hours > 0:
-                self._contract_until[person] = now + self.rules.contract_hours
-                self._contract_find[person] = find
+            self.rules.diverted(person, find, now)
             referral = self.provider.refer(find, self._stream[person], self._route[person])
             self._person_of_referral[referral] = person
         self.log.rows.append(
@@ -352,26 +289,21 @@ class PoliceModel:
             multiplier = self._after_recorded
         return self._set_hazard(person, unit, now, multiplier)
 
-    def _prosecute(self, find: int, when: float) -> None:
-        """A later prosecution of an earlier find (contract breach, non-engagement)."""
-        self.log.later.setdefault(find, (CHARGE, when))
+    def _record_later(self, find: int, outcome: int, when: float) -> None:
+        """A later outcome of an earlier find (a prosecution after a contract breach or
+        after not engaging); a find keeps the first it gets."""
+        self.log.later.setdefault(find, (outcome, when))
 
     def _referral_ended(self, referral: int, state: int, now: float) -> None:
         """The provider's report that a referral ended (at ``now``, which may be the end of a
-        session under way): bars, penalties, a new hazard."""
+        session under way): what the rules decide follows, and a new hazard."""
         person = self._person_of_referral.get(referral)
         if person is None:
             return  # on the waiting list before the run: no history to update
         find = self.provider.log.find[referral]
-        if state in DISENGAGED:
-            if self.rules.bar_hours > 0:
-                self._barred_until[person] = max(
-                    self._barred_until[person], now + self.rules.bar_hours
-                )
-            if self.scenario.policy.non_engagement_outcome == "charge":
-                self._prosecute(find, now)
-                if self._contract_find[person] == find:
-                    self._contract_until[person] = -math.inf
+        later = self.rules.referral_ended(person, find, state, now)
+        if later != NO_LATER_OUTCOME:
+            self._record_later(find, later, now)
         if self._last_find[person] == find:  # no find since: the hazard changes now
             waited = self._hazard[person] * (now - self._gap_start[person])
             remaining = max(self._gap_unit[person] - waited, 0.0)

@@ -1,20 +1,34 @@
-"""Scheme rules at the scene, as data plus small functions.
+"""The one place for the scheme's rules: a new scheme rule touches the schema and this
+module only.
 
 For every find the officer's outcome is decided from the find, the person and the
 person's history: whether the scheme is live in the person's area, whether the find
 would have been recorded without the policy (the recording uplift), whether the
-person may be offered diversion (age, a bar after not engaging, once only, a
-deferred-prosecution contract in force) and whether it is offered and accepted.
-Every find also carries its counterfactual: the outcome it would have had without
-diversion, drawn from its own numbers, so the same find has the same counterfactual
-in every scenario.
+person may be offered diversion (age, a user-dealer route, a bar after not engaging,
+once only, a deferred-prosecution contract in force) and whether it is offered and
+accepted. Every find also carries its counterfactual: the outcome it would have had
+without diversion, drawn from its own numbers, so the same find has the same
+counterfactual in every scenario.
+
+What follows a decision is a rule too: a diversion may start a contract, a find during
+the contract breaches it (the contract's find is prosecuted), and a referral that ends
+without engagement may bar the person from another offer and be prosecuted later.
+:class:`SchemeRules` keeps the part of each person's history these rules read (bar,
+diversions, contract); the police process (:mod:`simdivert.model.police`) keeps time,
+hazards and the logs, and asks the rules at each find and at each referral's end.
 """
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 
 from simdivert.clock import HOURS_PER_DAY
+from simdivert.model.demand import People
+from simdivert.model.provider import DISENGAGED
 from simdivert.scenario.schema import FORMAL_OUTCOMES, MIX_ROWS, OUTCOMES, Scenario
 
 # Outcome codes of a find: OUTCOMES (0-5), then these.
@@ -30,6 +44,9 @@ FORMAL_CODES = tuple(OUTCOMES.index(o) for o in FORMAL_OUTCOMES)
 UNDER_18_ROW = MIX_ROWS.index("under_18")
 
 SCENE_COLUMNS = ("scene.informal", "scene.recorded", "scene.offer", "scene.accept", "scene.mix")
+# Where each field sits in a scene decision (see SchemeRules.decide).
+DECISION_FIELDS = ("live", "recorded", "informal", "barred", "breach", "outcome", "counterfactual")
+DECISION_OUTCOME = DECISION_FIELDS.index("outcome")
 
 
 def outcome_cumulative(scenario: Scenario) -> list[list[list[float]]]:
@@ -53,56 +70,161 @@ def outcome_cumulative(scenario: Scenario) -> list[list[list[float]]]:
     return table
 
 
-class SceneRules:
-    """The scheme's rules for one scenario; all times in model hours.
+class SchemeRules:
+    """The scheme's rules for one replication's people; all times in model hours.
 
     What depends only on who the person is (the area's go-live, age and user-dealer
-    exclusions, the outcome mix) is worked out for everyone at once; what depends on the
-    person's history (a bar, once only, a contract) is decided find by find.
+    exclusions, the outcome mix) is worked out for everyone at once when the rules are
+    built; what depends on the person's history (a bar, once only, a contract) is
+    decided find by find. Per-person values are plain lists, and the methods the police
+    process calls per find are written inline: they are the model's hot path.
+
+    ``scene_draws`` maps each of :data:`SCENE_COLUMNS` to its per-find uniforms, indexed
+    by find number; the lists may grow as repeat finds are numbered.
     """
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        people: People,
+        user_dealer: np.ndarray,
+        scene_draws: Mapping[str, Sequence[float]],
+    ) -> None:
         policy = scenario.policy
-        self.policy = policy
+        under_18 = people.under_18
+        self._contract_hours = policy.contract_days * HOURS_PER_DAY
+        self._bar_hours = policy.bar_after_disengagement_days * HOURS_PER_DAY
+        self._once_only = policy.once_only
+        self._charge_not_engaging = policy.non_engagement_outcome == "charge"
+        self._informal_share = scenario.demand.informal_share_without_policy
+        self._recorded_share = policy.informal_finds_recorded_share
+        self._accept_share = policy.accept_share
+        self._user_dealer = user_dealer.tolist()
+        self._live_from = self._live_from_hours(scenario, people.area, under_18).tolist()
+        self._offer_chance = self._offer_chances(scenario, under_18, user_dealer).tolist()
+        self._outcome_tables, outcome_table = self._outcome_tables_of(
+            scenario, under_18, people.substance, people.ethnic_group
+        )
+        self._outcome_table = outcome_table.tolist()
+        self._informal_u = scene_draws["scene.informal"]
+        self._recorded_u = scene_draws["scene.recorded"]
+        self._offer_u = scene_draws["scene.offer"]
+        self._accept_u = scene_draws["scene.accept"]
+        self._mix_u = scene_draws["scene.mix"]
+        # The scheme's record of each person.
+        n = people.size
+        self._barred_until = [-math.inf] * n
+        self._diversions = [0] * n
+        self._contract_until = [-math.inf] * n
+        self._contract_find = [-1] * n
+
+    @staticmethod
+    def _live_from_hours(scenario: Scenario, area: np.ndarray, under_18: np.ndarray) -> np.ndarray:
+        """When diversion is first offered to each person: their area's go-live, or the
+        force-wide youth launch for under-18s if earlier; never without a scheme."""
+        policy = scenario.policy
         launch = scenario.launch_hours
-        self.area_go_live = np.array(
+        area_go_live = np.array(
             [
                 launch + area.go_live_after_days * HOURS_PER_DAY if policy.diversion else np.inf
                 for area in scenario.areas
             ]
         )
-        self.youth_go_live = launch if policy.diversion and policy.youth_force_wide else np.inf
-        self.bar_hours = policy.bar_after_disengagement_days * HOURS_PER_DAY
-        self.contract_hours = policy.contract_days * HOURS_PER_DAY
-        self._cumulative = outcome_cumulative(scenario)
+        youth_go_live = launch if policy.diversion and policy.youth_force_wide else np.inf
+        area_live = area_go_live[area]
+        return np.where(under_18, np.minimum(area_live, youth_go_live), area_live)
 
-    def live_from(self, area: np.ndarray, under_18: np.ndarray) -> np.ndarray:
-        """When diversion is first offered to each person: their area's go-live, or the
-        force-wide youth launch for under-18s if earlier."""
-        area_live = self.area_go_live[area]
-        return np.where(under_18, np.minimum(area_live, self.youth_go_live), area_live)
-
-    def offer_chance(self, under_18: np.ndarray, user_dealer: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def _offer_chances(
+        scenario: Scenario, under_18: np.ndarray, user_dealer: np.ndarray
+    ) -> np.ndarray:
         """Each person's chance of an offer when recorded and not barred: 0 for those the
-        scheme excludes (under-18s of adults-only schemes, user-dealers without a route)."""
-        policy = self.policy
+        scheme excludes (under-18s of adults-only schemes, user-dealers without a
+        post-arrest route)."""
+        policy = scenario.policy
         chance = np.where(user_dealer, policy.user_dealer_offer_share, policy.offer_share)
         excluded = (under_18 & policy.adults_only) | (user_dealer & (not policy.user_dealer_route))
         return np.where(excluded, 0.0, chance)
 
-    def outcome_tables(
-        self, under_18: np.ndarray, substance: np.ndarray, ethnic_group: np.ndarray
+    @staticmethod
+    def _outcome_tables_of(
+        scenario: Scenario, under_18: np.ndarray, substance: np.ndarray, ethnic_group: np.ndarray
     ) -> tuple[list[list[float]], np.ndarray]:
         """The cumulative outcome shares without diversion, to draw from by bisection:
         every table, and which one applies to each person (the under-18 row or their
         substance's, by ethnic group)."""
-        tables = [per_group for row in self._cumulative for per_group in row]
+        cumulative = outcome_cumulative(scenario)
+        tables = [per_group for row in cumulative for per_group in row]
         mix_row = np.where(under_18, UNDER_18_ROW, substance).astype(np.int64)
-        return tables, mix_row * len(self._cumulative[0]) + ethnic_group
+        return tables, mix_row * len(cumulative[0]) + ethnic_group
 
-    def may_be_offered_again(self, barred_until: float, diversions: int, hours: float) -> bool:
-        """The history rules: not during a bar after not engaging, and once only if so."""
-        return hours >= barred_until and not (self.policy.once_only and diversions > 0)
+    def decide(self, person: int, find: int, now: float) -> tuple:
+        """The outcome at the scene of a find at ``now``, from the person's history so far:
+        (live, recorded, informal, barred, breach, outcome, counterfactual), as in
+        :data:`DECISION_FIELDS`. The decision changes no history: the police process acts
+        on it (:meth:`breached`, :meth:`diverted`) when the find happens."""
+        user_dealer = self._user_dealer[person]
+        informal = not user_dealer and self._informal_u[find] < self._informal_share
+        if user_dealer:
+            recorded_outcome = CHARGE  # without the scheme a user-dealer is arrested and charged
+        else:
+            table = self._outcome_tables[self._outcome_table[person]]
+            recorded_outcome = bisect_right(table, self._mix_u[find])
+        counterfactual = NOT_RECORDED if informal else recorded_outcome
+        live = now >= self._live_from[person]
+        barred_until = self._barred_until[person]
+        barred = now < barred_until
+        breach = False
+        if not live:
+            recorded, outcome = not informal, counterfactual
+        else:
+            recorded = not informal or self._recorded_u[find] < self._recorded_share
+            if not recorded:
+                outcome = NOT_RECORDED
+            elif now < self._contract_until[person]:
+                breach, outcome = True, CHARGE
+            elif (
+                self._offer_u[find] < self._offer_chance[person]
+                and self._accept_u[find] < self._accept_share
+                and now >= barred_until
+                and not (self._once_only and self._diversions[person] > 0)
+            ):
+                outcome = DIVERTED
+            elif informal:
+                outcome = UPLIFT_OUTCOME  # no police action before: a community resolution
+            else:
+                outcome = recorded_outcome
+        return live, recorded, informal, barred, breach, outcome, counterfactual
+
+    def breached(self, person: int) -> tuple[int, int]:
+        """A find breached the person's contract: the contract ends. Returns the find that
+        started it and the later outcome it now gets (prosecution)."""
+        self._contract_until[person] = -math.inf
+        return self._contract_find[person], CHARGE
+
+    def diverted(self, person: int, find: int, now: float) -> None:
+        """The person accepted diversion for ``find`` at ``now``: count it (once-only
+        schemes) and start a deferred-prosecution contract where the scheme has one."""
+        self._diversions[person] += 1
+        if self._contract_hours > 0:
+            self._contract_until[person] = now + self._contract_hours
+            self._contract_find[person] = find
+
+    def referral_ended(self, person: int, find: int, state: int, now: float) -> int:
+        """The referral that ``find`` started ended in ``state`` (a provider state) at
+        ``now``. Not engaging (not contacted, or disengaged at any stage) may bar the
+        person from an offer until ``now`` + the bar (the later of this and any bar in
+        force) and may be prosecuted, which ends the find's contract. Returns the find's
+        later outcome, or :data:`NO_LATER_OUTCOME`."""
+        if state not in DISENGAGED:
+            return NO_LATER_OUTCOME
+        if self._bar_hours > 0:
+            self._barred_until[person] = max(self._barred_until[person], now + self._bar_hours)
+        if not self._charge_not_engaging:
+            return NO_LATER_OUTCOME
+        if self._contract_find[person] == find:
+            self._contract_until[person] = -math.inf
+        return CHARGE
 
 
 def officer_hours(scenario: Scenario) -> np.ndarray:

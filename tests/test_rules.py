@@ -1,0 +1,202 @@
+"""The scheme rules asked directly: each built-in scheme's published rules, find by find.
+
+Every find here is recorded, offered and accepted at the scene (its uniforms say so), so
+what the rules decide shows only the person, the time and the person's history.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simdivert.clock import HOURS_PER_DAY
+from simdivert.model.demand import People
+from simdivert.model.provider import COMPLETED, LEFT_AT_COURSE, NOT_CONTACTED
+from simdivert.model.rules import (
+    CHARGE,
+    DECISION_FIELDS,
+    DIVERTED,
+    NO_LATER_OUTCOME,
+    NOT_RECORDED,
+    SCENE_COLUMNS,
+    SchemeRules,
+)
+from simdivert.scenario.files import load_scenario
+from simdivert.scenario.schema import AGE_BANDS, HOLISTIC_NEEDS, OUTCOMES, Scenario
+
+ADULT = AGE_BANDS.index("age_25_to_34")
+UNDER_18 = AGE_BANDS.index("under_18")
+FINDS = 10  # find numbers the tests use
+# Uniforms of a find that is not an informal word, recorded, offered and accepted.
+OFFERED_AND_ACCEPTED = {
+    "scene.informal": 0.999,
+    "scene.recorded": 0.0,
+    "scene.offer": 0.0,
+    "scene.accept": 0.0,
+    "scene.mix": 0.0,  # the first outcome of the mix: charge
+}
+
+
+def people(age_bands: list[int], area: int = 0) -> People:
+    """People with the given age bands, the first substance and ethnic group, in one area."""
+    n = len(age_bands)
+    codes = np.zeros(n, np.int64)
+    no = np.zeros(n, bool)
+    return People(
+        age_band=np.asarray(age_bands, np.int64),
+        sex=codes,
+        ethnic_group=codes,
+        substance=codes,
+        area=np.full(n, area),
+        frailty=np.ones(n),
+        desist_hours=np.full(n, np.inf),
+        possible_dependence=no,
+        safeguarding_need=no,
+        significant_safeguarding=no,
+        holistic_needs=np.zeros((n, len(HOLISTIC_NEEDS)), bool),
+    )
+
+
+def rules_for(
+    scenario: Scenario, age_bands: list[int], user_dealer: list[bool] | None = None, area: int = 0
+) -> SchemeRules:
+    draws = {name: [OFFERED_AND_ACCEPTED[name]] * FINDS for name in SCENE_COLUMNS}
+    dealer = np.asarray(user_dealer if user_dealer is not None else [False] * len(age_bands))
+    return SchemeRules(scenario, people(age_bands, area), dealer, draws)
+
+
+def decide(rules: SchemeRules, person: int, find: int, now: float) -> dict:
+    return dict(zip(DECISION_FIELDS, rules.decide(person, find, now), strict=True))
+
+
+def days(n: float) -> float:
+    return n * HOURS_PER_DAY
+
+
+@pytest.fixture(scope="module")
+def west_midlands() -> Scenario:
+    return load_scenario("west_midlands")
+
+
+@pytest.fixture(scope="module")
+def avon() -> Scenario:
+    return load_scenario("avon_somerset")
+
+
+@pytest.fixture(scope="module")
+def durham() -> Scenario:
+    return load_scenario("durham_checkpoint")
+
+
+def test_nothing_is_diverted_before_launch_and_the_outcome_is_the_counterfactual(west_midlands):
+    rules = rules_for(west_midlands, [ADULT])
+    before = decide(rules, 0, 0, west_midlands.launch_hours - 1)
+    assert not before["live"]
+    assert before["outcome"] == before["counterfactual"] == CHARGE
+    assert decide(rules, 0, 1, west_midlands.launch_hours)["outcome"] == DIVERTED
+
+
+def test_without_a_scheme_no_find_is_ever_live():
+    status_quo = load_scenario("status_quo")
+    rules = rules_for(status_quo, [ADULT])
+    decision = decide(rules, 0, 0, status_quo.horizon_hours - 1)
+    assert not decision["live"]
+    assert decision["outcome"] == CHARGE
+
+
+def test_an_informal_word_is_recorded_under_the_scheme_and_gets_a_community_resolution(
+    west_midlands,
+):
+    draws = {name: [OFFERED_AND_ACCEPTED[name]] * FINDS for name in SCENE_COLUMNS}
+    draws["scene.informal"] = [0.0] * FINDS  # an informal word without the scheme
+    draws["scene.offer"] = [0.999] * FINDS  # and not offered
+    rules = SchemeRules(west_midlands, people([ADULT]), np.array([False]), draws)
+    decision = decide(rules, 0, 0, west_midlands.launch_hours)
+    assert decision["counterfactual"] == NOT_RECORDED
+    assert decision["recorded"]
+    assert decision["outcome"] == OUTCOMES.index("community_resolution")
+
+
+def test_west_midlands_bars_a_re_offer_for_12_months_after_not_engaging(west_midlands):
+    rules = rules_for(west_midlands, [ADULT])
+    start = west_midlands.launch_hours
+    assert decide(rules, 0, 0, start)["outcome"] == DIVERTED
+    rules.diverted(0, 0, start)
+    ended = start + days(30)
+    assert rules.referral_ended(0, 0, NOT_CONTACTED, ended) == NO_LATER_OUTCOME  # no penalty
+    within = decide(rules, 0, 1, ended + days(364))
+    assert within["barred"] and within["outcome"] == CHARGE
+    after = decide(rules, 0, 2, ended + days(365))
+    assert not after["barred"] and after["outcome"] == DIVERTED
+
+
+def test_west_midlands_completers_may_be_diverted_again_any_number_of_times(west_midlands):
+    rules = rules_for(west_midlands, [ADULT])
+    now = west_midlands.launch_hours
+    for find in range(4):
+        assert decide(rules, 0, find, now)["outcome"] == DIVERTED
+        rules.diverted(0, find, now)
+        now += days(60)
+        assert rules.referral_ended(0, find, COMPLETED, now) == NO_LATER_OUTCOME
+        now += days(1)
+
+
+def test_west_midlands_offers_no_user_dealer_diversion(west_midlands):
+    rules = rules_for(west_midlands, [ADULT], user_dealer=[True])
+    decision = decide(rules, 0, 0, west_midlands.launch_hours)
+    assert decision["outcome"] == decision["counterfactual"] == CHARGE
+
+
+def test_avon_offers_diversion_once_only_and_charges_not_engaging(avon):
+    rules = rules_for(avon, [ADULT, ADULT])
+    start = avon.launch_hours
+    rules.diverted(0, 0, start)
+    assert rules.referral_ended(0, 0, COMPLETED, start + days(60)) == NO_LATER_OUTCOME
+    second = decide(rules, 0, 1, start + days(400))
+    assert not second["barred"] and second["outcome"] == CHARGE  # once only, not a bar
+    rules.diverted(1, 2, start)
+    assert rules.referral_ended(1, 2, LEFT_AT_COURSE, start + days(60)) == CHARGE
+
+
+def test_durham_breach_of_the_contract_means_prosecution(durham):
+    rules = rules_for(durham, [ADULT])
+    start = durham.launch_hours
+    rules.diverted(0, 0, start)
+    during = decide(rules, 0, 1, start + days(119))
+    assert during["breach"] and during["outcome"] == CHARGE
+    assert rules.breached(0) == (0, CHARGE)  # the contract's find is prosecuted too
+    # The contract ended with the breach: the next find may be diverted again.
+    assert decide(rules, 0, 2, start + days(119.5))["outcome"] == DIVERTED
+
+
+def test_durham_contract_lasts_its_days_only(durham):
+    rules = rules_for(durham, [ADULT])
+    start = durham.launch_hours
+    rules.diverted(0, 0, start)
+    after = decide(rules, 0, 1, start + days(120))
+    assert not after["breach"] and after["outcome"] == DIVERTED
+
+
+def test_durham_prosecuting_not_engaging_ends_the_contract(durham):
+    rules = rules_for(durham, [ADULT])
+    start = durham.launch_hours
+    rules.diverted(0, 0, start)
+    assert rules.referral_ended(0, 0, NOT_CONTACTED, start + days(20)) == CHARGE
+    assert not decide(rules, 0, 1, start + days(30))["breach"]
+
+
+def test_durham_is_for_adults_and_has_a_route_for_user_dealers(durham):
+    rules = rules_for(durham, [UNDER_18, ADULT], user_dealer=[False, True])
+    start = durham.launch_hours
+    assert decide(rules, 0, 0, start)["outcome"] != DIVERTED
+    assert decide(rules, 1, 1, start)["outcome"] == DIVERTED
+
+
+def test_thames_valley_youth_scheme_is_force_wide_from_launch():
+    thames_valley = load_scenario("thames_valley")
+    late_area = 1  # goes live a year after launch
+    rules = rules_for(thames_valley, [UNDER_18, ADULT], area=late_area)
+    launch = thames_valley.launch_hours
+    assert decide(rules, 0, 0, launch)["outcome"] == DIVERTED
+    assert not decide(rules, 1, 1, launch)["live"]
+    assert decide(rules, 1, 2, launch + days(365))["outcome"] == DIVERTED
