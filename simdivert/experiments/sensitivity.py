@@ -22,11 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from scipy import stats
 
 from simdivert.errors import ScenarioError
 from simdivert.experiments.executors import Executor
-from simdivert.experiments.replications import t_interval
 from simdivert.experiments.sweep_cells import Cell, Overrides, latin_hypercube, resolve_cell
 from simdivert.experiments.sweep_runner import (
     CELL_COLUMN,
@@ -36,6 +34,7 @@ from simdivert.experiments.sweep_runner import (
     run_cells,
 )
 from simdivert.model.results import kpi_unit
+from simdivert.stats import t_interval
 
 VARY_SOURCE = "--vary"
 DESIGN_COLUMN = "design"
@@ -209,6 +208,8 @@ def one_at_a_time_effects(oat: pd.DataFrame, factors: Sequence[Factor]) -> pd.Da
 
 def rank_correlations(lhs: pd.DataFrame, factors: Sequence[Factor]) -> pd.DataFrame:
     """Spearman's rho (and its p-value) of each factor with each KPI's per-sample mean."""
+    from scipy import stats  # a second of import: only a global sensitivity analysis pays it
+
     keys = [f.key for f in factors]
     kpis = _kpis(lhs)
     means = lhs.groupby(CELL_COLUMN, sort=True)[[*keys, *kpis]].mean()

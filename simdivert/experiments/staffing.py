@@ -28,18 +28,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import tomli_w
-from scipy import stats
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.errors import UserError
 from simdivert.experiments.executors import Executor, InProcessExecutor
-from simdivert.experiments.replications import t_interval
 from simdivert.model.provider import ROUTE_GROUP, PathwayLog
 from simdivert.model.replication import simulate
 from simdivert.model.roster import on_duty_hours
 from simdivert.model.utilisation import call_intervals
 from simdivert.scenario.schema import STREAMS, CourseSettings, Scenario
 from simdivert.scenario.timetable import concurrent_sessions, timetable_capacity
+from simdivert.stats import p90, student_t_ppf, t_interval
 
 FOLLOW_UP_HOURS = 56 * HOURS_PER_DAY
 MAX_EXTRA_WORKERS = 30  # above the Erlang-C guess: beyond this, staff is not the constraint
@@ -165,10 +164,6 @@ def staffed_scenario(
     return Scenario.model_validate(data)
 
 
-def _p90(values: np.ndarray) -> float:
-    return float(np.quantile(values, 0.9)) if values.size else math.nan
-
-
 def period_waits(log: PathwayLog, start: float, end: float, horizon: float) -> dict[str, float]:
     """Waits (days) of people referred in [start, end); unfinished waits run to the horizon."""
     cohort = (log.referral_hours >= start) & (log.referral_hours < end) & ~log.waiting_at_start
@@ -182,15 +177,15 @@ def period_waits(log: PathwayLog, start: float, end: float, horizon: float) -> d
     )
     to_course = booked[group] - log.assessment_end_hours[group]
     waits = {
-        "assessment_wait_p90_days": _p90(to_call) / 24,
+        "assessment_wait_p90_days": p90(to_call) / 24,
         "assessment_wait_mean_days": float(np.mean(to_call)) / 24 if to_call.size else math.nan,
-        "course_wait_p90_days": _p90(to_course) / 24,
+        "course_wait_p90_days": p90(to_course) / 24,
         "course_wait_mean_days": float(np.mean(to_course)) / 24 if to_course.size else math.nan,
     }
     streams = log.stream[group]
     for k, stream in enumerate(STREAMS):
         mine = to_course[streams == k]
-        waits[f"course_wait_p90_days_{stream}"] = _p90(mine) / 24
+        waits[f"course_wait_p90_days_{stream}"] = p90(mine) / 24
         waits[f"course_wait_mean_days_{stream}"] = (
             float(np.mean(mine)) / 24 if mine.size else math.nan
         )
@@ -257,7 +252,7 @@ class Evaluator:
             return -math.inf
         if values.size < 2 or np.all(values == values[0]):
             return float(values.mean())
-        t = stats.t.ppf(self.confidence, values.size - 1)
+        t = student_t_ppf(self.confidence, values.size - 1)
         return float(values.mean() + t * values.std(ddof=1) / math.sqrt(values.size))
 
     def meets(self, table: pd.DataFrame, target: Target, stream: str | None = None) -> bool:
@@ -269,6 +264,8 @@ def erlang_c_workers(
     arrivals_per_hour: float, service_hours: float, max_mean_wait_hours: float
 ) -> int:
     """The fewest servers for which the M/M/c mean queue wait is within the limit."""
+    from scipy import stats  # a second of import: only the staffing search pays it
+
     load = arrivals_per_hour * service_hours
     servers = max(1, math.floor(load) + 1)
     while True:

@@ -37,6 +37,7 @@ from simdivert.model.roster import on_duty_hours
 from simdivert.model.rules import CHARGE, DIVERTED, FORMAL_CODES, officer_hours
 from simdivert.model.utilisation import call_intervals, facilitator_hours_contracted, sessions_held
 from simdivert.scenario.schema import ETHNIC_GROUPS, OUTCOMES, SEXES, STREAMS, SUBSTANCES, Scenario
+from simdivert.stats import p90
 
 OUTCOME_KPIS = {
     "charge": "charges_per_year",
@@ -144,10 +145,6 @@ def _mean(values: np.ndarray) -> float:
     return float(np.mean(values)) if values.size else float("nan")
 
 
-def _p90(values: np.ndarray) -> float:
-    return float(np.quantile(values, 0.9)) if values.size else float("nan")
-
-
 def _share(mask: np.ndarray, of: np.ndarray | None = None) -> float:
     if of is not None:
         mask = mask[of]
@@ -215,11 +212,11 @@ def pathway_kpis(
             _days(contact[contact < horizon] - referral[contact < horizon])
         ),
         "assessment_wait_mean_days": _mean(_days(call[called] - referral[called])),
-        "assessment_wait_p90_days": _p90(_days(call[called] - referral[called])),
+        "assessment_wait_p90_days": p90(_days(call[called] - referral[called])),
         "assessment_queue_wait_mean_days": _mean(_days(call[called] - contact[called])),
         "share_waited_for_assessment": _share(call[called] - contact[called] > ROUNDING_HOURS),
         "course_wait_mean_days": _mean(_days(booked[group_booked] - assessment_end[group_booked])),
-        "course_wait_p90_days": _p90(_days(booked[group_booked] - assessment_end[group_booked])),
+        "course_wait_p90_days": p90(_days(booked[group_booked] - assessment_end[group_booked])),
         "one_to_one_wait_mean_days": _mean(
             _days(booked[one_to_one_called] - assessment_end[one_to_one_called])
         ),

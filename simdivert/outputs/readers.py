@@ -34,9 +34,9 @@ from pydantic import ValidationError
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
 from simdivert.errors import UserError
-from simdivert.experiments.replications import t_interval
 from simdivert.model.results import OUTCOME_KPIS as OUTCOME_KPI_BY_NAME
 from simdivert.scenario.schema import ETHNIC_GROUPS, SEXES, TargetSettings
+from simdivert.stats import t_interval
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary.csv"
