@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -22,36 +21,6 @@ from rich.table import Table
 
 from simdivert.cli.progress import SweepProgressBar
 from simdivert.errors import ScenarioError, UserError
-from simdivert.experiments.calibration import (
-    DOCS_BEGIN,
-    checks_table,
-    format_with_unit,
-    load_targets,
-    markdown_table,
-    replace_marked_section,
-    run_calibration,
-    write_docs,
-)
-from simdivert.experiments.executors import default_workers, open_executor
-from simdivert.experiments.precision import MIN_REPLICATIONS, PrecisionTarget
-from simdivert.experiments.replications import paired_comparison, run_experiments
-from simdivert.experiments.sensitivity import (
-    SensitivityResults,
-    parse_vary,
-    plan_sensitivity,
-    run_sensitivity,
-)
-from simdivert.experiments.staffing import (
-    PERIOD_HOURS,
-    parse_target,
-    plan_as_toml,
-    plan_staffing,
-    scenario_targets,
-)
-from simdivert.experiments.sweep import default_sweep_dir, run_sweep
-from simdivert.experiments.sweep_cells import plan_sweep
-from simdivert.experiments.warmup import Warmup, pilot_warmup, warmup_from_events
-from simdivert.model.results import KPI_UNITS, kpi_unit
 from simdivert.outputs.folders import (
     check_new_dir,
     default_run_dir,
@@ -60,7 +29,6 @@ from simdivert.outputs.folders import (
     utc_now,
     write_run_dir,
 )
-from simdivert.outputs.sweep_folder import SweepFolder
 from simdivert.reporting.numbers import format_interval, format_value
 from simdivert.scenario.files import (
     DEFAULT_SCENARIO,
@@ -69,7 +37,14 @@ from simdivert.scenario.files import (
     parse_override,
     resolve_scenario_path,
 )
-from simdivert.scenario.schema import Scenario
+
+if TYPE_CHECKING:  # at run time each command imports what it needs, when it runs: the
+    # experiments load SimPy and pandas, which --help and validate do not need
+    import pandas as pd
+
+    from simdivert.experiments.precision import PrecisionTarget
+    from simdivert.experiments.sensitivity import SensitivityResults
+    from simdivert.experiments.warmup import Warmup
 
 app = typer.Typer(
     help="Simulate police drug-diversion pathways: demand, provider capacity, waits and "
@@ -119,6 +94,8 @@ def _fail(error: Exception) -> typer.Exit:
 
 def _where_run(workers: int | None, dask: str | None) -> dict[str, int | str | None]:
     """The manifest's record of where the replications ran (results do not depend on it)."""
+    from simdivert.experiments.executors import default_workers
+
     if dask is not None:
         return {"workers": None, "dask_scheduler": dask}
     return {"workers": default_workers() if workers is None else workers, "dask_scheduler": None}
@@ -189,6 +166,10 @@ def run(
     ] = None,
 ) -> None:
     """Run replications of a scenario and write manifest, replications, summary."""
+    from simdivert.experiments.executors import default_workers, open_executor
+    from simdivert.experiments.replications import run_experiments
+    from simdivert.experiments.warmup import pilot_warmup
+
     overrides = _run_overrides(set_, years, reps, seed)
     try:
         if warmup is not None and warmup != AUTO_WARMUP:
@@ -299,6 +280,8 @@ COMPARE_HEADLINES = (
 
 def comparison_table(comparison: pd.DataFrame, base: str, other: str) -> Table:
     """Headline KPIs of one scenario against the base, with the paired difference."""
+    import pandas as pd
+
     table = Table(
         title=f"{other} against {base} (paired)",
         title_justify="left",
@@ -362,6 +345,11 @@ def compare(
     Every scenario runs the base's replications with the base's seed, so the same
     encounters and people recur wherever the rules allow and differences are not noise.
     """
+    import pandas as pd
+
+    from simdivert.experiments.executors import open_executor
+    from simdivert.experiments.replications import paired_comparison, run_experiments
+
     overrides = _run_overrides(set_, years, reps, seed)
     try:
         sources = [resolve_scenario_path(name) for name in (base, *others)]
@@ -445,6 +433,15 @@ def staff(
     set_: SetOption = None,
 ) -> None:
     """Find the fewest drug workers, facilitators and sessions a week that meet the targets."""
+    from simdivert.experiments.executors import open_executor
+    from simdivert.experiments.staffing import (
+        PERIOD_HOURS,
+        parse_target,
+        plan_as_toml,
+        plan_staffing,
+        scenario_targets,
+    )
+
     try:
         if period not in PERIOD_HOURS:
             raise UserError(f"--period {period!r}: expected one of {', '.join(PERIOD_HOURS)}")
@@ -503,6 +500,8 @@ def staff(
 
 def staffing_table(table: pd.DataFrame, name: str) -> Table:
     """The plan per period and role, with the KPI reached and what one fewer gives."""
+    import pandas as pd
+
     view = Table(
         title=f"Staffing plan for {name}",
         title_justify="left",
@@ -568,6 +567,8 @@ INTERRUPTED_EXIT_CODE = 130  # as a shell reports a command stopped by Ctrl-C
 
 
 def _check_kpi(kpi: str) -> None:
+    from simdivert.model.results import KPI_UNITS, kpi_unit
+
     try:
         kpi_unit(kpi)
     except KeyError:
@@ -580,6 +581,8 @@ def _check_kpi(kpi: str) -> None:
 def _precision_target(
     precision: float | None, kpi: str | None, max_reps: int, replications: int
 ) -> PrecisionTarget | None:
+    from simdivert.experiments.precision import MIN_REPLICATIONS, PrecisionTarget
+
     if precision is None:
         return None
     if kpi is None:
@@ -647,6 +650,11 @@ def sweep(
     max_reps: Annotated[int, typer.Option(help="With --precision: at most this many.")] = 100,
 ) -> None:
     """Run a sweep: many cells (scenario variants) × replications, resumable, in parallel."""
+    from simdivert.experiments.executors import open_executor
+    from simdivert.experiments.sweep import default_sweep_dir, run_sweep
+    from simdivert.experiments.sweep_cells import plan_sweep
+    from simdivert.outputs.sweep_folder import SweepFolder
+
     try:
         if kpi is not None:
             _check_kpi(kpi)
@@ -728,6 +736,9 @@ def sensitivity(
     set_: SetOption = None,
 ) -> None:
     """One-at-a-time effects (tornado data) and rank correlations of inputs with KPIs."""
+    from simdivert.experiments.executors import open_executor
+    from simdivert.experiments.sensitivity import parse_vary, plan_sensitivity, run_sensitivity
+
     overrides = _run_overrides(set_, years, reps, seed)
     try:
         _check_kpi(kpi)
@@ -787,6 +798,8 @@ def sensitivity(
 
 def sensitivity_table(results: SensitivityResults, kpi: str) -> Table:
     """The tornado for one KPI, largest swing first, with each factor's rank correlation."""
+    from simdivert.model.results import kpi_unit
+
     effects = results.one_at_a_time[results.one_at_a_time["kpi"] == kpi]
     rho = results.rank_correlations[results.rank_correlations["kpi"] == kpi].set_index("factor")
     table = Table(title=f"{kpi} ({kpi_unit(kpi)}): one at a time, and rank correlation")
@@ -838,6 +851,8 @@ def warmup_of_run(
     ],
 ) -> None:
     """Report the warm-up MSER picks from a finished run's repeat finds before the launch."""
+    from simdivert.experiments.warmup import warmup_from_events
+
     try:
         events, launch_hours = _read_run_events(run_dir)
         warmup = warmup_from_events(events, launch_hours)
@@ -848,6 +863,10 @@ def warmup_of_run(
 
 def _read_run_events(run_dir: Path) -> tuple[pd.DataFrame, float]:
     """A run folder's event log, and the run's launch time from its manifest."""
+    import pandas as pd
+
+    from simdivert.scenario.schema import Scenario
+
     for name in ("manifest.json", "events.parquet"):
         if not (run_dir / name).is_file():
             raise UserError(
@@ -894,6 +913,17 @@ def calibrate(
     ] = Path("docs/VALIDATION.md"),
 ) -> None:
     """Check scenarios against published figures; exit 1 if any check fails."""
+    from simdivert.experiments.calibration import (
+        DOCS_BEGIN,
+        checks_table,
+        load_targets,
+        markdown_table,
+        replace_marked_section,
+        run_calibration,
+        write_docs,
+    )
+    from simdivert.experiments.executors import default_workers
+
     try:
         table = load_targets(targets)
         target_dir = out if out is not None else default_run_dir("calibration")
@@ -957,6 +987,8 @@ def _read_text(path: Path) -> str:
 
 
 def _checks_table(checks) -> Table:
+    from simdivert.experiments.calibration import format_with_unit
+
     table = Table(title="Calibration checks", title_justify="left")
     for column in ("scenario", "KPI", "range checked", "mean", "95% CI", "pass"):
         table.add_column(

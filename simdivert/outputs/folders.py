@@ -12,7 +12,6 @@ import platform
 import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,8 @@ PACKAGES = ("simdivert", "simpy", "numpy", "scipy", "pandas", "pydantic", "pyarr
 
 def package_versions() -> dict[str, str]:
     """Versions of Python and the packages that shape the results."""
+    from importlib import metadata  # 25 ms of email and zip modules: only when writing
+
     versions = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
