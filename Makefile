@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test lint format bench bench-report bench-sweep bench-compare clean
+.PHONY: run test lint format bench bench-report bench-sweep bench-startup bench-compare clean
 
 run: $(STAMP)
 	$(BIN)/simdivert run
@@ -31,6 +31,10 @@ bench-report: $(STAMP)
 
 bench-sweep: $(STAMP)
 	$(BIN)/python benchmarks/bench_sweep.py
+
+# CPU time of --help, validate and a one-replication run (imports dominate); ~30 s.
+bench-startup: $(STAMP)
+	$(BIN)/python benchmarks/bench_startup.py
 
 # simdivert against bare SimPy, Ciw and a national-scale run (docs/PERFORMANCE.md); ~35 s.
 bench-compare: $(BENCH_STAMP)

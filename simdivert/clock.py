@@ -9,8 +9,10 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where arrays are made: validating a scenario never needs it
+    import numpy as np
 
 HOURS_PER_DAY = 24.0
 HOURS_PER_WEEK = 168.0
@@ -31,6 +33,8 @@ class WeeklyWindows:
     """
 
     def __init__(self, days: Sequence[str], start_hour: float, end_hour: float) -> None:
+        import numpy as np
+
         if not 0 <= start_hour < end_hour <= HOURS_PER_DAY:
             raise ValueError(
                 f"working hours must satisfy 0 <= start < end <= 24, got {start_hour}-{end_hour}"
@@ -46,10 +50,14 @@ class WeeklyWindows:
 
     @property
     def hours_per_week(self) -> float:
+        import numpy as np
+
         return float(np.sum(self.ends - self.starts))
 
     def next_open(self, t: np.ndarray | float) -> np.ndarray:
         """The earliest time >= t that lies inside a window (vectorised)."""
+        import numpy as np
+
         t = np.asarray(t, dtype=float)
         if len(self.starts) == 0:
             return np.full_like(t, np.inf)
@@ -73,6 +81,8 @@ class WeeklyWindows:
 
         The first entry is always time 0, so the state at the start is explicit.
         """
+        import numpy as np
+
         n_weeks = int(np.ceil(horizon_hours / HOURS_PER_WEEK)) + 1
         offsets = np.arange(n_weeks)[:, None] * HOURS_PER_WEEK
         opens = (offsets + self.starts[None, :]).ravel()
@@ -91,6 +101,8 @@ class WeeklyWindows:
 
     def open_hours(self, start: float, end: float) -> float:
         """Total hours inside windows over the interval [start, end)."""
+        import numpy as np
+
         if end <= start or len(self.starts) == 0:
             return 0.0
         first_week = np.floor(start / HOURS_PER_WEEK)

@@ -7,7 +7,10 @@ in ``option``, and the command line names its flag instead (``--workers 0: ...``
 
 from __future__ import annotations
 
-OVERRIDE_SOURCE = "override"  # the source of a value given as a dotted-key override
+# Sources of values that a front end takes as options (errors name them as their source).
+OVERRIDE_SOURCE = "override"  # a value given as a dotted-key override
+VARY_SOURCE = "vary"  # a factor of a sensitivity analysis
+SAMPLES_SOURCE = "samples"  # the sample size of a sensitivity analysis
 
 
 class UserError(Exception):

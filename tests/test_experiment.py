@@ -1,8 +1,6 @@
 """Replications: reproducibility, worker-count independence, confidence intervals."""
 
-import numpy as np
 import pandas as pd
-import pytest
 from scipy import stats
 
 from simdivert.experiments.executors import LocalPoolExecutor
@@ -10,9 +8,9 @@ from simdivert.experiments.replications import (
     paired_comparison,
     run_replications,
     summarise,
-    t_interval,
 )
 from simdivert.kpis import CATALOGUE
+from simdivert.stats import t_interval
 
 from conftest import short_scenario
 
@@ -40,19 +38,6 @@ def test_worker_count_does_not_change_results(scenario):
 def test_every_kpi_has_a_unit(scenario):
     table = run_replications(scenario, 1, seed=1).replications
     assert set(table.columns) - {"replication"} == set(CATALOGUE)
-
-
-def test_t_interval_matches_scipy():
-    values = np.array([3.0, 5.0, 4.0, 6.0, 2.0])
-    mean, low, high = t_interval(values)
-    expected = stats.t.interval(0.95, 4, loc=4.0, scale=stats.sem(values))
-    assert mean == 4.0
-    assert (low, high) == pytest.approx(expected)
-
-
-def test_t_interval_of_one_value_has_no_width():
-    mean, low, high = t_interval(np.array([7.0, np.nan]))
-    assert mean == 7.0 and np.isnan(low) and np.isnan(high)
 
 
 def test_summary_columns():

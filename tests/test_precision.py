@@ -10,7 +10,7 @@ from simdivert.experiments.precision import (
     look_ahead,
     relative_half_widths,
 )
-from simdivert.experiments.replications import t_interval
+from simdivert.stats import t_interval
 
 TARGET = PrecisionTarget("kpi", relative_half_width=0.05, max_replications=200)
 

@@ -23,9 +23,10 @@ from scipy import stats
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.experiments.executors import LocalPoolExecutor
-from simdivert.experiments.replications import run_replications, t_interval
+from simdivert.experiments.replications import run_replications
 from simdivert.scenario.files import load_scenario
 from simdivert.scenario.schema import Scenario
+from simdivert.stats import t_interval
 
 from conftest import NO_SESSIONS, ROUND_THE_CLOCK
 

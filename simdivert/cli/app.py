@@ -11,46 +11,25 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from simdivert.api import unique_names
 from simdivert.cli.progress import SweepProgressBar
 from simdivert.clock import utc_now
-from simdivert.errors import OVERRIDE_SOURCE, ScenarioError, UserError
-from simdivert.experiments.calibration import load_targets, run_calibration
-from simdivert.experiments.executors import open_executor
-from simdivert.experiments.precision import MIN_REPLICATIONS, PrecisionTarget
-from simdivert.experiments.replications import paired_comparison, run_experiments
-from simdivert.experiments.sensitivity import (
+from simdivert.errors import (
+    OVERRIDE_SOURCE,
     SAMPLES_SOURCE,
     VARY_SOURCE,
-    SensitivityResults,
-    parse_vary,
-    plan_sensitivity,
-    run_sensitivity,
+    ScenarioError,
+    UserError,
 )
-from simdivert.experiments.staffing import (
-    PERIOD_HOURS,
-    parse_target,
-    plan_as_toml,
-    plan_staffing,
-    scenario_targets,
-)
-from simdivert.experiments.sweep_cells import plan_sweep
-from simdivert.experiments.warmup import Warmup, pilot_warmup, warmup_from_events
-from simdivert.kpis import CATALOGUE, is_kpi, is_per_year_variant, kpi_unit
-from simdivert.numbers import format_interval, format_value, format_with_unit
+from simdivert.numbers import format_interval, format_value
 from simdivert.outputs.folders import check_new_dir, default_run_dir
 from simdivert.outputs.manifest import Provenance
-from simdivert.outputs.readers import read_run_events
-from simdivert.outputs.sweep_folder import SweepFolder
-from simdivert.outputs.sweep_writer import default_sweep_dir, run_sweep
 from simdivert.outputs.writers import (
     DOCS_BEGIN,
     replace_marked_section,
@@ -68,6 +47,14 @@ from simdivert.scenario.files import (
     parse_override,
     resolve_scenario_path,
 )
+
+if TYPE_CHECKING:  # at run time each command imports what it needs, when it runs: the
+    # experiments load SimPy and pandas, which --help and validate do not need
+    import pandas as pd
+
+    from simdivert.experiments.precision import PrecisionTarget
+    from simdivert.experiments.sensitivity import SensitivityResults
+    from simdivert.experiments.warmup import Warmup
 
 app = typer.Typer(
     help="Simulate police drug-diversion pathways: demand, provider capacity, waits and "
@@ -153,6 +140,8 @@ def _run_overrides(
 
 def _whole_window(kpis: pd.Series) -> pd.Series:
     """KPIs over the whole window; per-year ones (``_y2``) stay in the CSV files."""
+    from simdivert.kpis import is_per_year_variant
+
     return ~kpis.map(is_per_year_variant)
 
 
@@ -205,6 +194,10 @@ def run(
     ] = None,
 ) -> None:
     """Run replications of a scenario and write manifest, replications, summary."""
+    from simdivert.experiments.executors import open_executor
+    from simdivert.experiments.replications import run_experiments
+    from simdivert.experiments.warmup import pilot_warmup
+
     overrides = _run_overrides(set_, years, reps, seed)
     try:
         if warmup is not None and warmup != AUTO_WARMUP:
@@ -298,6 +291,8 @@ COMPARE_HEADLINES = (
 
 def comparison_table(comparison: pd.DataFrame, base: str, other: str) -> Table:
     """Headline KPIs of one scenario against the base, with the paired difference."""
+    import pandas as pd
+
     table = Table(
         title=f"{other} against {base} (paired)",
         title_justify="left",
@@ -351,6 +346,10 @@ def compare(
     Every scenario runs the base's replications with the base's seed, so the same
     encounters and people recur wherever the rules allow and differences are not noise.
     """
+
+    from simdivert.experiments.executors import open_executor
+    from simdivert.experiments.replications import paired_comparison, run_experiments
+
     overrides = _run_overrides(set_, years, reps, seed)
     try:
         sources = [resolve_scenario_path(name) for name in (base, *others)]
@@ -359,6 +358,8 @@ def compare(
         check_new_dir(target)
     except UserError as exc:
         raise _fail(exc) from None
+    from simdivert.api import unique_names
+
     names = unique_names(scenarios)
     for name, scenario in zip(names[1:], scenarios[1:], strict=True):
         if _timing(scenario) != _timing(scenarios[0]):
@@ -417,6 +418,15 @@ def staff(
     set_: SetOption = None,
 ) -> None:
     """Find the fewest drug workers, facilitators and sessions a week that meet the targets."""
+    from simdivert.experiments.executors import open_executor
+    from simdivert.experiments.staffing import (
+        PERIOD_HOURS,
+        parse_target,
+        plan_as_toml,
+        plan_staffing,
+        scenario_targets,
+    )
+
     try:
         if period not in PERIOD_HOURS:
             raise UserError(f"--period {period!r}: expected one of {', '.join(PERIOD_HOURS)}")
@@ -467,6 +477,8 @@ def staff(
 
 def staffing_table(table: pd.DataFrame, name: str) -> Table:
     """The plan per period and role, with the KPI reached and what one fewer gives."""
+    import pandas as pd
+
     view = Table(
         title=f"Staffing plan for {name}",
         title_justify="left",
@@ -532,6 +544,8 @@ INTERRUPTED_EXIT_CODE = 130  # as a shell reports a command stopped by Ctrl-C
 
 
 def _check_kpi(kpi: str) -> None:
+    from simdivert.kpis import CATALOGUE, is_kpi
+
     if not is_kpi(kpi):
         raise UserError(
             f"--kpi {kpi}: not a KPI (KPIs: {', '.join(CATALOGUE)}; counts per year also "
@@ -542,6 +556,8 @@ def _check_kpi(kpi: str) -> None:
 def _precision_target(
     precision: float | None, kpi: str | None, max_reps: int, replications: int
 ) -> PrecisionTarget | None:
+    from simdivert.experiments.precision import MIN_REPLICATIONS, PrecisionTarget
+
     if precision is None:
         return None
     if kpi is None:
@@ -609,6 +625,11 @@ def sweep(
     max_reps: Annotated[int, typer.Option(help="With --precision: at most this many.")] = 100,
 ) -> None:
     """Run a sweep: many cells (scenario variants) × replications, resumable, in parallel."""
+    from simdivert.experiments.executors import open_executor
+    from simdivert.experiments.sweep import default_sweep_dir, run_sweep
+    from simdivert.experiments.sweep_cells import plan_sweep
+    from simdivert.outputs.sweep_folder import SweepFolder
+
     try:
         if kpi is not None:
             _check_kpi(kpi)
@@ -690,6 +711,9 @@ def sensitivity(
     set_: SetOption = None,
 ) -> None:
     """One-at-a-time effects (tornado data) and rank correlations of inputs with KPIs."""
+    from simdivert.experiments.executors import open_executor
+    from simdivert.experiments.sensitivity import parse_vary, plan_sensitivity, run_sensitivity
+
     overrides = _run_overrides(set_, years, reps, seed)
     try:
         _check_kpi(kpi)
@@ -738,6 +762,8 @@ def sensitivity(
 
 def sensitivity_table(results: SensitivityResults, kpi: str) -> Table:
     """The tornado for one KPI, largest swing first, with each factor's rank correlation."""
+    from simdivert.kpis import kpi_unit
+
     effects = results.one_at_a_time[results.one_at_a_time["kpi"] == kpi]
     rho = results.rank_correlations[results.rank_correlations["kpi"] == kpi].set_index("factor")
     table = Table(title=f"{kpi} ({kpi_unit(kpi)}): one at a time, and rank correlation")
@@ -789,7 +815,11 @@ def warmup_of_run(
     ],
 ) -> None:
     """Report the warm-up MSER picks from a finished run's repeat finds before the launch."""
+    from simdivert.experiments.warmup import warmup_from_events
+
     try:
+        from simdivert.outputs.readers import read_run_events
+
         events, launch_hours = read_run_events(run_dir)
         warmup = warmup_from_events(events, launch_hours)
     except UserError as exc:
@@ -821,6 +851,9 @@ def calibrate(
     ] = Path("docs/VALIDATION.md"),
 ) -> None:
     """Check scenarios against published figures; exit 1 if any check fails."""
+    from simdivert.experiments.calibration import load_targets, run_calibration
+    from simdivert.experiments.executors import open_executor
+
     try:
         table = load_targets(targets)
         target_dir = out if out is not None else default_run_dir("calibration")
@@ -870,6 +903,8 @@ def _read_text(path: Path) -> str:
 
 
 def _checks_table(checks) -> Table:
+    from simdivert.numbers import format_with_unit
+
     table = Table(title="Calibration checks", title_justify="left")
     for column in ("scenario", "KPI", "range checked", "mean", "95% CI", "pass"):
         table.add_column(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -18,7 +19,8 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from simdivert.experiments.sweep_runner import SweepProgress
+if TYPE_CHECKING:  # a type only: importing the sweep runner loads SimPy and pandas
+    from simdivert.experiments.sweep_runner import SweepProgress
 
 
 class ReplicationRateColumn(ProgressColumn):

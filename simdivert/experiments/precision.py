@@ -19,7 +19,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from simdivert.stats import t_quantiles
 
 LOOK_AHEAD = 5  # Hoad et al.'s kLimit
 MIN_REPLICATIONS = 3
@@ -60,7 +61,7 @@ def look_ahead(n: int) -> int:
 def relative_half_widths(values: np.ndarray, confidence: float = 0.95) -> np.ndarray:
     """d(n) for n = 1..N: NaN below two values, infinite for a zero mean with some spread.
     NaN values (a KPI undefined in a replication) are left out, as in
-    :func:`simdivert.experiments.replications.t_interval`."""
+    :func:`simdivert.stats.t_interval`."""
     values = np.asarray(values, dtype=float)
     valid = ~np.isnan(values)
     count = np.cumsum(valid)
@@ -69,7 +70,7 @@ def relative_half_widths(values: np.ndarray, confidence: float = 0.95) -> np.nda
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / count
         variance = np.maximum(total_sq - count * mean * mean, 0.0) / (count - 1)
-        t = stats.t.ppf(0.5 + confidence / 2, count - 1)
+        t = t_quantiles(confidence, count - 1)
         half = t * np.sqrt(variance / count)
         relative = np.where(half == 0.0, 0.0, half / np.abs(mean))
     relative[count < 2] = np.nan

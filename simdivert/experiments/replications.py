@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from simdivert.clock import utc_now
 from simdivert.experiments.executors import Executor, InProcessExecutor, ReplicationTask
 from simdivert.kpis import kpi_unit
 from simdivert.model.replication import ReplicationResult
 from simdivert.scenario.schema import Scenario
+from simdivert.stats import t_interval
 
 
 @dataclass(frozen=True)
@@ -120,26 +119,6 @@ def _run_result(
     return RunResult(
         scenario, seed, table, timeseries, utilisation, events, started, finished, where
     )
-
-
-def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
-    """Mean and two-sided t confidence interval; NaNs (KPIs undefined in a run) are dropped."""
-    values = np.asarray(values, dtype=float)
-    values = values[~np.isnan(values)]
-    if values.size == 0:
-        return (float("nan"),) * 3
-    mean = float(values.mean())
-    if values.size < 2:
-        return mean, float("nan"), float("nan")
-    half = t_quantile(confidence, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
-    return mean, mean - half, mean + half
-
-
-@lru_cache(maxsize=256)
-def t_quantile(confidence: float, degrees_of_freedom: int) -> float:
-    """The two-sided ``confidence`` quantile of Student's t; cached, since every KPI of a
-    set of replications needs the same one and scipy takes a tenth of a millisecond."""
-    return float(stats.t.ppf(0.5 + confidence / 2, degrees_of_freedom))
 
 
 def summarise(replications: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:

@@ -22,11 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from scipy import stats
 
-from simdivert.errors import ScenarioError
+from simdivert.errors import SAMPLES_SOURCE, VARY_SOURCE, ScenarioError
 from simdivert.experiments.executors import Executor
-from simdivert.experiments.replications import t_interval
 from simdivert.experiments.sweep_cells import Cell, Overrides, latin_hypercube, resolve_cell
 from simdivert.experiments.sweep_runner import (
     CELL_COLUMN,
@@ -35,9 +33,8 @@ from simdivert.experiments.sweep_runner import (
     run_cells,
 )
 from simdivert.kpis import is_kpi, kpi_unit
+from simdivert.stats import t_interval
 
-SAMPLES_SOURCE = "samples"
-VARY_SOURCE = "vary"  # errors in a factor name the setting, as the CLI's --vary
 DESIGN_COLUMN = "design"
 ONE_AT_A_TIME = "one_at_a_time"
 LATIN_HYPERCUBE = "latin_hypercube"
@@ -209,6 +206,8 @@ def one_at_a_time_effects(oat: pd.DataFrame, factors: Sequence[Factor]) -> pd.Da
 
 def rank_correlations(lhs: pd.DataFrame, factors: Sequence[Factor]) -> pd.DataFrame:
     """Spearman's rho (and its p-value) of each factor with each KPI's per-sample mean."""
+    from scipy import stats  # a second of import: only a global sensitivity analysis pays it
+
     keys = [f.key for f in factors]
     kpis = _kpis(lhs)
     means = lhs.groupby(CELL_COLUMN, sort=True)[[*keys, *kpis]].mean()

@@ -28,12 +28,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import tomli_w
-from scipy import stats
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.errors import UserError
 from simdivert.experiments.executors import Executor, InProcessExecutor
-from simdivert.experiments.replications import t_interval
 from simdivert.model.provider import PathwayLog
 from simdivert.model.replication import simulate
 from simdivert.model.results import step_times
@@ -41,6 +39,7 @@ from simdivert.model.roster import on_duty_hours
 from simdivert.model.utilisation import call_intervals
 from simdivert.scenario.schema import STREAMS, CourseSettings, Scenario
 from simdivert.scenario.timetable import concurrent_sessions, timetable_capacity
+from simdivert.stats import p90, student_t_ppf, t_interval
 from simdivert.waits import waits_so_far
 
 FOLLOW_UP_HOURS = 56 * HOURS_PER_DAY
@@ -169,10 +168,6 @@ def staffed_scenario(
     return Scenario.model_validate(data)
 
 
-def _p90(values: np.ndarray) -> float:
-    return float(np.quantile(values, 0.9)) if values.size else math.nan
-
-
 def so_far(kpi: str) -> str:
     """The column that judges a wait target: its wait so far (see :mod:`simdivert.waits`),
     ``assessment_wait_p90_days`` -> ``assessment_wait_so_far_p90_days``."""
@@ -187,11 +182,11 @@ def period_waits(log: PathwayLog, start: float, end: float, horizon: float) -> d
     to_call, _ = measured["assessment"]
     to_course, group = measured["course"]
     waits = {
-        so_far("assessment_wait_p90_days"): _p90(to_call) / 24,
+        so_far("assessment_wait_p90_days"): p90(to_call) / 24,
         so_far("assessment_wait_mean_days"): float(np.mean(to_call)) / 24
         if to_call.size
         else math.nan,
-        so_far("course_wait_p90_days"): _p90(to_course) / 24,
+        so_far("course_wait_p90_days"): p90(to_course) / 24,
         so_far("course_wait_mean_days"): float(np.mean(to_course)) / 24
         if to_course.size
         else math.nan,
@@ -199,7 +194,7 @@ def period_waits(log: PathwayLog, start: float, end: float, horizon: float) -> d
     streams = log.stream[cohort][group]
     for k, stream in enumerate(STREAMS):
         mine = to_course[streams == k]
-        waits[so_far(f"course_wait_p90_days_{stream}")] = _p90(mine) / 24
+        waits[so_far(f"course_wait_p90_days_{stream}")] = p90(mine) / 24
         waits[so_far(f"course_wait_mean_days_{stream}")] = (
             float(np.mean(mine)) / 24 if mine.size else math.nan
         )
@@ -266,7 +261,7 @@ class Evaluator:
             return -math.inf
         if values.size < 2 or np.all(values == values[0]):
             return float(values.mean())
-        t = stats.t.ppf(self.confidence, values.size - 1)
+        t = student_t_ppf(self.confidence, values.size - 1)
         return float(values.mean() + t * values.std(ddof=1) / math.sqrt(values.size))
 
     def meets(self, table: pd.DataFrame, target: Target, stream: str | None = None) -> bool:
@@ -278,6 +273,8 @@ def erlang_c_workers(
     arrivals_per_hour: float, service_hours: float, max_mean_wait_hours: float
 ) -> int:
     """The fewest servers for which the M/M/c mean queue wait is within the limit."""
+    from scipy import stats  # a second of import: only the staffing search pays it
+
     load = arrivals_per_hour * service_hours
     servers = max(1, math.floor(load) + 1)
     while True:

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scipy.stats import qmc
-
 from simdivert.errors import ScenarioError, SweepFileError
 from simdivert.model.random_streams import RandomStreams
 from simdivert.scenario.files import (
@@ -74,6 +72,8 @@ def latin_hypercube(
 ) -> list[dict[str, int | float]]:
     """``samples`` points, one value per range in each; a range with integer bounds gives
     integers, each equally likely. Drawn from the seed's own design stream."""
+    from scipy.stats import qmc  # a second of import: only sampled sweeps pay it
+
     rng = RandomStreams(seed, 0).generator(DESIGN_STREAM)
     unit = qmc.LatinHypercube(d=len(ranges), rng=rng).random(samples)
     points: list[dict[str, int | float]] = [{} for _ in range(samples)]

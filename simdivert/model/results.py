@@ -37,6 +37,7 @@ from simdivert.model.roster import on_duty_hours
 from simdivert.model.rules import CHARGE, DIVERTED, FORMAL_CODES, officer_hours
 from simdivert.model.utilisation import call_intervals, facilitator_hours_contracted, sessions_held
 from simdivert.scenario.schema import ETHNIC_GROUPS, OUTCOMES, SEXES, STREAMS, SUBSTANCES, Scenario
+from simdivert.stats import p90
 from simdivert.waits import ROUNDING_HOURS, StepTimes, finished_waits, in_days
 
 FORMAL_SHARE_GROUPS = [(g, s) for g in ETHNIC_GROUPS for s in SEXES]
@@ -70,10 +71,6 @@ class Window:
 
 def _mean(values: np.ndarray) -> float:
     return float(np.mean(values)) if values.size else float("nan")
-
-
-def _p90(values: np.ndarray) -> float:
-    return float(np.quantile(values, 0.9)) if values.size else float("nan")
 
 
 def _share(mask: np.ndarray, of: np.ndarray | None = None) -> float:
@@ -146,11 +143,11 @@ def pathway_kpis(
         },
         "first_contact_wait_mean_days": _mean(waits["first_contact"]),
         "assessment_wait_mean_days": _mean(waits["assessment"]),
-        "assessment_wait_p90_days": _p90(waits["assessment"]),
+        "assessment_wait_p90_days": p90(waits["assessment"]),
         "assessment_queue_wait_mean_days": _mean(waits["assessment_queue"]),
         "share_waited_for_assessment": _share(hours["assessment_queue"] > ROUNDING_HOURS),
         "course_wait_mean_days": _mean(waits["course"]),
-        "course_wait_p90_days": _p90(waits["course"]),
+        "course_wait_p90_days": p90(waits["course"]),
         "one_to_one_wait_mean_days": _mean(waits["one_to_one"]),
         "in_system_at_end": float(np.sum(state == IN_SYSTEM)),
         "waiting_for_assessment_at_end": float(np.sum((steps.first_contact < horizon) & ~called)),

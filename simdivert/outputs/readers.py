@@ -32,7 +32,6 @@ from pydantic import ValidationError
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
 from simdivert.errors import ScenarioError, UserError
-from simdivert.experiments.replications import t_interval
 from simdivert.kpis import (
     GROUP_SHARE_PREFIX,
     GROUPS,
@@ -42,6 +41,7 @@ from simdivert.kpis import (
     years_of,
 )
 from simdivert.scenario.schema import Scenario, TargetSettings
+from simdivert.stats import t_interval
 from simdivert.waits import STAGES, StepTimes, finished_rows, finished_waits, in_days
 
 MANIFEST = "manifest.json"

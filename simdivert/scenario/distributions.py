@@ -8,10 +8,12 @@ Each class validates its own parameters and draws ``n`` values at once.
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+
+if TYPE_CHECKING:  # numpy is imported where arrays are made: validating a scenario never needs it
+    import numpy as np
 
 NonNegativeFloat = Annotated[float, Field(ge=0)]
 
@@ -31,6 +33,8 @@ class Fixed(_Distribution):
     value: NonNegativeFloat
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        import numpy as np
+
         return np.full(n, self.value)
 
 
@@ -52,6 +56,8 @@ class Lognormal(_Distribution):
     sd: PositiveFloat
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        import numpy as np
+
         sigma2 = np.log1p((self.sd / self.mean) ** 2)
         mu = np.log(self.mean) - sigma2 / 2
         return rng.lognormal(mu, np.sqrt(sigma2), n)

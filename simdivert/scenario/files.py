@@ -13,13 +13,16 @@ import tomllib
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
+from typing import TYPE_CHECKING, Any
 
 from simdivert.errors import OVERRIDE_SOURCE, ScenarioError
-from simdivert.scenario.schema import Scenario
+
+if TYPE_CHECKING:  # imported where a scenario is validated: naming or finding scenario
+    # files (the command line's help) then loads neither pydantic nor numpy
+    from pydantic import ValidationError
+    from pydantic_core import ErrorDetails
+
+    from simdivert.scenario.schema import Scenario
 
 DEFAULT_SCENARIO = "west_midlands"
 
@@ -241,6 +244,10 @@ def load_scenario_with_values(
     ``source`` names where the values came from in error messages (an override, a sweep
     file).
     """
+    from pydantic import ValidationError
+
+    from simdivert.scenario.schema import Scenario
+
     path = resolve_scenario_path(name_or_path)
     data, origin = _load_with_bases(path, ())
     data.setdefault("name", path.stem)

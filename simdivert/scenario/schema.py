@@ -11,9 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -30,6 +29,9 @@ from pydantic import (
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.scenario.distributions import Distribution
 from simdivert.scenario.timetable import timetable_capacity
+
+if TYPE_CHECKING:  # numpy is imported where arrays are made: validating a scenario never needs it
+    import numpy as np
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 DayName = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -74,13 +76,15 @@ class _Mix(StrictModel):
 
     @model_validator(mode="after")
     def _sums_to_one(self) -> _Mix:
-        total = sum(self.shares())
+        total = sum(getattr(self, name) for name in type(self).model_fields)
         if not math.isclose(total, 1.0, abs_tol=1e-6):
             raise ValueError(f"shares must sum to 1 (they sum to {total:.6g})")
         return self
 
     def shares(self) -> np.ndarray:
         """The shares in field order."""
+        import numpy as np
+
         return np.array([getattr(self, name) for name in type(self).model_fields])
 
 
@@ -129,6 +133,8 @@ class PerSubstance(StrictModel):
     other: Probability
 
     def values(self) -> np.ndarray:
+        import numpy as np
+
         return np.array([getattr(self, s) for s in SUBSTANCES])
 
 
@@ -143,6 +149,8 @@ class CounterfactualMix(StrictModel):
 
     def matrix(self) -> np.ndarray:
         """Rows: the substances then under-18s (MIX_ROWS); columns: OUTCOMES."""
+        import numpy as np
+
         return np.vstack([getattr(self, row).shares() for row in MIX_ROWS])
 
 
@@ -156,6 +164,8 @@ class PerEthnicGroup(StrictModel):
     other: NonNegativeFloat
 
     def values(self) -> np.ndarray:
+        import numpy as np
+
         return np.array([getattr(self, g) for g in ETHNIC_GROUPS])
 
 
@@ -170,6 +180,8 @@ class OutcomeHours(StrictModel):
     no_further_action: NonNegativeFloat
 
     def values(self) -> np.ndarray:
+        import numpy as np
+
         return np.array([getattr(self, o) for o in OUTCOMES])
 
 
@@ -186,6 +198,8 @@ class HolisticNeeds(StrictModel):
     debt: Probability
 
     def values(self) -> np.ndarray:
+        import numpy as np
+
         return np.array([getattr(self, n) for n in HOLISTIC_NEEDS])
 
 

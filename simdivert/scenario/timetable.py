@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from simdivert.clock import DAY_NAMES, HOURS_PER_DAY, HOURS_PER_WEEK
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy is imported where arrays are made: validating a scenario never needs it
+    import numpy as np
+
     from simdivert.scenario.schema import CourseSettings
 
 CYCLE_WEEKS = 2
@@ -19,6 +19,13 @@ CYCLE_HOURS = CYCLE_WEEKS * HOURS_PER_WEEK
 
 def cycle_cells(course: CourseSettings) -> np.ndarray:
     """Start times (hours into the fortnight) of every timetable cell, in time order."""
+    import numpy as np
+
+    return np.array(_cell_hours(course))
+
+
+def _cell_hours(course: CourseSettings) -> list[float]:
+    """:func:`cycle_cells` as a list: validating a scenario counts them without numpy."""
     days = sorted({DAY_NAMES.index(d) for d in course.session_days})
     starts = sorted(set(course.session_start_hours))
     cells = [
@@ -27,7 +34,7 @@ def cycle_cells(course: CourseSettings) -> np.ndarray:
         for day in days
         for hour in starts
     ]
-    return np.array(sorted(cells))
+    return sorted(cells)
 
 
 def concurrent_sessions(course: CourseSettings) -> int:
@@ -37,4 +44,4 @@ def concurrent_sessions(course: CourseSettings) -> int:
 
 def timetable_capacity(course: CourseSettings) -> int:
     """The most sessions a fortnight the timetable can hold."""
-    return len(cycle_cells(course)) * concurrent_sessions(course)
+    return len(_cell_hours(course)) * concurrent_sessions(course)
