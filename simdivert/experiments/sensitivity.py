@@ -178,29 +178,32 @@ def one_at_a_time_effects(oat: pd.DataFrame, factors: Sequence[Factor]) -> pd.Da
         return rows.set_index(REPLICATION_COLUMN).sort_index()
 
     base = level("base", "base")
-    rows = []
+    rows: list[dict[str, str | float]] = []
     for kpi in _kpis(oat):
         block = []
         for factor in factors:
             low, high = level(factor.key, "low")[kpi], level(factor.key, "high")[kpi]
             swing, swing_low, swing_high = t_interval((high - low).to_numpy())
             block.append(
-                {
-                    "kpi": kpi,
-                    FACTOR_COLUMN: factor.key,
-                    "low": factor.low,
-                    "high": factor.high,
-                    "mean_at_low": _mean(low),
-                    "mean_at_base": _mean(base[kpi]),
-                    "mean_at_high": _mean(high),
-                    "swing": swing,
-                    "swing_ci_low": swing_low,
-                    "swing_ci_high": swing_high,
-                    "unit": kpi_unit(kpi),
-                }
+                (
+                    swing,
+                    {
+                        "kpi": kpi,
+                        FACTOR_COLUMN: factor.key,
+                        "low": factor.low,
+                        "high": factor.high,
+                        "mean_at_low": _mean(low),
+                        "mean_at_base": _mean(base[kpi]),
+                        "mean_at_high": _mean(high),
+                        "swing": swing,
+                        "swing_ci_low": swing_low,
+                        "swing_ci_high": swing_high,
+                        "unit": kpi_unit(kpi),
+                    },
+                )
             )
-        block.sort(key=lambda row: (math.isnan(row["swing"]), -abs(row["swing"])))
-        rows.extend(block)
+        block.sort(key=lambda pair: (math.isnan(pair[0]), -abs(pair[0])))
+        rows.extend(row for _, row in block)
     return pd.DataFrame(rows)
 
 

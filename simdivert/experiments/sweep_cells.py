@@ -147,7 +147,7 @@ def plan_sweep(path: Path) -> SweepPlan:
 
     variants = _variants(sweep, path)
     grid = dict(sweep.grid or {})
-    scenario_axis = [
+    scenario_axis: list[Path | None] = [
         scenario_path(path, name, f"grid.{SCENARIO_AXIS}") for name in grid.pop(SCENARIO_AXIS, [])
     ]
     grid_points = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -67,7 +68,8 @@ def run_cells(
             on_progress(SweepProgress(done, total, cells_done, len(cells)))
 
     report()
-    for (index, _), result in executor.completed():
+    for tag, result in executor.completed():
+        index, _ = cast("tuple[int, int]", tag)  # as _submit tagged it: (cell, replication)
         if precision is not None and precision.kpi not in result.kpis:
             raise UserError(
                 f"kpi {precision.kpi}: not a KPI of cell {index} (a per-year KPI needs that "

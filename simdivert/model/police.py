@@ -187,7 +187,7 @@ class PoliceModel:
         time order: a first find's decision, or ``None`` and the hazard's version for a
         repeat find.
         """
-        planned = []
+        planned: list[tuple[float, int, tuple | None, int]] = []
         for person, when in enumerate(self._first_find_hours):
             decision = self._decide(person, person, when)
             if decision[DECISION_OUTCOME] == DIVERTED:
@@ -219,6 +219,7 @@ class PoliceModel:
             self.env.timeout(planned[i][0] - now).callbacks.append(self._planned_due)
 
     def _repeat_find_due(self, event: simpy.Timeout) -> None:
+        assert event.value is not None, "a repeat find's event carries (person, version)"
         self._repeat_find(*event.value)
 
     def _repeat_find(self, person: int, version: int) -> None:

@@ -145,30 +145,56 @@ _FLOAT_COLUMNS = ("referral_hours", *STEP_HOURS_COLUMNS)
 _INT_COLUMNS = ("find", "stream", "route", "contact_attempts", "no_shows", "state")
 
 
-@dataclass
+@dataclass(frozen=True)
 class PathwayLog:
-    """The per-referral event log: a column per field, NaN until it happens.
-
-    Columns are Python lists while the run appends to them and numpy arrays after
-    :meth:`finish`.
+    """The per-referral event log of a finished run: a column per field, NaN until it
+    happens (times), one row per referral in the order referred.
     """
 
-    referral_hours: list | np.ndarray = field(default_factory=list)
-    first_contact_hours: list | np.ndarray = field(default_factory=list)
-    assessment_hours: list | np.ndarray = field(default_factory=list)  # the call, engaged or not
-    assessment_end_hours: list | np.ndarray = field(default_factory=list)
-    intervention_booked_hours: list | np.ndarray = field(default_factory=list)  # 1st session/1:1
-    intervention_start_hours: list | np.ndarray = field(default_factory=list)  # attended
-    intervention_end_hours: list | np.ndarray = field(default_factory=list)
-    end_hours: list | np.ndarray = field(default_factory=list)
-    find: list | np.ndarray = field(default_factory=list)
-    stream: list | np.ndarray = field(default_factory=list)
-    route: list | np.ndarray = field(default_factory=list)
-    contact_attempts: list | np.ndarray = field(default_factory=list)
-    no_shows: list | np.ndarray = field(default_factory=list)
-    state: list | np.ndarray = field(default_factory=list)
-    assessed: list | np.ndarray = field(default_factory=list)
-    waiting_at_start: list | np.ndarray = field(default_factory=list)  # the starting backlog
+    referral_hours: np.ndarray
+    first_contact_hours: np.ndarray
+    assessment_hours: np.ndarray  # the call, engaged or not
+    assessment_end_hours: np.ndarray
+    intervention_booked_hours: np.ndarray  # 1st session/1:1
+    intervention_start_hours: np.ndarray  # attended
+    intervention_end_hours: np.ndarray
+    end_hours: np.ndarray
+    find: np.ndarray
+    stream: np.ndarray
+    route: np.ndarray
+    contact_attempts: np.ndarray
+    no_shows: np.ndarray
+    state: np.ndarray
+    assessed: np.ndarray
+    waiting_at_start: np.ndarray  # the starting backlog
+
+    @property
+    def size(self) -> int:
+        return len(self.find)
+
+
+@dataclass
+class _PathwayColumns:
+    """The :class:`PathwayLog` while the run writes it: Python lists, which the run
+    appends to and sets items of, until :meth:`finish` turns them into arrays.
+    """
+
+    referral_hours: list[float] = field(default_factory=list)
+    first_contact_hours: list[float] = field(default_factory=list)
+    assessment_hours: list[float] = field(default_factory=list)
+    assessment_end_hours: list[float] = field(default_factory=list)
+    intervention_booked_hours: list[float] = field(default_factory=list)
+    intervention_start_hours: list[float] = field(default_factory=list)
+    intervention_end_hours: list[float] = field(default_factory=list)
+    end_hours: list[float] = field(default_factory=list)
+    find: list[int] = field(default_factory=list)
+    stream: list[int] = field(default_factory=list)
+    route: list[int] = field(default_factory=list)
+    contact_attempts: list[int] = field(default_factory=list)
+    no_shows: list[int] = field(default_factory=list)
+    state: list[int] = field(default_factory=list)
+    assessed: list[bool] = field(default_factory=list)
+    waiting_at_start: list[bool] = field(default_factory=list)
 
     def add(self, find: int, stream: int, hours: float, waiting_at_start: bool = False) -> int:
         """A new referral row; returns its index."""
@@ -192,17 +218,12 @@ class PathwayLog:
         return len(self.find) - 1
 
     def finish(self) -> PathwayLog:
-        for name in _FLOAT_COLUMNS:
-            setattr(self, name, np.asarray(getattr(self, name), dtype=float))
-        for name in _INT_COLUMNS:
-            setattr(self, name, np.asarray(getattr(self, name), dtype=np.int64))
-        self.assessed = np.asarray(self.assessed, dtype=bool)
-        self.waiting_at_start = np.asarray(self.waiting_at_start, dtype=bool)
-        return self
-
-    @property
-    def size(self) -> int:
-        return len(self.find)
+        return PathwayLog(
+            **{name: np.asarray(getattr(self, name), dtype=float) for name in _FLOAT_COLUMNS},
+            **{name: np.asarray(getattr(self, name), dtype=np.int64) for name in _INT_COLUMNS},
+            assessed=np.asarray(self.assessed, dtype=bool),
+            waiting_at_start=np.asarray(self.waiting_at_start, dtype=bool),
+        )
 
 
 @dataclass
@@ -256,7 +277,7 @@ class ProviderModel:
         self.env = env
         self.duty = duty
         self.scenario = scenario
-        self.log = PathwayLog()
+        self.log = _PathwayColumns()
         self.on_end = on_end
         self.windows = working_windows(scenario.provider)
         self.workers = DrugWorkers(env)
@@ -369,7 +390,9 @@ class ProviderModel:
         self.env.timeout(contacted_at - self.env.now, r).callbacks.append(self._contacted)
 
     def _not_contacted(self, event: simpy.Timeout) -> None:
-        self._end(event.value, NOT_CONTACTED, self.env.now)
+        r = event.value
+        assert r is not None, "a step's event carries its referral"
+        self._end(r, NOT_CONTACTED, self.env.now)
 
     def _contacted(self, event: simpy.Timeout) -> None:
         self.workers.request(event.value).callbacks.append(self._assessment_starts)
@@ -377,6 +400,7 @@ class ProviderModel:
     def _assessment_starts(self, event: simpy.Event) -> None:
         """A drug worker calls: the person engages and is assessed, or the call fails."""
         r, log, start = event.value, self.log, self.env.now
+        assert r is not None, "a step's event carries its referral"
         log.assessment_hours[r] = start
         find = log.find[r]
         if not self._engages(
@@ -393,11 +417,14 @@ class ProviderModel:
         self.env.timeout(hours, r).callbacks.append(self._assessment_ends)
 
     def _failed_assessment_ends(self, event: simpy.Timeout) -> None:
+        r = event.value
+        assert r is not None, "a step's event carries its referral"
         self.workers.release()
-        self._end(event.value, LEFT_AT_ASSESSMENT, self.env.now)
+        self._end(r, LEFT_AT_ASSESSMENT, self.env.now)
 
     def _assessment_ends(self, event: simpy.Timeout) -> None:
         r = event.value
+        assert r is not None, "a step's event carries its referral"
         self.workers.release()
         self.log.assessed[r] = True
         self.log.route[r] = self._routes[r]
@@ -413,6 +440,7 @@ class ProviderModel:
 
     def _one_to_one_starts(self, event: simpy.Event) -> None:
         r, log, start = event.value, self.log, self.env.now
+        assert r is not None, "a step's event carries its referral"
         log.intervention_booked_hours[r] = start
         engaged = self._engages(
             self._one_to_one_u[log.find[r]],
@@ -427,6 +455,7 @@ class ProviderModel:
         self.env.timeout(hours, (r, state)).callbacks.append(self._one_to_one_ends)
 
     def _one_to_one_ends(self, event: simpy.Timeout) -> None:
+        assert event.value is not None, "a one-to-one's end carries (referral, state)"
         r, state = event.value
         self.workers.release()
         self._end(r, state, self.env.now)
@@ -460,7 +489,9 @@ class ProviderModel:
         batch.append(booking._replace(session=session, number=number))
 
     def _sessions_due(self, event: simpy.Timeout) -> None:
-        for booking in self._due_sessions.pop(event.value):
+        due = event.value
+        assert due is not None, "a batch's event carries the instant it is due"
+        for booking in self._due_sessions.pop(due):
             self._attend(booking)
 
     def _attend(self, booking: _Booking) -> None:

@@ -387,8 +387,9 @@ def replication_kpis(
         kpis.update(
             provider_cost_per_year=0.0, cost_per_completion=math.nan, police_cost_saved_per_year=0.0
         )
-    rec = [kpis.get(f"recorded_possession_per_year_{k}") for k in ("y0", "y1")]
+    before = kpis.get("recorded_possession_per_year_y0")
+    after = kpis.get("recorded_possession_per_year_y1")
     kpis["recorded_possession_change_at_launch"] = (
-        rec[1] / rec[0] - 1 if None not in rec and rec[0] else math.nan
+        after / before - 1 if before is not None and after is not None and before else math.nan
     )
     return kpis

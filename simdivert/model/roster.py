@@ -14,7 +14,7 @@ sessions as the facilitators can staff. Each staffing period has its own timetab
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
@@ -142,6 +142,12 @@ def duty_changes(scenario: Scenario, rng: np.random.Generator) -> tuple[np.ndarr
     return times[changed], values[changed]
 
 
+@overload
+def on_duty_hours(times: np.ndarray, counts: np.ndarray, start: float, end: float) -> float: ...
+@overload
+def on_duty_hours(
+    times: np.ndarray, counts: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> np.ndarray: ...
 def on_duty_hours(
     times: np.ndarray, counts: np.ndarray, start: float | np.ndarray, end: float | np.ndarray
 ) -> float | np.ndarray:

@@ -7,6 +7,8 @@ the worker-hours on calls from the rota. Facilitators' busy time is every sessio
 
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
 import pandas as pd
 
@@ -38,6 +40,12 @@ def sessions_held(sessions: SessionBook) -> tuple[np.ndarray, np.ndarray, np.nda
     return np.concatenate(times), np.concatenate(streams), np.concatenate(attended)
 
 
+@overload
+def facilitator_hours_contracted(scenario: Scenario, start: float, end: float) -> float: ...
+@overload
+def facilitator_hours_contracted(
+    scenario: Scenario, start: np.ndarray, end: np.ndarray
+) -> np.ndarray: ...
 def facilitator_hours_contracted(
     scenario: Scenario, start: float | np.ndarray, end: float | np.ndarray
 ) -> float | np.ndarray:
