@@ -7,8 +7,9 @@ Run from the repository root::
 Without ``--folder`` it first runs the default scenario as ``simdivert run --events``
 does (20 replications, event log kept) into a temporary folder. Each timed repetition
 then reads the folder, draws and saves every figure (PNG and SVG) and writes the page,
-exactly as :func:`simdivert.reporting.report.write_report` does; the per-phase times come from the
-same repetitions. Imports (about a second, matplotlib and pandas) happen once, before
+exactly as :func:`simdivert.reporting.report.write_report` does, in this process and on
+one process per core, alternately; the per-phase times are of drawing in process.
+Imports (about a second, matplotlib and pandas) happen once, before
 timing; a ``simdivert report`` command pays them on top.
 """
 
@@ -28,7 +29,13 @@ from simdivert.cli.app import app
 from simdivert.outputs.readers import read_output_folder
 from simdivert.reporting import plots
 from simdivert.reporting.html import FigureHtml, render_html
-from simdivert.reporting.report import comparison_figures, run_figures, sweep_figures, write_report
+from simdivert.reporting.report import (
+    comparison_figures,
+    report_workers,
+    run_figures,
+    sweep_figures,
+    write_report,
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -74,22 +81,27 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.folder or default_run(Path(scratch))
-        write_report(folder)  # untimed: first-call set-up (font cache, imports inside)
-        totals = []
-        for _ in range(args.reps):
-            start = time.perf_counter()
-            write_report(folder)
-            totals.append(time.perf_counter() - start)
+        write_report(folder, workers=1)  # untimed: first-call set-up (font cache, imports)
+        workers = report_workers(len(run_figures(read_output_folder(folder))))
+        totals: dict[int, list[float]] = {1: [], workers: []}
+        for _ in range(args.reps):  # in process and in parallel, alternately
+            for n in totals:
+                start = time.perf_counter()
+                write_report(folder, workers=n)
+                totals[n].append(time.perf_counter() - start)
         by_phase: dict[str, list[float]] = defaultdict(list)
         for _ in range(args.reps):
             for name, seconds in phases(folder).items():
                 by_phase[name].append(seconds)
         size = (folder / "report.html").stat().st_size
     print(f"report of {folder.name}: {args.reps} timed repetitions after one untimed")
-    print(
-        f"  {'write_report, whole':<44} median {statistics.median(totals):6.2f} s"
-        f"  (min {min(totals):.2f}, max {max(totals):.2f})"
-    )
+    for n, values in totals.items():
+        print(
+            f"  {f'write_report, whole, {n} worker(s)':<44} median "
+            f"{statistics.median(values):6.2f} s  (min {min(values):.2f}, max {max(values):.2f})"
+        )
+    ratio = statistics.median(totals[1]) / statistics.median(totals[workers])
+    print(f"  {'in process / in parallel':<44} {ratio:6.2f}x")
     for name, values in by_phase.items():
         print(f"  {name:<44} median {statistics.median(values):6.2f} s")
     print(f"  report.html size: {size / 1e6:.2f} MB")

@@ -301,3 +301,22 @@ def test_a_sweep_gets_a_report_with_heatmaps(tmp_path):
     assert result.exit_code == 0, result.output
     assert (out / "report.html").exists()
     assert (out / "figures" / "sweep_assessment_wait_p90_days.png").exists()
+
+
+def test_figures_drawn_in_parallel_are_those_drawn_in_process(reported_run, tmp_path):
+    """The same figure files and the same page (but for the embedded images' bytes)."""
+    import re
+    import shutil
+
+    from simdivert.reporting.report import write_report
+
+    pages = {}
+    for workers in (1, 2):
+        folder = shutil.copytree(reported_run, tmp_path / f"w{workers}")
+        html = write_report(folder, workers=workers).read_text()
+        pages[workers] = re.sub(r"base64,[A-Za-z0-9+/=]+", "base64,…", html)
+        files = sorted(p.name for p in (folder / "figures").iterdir())
+        pages[f"files{workers}"] = files
+    assert pages["files1"] == pages["files2"] and pages["files1"]
+    strip_time = re.compile(r"report made \S+|folder w[12]")
+    assert strip_time.sub("", pages[1]) == strip_time.sub("", pages[2])

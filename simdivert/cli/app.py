@@ -626,9 +626,9 @@ def sweep(
 ) -> None:
     """Run a sweep: many cells (scenario variants) × replications, resumable, in parallel."""
     from simdivert.experiments.executors import open_executor
-    from simdivert.experiments.sweep import default_sweep_dir, run_sweep
     from simdivert.experiments.sweep_cells import plan_sweep
     from simdivert.outputs.sweep_folder import SweepFolder
+    from simdivert.outputs.sweep_writer import default_sweep_dir, run_sweep
 
     try:
         if kpi is not None:

@@ -11,6 +11,7 @@ comparison, simulated (all officer hours on possession finds against the base).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -323,7 +324,7 @@ def _provider_headlines(kpis: dict[str, Estimate]) -> list[Headline]:
         share = kpis.get(kpi)
         if share is not None:
             decimals = share_decimals(share)
-            ci = interval(share, lambda v, d=decimals: percent(v, d))
+            ci = interval(share, functools.partial(percent, decimals=decimals))
             lines.append(Headline(kpi, f"{sentence.format(percent(share.mean, decimals))} ({ci})."))
     onward = kpis.get("onward_referrals_per_year")
     safeguarding = kpis.get("safeguarding_referrals_per_year")

@@ -12,6 +12,7 @@ import functools
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
 import numpy as np
@@ -58,9 +59,12 @@ WARMUP_COLOUR = PALETTE["light_grey"]
 BASELINE_COLOUR = PALETTE["grey"]
 SEQUENTIAL_CMAP = "viridis"
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType  # matplotlib 3.10 on; only for typing
+
 A4_WIDTH_INCHES = 7.0  # printed on A4 at text width (about 16 cm) fonts stay 8 pt or more
 PNG_DPI = 150
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     "font.size": 9,
     "axes.titlesize": 9.5,
     "axes.titleweight": "bold",
@@ -396,7 +400,7 @@ def _wait_histogram(ax: Axes, waits: np.ndarray, target: float | None, colour: s
     bins = np.arange(0, right + width, width)
     ax.hist(
         np.clip(waits, 0, bins[-1]),
-        bins=bins,
+        bins=list(bins),
         weights=np.full(waits.size, 100 / waits.size),
         color=colour,
         alpha=0.85,

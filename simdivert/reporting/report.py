@@ -9,9 +9,12 @@ else in the folder is touched.
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
 import os
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,7 +111,7 @@ def run_figures(output: OutputFolder) -> list[FigureSpec]:
             )
         )
     waits = read_stage_waits(output.events_path, run) if output.events_path and run else None
-    if waits is not None and not waits.empty:
+    if run is not None and waits is not None and not waits.empty:
         targets = run.targets.model_dump()
         stage_targets = {
             stage: targets[f"{stage}_wait_p90_days"]
@@ -352,24 +355,56 @@ def sweep_figures(output: OutputFolder) -> list[FigureSpec]:
             f"Sweep: {kpi_label(kpi)}",
             f"The mean of {kpi_label(kpi)} in each cell of the sweep over "
             f"{', '.join(sweep.parameters)}, with its 95% CI where there is room.",
-            lambda kpi=kpi: comparison_plots.sweep_chart(sweep, kpi),
+            functools.partial(comparison_plots.sweep_chart, sweep, kpi),
             "sweep",
         )
         for kpi in pick_kpis(sweep.table["kpi"], SWEEP_CHARTS)
     ]
 
 
-def render_figures(specs: list[FigureSpec], folder: Path) -> list[FigureHtml]:
-    """Draw each figure, save it as PNG and SVG in ``folder``, keep the PNG to embed."""
+# The figures being drawn, for the worker processes forked to draw them: forked, they
+# inherit this list (its builders are closures over the folder's tables, which do not
+# pickle) and are told only which one to draw.
+_DRAWING: list[FigureSpec] = []
+
+
+def _draw(index: int, folder: Path) -> Path:
+    """Draw figure ``index`` of :data:`_DRAWING` and save it as PNG and SVG; its PNG path."""
+    spec = _DRAWING[index]
+    return plots.save_figure(spec.build(), folder, spec.stem)["png"]
+
+
+def report_workers(figures: int) -> int:
+    """Processes to draw ``figures`` figures with: one per core, at most one per figure
+    (saving a figure is most of a report's time, and each is independent)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cores or 1, figures))
+
+
+def render_figures(
+    specs: list[FigureSpec], folder: Path, workers: int | None = None
+) -> list[FigureHtml]:
+    """Draw each figure, save it as PNG and SVG in ``folder``, keep the PNG to embed.
+
+    With more than one worker (None: :func:`report_workers`) the figures are drawn in
+    forked processes, in parallel; the files are the same either way.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    rendered = []
-    for spec in specs:
-        paths = plots.save_figure(spec.build(), folder, spec.stem)
-        png = paths["png"].read_bytes()
-        rendered.append(
-            FigureHtml(spec.stem, spec.heading, spec.caption, png, spec.section, FIGURES)
-        )
-    return rendered
+    workers = report_workers(len(specs)) if workers is None else min(workers, len(specs))
+    _DRAWING[:] = specs
+    try:
+        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                pngs = list(pool.map(_draw, range(len(specs)), [folder] * len(specs)))
+        else:
+            pngs = [_draw(index, folder) for index in range(len(specs))]
+    finally:
+        _DRAWING.clear()
+    return [
+        FigureHtml(spec.stem, spec.heading, spec.caption, png.read_bytes(), spec.section, FIGURES)
+        for spec, png in zip(specs, pngs, strict=True)
+    ]
 
 
 # --- Writing --------------------------------------------------------------------------
@@ -387,10 +422,11 @@ def _swap_in(new: Path, target: Path) -> None:
         old.unlink()
 
 
-def write_report(folder: Path) -> Path:
+def write_report(folder: Path, workers: int | None = None) -> Path:
     """Write ``report.html`` and ``figures/`` into an output folder; returns the report's path.
 
-    Everything is drawn into a hidden staging folder first and renamed into place.
+    Everything is drawn into a hidden staging folder first and renamed into place; the
+    figures on ``workers`` processes (None: one per core, 1: in this process).
     """
     output = read_output_folder(folder)
     staging = folder / f".report.partial-{os.getpid()}"
@@ -399,7 +435,7 @@ def write_report(folder: Path) -> Path:
     staging.mkdir()
     try:
         specs = run_figures(output) + comparison_figures(output) + sweep_figures(output)
-        figures = render_figures(specs, staging / FIGURES)
+        figures = render_figures(specs, staging / FIGURES, workers)
         (staging / REPORT).write_text(render_html(output, figures), encoding="utf-8")
         _swap_in(staging / FIGURES, folder / FIGURES)
         _swap_in(staging / REPORT, folder / REPORT)
