@@ -2,13 +2,14 @@
 
 Every figure function takes tables as read by :mod:`simdivert.outputs.readers` and returns
 a matplotlib ``Figure`` drawn on the Agg canvas (no pyplot, no display, no global state);
-:func:`save_figure` writes it as PNG and SVG. Figures are titled and their axes carry
+:func:`render_figure` makes its PNG and SVG. Figures are titled and their axes carry
 units. Comparison and sweep figures live in :mod:`simdivert.reporting.comparison_plots`.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.image import imsave
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
@@ -114,24 +116,37 @@ def new_figure(height_inches: float, nrows: int = 1, ncols: int = 1, **kwargs):
     return figure, axes
 
 
-def save_figure(figure: Figure, folder: Path, stem: str) -> dict[str, Path]:
-    """Write ``stem.png`` and ``stem.svg`` into ``folder``; returns the paths by format.
+def render_figure(figure: Figure) -> tuple[bytes, bytes]:
+    """The figure's PNG and SVG bytes, laid out and rendered once for both.
 
-    The PNG is laid out first; the figure then keeps that layout, so the SVG matches it
-    and is not laid out again.
+    One Agg draw at the PNG's resolution runs the layout and paints the pixels that are
+    encoded as the PNG (``savefig`` would lay the figure out in a draw of its own first).
+    The layout engine is then dropped, so the SVG keeps the PNG's layout and its
+    ``savefig`` does no layout draw either. The bytes are those ``savefig`` writes.
     """
-    paths = {}
-    with mpl.rc_context(STYLE):
-        for fmt in ("png", "svg"):
-            paths[fmt] = folder / f"{stem}.{fmt}"
-            figure.savefig(paths[fmt], format=fmt, dpi=PNG_DPI, metadata=_metadata(fmt))
-            figure.set_layout_engine("none")
+    with (
+        mpl.rc_context(STYLE),
+        # No layout engine may come back from the user's rcParams when this one is dropped.
+        mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}),
+    ):
+        figure.set_dpi(PNG_DPI)
+        canvas = FigureCanvasAgg(figure)
+        canvas.draw()
+        png = io.BytesIO()
+        imsave(png, canvas.buffer_rgba(), format="png", origin="upper", dpi=PNG_DPI)
+        figure.set_layout_engine(None)
+        svg = io.BytesIO()
+        # No creation date in the file, so the same figure gives the same bytes.
+        figure.savefig(svg, format="svg", dpi=PNG_DPI, metadata={"Date": None})
+    return png.getvalue(), svg.getvalue()
+
+
+def save_figure(figure: Figure, folder: Path, stem: str) -> dict[str, Path]:
+    """Write ``stem.png`` and ``stem.svg`` into ``folder``; returns the paths by format."""
+    paths = {fmt: folder / f"{stem}.{fmt}" for fmt in ("png", "svg")}
+    for path, content in zip(paths.values(), render_figure(figure), strict=True):
+        path.write_bytes(content)
     return paths
-
-
-def _metadata(fmt: str) -> dict[str, str | None]:
-    """No creation date in the files, so the same figure gives the same bytes."""
-    return {"Date": None} if fmt == "svg" else {}
 
 
 def mark_warmup(ax: Axes, warmup_weeks: float) -> None:
