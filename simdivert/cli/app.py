@@ -43,7 +43,9 @@ from simdivert.outputs.writers import (
 from simdivert.scenario.files import (
     DEFAULT_SCENARIO,
     builtin_scenarios,
+    describe_file,
     load_scenario,
+    load_scenario_and_bases,
     parse_override,
     resolve_scenario_path,
 )
@@ -260,16 +262,17 @@ def validate(
     files: Annotated[list[str], typer.Argument(help="Scenario files or built-in names.")],
     set_: SetOption = None,
 ) -> None:
-    """Check scenario files without running them."""
+    """Check scenario files without running them; name the base each one extends."""
     failed = False
     for name in files:
         try:
-            scenario = load_scenario(name, list(set_ or []))
+            scenario, read = load_scenario_and_bases(name, list(set_ or []))
         except UserError as exc:
             _print_error(exc)
             failed = True
             continue
-        console.print(f"ok: {name} ({scenario.name})", highlight=False)
+        bases = "".join(f", extends {describe_file(path)}" for path in read[1:])
+        console.print(escape(f"ok: {name} ({scenario.name}){bases}"), highlight=False)
     if failed:
         raise typer.Exit(code=2)
 
@@ -377,15 +380,18 @@ def compare(
     except UserError as exc:
         raise _fail(exc) from None
     comparison = paired_comparison(experiments, names)
-    written = write_comparison(
-        experiments,
-        names,
-        comparison,
-        target,
-        sources=sources,
-        overrides=overrides,
-        command=_command(),
-    )
+    try:
+        written = write_comparison(
+            experiments,
+            names,
+            comparison,
+            target,
+            sources=sources,
+            overrides=overrides,
+            command=_command(),
+        )
+    except UserError as exc:
+        raise _fail(exc) from None
     for other in names[1:]:
         console.print(comparison_table(comparison, names[0], other))
     console.print(f"Results written to [bold]{written}[/]")
@@ -400,7 +406,7 @@ def staff(
         list[str] | None,
         typer.Option(
             help="A target, e.g. assessment_wait_p90_days<=10 (repeatable). Default: the "
-            "scenario's [targets] for the P90 assessment and course waits."
+            "scenario's \\[targets] for the P90 assessment and course waits."
         ),
     ] = None,
     confidence: Annotated[
@@ -436,7 +442,7 @@ def staff(
         if not targets:
             targets = scenario_targets(resolved)
             console.print(
-                "Targets (the scenario's [targets]): " + ", ".join(str(t) for t in targets)
+                "Targets (the scenario's \\[targets]): " + ", ".join(str(t) for t in targets)
             )
         destination = out if out is not None else default_run_dir(f"staff-{resolved.name}")
         check_new_dir(destination)
@@ -451,23 +457,26 @@ def staff(
             where = executor.where()
     except UserError as exc:
         raise _fail(exc) from None
-    written = write_staffing_plan(
-        table,
-        plan_as_toml(resolved, plan, periods),
-        resolved,
-        destination,
-        Provenance(started, where=where, command=_command()),
-        search={
-            "targets": [str(t) for t in targets],
-            "confidence": confidence,
-            "period": period,
-            "replications": reps,
-            "seed": resolved.run.seed if seed is None else seed,
-            "candidates_simulated": runs,
-        },
-        source=source,
-        overrides=list(set_ or []),
-    )
+    try:
+        written = write_staffing_plan(
+            table,
+            plan_as_toml(resolved, plan, periods),
+            resolved,
+            destination,
+            Provenance(started, where=where, command=_command()),
+            search={
+                "targets": [str(t) for t in targets],
+                "confidence": confidence,
+                "period": period,
+                "replications": reps,
+                "seed": resolved.run.seed if seed is None else seed,
+                "candidates_simulated": runs,
+            },
+            source=source,
+            overrides=list(set_ or []),
+        )
+    except UserError as exc:
+        raise _fail(exc) from None
     console.print(staffing_table(table, resolved.name))
     console.print(
         f"Plan written to [bold]{written}[/] (run it: simdivert run "

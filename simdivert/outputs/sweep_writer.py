@@ -22,6 +22,7 @@ from simdivert.experiments.sweep import imprecise_cells, result_settings, summar
 from simdivert.experiments.sweep_cells import Cell, SweepPlan
 from simdivert.experiments.sweep_runner import CELL_COLUMN, SweepProgress, run_cells
 from simdivert.outputs.manifest import package_versions
+from simdivert.outputs.folders import safe_folder_name
 from simdivert.outputs.sweep_folder import SweepFolder
 
 
@@ -39,7 +40,7 @@ class SweepOutcome:
 
 def default_sweep_dir(plan: SweepPlan, root: Path = Path("outputs")) -> Path:
     """``outputs/sweep-<name>``: fixed, so that rerunning the same command resumes."""
-    return root / f"sweep-{plan.name}"
+    return root / f"sweep-{safe_folder_name(plan.name)}"
 
 
 def run_sweep(

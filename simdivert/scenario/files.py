@@ -1,14 +1,23 @@
 """Reading scenario files: TOML, ``extends`` inheritance and ``--set`` overrides.
 
-A scenario file may name a base with ``extends = "base.toml"`` (a path relative to the
-file, or the name of a built-in scenario). Tables merge key by key; any other value in
-the child replaces the base's. Overrides use dotted keys: ``provider.drug_workers=14``.
-Every error names the file that set the offending key, the dotted key and the problem.
+A scenario file may name a base with ``extends = "base.toml"``: a path relative to the
+file that says it, else the name of a built-in scenario (never the current folder, so a
+file means the same wherever it is run from). Tables merge key by key; an inline table
+(``assessment_minutes = { dist = "exponential", mean = 60 }``) and any other value in the
+child replace the base's, as an override does. Overrides use dotted keys:
+``provider.drug_workers=14``. Every error names the file that set the offending key, the
+dotted key and the problem.
+
+Only regular files of a bounded size are read (a FIFO or ``/dev/zero`` named as a
+scenario is refused, not read forever), as UTF-8 text.
 """
 
 from __future__ import annotations
 
 import csv
+import io
+import re
+import stat
 import tomllib
 from collections.abc import Sequence
 from importlib import resources
@@ -25,11 +34,20 @@ if TYPE_CHECKING:  # imported where a scenario is validated: naming or finding s
     from simdivert.scenario.schema import Scenario
 
 DEFAULT_SCENARIO = "west_midlands"
+MAX_TOML_BYTES = 1_000_000  # the largest built-in scenario is 10 kB
+MAX_CSV_BYTES = 64_000_000  # a backlog of a million people
 
 
 def builtin_scenario_dir() -> Path:
     """The scenarios shipped inside the package."""
     return Path(str(resources.files("simdivert.scenario") / "builtin"))
+
+
+def describe_file(path: Path) -> str:
+    """A scenario file as a message names it: a built-in by its name, another by its path."""
+    if path.parent.resolve() == builtin_scenario_dir().resolve():
+        return f"{path.stem} (built-in)"
+    return str(path)
 
 
 def builtin_scenarios() -> list[str]:
@@ -56,16 +74,83 @@ def resolve_scenario_path(name_or_path: str | Path | None) -> Path:
     )
 
 
-def read_toml(path: Path) -> dict[str, Any]:
+def read_text_file(path: Path, max_bytes: int, source: str | None = None) -> str:
+    """The text of a regular file of at most ``max_bytes``, read as UTF-8; a ScenarioError
+    (naming ``source``, else the file) otherwise, before reading anything unbounded."""
+    where = source if source is not None else str(path)
+    this = f"{path} " if source is not None else ""  # the file, if the error names another
+
+    def fail(problem: str) -> ScenarioError:
+        return ScenarioError(where, None, this + problem)
+
     try:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            raise fail("is not a regular file")
+        if status.st_size > max_bytes:
+            raise fail(
+                f"is {status.st_size:,} bytes: larger than such a file can be (at most {max_bytes:,})"
+            )
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            raw = handle.read(max_bytes + 1)
     except FileNotFoundError:
-        raise ScenarioError(str(path), None, "no such file") from None
+        raise fail("no such file") from None
+    except OSError as exc:
+        raise fail(f"cannot be read: {exc.strerror}") from None
+    if len(raw) > max_bytes:
+        raise fail(f"grew beyond {max_bytes:,} bytes while read")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail(f"is not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x})") from None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's tables; a ScenarioError naming the file if it cannot be one."""
+    return _parse_toml(read_text_file(path, MAX_TOML_BYTES), path)
+
+
+def _parse_toml(text: str, path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(str(path), None, f"not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ScenarioError(str(path), None, f"cannot read: {exc.strerror}") from None
+    except RecursionError:
+        raise ScenarioError(str(path), None, "not valid TOML: nested too deeply") from None
+
+
+_TABLE_HEADER = re.compile(r"\[\s*([^\[\]]+?)\s*\]")
+_ARRAY_HEADER = re.compile(r"\[\[")
+_INLINE_TABLE = re.compile(r"([A-Za-z0-9_\-.\"' ]+?)\s*=\s*\{")
+
+
+def _dotted_parts(key: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip("\"'") for part in key.split("."))
+
+
+def inline_tables(text: str) -> set[tuple[str, ...]]:
+    """The dotted keys a TOML text sets with an inline table (``key = { ... }``).
+
+    TOML parsers forget how a table was written; inheritance needs it, since an inline
+    table is one value that replaces the base's whole. Keys inside arrays of tables and
+    multi-line strings are skipped.
+    """
+    found: set[tuple[str, ...]] = set()
+    header: tuple[str, ...] | None = ()
+    in_string = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        quotes = stripped.count('"""') + stripped.count("'''")
+        if in_string or quotes:
+            in_string = in_string != (quotes % 2 == 1)
+            continue
+        if _ARRAY_HEADER.match(stripped):
+            header = None
+        elif match := _TABLE_HEADER.match(stripped):
+            header = _dotted_parts(match.group(1))
+        elif header is not None and (match := _INLINE_TABLE.match(stripped)):
+            found.add((*header, *_dotted_parts(match.group(1))))
+    return found
 
 
 def _stamp(data: dict[str, Any], source: str, prefix: str = "") -> dict[str, str]:
@@ -79,39 +164,64 @@ def _stamp(data: dict[str, Any], source: str, prefix: str = "") -> dict[str, str
     return origin
 
 
-def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+def _merge(
+    base: dict[str, Any],
+    child: dict[str, Any],
+    whole: set[tuple[str, ...]] = frozenset(),  # type: ignore[assignment]
+    prefix: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The child's values over the base's: tables key by key, except those in ``whole``
+    (written inline), which replace the base's table."""
     merged = dict(base)
     for key, value in child.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
+        here = (*prefix, key)
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and here not in whole:
+            merged[key] = _merge(merged[key], value, whole, here)
         else:
             merged[key] = value
     return merged
 
 
-def _load_with_bases(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, str]]:
+def base_path(path: Path, base_name: str) -> Path:
+    """The file ``extends = base_name`` in ``path`` means: beside ``path``, else a built-in."""
+    beside = path.parent / base_name
+    if beside.exists():
+        return beside
+    builtin = builtin_scenario_dir() / f"{Path(base_name).name.removesuffix('.toml')}.toml"
+    if Path(base_name).parent == Path(".") and builtin.exists():
+        return builtin
+    raise ScenarioError(
+        str(path),
+        "extends",
+        f"base scenario {base_name!r} not found: not beside this file ({beside}) nor a "
+        f"built-in ({', '.join(builtin_scenarios())})",
+    )
+
+
+def _load_with_bases(
+    path: Path, chain: tuple[Path, ...]
+) -> tuple[dict, dict[str, str], list[Path]]:
+    """The merged tables, which file set each key, and the files read, the child first."""
     resolved = path.resolve()
     if resolved in chain:
         loop = " -> ".join(p.name for p in (*chain, resolved))
         raise ScenarioError(str(path), "extends", f"extends loop: {loop}")
-    data = read_toml(path)
+    text = read_text_file(path, MAX_TOML_BYTES)
+    data = _parse_toml(text, path)
     base_name = data.pop("extends", None)
     origin = _stamp(data, str(path))
     if base_name is None:
-        return data, origin
+        return data, origin, [path]
     if not isinstance(base_name, str):
         raise ScenarioError(str(path), "extends", "must be a file name (a string)")
-    base_path = path.parent / base_name
-    if not base_path.exists():
-        try:
-            base_path = resolve_scenario_path(base_name)
-        except ScenarioError:
-            raise ScenarioError(
-                str(path), "extends", f"base scenario {base_name!r} not found"
-            ) from None
-    base, base_origin = _load_with_bases(base_path, (*chain, resolved))
+    base, base_origin, bases = _load_with_bases(base_path(path, base_name), (*chain, resolved))
     base.pop("name", None)  # a scenario is named by its own file unless it says otherwise
-    return _merge(base, data), {**base_origin, **origin}
+    whole = inline_tables(text)
+    for key in whole:  # the base's keys inside a replaced table no longer count
+        base_origin = {
+            k: v for k, v in base_origin.items() if not k.startswith(".".join(key) + ".")
+        }
+    return _merge(base, data, whole), {**base_origin, **origin}, [path, *bases]
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -120,6 +230,8 @@ def parse_override(text: str) -> tuple[str, Any]:
     key = key.strip()
     if not sep or not key:
         raise ScenarioError(OVERRIDE_SOURCE, text, "expected dotted.key=value")
+    if any(not part.strip() for part in key.split(".")):
+        raise ScenarioError(OVERRIDE_SOURCE, key, "a dotted key with an empty part")
     try:
         value = tomllib.loads(f"value = {raw.strip()}")["value"]
     except tomllib.TOMLDecodeError:
@@ -190,7 +302,12 @@ def first_problem(exc: ValidationError, data: Any) -> tuple[str | None, str]:
     return key, problem
 
 
-def _source_of(key: str, origin: dict[str, str], leaf: str) -> str:
+def _source_of(key: str, origin: dict[str, str], leaf: str, order: Sequence[str]) -> str:
+    """Who set ``key``: for a table (a problem across its keys), the last source in
+    ``order`` (bases first, overrides last) to set any key in it."""
+    inside = [source for k, source in origin.items() if k.startswith(f"{key}.")]
+    if key and inside:
+        return max(inside, key=lambda source: order.index(source) if source in order else -1)
     while key:
         if key in origin:
             return origin[key]
@@ -211,10 +328,13 @@ def _read_backlog_csv(data: dict[str, Any], origin: dict[str, str]) -> None:
     base = Path(source).parent if source and source != OVERRIDE_SOURCE else Path(".")
     path = base / backlog["file"]
     try:
-        with path.open(newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as exc:
-        raise ScenarioError(source, "backlog.file", f"cannot read {path}: {exc.strerror}") from None
+        text = read_text_file(path, MAX_CSV_BYTES, source)
+    except ScenarioError as exc:
+        raise ScenarioError(source, "backlog.file", exc.problem) from None
+    try:
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise ScenarioError(str(path), None, f"not valid CSV: {exc}") from None
     people = []
     for line, row in enumerate(rows, start=2):
         try:
@@ -234,6 +354,14 @@ def load_scenario(
     return load_scenario_with_values(path, [parse_override(text) for text in overrides])
 
 
+def load_scenario_and_bases(
+    name_or_path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()
+) -> tuple[Scenario, list[Path]]:
+    """:func:`load_scenario`, and the files it read: the scenario's, then its bases'."""
+    path = resolve_scenario_path(name_or_path)
+    return _load(path, [parse_override(text) for text in overrides], OVERRIDE_SOURCE)
+
+
 def load_scenario_with_values(
     name_or_path: str | Path | None,
     values: Sequence[tuple[str, Any]],
@@ -244,12 +372,17 @@ def load_scenario_with_values(
     ``source`` names where the values came from in error messages (an override, a sweep
     file).
     """
+    return _load(resolve_scenario_path(name_or_path), values, source)[0]
+
+
+def _load(
+    path: Path, values: Sequence[tuple[str, Any]], source: str
+) -> tuple[Scenario, list[Path]]:
     from pydantic import ValidationError
 
     from simdivert.scenario.schema import Scenario
 
-    path = resolve_scenario_path(name_or_path)
-    data, origin = _load_with_bases(path, ())
+    data, origin, files = _load_with_bases(path, ())
     data.setdefault("name", path.stem)
     origin.setdefault("name", str(path))
     for key, value in values:
@@ -258,8 +391,9 @@ def load_scenario_with_values(
         origin.update(_stamp({key: value}, source))
     _read_backlog_csv(data, origin)
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(data), files
     except ValidationError as exc:
         bad_key, problem = first_problem(exc, data)
-        source_of_key = _source_of(bad_key or "", origin, str(path))
+        order = [*(str(f) for f in reversed(files)), source]
+        source_of_key = _source_of(bad_key or "", origin, str(path), order)
         raise ScenarioError(source_of_key, bad_key, problem) from None
