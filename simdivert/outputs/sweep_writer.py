@@ -21,8 +21,8 @@ from simdivert.experiments.precision import PrecisionTarget
 from simdivert.experiments.sweep import imprecise_cells, result_settings, summarise_cells
 from simdivert.experiments.sweep_cells import Cell, SweepPlan
 from simdivert.experiments.sweep_runner import CELL_COLUMN, SweepProgress, run_cells
-from simdivert.outputs.manifest import package_versions
 from simdivert.outputs.folders import safe_folder_name
+from simdivert.outputs.manifest import package_versions
 from simdivert.outputs.sweep_folder import SweepFolder
 
 

@@ -89,7 +89,8 @@ def read_text_file(path: Path, max_bytes: int, source: str | None = None) -> str
             raise fail("is not a regular file")
         if status.st_size > max_bytes:
             raise fail(
-                f"is {status.st_size:,} bytes: larger than such a file can be (at most {max_bytes:,})"
+                f"is {status.st_size:,} bytes: larger than such a file can be "
+                f"(at most {max_bytes:,})"
             )
         with path.open("rb") as handle:
             raw = handle.read(max_bytes + 1)
