@@ -88,6 +88,14 @@ DaskOption = Annotated[
         "processes; same results.",
     ),
 ]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Run even if the estimate says the run is too big for this machine, or with "
+        "more --workers than cores.",
+    ),
+]
 SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a scenario value: dotted.key=value (repeatable)."),
@@ -174,6 +182,7 @@ def run(
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
     workers: WorkersOption = None,
     dask: DaskOption = None,
+    force: ForceOption = False,
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default: outputs/<scenario>-<time>).")
     ] = None,
@@ -211,7 +220,7 @@ def run(
         warmup_record: dict[str, object] | None = None
         if warmup == AUTO_WARMUP:
             with (
-                open_executor(workers, dask) as executor,
+                open_executor(workers, dask, force) as executor,
                 console.status("Pilot run from empty to choose the warm-up…"),
             ):
                 pilot = pilot_warmup(
@@ -225,11 +234,16 @@ def run(
                 f"pilot of {pilot.warmup.replications} replications from empty, without the scheme",
             )
         with (
-            open_executor(workers, dask) as executor,
+            open_executor(workers, dask, force) as executor,
             console.status(f"Running {resolved.run.replications} replications of {resolved.name}…"),
         ):
             (experiment,) = run_experiments(
-                [resolved], resolved.run.replications, resolved.run.seed, executor, events or report
+                [resolved],
+                resolved.run.replications,
+                resolved.run.seed,
+                executor,
+                events or report,
+                force=force,
             )
     except UserError as exc:
         raise _fail(exc) from None
@@ -336,6 +350,7 @@ def compare(
     seed: Annotated[int | None, typer.Option(help="Seed (default: the base scenario's).")] = None,
     workers: WorkersOption = None,
     dask: DaskOption = None,
+    force: ForceOption = False,
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default: outputs/compare-<time>).")
     ] = None,
@@ -373,10 +388,10 @@ def compare(
     replications, seed_used = scenarios[0].run.replications, scenarios[0].run.seed
     try:
         with (
-            open_executor(workers, dask) as executor,
+            open_executor(workers, dask, force) as executor,
             console.status(f"Running {replications} replications of {len(names)} scenarios…"),
         ):
-            experiments = run_experiments(scenarios, replications, seed_used, executor)
+            experiments = run_experiments(scenarios, replications, seed_used, executor, force=force)
     except UserError as exc:
         raise _fail(exc) from None
     comparison = paired_comparison(experiments, names)
@@ -417,6 +432,7 @@ def staff(
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
     workers: WorkersOption = None,
     dask: DaskOption = None,
+    force: ForceOption = False,
     out: Annotated[
         Path | None,
         typer.Option(help="Output folder (default: outputs/staff-<scenario>-<time>)."),
@@ -448,7 +464,7 @@ def staff(
         check_new_dir(destination)
         started = utc_now()
         with (
-            open_executor(workers, dask) as executor,
+            open_executor(workers, dask, force) as executor,
             console.status("Searching for the fewest staff that meet the targets…"),
         ):
             table, plan, periods, runs = plan_staffing(
@@ -614,6 +630,7 @@ def sweep(
     ] = None,
     workers: WorkersOption = None,
     dask: DaskOption = None,
+    force: ForceOption = False,
     report: Annotated[
         bool, typer.Option("--report", help="Also write report.html and figures/ when done.")
     ] = False,
@@ -649,7 +666,7 @@ def sweep(
     folder = out if out is not None else default_sweep_dir(plan)
     try:
         with (
-            open_executor(workers, dask) as executor,
+            open_executor(workers, dask, force) as executor,
             SweepProgressBar(console, plan.name) as bar,
         ):
             outcome = run_sweep(
@@ -661,6 +678,7 @@ def sweep(
                 on_start=bar.start,
                 on_progress=bar.update,
                 command=" ".join(["simdivert", *sys.argv[1:]]),
+                force=force,
             )
     except UserError as exc:
         raise _fail(exc) from None
@@ -713,6 +731,7 @@ def sensitivity(
     ] = "assessment_wait_p90_days",
     workers: WorkersOption = None,
     dask: DaskOption = None,
+    force: ForceOption = False,
     out: Annotated[
         Path | None,
         typer.Option(help="Output folder (default: outputs/sensitivity-<scenario>-<time>)."),
@@ -742,11 +761,11 @@ def sensitivity(
         started = utc_now()
         cells = len(plan.one_at_a_time) + len(plan.samples)
         with (
-            open_executor(workers, dask) as executor,
+            open_executor(workers, dask, force) as executor,
             SweepProgressBar(console, f"sensitivity of {base.name}") as bar,
         ):
             bar.start(0, cells)
-            results = run_sensitivity(plan, executor, bar.update)
+            results = run_sensitivity(plan, executor, bar.update, force)
             where = executor.where()
         written = write_sensitivity(
             results,
@@ -848,6 +867,7 @@ def calibrate(
     seed: Annotated[int | None, typer.Option(help="Seed (default: each scenario's).")] = None,
     workers: WorkersOption = None,
     dask: DaskOption = None,
+    force: ForceOption = False,
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default: outputs/calibration-<time>).")
     ] = None,
@@ -874,7 +894,7 @@ def calibrate(
     started = utc_now()
     try:
         with (
-            open_executor(workers, dask) as executor,
+            open_executor(workers, dask, force) as executor,
             console.status(f"Running {len({t.scenario for t in table})} scenario(s)…"),
         ):
             checks, runs = run_calibration(table, reps, seed, executor)

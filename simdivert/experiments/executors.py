@@ -224,19 +224,29 @@ class DaskExecutor(_FuturesExecutor):
         self._client.close()
 
 
-def local_executor(workers: int) -> Executor:
-    """This process for one worker, else a pool of ``workers`` processes."""
+def local_executor(workers: int, force: bool = False) -> Executor:
+    """This process for one worker, else a pool of ``workers`` processes: at most one a
+    core unless ``force`` (more only compete for the cores, and each costs memory)."""
     if workers < 1:
         raise UserError(f"workers {workers}: must be at least 1", option="workers")
+    cores = default_workers()
+    if workers > cores and not force:
+        raise UserError(
+            f"workers {workers}: more than the {cores} cores this machine has (more "
+            "processes only compete for them); force it to start that many anyway",
+            option="workers",
+        )
     return InProcessExecutor() if workers == 1 else LocalPoolExecutor(workers)
 
 
-def open_executor(workers: int | None = None, dask_address: str | None = None) -> Executor:
+def open_executor(
+    workers: int | None = None, dask_address: str | None = None, force: bool = False
+) -> Executor:
     """The executor asked for on the command line: Dask if given an address, else local
-    with ``workers`` processes (None: all cores)."""
+    with ``workers`` processes (None: all cores; more than the cores only if ``force``)."""
     check_executor_options(workers, dask_address)
     if dask_address is None:
-        return local_executor(default_workers() if workers is None else workers)
+        return local_executor(default_workers() if workers is None else workers, force)
     return DaskExecutor(dask_address)
 
 

@@ -31,6 +31,7 @@ import tomli_w
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.errors import UserError
+from simdivert.experiments.budget import check_budget
 from simdivert.experiments.executors import Executor, InProcessExecutor
 from simdivert.model.provider import PathwayLog
 from simdivert.model.replication import simulate
@@ -247,6 +248,7 @@ class Evaluator:
         period = self.periods[k]
         end = period.end_hours + FOLLOW_UP_HOURS
         scenario = staffed_scenario(self.scenario, self.periods[: k + 1], plan[: k + 1], end)
+        check_budget([(scenario, self.replications)], self.executor.workers)
         tasks = [
             PeriodWaitsTask(scenario, self.seed, r, period.start_hours, period.end_hours)
             for r in range(self.replications)

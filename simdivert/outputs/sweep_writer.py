@@ -52,6 +52,7 @@ def run_sweep(
     on_start: Callable[[int, int], None] | None = None,
     on_progress: Callable[[SweepProgress], None] | None = None,
     command: str = "",
+    force: bool = False,
 ) -> SweepOutcome:
     """Run the cells not yet in ``out`` and write the final tables there.
 
@@ -77,7 +78,7 @@ def run_sweep(
     def save(cell: Cell, table: pd.DataFrame) -> None:
         folder.save_cell(cell.index, table)
 
-    run_cells(missing, plan.replications, plan.seed, executor, save, precision, on_progress)
+    run_cells(missing, plan.replications, plan.seed, executor, save, precision, on_progress, force)
 
     results = folder.read_cells(cell.index for cell in plan.cells)
     summary = summarise_cells(results, plan.parameter_columns)
