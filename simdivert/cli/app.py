@@ -127,6 +127,11 @@ def _print_error(error: Exception) -> None:
     errors.print(f"[bold red]error:[/] {text}", highlight=False, soft_wrap=True)
 
 
+def _warn(message: str) -> None:
+    """A problem found and repaired: one line, never read as markup."""
+    errors.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
 def _fail(error: Exception) -> typer.Exit:
     _print_error(error)
     return typer.Exit(code=2)
@@ -679,11 +684,12 @@ def sweep(
                 on_progress=bar.update,
                 command=" ".join(["simdivert", *sys.argv[1:]]),
                 force=force,
+                on_note=_warn,
             )
     except UserError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
-        saved = len(SweepFolder(folder).finished_cells())
+        saved = SweepFolder(folder).saved_cells()
         errors.print(
             f"interrupted: {saved} of {len(plan.cells)} cells are saved in {folder}; "
             "run the same command to finish the rest",
