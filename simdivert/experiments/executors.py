@@ -32,6 +32,8 @@ from simdivert.model.replication import ReplicationResult, run_replication
 from simdivert.scenario.schema import Scenario
 
 DASK_CONNECT_TIMEOUT = "10s"
+DASK_WORKERS_TIMEOUT_SECONDS = 30.0  # a scheduler without workers would wait forever
+DASK_POLL_SECONDS = 1.0
 ORPHAN_CHECK_SECONDS = 1.0
 NETWORK_SCHEMES = ("tcp", "tls", "ws", "wss")  # addresses that need host:port
 
@@ -198,6 +200,8 @@ class DaskExecutor(_FuturesExecutor):
 
     def __init__(self, address: str) -> None:
         super().__init__()
+        import logging
+
         from distributed import Client
         from distributed.comm.addressing import parse_address, parse_host_port
         from distributed.comm.registry import get_backend
@@ -216,12 +220,81 @@ class DaskExecutor(_FuturesExecutor):
         self.description = f"Dask scheduler {address}"
         self.workers = None
         self.dask_scheduler = address
+        self._without_workers_since: float | None = None
+        # The client logs every failed reconnection with a traceback; a lost scheduler is
+        # reported once, by completed(), in one line.
+        self._client_log = logging.getLogger("distributed.client")
+        self._client_log_level = self._client_log.level
+        self._client_log.setLevel(logging.CRITICAL)
+        try:
+            self._client.wait_for_workers(1, timeout=DASK_WORKERS_TIMEOUT_SECONDS)
+        except (TimeoutError, OSError):
+            self.close()
+            raise self._no_workers() from None
+
+    def _no_workers(self) -> UserError:
+        return UserError(
+            f"dask {self.dask_scheduler}: the scheduler has no workers (none for "
+            f"{DASK_WORKERS_TIMEOUT_SECONDS:g} s); start some with "
+            f"`dask worker {self.dask_scheduler}`",
+            option="dask",
+        )
+
+    def _lost(self, why: str) -> UserError:
+        return UserError(
+            f"dask {self.dask_scheduler}: lost the scheduler ({why}); what had finished is "
+            "kept: run the same command again to go on",
+            option="dask",
+        )
 
     def _start(self, task: Task) -> _Future:
-        return self._client.submit(run_task, task, pure=False)
+        try:
+            return self._client.submit(run_task, task, pure=False)
+        except (OSError, RuntimeError) as exc:
+            raise self._lost(type(exc).__name__) from None
+
+    def completed(self) -> Iterator[tuple[Hashable, Any]]:
+        """As for any executor, but a lost scheduler, or one left without workers for
+        too long, ends the wait with one clear error instead of hanging."""
+        from concurrent.futures import CancelledError
+
+        from distributed.comm.core import CommClosedError
+
+        while self._outstanding:
+            try:
+                tag, future = self._done.get(timeout=DASK_POLL_SECONDS)
+            except queue.Empty:
+                self._check_cluster()
+                continue
+            self._outstanding -= 1
+            try:
+                result = future.result()
+            except (CancelledError, CommClosedError, OSError, TimeoutError) as exc:
+                raise self._lost(type(exc).__name__) from None
+            yield tag, result
+
+    def _check_cluster(self) -> None:
+        if self._client.status != "running":
+            raise self._lost(f"the client is {self._client.status}")
+        try:
+            workers = self._client.scheduler_info(n_workers=-1)["workers"]
+        except (OSError, TimeoutError) as exc:
+            raise self._lost(type(exc).__name__) from None
+        if workers:
+            self._without_workers_since = None
+        elif self._without_workers_since is None:
+            self._without_workers_since = time.monotonic()
+        elif time.monotonic() - self._without_workers_since > DASK_WORKERS_TIMEOUT_SECONDS:
+            raise self._no_workers()
 
     def close(self) -> None:
-        self._client.close()
+        """Leave the cluster; quietly if it is gone already (the error said so)."""
+        try:
+            self._client.close(timeout=5)
+        except (OSError, TimeoutError, RuntimeError):
+            pass
+        finally:
+            self._client_log.setLevel(self._client_log_level)
 
 
 def local_executor(workers: int, force: bool = False) -> Executor:
