@@ -83,7 +83,13 @@ def test_no_rule_is_broken(scheme, offer, attend, bar_days, seed):
         )
         assert (events.loc[disengaged, "later_outcome"] == "charge").all()
     else:
-        assert (events["later_outcome"] == "none").all() or policy.contract_days > 0
+        # Without that rule a later outcome comes only from a broken contract: the
+        # diverted find of someone whose contract a later find breached.
+        for row in events[events["later_outcome"] != "none"].itertuples():
+            breached = breaches[
+                (breaches["person"] == row.person) & (breaches["find_hours"] > row.find_hours)
+            ]
+            assert policy.contract_days > 0 and row.outcome == "diverted" and len(breached)
     # Only schemes with a post-arrest route divert user-dealers.
     if not policy.user_dealer_route:
         assert not (diverted & (events["kind"] == "user_dealer")).any()

@@ -325,8 +325,14 @@ def uninterrupted(tmp_path_factory):
 
 def start_sweep(path: Path, out: Path) -> subprocess.Popen:
     command = [sys.executable, "-m", "simdivert", "sweep", path, "--workers", "2", "--out", out]
+    # A runner started in the background may ignore SIGINT, and a child inherits that:
+    # restore the default so that Ctrl-C reaches the sweep as it would from a terminal.
     return subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 

@@ -57,6 +57,7 @@ if TYPE_CHECKING:  # at run time each command imports what it needs, when it run
     from simdivert.experiments.precision import PrecisionTarget
     from simdivert.experiments.sensitivity import SensitivityResults
     from simdivert.experiments.warmup import Warmup
+    from simdivert.scenario.schema import Scenario
 
 app = typer.Typer(
     help="Simulate police drug-diversion pathways: demand, provider capacity, waits and "
@@ -130,6 +131,16 @@ def _print_error(error: Exception) -> None:
 def _warn(message: str) -> None:
     """A problem found and repaired: one line, never read as markup."""
     errors.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def _warn_if_before_launch(scenario: Scenario, name: str) -> None:
+    """A run that ended before its scheme launched referred nobody: say so."""
+    if scenario.policy.diversion and scenario.launch_hours >= scenario.horizon_hours:
+        _warn(
+            f"{name}: the run ends before the scheme launches (policy.launch_after_days "
+            f"{scenario.policy.launch_after_days:g}, run.years {scenario.run.years:g}): "
+            "nobody is referred, so every referral KPI is blank"
+        )
 
 
 def _fail(error: Exception) -> typer.Exit:
@@ -263,6 +274,7 @@ def run(
         )
     except UserError as exc:
         raise _fail(exc) from None
+    _warn_if_before_launch(resolved, resolved.name)
     summary = experiment.summary
     console.print(
         summary_table(
@@ -412,6 +424,8 @@ def compare(
         )
     except UserError as exc:
         raise _fail(exc) from None
+    for name, scenario in zip(names, scenarios, strict=True):
+        _warn_if_before_launch(scenario, name)
     for other in names[1:]:
         console.print(comparison_table(comparison, names[0], other))
     console.print(f"Results written to [bold]{written}[/]")

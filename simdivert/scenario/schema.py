@@ -626,16 +626,6 @@ class Scenario(StrictModel):
         return staffing
 
     @model_validator(mode="after")
-    def _launch_within_run(self) -> Scenario:
-        if self.launch_hours >= self.horizon_hours:
-            raise ValueError(
-                f"policy.launch_after_days ({self.policy.launch_after_days:g}) is after the "
-                f"end of the run (run.years {self.run.years:g}, after run.warmup_days "
-                f"{self.run.warmup_days:g}): nobody would be referred"
-            )
-        return self
-
-    @model_validator(mode="after")
     def _timetables_fit(self) -> Scenario:
         for index, change in enumerate(self.staffing):
             try:
