@@ -92,7 +92,7 @@ def estimate(
     finds = sum(f * n for f, n in per_find)
     largest = max((f for f, _ in per_find), default=0.0)
     in_parallel = 1 if workers is None else max(1, min(workers, replications))
-    peak = WORKER_BASE_BYTES  # this process
+    peak = float(WORKER_BASE_BYTES)  # this process
     if workers is not None:
         peak += in_parallel * (largest * BYTES_PER_FIND + (WORKER_BASE_BYTES if workers > 1 else 0))
     if keep_events:

@@ -206,10 +206,12 @@ class RunFacts:
 def read_manifest(folder: Path) -> dict[str, Any]:
     path = folder / MANIFEST
     try:
-        manifest = json.loads(path.read_text())
+        manifest = json.loads(path.read_bytes().decode("utf-8"))
     except OSError as exc:
         raise UserError(f"{path}: cannot read ({exc.strerror})") from None
-    except json.JSONDecodeError as exc:
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise UserError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(manifest, dict):
         raise UserError(f"{path}: expected a JSON object")
@@ -559,7 +561,7 @@ def read_run_events(run_dir: Path) -> tuple[pd.DataFrame, float]:
         events = pd.read_parquet(
             run_dir / "events.parquet", columns=["replication", "find_hours", "repeat_find"]
         )
-    except (json.JSONDecodeError, ValueError, OSError) as exc:
+    except (json.JSONDecodeError, ValueError, OSError, RecursionError) as exc:
         raise UserError(f"{run_dir}: cannot read the run folder: {exc}") from None
     try:
         scenario = Scenario.model_validate(manifest["scenario"])

@@ -12,24 +12,32 @@ from __future__ import annotations
 
 import math
 import typing
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 
-def at_most(limit: float, why: str) -> AfterValidator:
-    """An upper bound on a number (or a list's length), with the reason in the message."""
+@dataclass(frozen=True)
+class AtMost:
+    """The check of :func:`at_most` (a class, so that tools and tests can list the bounds)."""
 
-    def check(value: Any) -> Any:
+    limit: float
+    why: str
+
+    def __call__(self, value: Any) -> Any:
         size = len(value) if isinstance(value, list) else value
-        if size is not None and size > limit:
-            what = (
-                f"at most {limit:,g} entries" if isinstance(value, list) else f"at most {limit:,g}"
-            )
-            raise ValueError(f"must be {what} ({why})")
+        if size is not None and size > self.limit:
+            limit = self.limit
+            bound = f"{int(limit):,}" if float(limit).is_integer() else f"{limit:g}"
+            what = f"{bound} entries" if isinstance(value, list) else bound
+            raise ValueError(f"must be at most {what} ({self.why})")
         return value
 
-    return AfterValidator(check)
+
+def at_most(limit: float, why: str) -> AfterValidator:
+    """An upper bound on a number (or a list's length), with the reason in the message."""
+    return AfterValidator(AtMost(limit, why))
 
 
 def _not_nan(value: float) -> float:
