@@ -303,7 +303,9 @@ def validate(
             failed = True
             continue
         bases = "".join(f", extends {describe_file(path)}" for path in read[1:])
-        console.print(escape(f"ok: {name} ({scenario.name}){bases}"), highlight=False)
+        console.print(
+            escape(f"ok: {name} ({scenario.name}){bases}"), highlight=False, soft_wrap=True
+        )
     if failed:
         raise typer.Exit(code=2)
 
