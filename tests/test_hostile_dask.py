@@ -37,7 +37,7 @@ def loopback_cluster(workers: int):
 
 
 def test_a_scheduler_without_workers_times_out_with_one_line(monkeypatch, tmp_path):
-    monkeypatch.setattr(executors, "DASK_WORKERS_TIMEOUT_SECONDS", 1.0)
+    monkeypatch.setattr(executors, "DASK_WORKERS_TIMEOUT_SECONDS", 0.5)
     with loopback_cluster(0) as cluster:
         started = time.monotonic()
         with pytest.raises(UserError, match="the scheduler has no workers") as caught:
