@@ -119,3 +119,12 @@ def test_the_staffing_plan_is_what_the_model_docs_say(tmp_path):
     docs = (Path(__file__).parents[1] / "docs" / "MODEL.md").read_text()
     (row,) = [line for line in docs.splitlines() if line.startswith("| `staffing_plan.toml` |")]
     assert "no `extends`" in row and "-staffing-plan" in row
+
+
+def test_a_sweeps_base_scenario_is_beside_it_or_built_in_never_the_current_folder(child):
+    from simdivert.experiments.sweep_cells import plan_sweep
+
+    sweep = child.parent / "sweep.toml"
+    sweep.write_text('scenario = "west_midlands.toml"\nreplications = 1\n')
+    (cell,) = plan_sweep(sweep).cells
+    assert cell.scenario.name == "west_midlands"  # not the decoy in the current folder

@@ -183,13 +183,21 @@ def _merge(
     return merged
 
 
+def builtin_scenario_path(name: str) -> Path | None:
+    """The built-in scenario a bare name (``west_midlands`` or ``west_midlands.toml``)
+    means, or None."""
+    builtin = builtin_scenario_dir() / f"{Path(name).name.removesuffix('.toml')}.toml"
+    return builtin if Path(name).parent == Path(".") and builtin.exists() else None
+
+
 def base_path(path: Path, base_name: str) -> Path:
-    """The file ``extends = base_name`` in ``path`` means: beside ``path``, else a built-in."""
+    """The file ``extends = base_name`` in ``path`` means: beside ``path``, else a built-in
+    (never a file in the current folder: a file means the same wherever it is used)."""
     beside = path.parent / base_name
     if beside.exists():
         return beside
-    builtin = builtin_scenario_dir() / f"{Path(base_name).name.removesuffix('.toml')}.toml"
-    if Path(base_name).parent == Path(".") and builtin.exists():
+    builtin = builtin_scenario_path(base_name)
+    if builtin is not None:
         return builtin
     raise ScenarioError(
         str(path),
