@@ -4,8 +4,10 @@ pay: the one place that sizes work before any replication runs.
 A replication's memory and time grow with the finds it simulates: the scenario's new
 finds a year over the horizon (with growth and surges), the people found again, the
 people at risk at the start and any backlog. The constants are measured on West
-Midlands at ten times its demand (``docs/PERFORMANCE.md``) with room to spare, so the
-estimate errs high. A run whose estimate exceeds the memory this machine has free, or
+Midlands at ten times its demand (``docs/PERFORMANCE.md``): over one year 315,000
+finds by this count, 0.51 CPU seconds and 272 MB maximum resident (138 MB of it the
+process); over five years, with the provider's queues growing, 768,000 finds, 9.4 CPU
+seconds and 884 MB. The constants cover the worse of the two with room to spare. A run whose estimate exceeds the memory this machine has free, or
 that would take more than a day, is refused unless forced; the schema's bounds stop
 sizes that are typos long before.
 """
@@ -23,10 +25,10 @@ from simdivert.errors import UserError
 from simdivert.model.demand import new_person_finds_per_year
 from simdivert.scenario.schema import Scenario
 
-BYTES_PER_FIND = 3_000  # peak memory of a replication per find (1.6 kB traced, RSS more)
+BYTES_PER_FIND = 1_500  # peak memory of a replication per find (measured 0.5 to 1 kB)
 EVENT_BYTES_PER_FIND = 400  # a find's rows in a kept event log, in the parent process
 WORKER_BASE_BYTES = 150_000_000  # a worker process with numpy, pandas and SimPy loaded
-CPU_SECONDS_PER_FIND = 40e-6  # measured 34 microseconds on a shared core
+CPU_SECONDS_PER_FIND = 20e-6  # measured 1.7 (one year) to 12 (five years) microseconds
 MAX_WALL_HOURS = 24.0
 
 
@@ -70,6 +72,7 @@ def finds_per_replication(scenario: Scenario) -> float:
     at_risk = new_person_finds_per_year(demand) / refind.desistance_per_year
     searches = (demand.searches_per_year + demand.other_finds_per_year) * years * mean_growth
     waiting = len(scenario.backlog.waiting())
+    # Every search is drawn, though few find drugs: one costs about a tenth of a find.
     return new_finds * (1 + found_again) + at_risk + searches * surge * 0.1 + waiting
 
 

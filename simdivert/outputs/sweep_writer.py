@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from simdivert.clock import utc_now
+from simdivert.errors import UserError
 from simdivert.experiments.executors import Executor
 from simdivert.experiments.precision import MIN_REPLICATIONS, PrecisionTarget
 from simdivert.experiments.sweep import imprecise_cells, result_settings, summarise_cells
@@ -114,7 +115,13 @@ def _run(
     missing = [cell for cell in plan.cells if cell.index not in done]
 
     def save(cell: Cell, table: pd.DataFrame) -> None:
-        folder.save_cell(cell.index, table, digest)
+        try:
+            folder.save_cell(cell.index, table, digest)
+        except OSError as exc:
+            raise UserError(
+                f"{folder.path}: cannot write cell {cell.index} ({exc.strerror}); the cells "
+                "saved before it are kept: make room and run the same command again"
+            ) from None
 
     run_cells(missing, plan.replications, plan.seed, executor, save, precision, on_progress, force)
 

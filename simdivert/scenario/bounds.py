@@ -70,7 +70,6 @@ StaffCount = Annotated[int, Field(ge=0), at_most(MAX_STAFF, STAFF_WHY)]
 People = Annotated[int, Field(ge=0), at_most(MAX_PEOPLE, PEOPLE_WHY)]
 Seed = Annotated[int, Field(ge=0), at_most(MAX_SEED, "a seed is a 63-bit number")]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Share = Probability
 # A value that may be infinite on purpose ("no limit", e.g. patience that never runs out).
 NoLimit = Annotated[float, Field(allow_inf_nan=True), AfterValidator(_not_nan)]
 
