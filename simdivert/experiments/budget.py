@@ -7,9 +7,10 @@ people at risk at the start and any backlog. The constants are measured on West
 Midlands at ten times its demand (``docs/PERFORMANCE.md``): over one year 315,000
 finds by this count, 0.51 CPU seconds and 272 MB maximum resident (138 MB of it the
 process); over five years, with the provider's queues growing, 768,000 finds, 9.4 CPU
-seconds and 884 MB. The constants cover the worse of the two with room to spare. A run whose estimate exceeds the memory this machine has free, or
-that would take more than a day, is refused unless forced; the schema's bounds stop
-sizes that are typos long before.
+seconds and 884 MB (``benchmarks/bench_budget.py``). The constants cover the worse of
+the two with room to spare. A run whose estimate exceeds the memory this machine has
+free, or that would take more than a day, is refused unless forced; the schema's
+bounds stop sizes that are typos long before.
 """
 
 from __future__ import annotations
