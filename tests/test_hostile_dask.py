@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hostile import cli
 
 from simdivert.errors import UserError
 from simdivert.experiments import executors
-from tests.hostile import cli
 
 SWEEP = """replications = 2
 [set]
@@ -19,7 +19,7 @@ SWEEP = """replications = 2
 "run.warmup_days" = 0
 "policy.launch_after_days" = 0
 [grid]
-"provider.drug_workers" = [2, 3, 4, 5, 6, 7]
+"provider.drug_workers" = [2, 3, 4, 5]
 """
 
 
@@ -32,7 +32,7 @@ def loopback_cluster(workers: int):
         processes=False,
         protocol="tcp",
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",  # loopback, any free port
     )
 
 
@@ -77,7 +77,7 @@ def test_a_scheduler_lost_mid_sweep_is_one_line_and_the_folder_resumes(tmp_path)
     (line,) = stderr.strip().splitlines()
     assert "lost the scheduler" in line and "run the same command again" in line
     saved = {p.name: p.read_bytes() for p in (out / "cells").glob("cell-*.parquet")}
-    assert 1 <= len(saved) < 6 and not (out / "results.csv").exists()
+    assert 1 <= len(saved) < 4 and not (out / "results.csv").exists()
 
     resumed = cli("sweep", sweep, "--out", out, "--workers", "1")
     assert resumed.exit_code == 0, resumed.output
@@ -85,7 +85,7 @@ def test_a_scheduler_lost_mid_sweep_is_one_line_and_the_folder_resumes(tmp_path)
     assert {name: (out / "cells" / name).read_bytes() for name in saved} == saved
     results = pd.read_csv(out / "results.csv")
     assert sorted(zip(results["cell"], results["replication"], strict=True)) == [
-        (c, r) for c in range(6) for r in range(2)
+        (c, r) for c in range(4) for r in range(2)
     ]
 
 

@@ -7,13 +7,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from pydantic import ValidationError
-
-from simdivert.scenario.files import first_problem, load_scenario
-from simdivert.scenario.schema import Scenario
-from tests.hostile import (
+from hostile import (
     SHORT,
     SHORT_SET,
     assert_one_line_error,
@@ -22,6 +16,12 @@ from tests.hostile import (
     may_be_infinite,
     scenario_leaves,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from simdivert.scenario.files import first_problem, load_scenario
+from simdivert.scenario.schema import Scenario
 
 NUMBERS = [key for key, field in scenario_leaves() if is_number(field)]
 BAD_NUMBERS = ["inf", "-inf", "nan", "true", "false"]

@@ -5,9 +5,9 @@ the staffing plan say what they are."""
 from pathlib import Path
 
 import pytest
+from hostile import assert_one_line_error, cli
 
 from simdivert.scenario.files import inline_tables, load_scenario
-from tests.hostile import assert_one_line_error, cli
 
 CHILD = 'extends = "west_midlands.toml"\nname = "child"\n[provider]\ndrug_workers = 3\n'
 DECOY = 'name = "decoy"\n'  # a west_midlands.toml in the current folder, not a scenario

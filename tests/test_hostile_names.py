@@ -3,13 +3,13 @@
 from pathlib import Path
 
 import pytest
+from hostile import SHORT, SHORT_SET, cli, files_under
 from hypothesis import given
 from hypothesis import strategies as st
 
 from simdivert.experiments.sweep_cells import plan_sweep
 from simdivert.outputs.folders import MAX_NAME_CHARACTERS, default_run_dir, safe_folder_name
 from simdivert.outputs.sweep_writer import default_sweep_dir
-from tests.hostile import SHORT, SHORT_SET, cli, files_under
 
 HOSTILE_NAMES = [
     "../../x",

@@ -7,11 +7,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hostile import SHORT, SHORT_SET, assert_one_line_error, cli, files_under
 
 import simdivert.experiments.executors as executors
 import simdivert.experiments.replications as replications
 from simdivert.outputs import folders
-from tests.hostile import SHORT, SHORT_SET, assert_one_line_error, cli, files_under
 
 
 @pytest.fixture

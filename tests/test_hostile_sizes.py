@@ -8,14 +8,7 @@ import math
 import os
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from simdivert.errors import ScenarioError, UserError
-from simdivert.experiments import budget
-from simdivert.experiments.executors import default_workers, local_executor
-from simdivert.scenario.files import MAX_TOML_BYTES, load_scenario
-from tests.hostile import (
+from hostile import (
     SHORT,
     SHORT_SET,
     assert_one_line_error,
@@ -24,6 +17,13 @@ from tests.hostile import (
     files_under,
     scenario_leaves,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simdivert.errors import ScenarioError, UserError
+from simdivert.experiments import budget
+from simdivert.experiments.executors import default_workers, local_executor
+from simdivert.scenario.files import MAX_TOML_BYTES, load_scenario
 
 BOUNDED = [(key, bound_of(field), field) for key, field in scenario_leaves() if bound_of(field)]
 NUMBERS = [case for case in BOUNDED if case[2].annotation in (int, float)]

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from hostile import assert_one_line_error, cli, files_under
 
 from simdivert.outputs.sweep_folder import CELL_METADATA, LOCK, MANIFEST, rows_checksum
-from tests.hostile import assert_one_line_error, cli, files_under
 
 SWEEP = """replications = 2
 [set]
