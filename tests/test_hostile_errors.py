@@ -74,6 +74,11 @@ def test_only_patience_means_no_limit():
         ("course.session_start_hours=[22]", "would end after midnight"),
         ("provider..drug_workers=3", "--set: provider..drug_workers: a dotted key with an empty"),
         ("provider.assessment_minutes.mean=inf", "provider.assessment_minutes.mean: Input"),
+        pytest.param(
+            "run.years=" + "[" * 5000 + "]" * 5000,
+            "run.years: the value is nested too deeply",
+            id="nested-5000-deep",
+        ),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_override(value, fragment):

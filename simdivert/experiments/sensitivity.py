@@ -69,7 +69,7 @@ def parse_vary(text: str) -> Factor:
 def _number(text: str, whole: str) -> int | float:
     try:
         value = tomllib.loads(f"v = {text.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         value = None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ScenarioError(VARY_SOURCE, whole, f"{text.strip()!r} is not a number")

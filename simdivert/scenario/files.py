@@ -245,6 +245,8 @@ def parse_override(text: str) -> tuple[str, Any]:
         value = tomllib.loads(f"value = {raw.strip()}")["value"]
     except tomllib.TOMLDecodeError:
         value = raw.strip()
+    except RecursionError:
+        raise ScenarioError(OVERRIDE_SOURCE, key, "the value is nested too deeply") from None
     return key, value
 
 
