@@ -489,7 +489,7 @@ def staff(
             console.status("Searching for the fewest staff that meet the targets…"),
         ):
             table, plan, periods, runs = plan_staffing(
-                resolved, targets, confidence, period, reps, seed, executor
+                resolved, targets, confidence, period, reps, seed, executor, force
             )
             where = executor.where()
     except UserError as exc:

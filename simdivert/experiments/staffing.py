@@ -242,13 +242,14 @@ class Evaluator:
     executor: Executor
     confidence: float
     runs: int = 0
+    force: bool = False  # run candidates the pre-run estimate refuses
 
     def measure(self, plan: list[Staffing], k: int) -> pd.DataFrame:
         """Per replication, the waits of period k's referrals under the plan so far."""
         period = self.periods[k]
         end = period.end_hours + FOLLOW_UP_HOURS
         scenario = staffed_scenario(self.scenario, self.periods[: k + 1], plan[: k + 1], end)
-        check_budget([(scenario, self.replications)], self.executor.workers)
+        check_budget([(scenario, self.replications)], self.executor.workers, force=self.force)
         tasks = [
             PeriodWaitsTask(scenario, self.seed, r, period.start_hours, period.end_hours)
             for r in range(self.replications)
@@ -440,10 +441,12 @@ def plan_staffing(
     replications: int = 10,
     seed: int | None = None,
     executor: Executor | None = None,
+    force: bool = False,
 ) -> tuple[pd.DataFrame, list[Staffing], list[Period], int]:
     """The staffing plan: its table, the staffing per period, the periods, simulations run.
 
-    Each candidate's replications run on ``executor`` (default: in this process).
+    Each candidate's replications run on ``executor`` (default: in this process); a
+    candidate too big for this machine is refused before it runs, unless ``force``.
     """
     if not targets:
         raise UserError("give at least one --target")
@@ -455,6 +458,7 @@ def plan_staffing(
         scenario.run.seed if seed is None else seed,
         executor if executor is not None else InProcessExecutor(),
         confidence,
+        force=force,
     )
     search = StaffingSearch(evaluator, targets)
     for k in range(len(periods)):

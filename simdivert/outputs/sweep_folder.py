@@ -70,8 +70,9 @@ class SweepFolder:
     def open(
         self, digest: str, fresh: bool, replications: int, exact: bool = True
     ) -> tuple[set[int], list[str]]:
-        """Make the folder ready for the sweep with this hash, and lock it; return the cells
-        already done and what was wrong with the folder (reported, then repaired).
+        """Make the folder ready for the sweep with this hash, and lock it (until
+        :meth:`close`, also if this raises); return the cells already done and what was
+        wrong with the folder (reported, then repaired).
 
         A cell is done if its file proves it: this cell, this sweep, replications 0..n-1
         with n ``replications`` (``exact``) or at least that many, and its checksum. A
@@ -114,7 +115,6 @@ class SweepFolder:
         if manifest is not None and fresh:
             self._clear()
         elif manifest is not None and manifest.get("sweep_digest") != digest:
-            self.close()
             raise UserError(
                 f"{self.path}: holds results of a different sweep (the sweep file, a scenario "
                 "it uses or the precision settings changed); use --fresh to discard them, "

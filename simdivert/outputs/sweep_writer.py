@@ -66,8 +66,8 @@ def run_sweep(
     digest = plan.digest(settings)
     folder = SweepFolder(out)
     first_batch = max(plan.replications, MIN_REPLICATIONS) if precision else plan.replications
-    done, notes = folder.open(digest, fresh, first_batch, exact=precision is None)
     try:
+        done, notes = folder.open(digest, fresh, first_batch, exact=precision is None)
         for note in notes:
             if on_note is not None:
                 on_note(note)
