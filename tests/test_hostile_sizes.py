@@ -77,7 +77,7 @@ def test_a_list_longer_than_its_bound_is_refused(tmp_path):
         ["--years", "1000000"],
         ["--set", "demand.searches_per_year=1e9"],
         ["--set", "backlog.waiting_for_contact=100000000"],
-        ["--set", "demand.annual_growth=5"],
+        ["--set", "demand.annual_growth=5", "--years", "50"],
         ["--set", "refind.desistance_per_year=1e-9"],
     ],
     ids=["reps", "years", "searches", "backlog", "growth", "desistance"],

@@ -31,6 +31,7 @@ EVENT_BYTES_PER_FIND = 400  # a find's rows in a kept event log, in the parent p
 WORKER_BASE_BYTES = 150_000_000  # a worker process with numpy, pandas and SimPy loaded
 CPU_SECONDS_PER_FIND = 20e-6  # measured 1.7 (one year) to 12 (five years) microseconds
 MAX_WALL_HOURS = 24.0
+EXP_OVERFLOW = 700.0  # math.exp overflows a float just above 709
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,18 @@ class Estimate:
     def describe(self) -> str:
         time = "" if self.wall_hours is None else f", about {_hours(self.wall_hours)}"
         return (
-            f"{self.replications:,} replications of about {self.finds / self.replications:,.0f} "
-            f"finds each: about {self.peak_bytes / 1e9:.1f} GB of memory{time}"
+            f"{self.replications:,} replications of about "
+            f"{_count(self.finds / self.replications)} finds each: about "
+            f"{_count(self.peak_bytes / 1e9, 1)} GB of memory{time}"
         )
 
 
+def _count(value: float, decimals: int = 0) -> str:
+    return f"{value:,.{decimals}f}" if value < 1e12 else f"{value:.2g}"
+
+
 def _hours(hours: float) -> str:
-    return f"{hours * 60:.0f} minutes" if hours < 1 else f"{hours:,.1f} hours"
+    return f"{hours * 60:.0f} minutes" if hours < 1 else f"{_count(hours, 1)} hours"
 
 
 def finds_per_replication(scenario: Scenario) -> float:
@@ -59,6 +65,8 @@ def finds_per_replication(scenario: Scenario) -> float:
     demand, refind = scenario.demand, scenario.refind
     years = scenario.horizon_hours / HOURS_PER_YEAR
     growth = math.log1p(demand.annual_growth)
+    if growth * years > EXP_OVERFLOW:  # demand beyond counting by the end of the run
+        return math.inf
     mean_growth = 1.0 if growth == 0 else math.expm1(growth * years) / (growth * years)
     surge = max([1.0, *(s.multiplier for s in demand.surges)])
     new_finds = new_person_finds_per_year(demand) * years * mean_growth * surge

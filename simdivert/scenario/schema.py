@@ -20,11 +20,12 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
+from simdivert.clock import DAYS_PER_YEAR, HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.scenario.bounds import (
     LIST_WHY,
     MAX_LIST,
@@ -82,9 +83,9 @@ HOLISTIC_NEEDS = (
 # Bounds of this file's sizes, with their reasons (the shared ones are in bounds.py).
 Days = Annotated[NonNegativeFloat, at_most(36_500, "a hundred years; a typo")]
 Multiplier = Annotated[NonNegativeFloat, at_most(100, "a hundredfold change is a typo")]
-Places = Annotated[PositiveInt, at_most(1_000, "a group of more than 1,000 is a typo")]
 SessionsAWeek = Annotated[NonNegativeFloat, at_most(100, "more than 14 sessions a day; a typo")]
 Changes = at_most(MAX_LIST, LIST_WHY)
+MAX_GROWTH = 1_000  # demand at the end of a run over demand at its start
 
 
 class _Mix(StrictModel):
@@ -278,9 +279,7 @@ class DemandSettings(StrictModel):
     personal_possession_share: Probability
     informal_share_without_policy: Annotated[float, Field(ge=0.0, lt=1.0)]
     user_dealer_share_of_excluded: Probability = 0.0
-    annual_growth: Annotated[
-        float, Field(gt=-1.0), at_most(1.0, "demand doubling every year explodes over a run")
-    ] = 0.0
+    annual_growth: Annotated[float, Field(gt=-1.0)] = 0.0  # bounded with the years: Scenario
     weekday_weights: Annotated[list[NonNegativeFloat], Field(min_length=7, max_length=7)]
     hour_weights: Annotated[list[NonNegativeFloat], Field(min_length=24, max_length=24)]
     month_weights: Annotated[list[NonNegativeFloat], Field(min_length=12, max_length=12)] = [
@@ -475,9 +474,9 @@ class CourseSettings(StrictModel):
     facilitator_hours_per_week: Annotated[PositiveFloat, at_most(168, "a week has 168 hours")]
     session_hours: Annotated[PositiveFloat, at_most(12, "a group session is a few hours")]
     prep_hours_per_session: Annotated[NonNegativeFloat, at_most(24, "a typo")]
-    places_per_session: Places  # online sessions
+    places_per_session: PositiveInt  # online sessions (a count only: any size is cheap)
     in_person_streams: list[StreamName] = []
-    in_person_places_per_session: Places = 12
+    in_person_places_per_session: PositiveInt = 12
     booking_notice_hours: Annotated[NonNegativeFloat, at_most(8_760, "a year's notice")]
     sessions_per_course: Annotated[PositiveInt, at_most(100, "a course of a few sessions")] = 1
     session_days: Annotated[list[DayName], Field(min_length=1)]
@@ -605,6 +604,21 @@ class Scenario(StrictModel):
     costs: CostSettings
     police: PoliceSettings
     targets: TargetSettings = TargetSettings()
+
+    @field_validator("demand")
+    @classmethod
+    def _growth_within_bounds(cls, demand: DemandSettings, info: ValidationInfo) -> DemandSettings:
+        run = info.data.get("run")  # validated before demand (field order)
+        if run is None:
+            return demand
+        years = run.warmup_days / DAYS_PER_YEAR + run.years
+        if years * math.log1p(demand.annual_growth) > math.log(MAX_GROWTH):
+            raise ValueError(
+                f"annual_growth {demand.annual_growth:g} over {years:.3g} years multiplies "
+                f"demand by more than {MAX_GROWTH:,} (a typo, and more finds than any "
+                "machine can simulate)"
+            )
+        return demand
 
     @field_validator("areas")
     @classmethod
