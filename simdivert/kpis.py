@@ -74,6 +74,15 @@ REOFFENDING_ARMS = {
     "informal": "people given an informal outcome or none",
 }
 FOLLOW_UP_MONTHS = (12, 24)
+# Stages of the relative rate index (model/equity.py), in order, and their words.
+RRI_STAGES = {
+    "search": "stop and searched (per head of population)",
+    "find": "found with drugs when searched",
+    "recorded": "recorded for possession when found",
+    "offer": "offered and accepting diversion when recorded",
+    "formal": "given a formal outcome when recorded",
+}
+RRI_GROUPS = tuple(g for g in ETHNIC_GROUPS if g != "white")
 
 
 def group_words(group: str) -> str:
@@ -223,6 +232,17 @@ def _catalogue() -> dict[str, Kpi]:
         Kpi("one_to_one_queue_mean", "people", "mean number waiting for a one-to-one", QUEUES),
         Kpi("course_queue_mean", "people", "mean number waiting for a group session", QUEUES),
     ]
+    rows.extend(
+        Kpi(
+            f"rri_{stage}_{group}",
+            "ratio",
+            f"relative rate index, {group.capitalize()} against white people: {words}",
+            EQUITY,
+            per_year=True,
+        )
+        for stage, words in RRI_STAGES.items()
+        for group in RRI_GROUPS
+    )
     rows.extend(_reoffending_rows())
     rows.extend(_court_rows())
     return {kpi.name: kpi for kpi in rows}

@@ -4,12 +4,13 @@ the per-crime police method and the net public cost against the status quo."""
 from __future__ import annotations
 
 import pytest
-from conftest import short_scenario
 
 from simdivert.errors import ScenarioError
 from simdivert.model.replication import run_replication
 from simdivert.scenario.files import load_scenario
 from simdivert.scenario.prices import GDP_DEFLATOR, convert
+
+from conftest import short_scenario
 
 # A small force: a ninth of West Midlands' searches, a part-time drug worker, sessional
 # facilitators, a small fixed overhead and a share of the staff cost.

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import short_scenario
 
 from simdivert.model.courts import (
     CUSTODY,
@@ -19,6 +18,8 @@ from simdivert.model.courts import (
 from simdivert.model.replication import run_replication, simulate
 from simdivert.model.rules import CHARGE
 from simdivert.scenario.files import load_scenario
+
+from conftest import short_scenario
 
 
 def test_every_sentence_follows_a_conviction_and_shares_match_the_national_figures():

@@ -21,6 +21,7 @@ from simdivert.model.offending import (
 from simdivert.model.replication import run_replication, simulate
 from simdivert.model.rules import DIVERTED, NOT_RECORDED, OUTCOMES
 from simdivert.scenario.files import load_scenario
+
 from conftest import short_scenario
 
 ONE_POLICY_YEAR = ("run.years=1.2", "run.warmup_days=14", "policy.launch_after_days=0")

@@ -21,6 +21,7 @@ from simdivert.kpis import CAPACITY_KPIS, OUTCOME_KPIS
 from simdivert.model.costs import Period, cost_kpis
 from simdivert.model.courts import court_kpis, scheme_and_status_quo
 from simdivert.model.demand import POSSESSION, USER_DEALER, Demand
+from simdivert.model.equity import equity_kpis
 from simdivert.model.offending import index_events, reoffending_kpis
 from simdivert.model.police import FindsLog
 from simdivert.model.provider import (
@@ -396,6 +397,14 @@ def replication_kpis(
     else:  # no provider: no one to employ, nothing to use
         kpis.update(dict.fromkeys(CAPACITY_KPIS, math.nan))
     kpis.update(downstream_kpis(scenario, demand, finds, pathway, streams, policy, kpis))
+    kpis.update(
+        equity_kpis(
+            scenario,
+            demand,
+            finds,
+            [("", window.start, window.end)] + [(f"_{k}", w.start, w.end) for k, w in years],
+        )
+    )
     before = kpis.get("recorded_possession_per_year_y0")
     after = kpis.get("recorded_possession_per_year_y1")
     kpis["recorded_possession_change_at_launch"] = (

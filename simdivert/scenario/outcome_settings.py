@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, NonNegativeFloat, PositiveFloat, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    NonNegativeFloat,
+    PositiveFloat,
+    model_validator,
+)
 
 from simdivert.scenario.prices import GDP_DEFLATOR, PRICE_YEARS, convert
 from simdivert.scenario.strict import Probability, StrictModel

@@ -169,6 +169,37 @@ class PerEthnicGroup(StrictModel):
         return np.array([getattr(self, g) for g in ETHNIC_GROUPS])
 
 
+class EquitySettings(StrictModel):
+    """Who is searched and found, by ethnic group, against the force area's population.
+
+    Each stop and search is of a person of a group drawn with shares proportional to
+    ``population x search_rate_ratio``; a drug search finds drugs with chance
+    ``find_rate_drug_searches x find_rate_ratio`` (normalised so that the average over
+    searches is the scenario's find rate). Ratios are relative to white people.
+    """
+
+    population: PerEthnicGroup
+    search_rate_ratio: PerEthnicGroup
+    find_rate_ratio: PerEthnicGroup
+
+    @model_validator(mode="after")
+    def _white_is_the_reference(self) -> EquitySettings:
+        for name in ("population", "search_rate_ratio", "find_rate_ratio"):
+            if getattr(self, name).white <= 0:
+                raise ValueError(f"{name}.white must be above 0: white people are the reference")
+        return self
+
+    def search_shares(self) -> np.ndarray:
+        """Each group's share of searches."""
+        weights = self.population.values() * self.search_rate_ratio.values()
+        return weights / weights.sum()
+
+    def find_rate_factors(self) -> np.ndarray:
+        """Each group's find rate relative to the average over searches."""
+        ratio = self.find_rate_ratio.values()
+        return ratio / float(self.search_shares() @ ratio)
+
+
 class OutcomeHours(StrictModel):
     """Officer hours spent on each outcome of a possession find."""
 
@@ -594,6 +625,7 @@ class Scenario(StrictModel):
     run: RunSettings
     demand: DemandSettings
     population: PopulationSettings
+    equity: EquitySettings
     policy: PolicySettings
     areas: Annotated[list[AreaSettings], Field(min_length=1)]
     refind: RefindSettings
