@@ -7,13 +7,14 @@ import math
 
 import numpy as np
 import pytest
-from conftest import short_scenario
 
 from simdivert.model.demand import draw_demand
 from simdivert.model.equity import rri, stage_counts
 from simdivert.model.random_streams import RandomStreams
 from simdivert.model.replication import run_replication, simulate
 from simdivert.scenario.schema import ETHNIC_GROUPS
+
+from conftest import short_scenario
 
 BLACK = ETHNIC_GROUPS.index("black")
 
