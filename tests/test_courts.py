@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from simdivert.errors import ScenarioError
 from simdivert.model.courts import (
     CUSTODY,
     FINE,
@@ -69,3 +70,10 @@ def test_prison_places_are_sentences_times_time_served():
     settings = load_scenario().courts
     # 52 custodial sentences a year of 14 weeks, half served: 7 weeks each, 7 places.
     assert prison_places(settings, 52.0) == pytest.approx(7.0 * 52.0 / 52.1786, rel=1e-3)
+
+
+def test_sentence_shares_that_do_not_fit_are_one_clear_error():
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(None, ["courts.fined_share_of_convictions=0.99"])
+    assert caught.value.key == "courts"
+    assert "at most 1" in caught.value.problem and "\n" not in str(caught.value)
