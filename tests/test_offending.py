@@ -120,3 +120,19 @@ def test_durham_checkpoint_trial_is_reproduced_at_24_months():
     assert within[completed].mean() == pytest.approx(0.35, abs=0.02)
     kpis = run_replication(scenario, 1, 0).kpis
     assert kpis["reoffending_24_months_completed"] == within[completed].mean()
+
+
+def test_every_person_found_in_the_period_has_one_index_event_and_one_arm():
+    scenario = short_scenario(*ONE_POLICY_YEAR)
+    logs = simulate(scenario, 4, 0)
+    start, end = scenario.launch_hours, scenario.horizon_hours
+    events = index_events(
+        scenario.offending, logs.demand.people, logs.finds, logs.pathway, start, end, logs.streams
+    )
+    finds = logs.finds
+    in_period = (finds.hours >= start) & (finds.hours < end)
+    assert np.array_equal(np.sort(events.person), np.unique(finds.person[in_period]))
+    arms = np.bincount(events.arm + 1, minlength=len(ARMS) + 1)
+    assert arms.sum() == events.person.size
+    assert np.isnan(events.years_to_offence[events.arm == -1]).all()
+    assert set(np.unique(events.status_quo_arm)) <= {FORMAL_ARM, INFORMAL_ARM}
