@@ -1,7 +1,8 @@
 """The command line: ``simdivert run``, ``validate``, ``compare``, ``staff``, ``sweep``,
-``sensitivity``, ``report``, ``warmup``, ``calibrate``. Every command that runs
-replications on request runs them on an executor (:mod:`simdivert.experiments.executors`): local
-processes (``--workers``) or a Dask cluster (``--dask``).
+``sensitivity``, ``report``, ``warmup``, ``calibrate``, ``import police-uk``. Every command
+that runs replications on request runs them on an executor
+(:mod:`simdivert.experiments.executors`): local processes (``--workers``) or a Dask cluster
+(``--dask``).
 
 User mistakes (a bad scenario, an existing output folder) print one line naming the
 file, the key and the problem, and exit with status 2; they never show a traceback.
@@ -923,3 +924,49 @@ def _checks_table(checks) -> Table:
             "yes" if c.passed else "[bold red]no[/]",
         )
     return table
+
+
+import_app = typer.Typer(
+    help="Build a scenario from published data.", no_args_is_help=True, add_completion=False
+)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("police-uk")
+def import_police_uk(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(
+            help="police.uk stop-and-search CSV files, or folders of them (the monthly "
+            "archive: the force's files are picked out by name)."
+        ),
+    ],
+    force: Annotated[str, typer.Option(help="The force, as police.uk names it (West Midlands).")],
+    out: Annotated[Path, typer.Option(help="The scenario file to write (TOML).")],
+    scheme: Annotated[
+        str,
+        typer.Option(help="The scheme's rules to extend: a built-in scenario or a file."),
+    ] = DEFAULT_SCENARIO,
+    scale_staffing: Annotated[
+        bool,
+        typer.Option(
+            help="Scale the scheme's drug workers, facilitators, sessions and other finds to "
+            "this force's finds."
+        ),
+    ] = True,
+) -> None:
+    """Derive a force's demand from its police.uk stop and searches: a scenario file."""
+    from simdivert.importers.scenario_toml import import_police_uk as run_import
+
+    try:
+        outcome = run_import(inputs, force, scheme, out, scale_staffing)
+    except UserError as exc:
+        raise _fail(exc) from None
+    console.print("[bold]Data quality[/]")
+    for line in outcome.quality:
+        console.print(f"  {escape(line)}", highlight=False)
+    console.print(
+        f"{len(outcome.derived)} values set from the data; scenario "
+        f"{outcome.scenario.name} written to [bold]{escape(str(out))}[/]",
+        highlight=False,
+    )

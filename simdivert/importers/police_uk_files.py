@@ -1,0 +1,237 @@
+"""Reading police.uk stop-and-search files: which files, their rows, their dates.
+
+The police.uk open data publishes one CSV per force and month, named
+``YYYY-MM-<force>-stop-and-search.csv`` (in the monthly archive, inside a ``YYYY-MM/``
+folder beside the street-crime and outcomes files). A file has no force column: the
+force is in its name. Files given one by one must be the chosen force's; a folder (the
+archive of every force) is searched for the chosen force's files only.
+
+A file that cannot be used (not UTF-8, not CSV, not police.uk's columns, another
+force's, a month given twice) stops the import with one line naming the file and line.
+Rows that cannot be used (no date, a date in no known format) are dropped and counted,
+naming the first of each kind; the rest is the data-quality summary's business.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from simdivert.errors import UserError
+
+COLUMNS = (
+    "Type",
+    "Date",
+    "Part of a policing operation",
+    "Policing operation",
+    "Latitude",
+    "Longitude",
+    "Gender",
+    "Age range",
+    "Self-defined ethnicity",
+    "Officer-defined ethnicity",
+    "Legislation",
+    "Object of search",
+    "Outcome",
+    "Outcome linked to object of search",
+    "Removal of more than just outer clothing",
+)
+FILE_SUFFIX = "-stop-and-search.csv"
+_FILE_NAME = re.compile(r"(\d{4})-(\d{2})-(.+)" + re.escape(FILE_SUFFIX))
+FIRST_DATA_LINE = 2  # line 1 is the header
+
+# Dates as police.uk writes them (ISO 8601, local time with its offset) and as a
+# spreadsheet may have re-saved them (day first). The written hour is the local hour.
+_ISO_DATE = (
+    r"^\s*(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
+    r"(?:[T ](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?)?"
+    r"\s*(?:Z|[+-]\d{2}:?\d{2})?\s*$"
+)
+_DAY_FIRST_DATE = (
+    r"^\s*(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{4})"
+    r"(?:[T ](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?\s*$"
+)
+
+
+def force_slug(name: str) -> str:
+    """A force's name as police.uk writes it in file names: ``West Midlands`` ->
+    ``west-midlands``."""
+    return "-".join(re.findall(r"[a-z0-9]+", name.lower()))
+
+
+@dataclass(frozen=True)
+class DroppedRows:
+    """Rows left out for one reason, and where the first of them is."""
+
+    reason: str
+    rows: int
+    first: str  # "file.csv line 17"
+
+
+@dataclass
+class Searches:
+    """Every usable row of the files read, one row per stop and search.
+
+    ``frame`` holds the police.uk text columns plus ``file``, ``line``, ``date``
+    (midnight of the day), ``month`` (``YYYY-MM``), ``weekday`` (0 is Monday) and
+    ``hour`` (the local hour, NaN where the row has a date only or is stamped at
+    exactly midnight, as police.uk stamps rows whose time is not known).
+    """
+
+    frame: pd.DataFrame
+    files: list[Path]
+    dropped: list[DroppedRows] = field(default_factory=list)
+    other_force_files: int = 0  # in a folder: other forces' files, not read
+    rows_read: int = 0
+
+    @property
+    def months(self) -> list[str]:
+        """The months with at least one search, in order."""
+        return sorted(self.frame["month"].unique())
+
+    @property
+    def missing_months(self) -> list[str]:
+        """Months between the first and the last with no search at all."""
+        months = self.months
+        if not months:
+            return []
+        span = pd.period_range(months[0], months[-1], freq="M").strftime("%Y-%m")
+        return [m for m in span if m not in set(months)]
+
+    @property
+    def rows_without_time(self) -> int:
+        return int(self.frame["hour"].isna().sum())
+
+
+def find_files(inputs: Sequence[Path], force: str) -> tuple[list[Path], int]:
+    """The force's stop-and-search files among files and folders, in name order, and how
+    many other forces' files the folders held."""
+    slug = force_slug(force)
+    files: list[Path] = []
+    other_forces = 0
+    for given in inputs:
+        if given.is_dir():
+            for path in sorted(given.rglob(f"*{FILE_SUFFIX}")):
+                match = _FILE_NAME.fullmatch(path.name)
+                if match and match.group(3) != slug:
+                    other_forces += 1
+                else:
+                    files.append(path)
+        elif given.is_file():
+            match = _FILE_NAME.fullmatch(given.name)
+            if match and match.group(3) != slug:
+                raise UserError(
+                    f"{given}: a file of another force ({match.group(3)!r}, not {slug!r} "
+                    "for --force); leave it out or import that force on its own"
+                )
+            files.append(given)
+        else:
+            raise UserError(f"{given}: no such file or folder")
+    if not files:
+        where = ", ".join(str(p) for p in inputs)
+        found = f" ({other_forces} files of other forces)" if other_forces else ""
+        raise UserError(f"{where}: no stop-and-search files of force {slug!r}{found}")
+    _check_months_once(sorted(files, key=lambda p: p.name))
+    return sorted(files, key=lambda p: (p.name, str(p))), other_forces
+
+
+def _check_months_once(files: list[Path]) -> None:
+    seen: dict[str, Path] = {}
+    for path in files:
+        match = _FILE_NAME.fullmatch(path.name)
+        if match is None:
+            continue
+        month = f"{match.group(1)}-{match.group(2)}"
+        if month in seen:
+            raise UserError(f"{path}: month {month} is also in {seen[month]}; give each month once")
+        seen[month] = path
+
+
+def read_file(path: Path) -> pd.DataFrame:
+    """One police.uk file as text columns plus ``file`` and ``line``."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise UserError(
+            f"{path}: line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
+            "police.uk files are UTF-8: re-save it as UTF-8"
+        ) from None
+    if not text.strip():
+        raise UserError(f"{path}: empty, not a police.uk stop-and-search file")
+    try:
+        table = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, engine="c"
+        )
+    except pd.errors.ParserError as exc:
+        raise UserError(
+            f"{path}: not a CSV file police.uk would write: {_first_line(exc)}"
+        ) from None
+    missing = [c for c in COLUMNS if c not in table.columns]
+    if missing:
+        raise UserError(
+            f"{path}: line 1: not a police.uk stop-and-search file (no column "
+            f"{', '.join(repr(c) for c in missing[:3])}{' ...' if len(missing) > 3 else ''})"
+        )
+    table = table[list(COLUMNS)]
+    table.insert(0, "line", range(FIRST_DATA_LINE, FIRST_DATA_LINE + len(table)))
+    table.insert(0, "file", path.name)
+    return table
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0].removeprefix("Error tokenizing data. C error: ")
+
+
+def read_searches(inputs: Sequence[Path], force: str) -> Searches:
+    """Every usable row of the force's files, with the rows dropped and why."""
+    files, other_forces = find_files(inputs, force)
+    frame = pd.concat([read_file(path) for path in files], ignore_index=True)
+    rows_read = len(frame)
+    frame, dropped = _parse_dates(frame)
+    return Searches(frame, files, dropped, other_forces, rows_read)
+
+
+def _parse_dates(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[DroppedRows]]:
+    """Add date, month, weekday and hour; drop rows with no date or an unreadable one."""
+    text = frame["Date"]
+    parts = text.str.extract(_ISO_DATE)
+    unread = parts["year"].isna()
+    if unread.any():
+        parts.loc[unread] = text[unread].str.extract(_DAY_FIRST_DATE)[parts.columns].to_numpy()
+    numbers = parts.apply(pd.to_numeric, errors="coerce")
+    date = pd.to_datetime(numbers[["year", "month", "day"]], errors="coerce")
+    hour = numbers["hour"].where(numbers["hour"] < 24)
+    minute = numbers["minute"].fillna(0)
+    second = numbers["second"].fillna(0)
+    midnight = (hour == 0) & (minute == 0) & (second == 0)
+    bad_time = numbers["hour"].notna() & (hour.isna() | (minute >= 60) | (second >= 60))
+
+    empty = text.str.strip() == ""
+    unreadable = ~empty & (date.isna() | bad_time)
+    dropped = [
+        DroppedRows(reason, int(mask.sum()), _where(frame, mask))
+        for reason, mask in (("no date", empty), ("date not readable", unreadable))
+        if mask.any()
+    ]
+    keep = ~(empty | unreadable)
+    frame = frame[keep].copy()
+    frame["date"] = date[keep]
+    frame["month"] = frame["date"].dt.strftime("%Y-%m")
+    frame["weekday"] = frame["date"].dt.day_of_week
+    frame["hour"] = hour[keep].where(~midnight[keep])
+    return frame.reset_index(drop=True), dropped
+
+
+def _where(frame: pd.DataFrame, mask: pd.Series) -> str:
+    first = frame.loc[mask.idxmax()]
+    return f"{first['file']} line {first['line']}"
