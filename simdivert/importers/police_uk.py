@@ -115,19 +115,18 @@ def _map_column(
     frame: pd.DataFrame, column: str, mapping: Callable[[str], object], known_blank: tuple = ()
 ) -> tuple[pd.Series, Counter[str], int]:
     """Map a text column through ``mapping`` (None: not a category of the scenario);
-    return the mapped column, values not recognised with their counts, and empty cells."""
-    text = frame[column].str.strip()
-    table = {value: mapping(value.lower()) for value in text.unique()}
-    mapped = text.map(table)
-    empty = int((text == "").sum())
-    unknown = Counter(
-        {
-            value: int(n)
-            for value, n in text[mapped.isna()].value_counts().items()
-            if value and value.lower() not in known_blank
-        }
-    )
-    return mapped, unknown, empty
+    return the mapped column, values not recognised with their counts, and empty cells.
+    Each distinct value is mapped once (a column has a handful among many rows)."""
+    codes, uniques = pd.factorize(frame[column])
+    values = [str(u).strip() for u in uniques]
+    mapped = np.array([mapping(v.lower()) for v in values], dtype=object)
+    rows = np.bincount(codes, minlength=len(values))
+    empty = int(sum(n for v, n in zip(values, rows, strict=True) if v == ""))
+    unknown: Counter[str] = Counter()
+    for value, target, n in zip(values, mapped, rows, strict=True):
+        if target is None and value and value.lower() not in known_blank:
+            unknown[value] += int(n)
+    return pd.Series(mapped[codes], index=frame.index), unknown, empty
 
 
 def _self_defined(value: str) -> str | None:
