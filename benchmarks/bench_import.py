@@ -14,8 +14,10 @@ real data is read. Then it times, ``--runs`` times each:
 - the whole command as a user types it (``python -m simdivert import police-uk ...`` in
   a child process), imports included.
 
-Wall time, median of the runs. The target (docs/PERFORMANCE.md) is under 5 s for
-12 files of 20,000 rows.
+Wall time and CPU time (user + system, all threads; for the command, of the child from
+``getrusage(RUSAGE_CHILDREN)``), median of the runs, with the load average: the
+machines are shared, and wall time waits for other work where CPU time does not. The
+target (docs/PERFORMANCE.md) is under 5 s for 12 files of 20,000 rows.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -114,19 +117,30 @@ def write_year(folder: Path, files: int, rows: int, seed: int = 2020) -> list[Pa
     return [write_month(folder, start + i, rows, rng) for i in range(files)]
 
 
-def time_in_process(folder: Path, out: Path) -> float:
-    start = time.perf_counter()
+def time_in_process(folder: Path, out: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of one import in this process."""
+    start, cpu = time.perf_counter(), time.process_time()
     import_police_uk([folder], FORCE, "west_midlands", out)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
-def time_command(folder: Path, out: Path) -> float:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_command(folder: Path, out: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of the command as a user types it."""
     command = [sys.executable, "-m", "simdivert", "import", "police-uk", str(folder)]
     command += ["--force", FORCE, "--out", str(out)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _children_cpu()
     subprocess.run(command, check=True, env=env, capture_output=True)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _children_cpu() - cpu
+
+
+def _median(runs: list[tuple[float, float]], which: int) -> float:
+    return round(statistics.median(r[which] for r in runs), 3)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -143,19 +157,28 @@ def main(argv: list[str] | None = None) -> None:
         "files": args.files,
         "rows_per_file": args.rows,
         "megabytes": round(megabytes, 1),
-        "in_process_seconds": round(statistics.median(in_process), 3),
-        "command_seconds": round(statistics.median(command), 3),
+        "in_process_seconds": _median(in_process, 0),
+        "in_process_cpu_seconds": _median(in_process, 1),
+        "command_seconds": _median(command, 0),
+        "command_cpu_seconds": _median(command, 1),
+        "load_average": round(os.getloadavg()[0], 1),
         "target_seconds": TARGET_SECONDS,
         "runs": args.runs,
         "cpus": os.cpu_count(),
         "python": sys.version.split()[0],
         "pandas": pd.__version__,
     }
-    print(f"{args.files} files x {args.rows:,} rows ({megabytes:.1f} MB), median of {args.runs}:")
-    print(f"  import in process        {figures['in_process_seconds']:.2f} s")
-    print(f"  the command, as typed    {figures['command_seconds']:.2f} s")
+    print(
+        f"{args.files} files x {args.rows:,} rows ({megabytes:.1f} MB), median of {args.runs} "
+        f"(load average {figures['load_average']}):"
+    )
+    print("                           wall s   CPU s")
+    for label, key in (("import in process", "in_process"), ("the command, as typed", "command")):
+        print(
+            f"  {label:<24} {figures[key + '_seconds']:6.2f}  {figures[key + '_cpu_seconds']:6.2f}"
+        )
     verdict = "met" if figures["command_seconds"] < TARGET_SECONDS else "NOT met"
-    print(f"  target: under {TARGET_SECONDS:g} s for the command: {verdict}")
+    print(f"  target: the command under {TARGET_SECONDS:g} s wall: {verdict}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
 
