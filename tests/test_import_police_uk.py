@@ -64,7 +64,7 @@ def test_the_scenario_extends_the_scheme_comments_every_value_and_runs(imported)
     for line in body[3:]:  # after extends, name and description
         above = lines[lines.index(line) - 1]
         assert above.startswith("#"), line
-    assert "720 searches in 12 months (2023-04 to 2024-03" in text
+    assert "# [derived] 720 searches (2023-04 to 2024-03, 12 months), scaled to a year" in text
     scenario = load_scenario(imported.path, SHORT)
     result = run_replication(scenario, scenario.run.seed, 0)
     assert result.kpis["referrals_per_year"] > 0
@@ -208,3 +208,23 @@ def test_a_scheme_file_is_extended_by_its_path(archive: Path, tmp_path: Path) ->
     outcome = import_police_uk([archive], FORCE, str(scheme), out, scale_staffing=False)
     assert 'extends = "../schemes/ours.toml"' in out.read_text()
     assert outcome.scenario.provider.drug_workers == 10
+
+
+def test_text_from_the_data_cannot_break_out_of_a_comment(tmp_path: Path) -> None:
+    rows = month_rows("2023-04")
+    rows[0]["Outcome"] = 'x\n[provider]\ndrug_workers = 99\n"'
+    path = write_file(month_path(tmp_path, "2023-04"), rows)
+    outcome = import_police_uk([path], "West\nMidlands", "west_midlands", tmp_path / "x.toml")
+    assert outcome.scenario.provider.drug_workers != 99
+    text = outcome.path.read_text()
+    assert "\ndrug_workers = 99" not in text
+    assert all(line.startswith("#") for line in text.splitlines()[:8])
+
+
+def test_files_with_no_usable_row_are_an_error(tmp_path: Path) -> None:
+    path = write_file(month_path(tmp_path, "2023-04"), [row(Date="soon"), row(Date="")])
+    with pytest.raises(
+        UserError, match=r"no searches with a readable date in 1 file\(s\): 1 no date"
+    ):
+        import_police_uk([path], FORCE, "west_midlands", tmp_path / "x.toml")
+    assert not (tmp_path / "x.toml").exists()

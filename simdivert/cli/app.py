@@ -1004,6 +1004,7 @@ def import_police_uk(
     ] = True,
 ) -> None:
     """Derive a force's demand from its police.uk stop and searches: a scenario file."""
+    from simdivert.importers.police_uk import ASSUMPTION
     from simdivert.importers.scenario_toml import import_police_uk as run_import
 
     try:
@@ -1013,8 +1014,10 @@ def import_police_uk(
     console.print("[bold]Data quality[/]")
     for line in outcome.quality:
         console.print(f"  {escape(line)}", highlight=False)
+    assumed = sum(1 for d in outcome.derived if d.kind == ASSUMPTION)
     console.print(
-        f"{len(outcome.derived)} values set from the data; scenario "
-        f"{outcome.scenario.name} written to [bold]{escape(str(out))}[/]",
+        f"{len(outcome.derived) - assumed} values derived from the data, {assumed} scaled to "
+        f"them \\[assumption]; scenario {outcome.scenario.name} written to "
+        f"[bold]{escape(str(out))}[/]",
         highlight=False,
     )

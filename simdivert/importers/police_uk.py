@@ -74,13 +74,17 @@ OUTCOME_WORDS = {
 NO_OUTCOME = ("article found - detailed outcome unavailable",)
 
 
+DERIVED, ASSUMPTION = "derived", "assumption"  # how a value written by an import was set
+
+
 @dataclass(frozen=True)
 class Derived:
-    """One scenario value derived from the data, and its basis in words."""
+    """One scenario value set by an import, and its basis in words."""
 
     key: str  # dotted scenario key
     value: Any  # a number, a list of weights or a table of shares
     basis: str
+    kind: str = DERIVED  # from the data, or an [assumption] (e.g. staffing scaled)
 
 
 @dataclass
@@ -196,7 +200,7 @@ def searches_per_year(data: Classified) -> Derived | None:
     return Derived(
         "demand.searches_per_year",
         round(rows / months * 12),
-        f"{count(rows)} searches in {months} months ({data.period}), scaled to 12",
+        f"{count(rows)} searches ({data.period}), scaled to a year (x 12/{months})",
     )
 
 

@@ -224,6 +224,12 @@ def read_searches(inputs: Sequence[Path], force: str) -> Searches:
     frame = pd.concat([read_file(path) for path in files], ignore_index=True)
     rows_read = len(frame)
     frame, dropped = _parse_dates(frame)
+    if frame.empty:
+        reasons = "; ".join(f"{d.rows} {d.reason} (first: {d.first})" for d in dropped)
+        raise UserError(
+            f"{files[0]}: no searches with a readable date in {len(files)} file(s)"
+            + (f": {reasons}" if reasons else "")
+        )
     return Searches(frame, files, dropped, other_forces, rows_read)
 
 

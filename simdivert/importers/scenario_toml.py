@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from simdivert.errors import ScenarioError, UserError
-from simdivert.importers.police_uk import Classified, Derived, classify, derive, quality_lines
+from simdivert.importers.police_uk import (
+    ASSUMPTION,
+    Classified,
+    Derived,
+    classify,
+    derive,
+    quality_lines,
+)
 from simdivert.importers.police_uk_files import force_slug, read_searches
 from simdivert.outputs.folders import write_atomically
 from simdivert.scenario.files import load_scenario, load_scenario_with_values, resolve_scenario_path
@@ -63,7 +70,7 @@ def scaled_staffing(base: Scenario, derived: Sequence[Derived]) -> list[Derived]
     }
     factor = search_finds_per_year(ours) / search_finds_per_year(demand)
     basis = (
-        f"[assumption] the base scheme's x {factor:.3f}: this force's finds from searches, "
+        f"the base scheme's x {factor:.3f}: this force's finds from searches, "
         f"{search_finds_per_year(ours):,.0f} a year, against the base's "
         f"{search_finds_per_year(demand):,.0f}"
     )
@@ -80,15 +87,29 @@ def scaled_staffing(base: Scenario, derived: Sequence[Derived]) -> list[Derived]
     drug_workers = base.provider.drug_workers
     return [
         Derived(
-            "demand.other_finds_per_year", round(base.demand.other_finds_per_year * factor), basis
+            "demand.other_finds_per_year",
+            round(base.demand.other_finds_per_year * factor),
+            basis,
+            ASSUMPTION,
         ),
         Derived(
             "provider.drug_workers",
             0.0 if drug_workers == 0 else max(round(drug_workers * factor, 1), 0.5),
-            basis,
+            basis + ", to the nearest 0.1 FTE (at least 0.5)",
+            ASSUMPTION,
         ),
-        Derived("course.facilitators", facilitators, basis + "; at least what the timetable needs"),
-        Derived("course.sessions_per_week", sessions, basis + ", to the nearest half"),
+        Derived(
+            "course.facilitators",
+            facilitators,
+            basis + "; at least what the timetable needs",
+            ASSUMPTION,
+        ),
+        Derived(
+            "course.sessions_per_week",
+            sessions,
+            basis + ", to the nearest half (at least one a fortnight)",
+            ASSUMPTION,
+        ),
     ]
 
 
@@ -109,11 +130,17 @@ def _toml_value(value: Any) -> str:
         return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
     if isinstance(value, str):
-        return json.dumps(value)
-    return repr(value)
+        return json.dumps(value)  # JSON's escapes are TOML's
+    if isinstance(value, int):
+        return str(value)
+    return repr(float(value))
+
+
+def _comment(text: str) -> str:
+    """One comment line: text from the data (a category, a file name) or the command line
+    (the force) can hold a line break, which would end the comment and start TOML."""
+    return "# " + "".join(c if c.isprintable() else " " for c in text)
 
 
 def _extends(scheme: str, out: Path) -> str:
@@ -135,14 +162,16 @@ def render(
     """The scenario file's text: a header, then each table with a comment above each value."""
     name = "_".join(force_slug(text).replace("-", "_") for text in (force, Path(scheme).stem))
     lines = [
-        f"# {force}: demand from its police.uk stop and searches ({period}), under the "
-        f"rules of the {scheme} scheme.",
+        _comment(
+            f"{force}: demand from its police.uk stop and searches ({period}), under the "
+            f"rules of the {scheme} scheme."
+        ),
         "# Made by `simdivert import police-uk`. Values marked [derived] come from the files, "
         "with their",
         "# counts and period; [assumption] marks what is scaled from the base scheme; "
         "everything else",
-        f"# is the base scheme's ({extends}). Data quality when imported:",
-        *(f"#   {line}" for line in quality),
+        _comment(f"is the base scheme's ({extends}). Data quality when imported:"),
+        *(_comment(f"  {line}") for line in quality),
         f"extends = {_toml_value(extends)}",
         f"name = {_toml_value(name)}",
         "description = "
@@ -154,7 +183,7 @@ def render(
         if section != table:
             lines += ["", f"[{section}]"]
             table = section
-        lines += [f"# {item.basis}", f"{leaf} = {_toml_value(item.value)}"]
+        lines += [_comment(f"[{item.kind}] {item.basis}"), f"{leaf} = {_toml_value(item.value)}"]
     lines += [
         "",
         "# [assumption] one force-wide area: the base scheme's areas are another force's.",
