@@ -140,3 +140,14 @@ def test_the_builtin_example_has_a_cell_per_force() -> None:
         "mid_sized",
         "small_rural",
     ]
+
+
+def test_a_dask_cluster_gives_the_same_national_tables(rollout, dask_address) -> None:
+    plan, outcome = rollout
+    out = outcome.folder.parent / "on-dask"
+    result = runner.invoke(
+        app, ["sweep", str(plan.source), "--dask", dask_address, "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    for name in ("national.csv", "forces.csv"):
+        assert (out / name).read_bytes() == (outcome.folder / name).read_bytes()
