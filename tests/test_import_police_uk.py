@@ -49,6 +49,10 @@ def test_the_derived_values_are_the_files_counts(imported) -> None:
     # Hours 01:00..23:00, 720 searches: hours 1..14 get 36 each, 15..23 get 24, 0 none.
     counts = [0] + [36] * 14 + [24] * 9
     assert demand.hour_weights == [round(c / (720 / 24), 3) for c in counts]
+    # 60 searches a month whatever its length: the rate a day follows 1 / days in month.
+    days = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]  # Jan 2024 .. Dec 2023 (leap)
+    rates = [60 / d for d in days]
+    assert demand.month_weights == [round(r / (sum(rates) / 12), 3) for r in rates]
     population = imported.scenario.population
     assert population.ethnic_group.shares().tolist() == [0.2] * 5  # self-defined, with mixed
     assert population.age_band.under_18 == 0.4  # "under 10" and "10-17"
@@ -126,6 +130,7 @@ def test_messy_files_are_summarised(tmp_path: Path) -> None:
     assert "not recognised in 'Age range': 'adult' (11)" in quality
     assert "not recognised in 'Outcome': 'Taken to the moon' (11)" in quality
     assert "empty 'Gender': 11 rows" in quality
+    assert "demand.month_weights: no searches in calendar month(s) 7;" in quality
     # 418 searches over 11 months, scaled to a year.
     assert outcome.scenario.demand.searches_per_year == round(418 / 11 * 12)
     assert outcome.scenario.demand.weekday_weights is not None

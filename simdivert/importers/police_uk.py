@@ -13,6 +13,8 @@ What is derived, from the rows police.uk publishes:
   object of search (drugs found), of those where the link is recorded;
 - ``demand.hour_weights``, ``demand.weekday_weights``: when searches happen (rows with a
   date only, stamped at midnight, are left out of the hour profile and counted);
+- ``demand.month_weights``: searches a day by calendar month, where every calendar
+  month has searches;
 - ``population.age_band``, ``sex``, ``ethnic_group``: who is found with drugs
   (self-defined ethnicity where stated, else the officer's);
 - ``police.counterfactual_mix``: the outcomes of drug finds, adults (written as the
@@ -256,6 +258,26 @@ def weekday_weights(data: Classified) -> Derived | None:
     )
 
 
+def month_weights(data: Classified) -> Derived | None:
+    """Searches a day by calendar month (January first), mean 1; only from a full year."""
+    per_month = data.searches.frame["month"].value_counts().sort_index()
+    periods = pd.PeriodIndex(per_month.index, freq="M")
+    per_day = pd.Series(per_month.to_numpy() / periods.days_in_month, index=periods.month)
+    by_calendar_month = per_day.groupby(level=0).mean().reindex(range(1, 13))
+    if by_calendar_month.isna().any():
+        absent = by_calendar_month.index[by_calendar_month.isna()]
+        data.notes.append(
+            f"demand.month_weights: no searches in calendar month(s) "
+            f"{', '.join(str(m) for m in absent)}; the base scheme's value is kept"
+        )
+        return None
+    return Derived(
+        "demand.month_weights",
+        _weights(by_calendar_month),
+        f"Jan..Dec, mean 1: searches a day in each calendar month ({data.period})",
+    )
+
+
 def _mix(
     data: Classified,
     key: str,
@@ -325,6 +347,7 @@ DERIVATIONS: tuple[Callable[[Classified], Derived | None], ...] = (
     find_rate_drug_searches,
     weekday_weights,
     hour_weights,
+    month_weights,
     age_band,
     sex,
     ethnic_group,
