@@ -1,21 +1,17 @@
-"""What a number in a scenario or sweep file may be: finite, not a boolean, and of a sane size.
+"""Upper bounds on the sizes in scenario and sweep files, each with its reason.
 
-Every model of a file inherits :class:`StrictModel`, so a new field picks these rules up
-without saying so: ``inf`` and ``nan`` are refused wherever a number is read (a key that
-means "no limit" says so with :data:`NoLimit`), and ``true`` is never taken for 1 where a
-number is meant. A size that drives memory or time (searches a year, years, replications,
-a backlog) carries an upper bound with its reason (:func:`at_most`), so a typo such as
-``searches_per_year = 1e9`` is refused at once instead of eating the machine.
+A size that drives memory or time (searches a year, years, replications, a backlog,
+staff) carries an upper bound (:func:`at_most`), so a typo such as
+``searches_per_year = 1e9`` is refused at once, saying the bound and why, instead of
+eating the machine. (Finite numbers, no booleans for numbers: :mod:`.strict`.)
 """
 
 from __future__ import annotations
 
-import math
-import typing
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, Field
 
 
 @dataclass(frozen=True)
@@ -38,12 +34,6 @@ class AtMost:
 def at_most(limit: float, why: str) -> AfterValidator:
     """An upper bound on a number (or a list's length), with the reason in the message."""
     return AfterValidator(AtMost(limit, why))
-
-
-def _not_nan(value: float) -> float:
-    if math.isnan(value):
-        raise ValueError("must be a number, not nan")
-    return value
 
 
 # Bounds shared by several files, with their reasons.
@@ -69,50 +59,3 @@ Staff = Annotated[float, Field(ge=0), at_most(MAX_STAFF, STAFF_WHY)]
 StaffCount = Annotated[int, Field(ge=0), at_most(MAX_STAFF, STAFF_WHY)]
 People = Annotated[int, Field(ge=0), at_most(MAX_PEOPLE, PEOPLE_WHY)]
 Seed = Annotated[int, Field(ge=0), at_most(MAX_SEED, "a seed is a 63-bit number")]
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-# A value that may be infinite on purpose ("no limit", e.g. patience that never runs out).
-NoLimit = Annotated[float, Field(allow_inf_nan=True), AfterValidator(_not_nan)]
-
-
-def _may_be_bool(annotation: Any) -> bool:
-    if annotation is bool or annotation is Any:
-        return True
-    return any(_may_be_bool(arg) for arg in typing.get_args(annotation))
-
-
-class _TrueOrFalse:
-    """Stands in for a boolean where a number is meant, so that validation fails at that
-    key, showing what was written (pydantic would take ``true`` for 1)."""
-
-    def __init__(self, value: bool) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return "true" if self.value else "false"
-
-
-def _no_bools(value: Any) -> Any:
-    if isinstance(value, bool):
-        return _TrueOrFalse(value)
-    if isinstance(value, list):
-        return [_TrueOrFalse(v) if isinstance(v, bool) else v for v in value]
-    return value
-
-
-class StrictModel(BaseModel):
-    """Frozen; unknown keys, ``inf``/``nan`` and booleans for numbers are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_bool_for_a_number(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        fields = cls.model_fields
-        return {
-            key: value
-            if key not in fields or _may_be_bool(fields[key].annotation)
-            else _no_bools(value)
-            for key, value in data.items()
-        }

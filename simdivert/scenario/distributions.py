@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, PositiveFloat, model_validator
 
-from simdivert.scenario.bounds import StrictModel
+from simdivert.scenario.strict import StrictModel
 
 if TYPE_CHECKING:  # numpy is imported where arrays are made: validating a scenario never needs it
     import numpy as np
