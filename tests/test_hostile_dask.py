@@ -73,8 +73,10 @@ def test_a_scheduler_lost_mid_sweep_is_one_line_and_the_folder_resumes(tmp_path)
     finally:
         cluster.close()  # the scheduler goes away mid-sweep
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 2
-    (line,) = stderr.strip().splitlines()
+    assert process.returncode == 2, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    (line,) = lines
     assert "lost the scheduler" in line and "run the same command again" in line
     saved = {p.name: p.read_bytes() for p in (out / "cells").glob("cell-*.parquet")}
     assert 1 <= len(saved) < 4 and not (out / "results.csv").exists()

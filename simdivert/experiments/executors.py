@@ -34,6 +34,7 @@ from simdivert.scenario.schema import Scenario
 DASK_CONNECT_TIMEOUT = "10s"
 DASK_WORKERS_TIMEOUT_SECONDS = 30.0  # a scheduler without workers would wait forever
 DASK_POLL_SECONDS = 1.0
+DASK_CLIENT_LOGGERS = ("distributed", "distributed.client")  # silenced while connected
 ORPHAN_CHECK_SECONDS = 1.0
 NETWORK_SCHEMES = ("tcp", "tls", "ws", "wss")  # addresses that need host:port
 
@@ -221,11 +222,12 @@ class DaskExecutor(_FuturesExecutor):
         self.workers = None
         self.dask_scheduler = address
         self._without_workers_since: float | None = None
-        # The client logs every failed reconnection with a traceback; a lost scheduler is
-        # reported once, by completed(), in one line.
-        self._client_log = logging.getLogger("distributed.client")
-        self._client_log_level = self._client_log.level
-        self._client_log.setLevel(logging.CRITICAL)
+        # The client logs every failed reconnection with a traceback (and its comms
+        # their own errors); a lost scheduler is reported once, by completed(), in one line.
+        self._quiet = {name: logging.getLogger(name) for name in DASK_CLIENT_LOGGERS}
+        self._levels = {name: log.level for name, log in self._quiet.items()}
+        for log in self._quiet.values():
+            log.setLevel(logging.CRITICAL)
         try:
             self._client.wait_for_workers(1, timeout=DASK_WORKERS_TIMEOUT_SECONDS)
         except (TimeoutError, OSError):
@@ -294,7 +296,8 @@ class DaskExecutor(_FuturesExecutor):
         except (OSError, TimeoutError, RuntimeError):
             pass
         finally:
-            self._client_log.setLevel(self._client_log_level)
+            for name, log in self._quiet.items():
+                log.setLevel(self._levels[name])
 
 
 def local_executor(workers: int, force: bool = False) -> Executor:
