@@ -63,7 +63,7 @@ def test_only_patience_means_no_limit():
         ("run.warmup_days=nan", "run.warmup_days: Input should be a finite number"),
         ("refind.rate_per_year=inf", "refind.rate_per_year: Input should be a finite number"),
         ("provider.drug_workers=inf", "provider.drug_workers: Input should be a finite number"),
-        ("costs.police_cost_per_hour=inf", "costs.police_cost_per_hour: Input should be a finite"),
+        ("costs.police_cost_per_hour=inf", "costs.police_cost_per_hour.amount: Input should be"),
         (
             "policy.offer_share=true",
             "policy.offer_share: Input should be a valid number (got true)",
