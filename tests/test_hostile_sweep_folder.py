@@ -162,3 +162,20 @@ def test_the_untouched_sweep_has_every_cell_and_replication_once(finished):
     assert sorted(zip(results["cell"], results["replication"], strict=True)) == [
         (c, r) for c in range(3) for r in range(2)
     ]
+
+
+def test_what_a_sweep_stopped_at_once_leaves_is_taken_up(finished, tmp_path):
+    folder = tmp_path / "stopped"
+    (folder / "cells").mkdir(parents=True)
+    (folder / LOCK).write_text("999\n")  # stopped before its manifest was written
+    result = sweep(finished[0], folder)
+    assert result.exit_code == 0, result.output
+    assert (folder / "results.csv").read_bytes() == (finished[1] / "results.csv").read_bytes()
+
+
+def test_fresh_forgets_the_runs_of_the_sweep_it_discards(finished, copy, tmp_path):
+    other = tmp_path / "other.toml"
+    other.write_text(SWEEP.replace("[4, 5, 6]", "[4, 5]"))
+    result = sweep(other, copy, "--fresh")
+    assert result.exit_code == 0, result.output
+    assert len(json.loads((copy / MANIFEST).read_text())["runs"]) == 1

@@ -102,7 +102,10 @@ class SweepFolder:
                 "saved cell files that belong to this sweep"
             )
         else:
-            if manifest is None and any(self.path.iterdir() if self.path.exists() else ()):
+            present = list(self.path.iterdir()) if self.path.exists() else []
+            if not self._cell_files():  # a lock and empty cells/: a sweep stopped at once
+                present = [p for p in present if p.name not in (LOCK, CELLS)]
+            if manifest is None and present:
                 if (self.path / MANIFEST).exists() or not self._cell_files():
                     raise UserError(
                         f"{self.path}: exists and is not a sweep's folder (no sweep "
@@ -117,6 +120,7 @@ class SweepFolder:
         self._take_lock()
         if manifest is not None and fresh:
             self._clear()
+            self.previous = {}
         elif manifest is not None and manifest.get("sweep_digest") != digest:
             raise UserError(
                 f"{self.path}: holds results of a different sweep (the sweep file, a scenario "
