@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # numpy is imported where arrays are made: validating a scena
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 DayName = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+SubstanceName = Literal["cannabis", "cocaine", "nitrous_oxide", "other"]
 StreamName = Literal["cannabis", "cocaine", "nitrous_oxide", "general", "under_18"]
 HourOfDay = Annotated[float, Field(ge=0.0, le=24.0)]
 
@@ -278,6 +279,15 @@ class DemandSettings(StrictModel):
         return self
 
 
+class UserDealerPopulation(StrictModel):
+    """User-dealers are their own population: mostly dependent heroin and crack users
+    ("other" substances) selling to fund their habit. Where a route exists they are
+    routed to treatment (a one-to-one with onward referral), not to a group course."""
+
+    substance: SubstanceMix
+    possible_dependence: Probability
+
+
 class PopulationSettings(StrictModel):
     """Who is found, and what the assessment finds."""
 
@@ -289,6 +299,7 @@ class PopulationSettings(StrictModel):
     safeguarding_need: Probability
     significant_safeguarding_share: Probability
     holistic_needs: HolisticNeeds
+    user_dealers: UserDealerPopulation | None = None  # None: drawn as everyone else
 
 
 class RefindSettings(StrictModel):
@@ -348,12 +359,93 @@ class BacklogSettings(StrictModel):
         return counted + list(self.people)
 
 
+class TrainingWave(StrictModel):
+    """A dated step in officers' adoption: from ``after_days`` (from the area's go-live)
+    on, ``share_added`` more of eligible finds are offered diversion (capped at 1)."""
+
+    after_days: NonNegativeFloat
+    share_added: Annotated[float, Field(ge=-1.0, le=1.0)]
+
+
+class AdoptionCurve(StrictModel):
+    """The share of eligible finds officers offer diversion to, over time since go-live.
+
+    Logistic from ``start_share`` at go-live to ``mature_share``, half way after
+    ``half_way_days``, with ``spread_days`` the logistic's scale (about 2.2 spreads take
+    it from a tenth to nine tenths of the way); plus dated training-wave steps. The share
+    is the offer chance of a reference find (odds ratios 1, see ``policy.offer_odds_ratio``).
+    """
+
+    start_share: Probability
+    mature_share: Probability | None = None  # None: the start share throughout
+    half_way_days: NonNegativeFloat = 0.0
+    spread_days: PositiveFloat = 30.0
+    waves: list[TrainingWave] = []
+
+    @field_validator("waves")
+    @classmethod
+    def _waves_in_order(cls, waves: list[TrainingWave]) -> list[TrainingWave]:
+        days = [wave.after_days for wave in waves]
+        if days != sorted(days):
+            raise ValueError("after_days must not decrease from one wave to the next")
+        return waves
+
+    def share(self, days: np.ndarray) -> np.ndarray:
+        """The share offered at ``days`` after go-live (vectorised)."""
+        import numpy as np
+
+        days = np.asarray(days, dtype=float)
+        mature = self.start_share if self.mature_share is None else self.mature_share
+        origin = 1.0 / (1.0 + math.exp(self.half_way_days / self.spread_days))
+        rising = 1.0 / (1.0 + np.exp(-(days - self.half_way_days) / self.spread_days))
+        share = self.start_share + (mature - self.start_share) * (rising - origin) / (1 - origin)
+        for wave in self.waves:
+            share = share + np.where(days >= wave.after_days, wave.share_added, 0.0)
+        return np.clip(share, 0.0, 1.0)
+
+
 class AreaSettings(StrictModel):
-    """A local policing area: its share of demand and when the scheme goes live there."""
+    """A local policing area: its share of demand, when the scheme goes live there (and,
+    for a pilot area, ends), and its own adoption curve if officers there differ."""
 
     name: Annotated[str, Field(min_length=1)]
     demand_share: Probability
     go_live_after_days: NonNegativeFloat = 0.0
+    adoption: AdoptionCurve | None = None  # None: the scheme's (policy.adoption)
+
+
+class OfferOddsRatio(StrictModel):
+    """Odds ratio of an offer by the outcome the find would otherwise get (the
+    counterfactual); ``not_recorded``: a find recorded only because of the scheme."""
+
+    charge: NonNegativeFloat = 1.0
+    caution: NonNegativeFloat = 1.0
+    cannabis_warning: NonNegativeFloat = 1.0
+    penalty_notice: NonNegativeFloat = 1.0
+    community_resolution: NonNegativeFloat = 1.0
+    no_further_action: NonNegativeFloat = 1.0
+    not_recorded: NonNegativeFloat = 1.0
+
+    def values(self) -> np.ndarray:
+        """In FIND_OUTCOMES code order: OUTCOMES, then diverted (unused: 1), not recorded."""
+        import numpy as np
+
+        return np.array([*(getattr(self, o) for o in OUTCOMES), 1.0, self.not_recorded])
+
+
+class YouthScheme(StrictModel):
+    """An under-18 scheme with its own start: live in its pilot areas (all areas if none
+    named) ``go_live_after_days`` after the launch, and force-wide from
+    ``force_wide_after_days`` if given. Its officers offer at ``offer_share`` from the
+    start (a youth scheme is run by youth officers, not adopted finds by find)."""
+
+    go_live_after_days: NonNegativeFloat = 0.0
+    pilot_areas: list[str] = []
+    force_wide_after_days: NonNegativeFloat | None = None
+    offer_share: Probability
+
+
+CustodyRoute = Literal["scene", "custody"]
 
 
 class PolicySettings(StrictModel):
@@ -362,11 +454,19 @@ class PolicySettings(StrictModel):
     diversion: bool = True
     launch_after_days: NonNegativeFloat = 0.0
     informal_finds_recorded_share: Probability = 1.0
-    offer_share: Probability
+    end_after_days: NonNegativeFloat | None = None  # a fixed-term pilot: no offers after
+    adoption: AdoptionCurve
+    offer_odds_ratio: OfferOddsRatio = OfferOddsRatio()
+    prior_find_odds_ratio: NonNegativeFloat = 1.0  # a person found before (a record)
     accept_share: Probability
+    dependent_accept_odds_ratio: NonNegativeFloat = 1.0  # possibly dependent users
+    decided_in: CustodyRoute = "scene"
     adults_only: bool = False
-    youth_force_wide: bool = False
+    eligible_substances: Annotated[list[SubstanceName], Field(min_length=1)] = list(SUBSTANCES)
+    first_time_only: bool = False
+    youth: YouthScheme | None = None
     once_only: bool = False
+    after_once_only: Literal["counterfactual", "charge"] = "counterfactual"
     bar_after_disengagement_days: NonNegativeFloat = 0.0
     non_engagement_outcome: Literal["none", "charge"] = "none"
     contract_days: NonNegativeFloat = 0.0
@@ -579,6 +679,16 @@ class Scenario(StrictModel):
         if len(set(names)) != len(names):
             raise ValueError("two areas have the same name")
         return areas
+
+    @model_validator(mode="after")
+    def _youth_pilot_areas_exist(self) -> Scenario:
+        youth = self.policy.youth
+        names = {area.name for area in self.areas}
+        if youth is not None:
+            for index, name in enumerate(youth.pilot_areas):
+                if name not in names:
+                    raise ValueError(f"policy.youth.pilot_areas.{index}: no area named {name!r}")
+        return self
 
     @field_validator("staffing")
     @classmethod
