@@ -146,7 +146,7 @@ def test_compare_report_writes_into_the_compare_folder(reported_comparison):
         assert f"<h3>{other} against status_quo</h3>" in html
     assert 'id="assumptions"' in html and "What differs between the scenarios" in html
     # Thames Valley's rollout is one of the differences listed, value by value.
-    assert "policy.youth_force_wide" in html and "areas" in html
+    assert "policy.youth.go_live_after_days" in html and "areas" in html
 
 
 def test_compare_report_names_each_police_hours_method(reported_comparison):
