@@ -279,7 +279,8 @@ class SchemeRules:
                 offered = (
                     not barred
                     and not (self._once_only and self._diversions[person] > 0)
-                    and self._offer_u[find] < self._offer_chance_at(person, find, now, counterfactual)
+                    and self._offer_u[find]
+                    < self._offer_chance_at(person, find, now, counterfactual)
                 )
                 if offered and self._accept_u[find] < self._accept_chance[person]:
                     outcome = DIVERTED

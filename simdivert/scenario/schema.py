@@ -42,7 +42,7 @@ HourOfDay = Annotated[float, Field(ge=0.0, le=24.0)]
 AGE_BANDS = ("under_18", "age_18_to_24", "age_25_to_34", "age_35_plus")
 SEXES = ("male", "female")
 ETHNIC_GROUPS = ("white", "black", "asian", "mixed", "other")
-SUBSTANCES = ("cannabis", "cocaine", "nitrous_oxide", "other")
+SUBSTANCES: tuple[SubstanceName, ...] = ("cannabis", "cocaine", "nitrous_oxide", "other")
 STREAMS = ("cannabis", "cocaine", "nitrous_oxide", "general", "under_18")
 OUTCOMES = (
     "charge",
