@@ -15,7 +15,7 @@ from simdivert.reporting import plots
 from simdivert.reporting.html import render_html
 from simdivert.reporting.report import run_figures, write_report
 
-from conftest import COMPARED, REPORT_RUN
+from conftest import COMPARED, EMBEDDED, REPORT_RUN
 
 runner = CliRunner()
 RUN_FILES = [
@@ -268,6 +268,7 @@ def test_report_of_a_staffing_plan(tmp_path):
         "run.years=0.25",
         "run.warmup_days=14",
         "policy.launch_after_days=0",
+        *EMBEDDED,
         "demand.searches_per_year=4000",
         "demand.other_finds_per_year=300",
     ]
