@@ -285,3 +285,17 @@ def test_avon_deals_with_a_second_find_formally(avon):
     rules.diverted(0, 0, start)
     second = decide(rules, 0, 1, start + days(400))
     assert second["counterfactual"] != CHARGE and second["outcome"] == CHARGE
+
+
+def test_cannabis_finds_escalate_from_warning_to_penalty_notice_to_charge(west_midlands):
+    assert west_midlands.police.cannabis_escalation
+    warning, notice = OUTCOMES.index("cannabis_warning"), OUTCOMES.index("penalty_notice")
+    # Not offered, and each find's own draw says a cannabis warning.
+    rules = rules_for(west_midlands, [ADULT], draws={"scene.offer": 0.999, "scene.mix": 0.35})
+    start = west_midlands.launch_hours
+    outcomes = []
+    for find in range(4):
+        outcome = decide(rules, 0, find, start + days(find))["outcome"]
+        rules.recorded(0, outcome)
+        outcomes.append(outcome)
+    assert outcomes == [warning, notice, CHARGE, CHARGE]

@@ -134,6 +134,7 @@ class PoliceModel:
         user_dealer = demand.person_kind == USER_DEALER
         self.rules = SchemeRules(scenario, people, user_dealer, demand.known_before, draws.columns)
         self._decide = self.rules.decide
+        self._on_record = self.rules.recorded
         self._stream = stream_for(people.substance, people.under_18).tolist()
         route = route_for(people.possible_dependence, people.significant_safeguarding)
         if scenario.population.user_dealers is not None:  # routed to treatment
@@ -291,6 +292,7 @@ class PoliceModel:
             )
         )
         self._last_find[person] = find
+        self._on_record(person, outcome)
         first_in_run = find == person
         unit = self._first_gap[person] if first_in_run else float(self._later_gaps.exponential())
         if outcome == DIVERTED:

@@ -45,6 +45,11 @@ UNDER_18_ROW = MIX_ROWS.index("under_18")
 # The outcomes that follow an arrest and a night in custody, where a custody route decides.
 CUSTODY_CODES = (CHARGE, OUTCOMES.index("caution"))
 BY_ADOPTION = -1.0  # a person's offer chance follows their area's adoption curve
+# The cannabis escalation ladder: warning, then penalty notice, then charge; a caution
+# stands where a charge does. Other outcomes (community resolution, no further action)
+# are the officer's discretion and neither escalate nor count as a step.
+LADDER = (OUTCOMES.index("cannabis_warning"), OUTCOMES.index("penalty_notice"), CHARGE)
+STEP_OF = {LADDER[0]: 0, LADDER[1]: 1, CHARGE: 2, OUTCOMES.index("caution"): 2}
 
 SCENE_COLUMNS = ("scene.informal", "scene.recorded", "scene.offer", "scene.accept", "scene.mix")
 # Where each field sits in a scene decision (see SchemeRules.decide).
@@ -165,6 +170,9 @@ class SchemeRules:
         self._mix_u = scene_draws["scene.mix"]
         # The scheme's record of each person.
         n = people.size
+        escalates = ~under_18 & (people.substance == SUBSTANCES.index("cannabis"))
+        self._escalates = (escalates & scenario.police.cannabis_escalation).tolist()
+        self._step = np.where(known_before, 0, -1).tolist()  # the last step on the ladder
         self._barred_until = [-math.inf] * n
         self._diversions = [0] * n
         self._contract_until = [-math.inf] * n
@@ -260,6 +268,10 @@ class SchemeRules:
         else:
             table = self._outcome_tables[self._outcome_table[person]]
             recorded_outcome = bisect_right(table, self._mix_u[find])
+            if self._escalates[person]:
+                last = self._step[person]
+                if 0 <= STEP_OF.get(recorded_outcome, 3) <= last:
+                    recorded_outcome = LADDER[min(last + 1, 2)]
         counterfactual = NOT_RECORDED if informal else recorded_outcome
         live = self._live_from[person] <= now < self._end_hours
         barred_until = self._barred_until[person]
@@ -303,6 +315,12 @@ class SchemeRules:
         if find != person or self._known_before[person]:
             ratio *= self._prior_odds
         return chance if ratio == 1.0 else with_odds_ratio(chance, ratio)
+
+    def recorded(self, person: int, outcome: int) -> None:
+        """The find's outcome is on the person's record: the escalation ladder's step."""
+        step = STEP_OF.get(outcome)
+        if step is not None and step > self._step[person]:
+            self._step[person] = step
 
     def breached(self, person: int) -> tuple[int, int]:
         """A find breached the person's contract: the contract ends. Returns the find that

@@ -634,6 +634,10 @@ class PoliceSettings(StrictModel):
     later_prosecution_hours: NonNegativeFloat
     counterfactual_mix: CounterfactualMix
     formal_outcome_odds_ratio: PerEthnicGroup
+    # An adult's later cannabis find that is not diverted gets at least the next step of
+    # the escalation ladder (cannabis warning, penalty notice, charge) above the last one
+    # the person had; a person found before the run starts with a warning on record.
+    cannabis_escalation: bool = False
 
 
 class TargetSettings(StrictModel):
