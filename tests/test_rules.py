@@ -22,6 +22,7 @@ from simdivert.model.rules import (
     SchemeRules,
 )
 from simdivert.scenario.files import load_scenario
+from simdivert.scenario.policy_settings import OfferOddsRatio
 from simdivert.scenario.schema import AGE_BANDS, HOLISTIC_NEEDS, OUTCOMES, Scenario
 
 ADULT = AGE_BANDS.index("age_25_to_34")
@@ -299,3 +300,7 @@ def test_cannabis_finds_escalate_from_warning_to_penalty_notice_to_charge(west_m
         rules.recorded(0, outcome)
         outcomes.append(outcome)
     assert outcomes == [warning, notice, CHARGE, CHARGE]
+
+
+def test_the_offer_odds_ratios_follow_the_outcomes_in_order():
+    assert tuple(OfferOddsRatio.model_fields) == (*OUTCOMES, "not_recorded")

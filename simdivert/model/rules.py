@@ -239,7 +239,8 @@ class SchemeRules:
         """The offer's odds ratio for each counterfactual outcome code; a custody-route
         scheme decides only on finds that lead to arrest and custody (charge, caution)."""
         policy = scenario.policy
-        odds = policy.offer_odds_ratio.values()
+        by_outcome = policy.offer_odds_ratio.values()  # OUTCOMES, then not recorded
+        odds = np.array([*by_outcome[:-1], 1.0, by_outcome[-1]])  # FIND_OUTCOMES order
         if policy.decided_in == "custody":
             odds = np.where(np.isin(np.arange(odds.size), CUSTODY_CODES), odds, 0.0)
         return odds.tolist()
