@@ -155,7 +155,12 @@ def test_rollout_by_area_and_a_surge(page):
     page.checkbox(key="surge:add").check().run()
     set_values(
         page,
-        {"area:1": 90.0, "surge:0:start_day": 30.0, "surge:0:days": 60.0, "surge:0:multiplier": 1.5},
+        {
+            "area:1": 90.0,
+            "surge:0:start_day": 30.0,
+            "surge:0:days": 60.0,
+            "surge:0:multiplier": 1.5,
+        },
     )
     scenario = request(page).scenario
     assert [a.go_live_after_days for a in scenario.areas[:3]] == [0.0, 90.0, 0.0]

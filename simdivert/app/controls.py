@@ -215,7 +215,7 @@ def run_options(scenario: sd.Scenario) -> dict[str, Any]:
     """Replications and seed (as ``run.replications`` and ``run.seed``, so the scenario
     file downloaded runs the same)."""
     bar = st.sidebar
-    bar.subheader("Replications")
+    bar.subheader("Replications and seed")
     if "lever:run.replications" not in st.session_state:
         st.session_state["lever:run.replications"] = min(
             PAGE_REPLICATIONS, scenario.run.replications

@@ -69,7 +69,7 @@ SHARE = "a share from 0 to 1"
 # facilitators, sessions a week by stream, demand growth and surges. Rollout by area
 # and the surges are lists, edited by the page itself (see the module docstring).
 MAIN_LEVERS: dict[str, dict[str, Words]] = {
-    "Run": {
+    "Horizon": {
         "run.years": Words(
             "Years measured (after the warm-up)",
             "How long the forecast runs, in years, after the warm-up that fills the pathway.",
@@ -211,14 +211,18 @@ def _bounds(info: Any, integer: bool) -> tuple[float | None, float | None]:
     low = high = None
     for item in info.metadata if info is not None else ():
         if isinstance(item, Ge):
-            low = float(item.ge)
+            low = _number(item.ge)
         elif isinstance(item, Gt):
-            low = float(item.gt) + (1 if integer else 0)
+            low = _number(item.gt) + (1 if integer else 0)
         if isinstance(item, Le):
-            high = float(item.le)
+            high = _number(item.le)
         elif isinstance(item, Lt):
-            high = float(item.lt) - (1 if integer else 0)
+            high = _number(item.lt) - (1 if integer else 0)
     return low, high
+
+
+def _number(bound: Any) -> float:
+    return float(bound)
 
 
 def _choices(info: Any) -> tuple[str, ...]:

@@ -1,7 +1,8 @@
 """The command line: ``simdivert run``, ``validate``, ``compare``, ``staff``, ``sweep``,
-``sensitivity``, ``report``, ``warmup``, ``calibrate``, and ``app`` (the web page). Every command that runs
-replications on request runs them on an executor (:mod:`simdivert.experiments.executors`): local
-processes (``--workers``) or a Dask cluster (``--dask``).
+``sensitivity``, ``report``, ``warmup``, ``calibrate`` and ``app`` (the web page). Every
+command that runs replications on request runs them on an executor
+(:mod:`simdivert.experiments.executors`): local processes (``--workers``) or a Dask
+cluster (``--dask``).
 
 User mistakes (a bad scenario, an existing output folder) print one line naming the
 file, the key and the problem, and exit with status 2; they never show a traceback.
