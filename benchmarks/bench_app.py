@@ -71,6 +71,15 @@ def start_server(workers: int) -> tuple[subprocess.Popen, str]:
     raise SystemExit("simdivert app did not start")
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds of ``simdivert app``, the Streamlit server it starts and their finished
+    children (the runs' pools and the report's drawing processes); Linux only."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return ticks / os.sysconf("SC_CLK_TCK") + sum(server_cpu(int(c)) for c in children)
+
+
 def browser_run(playwright, address: str, compare: str | None) -> tuple[float, float]:
     """Seconds from pressing Run to the results, and to the figures, in a new session."""
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -149,14 +158,16 @@ def main(argv: list[str] | None = None) -> None:
     from simdivert.reporting import report  # noqa: F401
 
     sd.load_scenario("west_midlands")
-    browser_times: list[tuple[float, float]] = []
+    browser_times: list[tuple[float, float, float]] = []
     phase_times: list[dict[str, float]] = []
     process, address = start_server(args.workers)
     try:
         with sync_playwright() as playwright:
             browser_run(playwright, address, args.compare)  # untimed: the server's imports
             for _ in range(args.runs):
-                browser_times.append(browser_run(playwright, address, args.compare))
+                cpu = server_cpu(process.pid)
+                results, figures = browser_run(playwright, address, args.compare)
+                browser_times.append((results, figures, server_cpu(process.pid) - cpu))
                 phase_times.append(phases(args.workers, args.compare))
     finally:
         process.terminate()
@@ -167,7 +178,11 @@ def main(argv: list[str] | None = None) -> None:
         + (f", paired with {args.compare}" if args.compare else "")
         + f"; {args.runs} runs; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
     )
-    for label, index in (("browser: Run to results", 0), ("browser: Run to figures", 1)):
+    for label, index in (
+        ("browser: Run to results", 0),
+        ("browser: Run to figures", 1),
+        ("  server CPU, pools included", 2),
+    ):
         values = [t[index] for t in browser_times]
         print(f"{label:34s} median {statistics.median(values):6.2f} s  {_spread(values)}")
     for phase in phase_times[0]:

@@ -91,6 +91,7 @@ def run_to_the_end(at: AppTest, seconds: float = 120) -> AppTest:
     deadline = time.monotonic() + seconds
     while not job.finished and time.monotonic() < deadline:
         time.sleep(0.2)
+        at.run()  # as the page's poll does: the results shown, the figures follow
     assert job.progress.stage == "done", job.progress
     return at.run()
 
@@ -110,6 +111,7 @@ def test_the_page_opens_ready_to_run(page):
 
 
 def test_every_scalar_of_the_scenario_has_a_widget(page):
+    page.toggle(key="show_others").set_value(True).run()
     for lever in scenario_levers(request(page).scenario):
         if lever.key in ("name", "description"):  # the file's, not levers
             continue
@@ -131,6 +133,7 @@ def test_every_main_lever_reaches_the_scenario(page):
 
 
 def test_other_levers_of_each_kind(page):
+    page.toggle(key="show_others").set_value(True).run()
     set_values(
         page,
         {
@@ -142,6 +145,9 @@ def test_other_levers_of_each_kind(page):
             "lever:run.seed": 7,
         },
     )
+    page.toggle(key="show_others").set_value(False).run()  # hidden, still changed
+    assert page.toggle(key="show_others").value is False
+    assert not [w for w in page.number_input if w.key == "lever:refind.rate_per_year"]
     scenario = request(page).scenario
     assert scenario.refind.rate_per_year == 0.1
     assert scenario.contact.max_attempts == 3
@@ -311,6 +317,7 @@ def test_two_sessions_do_not_see_each_other(monkeypatch):
 
 
 def test_a_lever_the_schema_rejects_is_named_as_a_lever(page):
+    page.toggle(key="show_others").set_value(True).run()
     set_values(page, {"lever:engagement.patience_days": 0.0})  # must be above 0
     (message,) = errors(page)
     assert message == "levers: engagement.patience_days: Input should be greater than 0 (got 0.0)"

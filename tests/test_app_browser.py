@@ -214,6 +214,22 @@ def test_run_from_the_page_shows_the_run_folder_numbers(page, server, tmp_path):
     assert hosts == {urlparse(server).netloc}, hosts  # nothing fetched from elsewhere
 
 
+def test_a_paired_comparison(page):
+    tab = page
+    for label, value in SHORT_LEVERS.items():
+        set_number(tab, label, value)
+    tab.get_by_role("combobox", name="Compare with").click()
+    tab.get_by_role("option", name="status_quo", exact=True).click()
+    tab.wait_for_timeout(500)
+    tab.get_by_role("button", name="Run").click()
+    tab.get_by_role("button", name="Comparison report (HTML)").wait_for()
+    heading = tab.get_by_text("Against status_quo (paired)")
+    heading.evaluate("element => element.scrollIntoView({block: 'start'})")
+    check_screenshot(tab, "8-comparison")
+    header = next(t[0] for t in shown_tables(tab) if "95% CI of the difference" in t[0])
+    assert header[1:3] == ["status_quo", "west_midlands"]
+
+
 def test_progress_and_cancel(page):
     tab = page
     set_number(tab, "Replications", "40")

@@ -20,8 +20,8 @@ from simdivert.app.levers import MAIN_KEYS, MAIN_LEVERS, PAGE_KEYS, Lever, chang
 from simdivert.app.levers import scenario_levers as all_levers
 from simdivert.app.runs import RunRequest, SessionFolder
 from simdivert.errors import OVERRIDE_SOURCE, ScenarioError
+from simdivert.scenario.files import DEFAULT_SCENARIO
 
-DEFAULT_SCENARIO = "west_midlands"
 PAGE_REPLICATIONS = 10  # a run from the page: quick, with a confidence interval
 MAX_REPLICATIONS = 200
 BUILTIN, UPLOAD = "Built-in", "Upload a TOML file"
@@ -45,8 +45,12 @@ def in_page_words(error: Exception) -> str:
 
 
 def _reset_levers(token: str) -> None:
-    """A new scenario: forget the widgets' values, so they start from its own."""
+    """A new scenario: forget the widgets' values, so they start from its own. The same
+    scenario: keep them, also for widgets not drawn this time (Streamlit forgets the
+    value of a widget not drawn, unless it is set again)."""
     if st.session_state.get("loaded") == token:
+        for key in [k for k in st.session_state if str(k).startswith(STATE_PREFIXES)]:
+            st.session_state[key] = st.session_state[key]
         return
     for key in [k for k in st.session_state if str(k).startswith(STATE_PREFIXES)]:
         del st.session_state[key]
@@ -199,12 +203,21 @@ def lever_changes(scenario: sd.Scenario) -> dict[str, Any]:
         if group == "Demand":
             _surge_levers(scenario, changes)
     bar.subheader("Every other parameter")
-    bar.caption("By dotted key, as in the scenario file; lists are changed in a file.")
+    shown = bar.toggle(
+        "Show them",
+        key="show_others",
+        help="Every other value of the scenario, by its dotted key as in the scenario file; "
+        "lists are changed in a file. Values changed here are kept while hidden.",
+    )
     others: dict[str, list[Lever]] = {}
     for lever in levers.values():
         if lever.key not in MAIN_KEYS and lever.key not in PAGE_KEYS:
             others.setdefault(section(lever.key), []).append(lever)
     for name, group_levers in others.items():
+        if not shown:  # not drawn (a page of widgets fewer), their values as last set
+            for lever in group_levers:
+                keep(lever, st.session_state.get(f"lever:{lever.key}", lever.value))
+            continue
         with bar.expander(name):
             for lever in group_levers:
                 keep(lever, lever_widget(lever, st))

@@ -40,6 +40,7 @@ from simdivert.reporting.headlines import (
 from simdivert.reporting.report import (
     FIGURES,
     REPORT,
+    FigureSpec,
     comparison_figures,
     police_hours_estimates,
     run_figures,
@@ -140,7 +141,8 @@ def _family(summary: pd.DataFrame, family: str) -> list[str]:
     ]
 
 
-def _figures(folder: Path, specs: list, ready: bool) -> None:
+def _figures(folder: Path, specs: list[FigureSpec], ready: bool) -> None:
+    """The report's figures as drawn into the folder, with their headings and captions."""
     if not ready:
         st.info("Drawing the report's figures…", icon=":material/hourglass_top:")
         return
@@ -285,3 +287,4 @@ def show(job: RunJob) -> None:
         show_comparison(job.folders[COMPARISON_FOLDER], ready)
     if ready:
         downloads(job)
+    job.shown.set()

@@ -25,6 +25,7 @@ import simdivert as sd
 from simdivert.experiments.executors import Executor, Task
 
 RUN_FOLDER = "run"
+SHOW_RESULTS_SECONDS = 3.0  # the most the figures wait for the page to show the results
 COMPARISON_FOLDER = "comparison"
 
 
@@ -110,6 +111,7 @@ class RunJob:
     workers: int | None = None
     progress: Progress = field(init=False)
     cancel: threading.Event = field(default_factory=threading.Event)
+    shown: threading.Event = field(default_factory=threading.Event)  # results on the page
     folders: dict[str, Path] = field(default_factory=dict)
     thread: threading.Thread | None = None
 
@@ -164,6 +166,9 @@ class RunJob:
                 comparison, self.folder / COMPARISON_FOLDER
             )
         self.progress.stage = "report"  # the results can be shown; the figures follow
+        # Draw the figures once the page shows the results, not while it draws them (on
+        # two cores the figures' processes would take the CPU the page needs).
+        self.shown.wait(SHOW_RESULTS_SECONDS)
         for folder in list(self.folders.values()):
             sd.write_report(folder)
         self.progress.stage = "done"
