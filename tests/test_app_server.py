@@ -42,15 +42,15 @@ def test_a_bad_port_is_one_line():
 
 def test_levers_carry_the_schema_bounds_and_choices():
     levers = {lever.key: lever for lever in scenario_levers(sd.load_scenario("west_midlands"))}
-    offer = levers["policy.offer_share"]
+    offer = levers["policy.adoption.start_share"]
     assert (offer.kind, offer.low, offer.high) == ("float", 0.0, 1.0)
-    assert offer.label == MAIN_LEVERS["Offer and adoption"]["policy.offer_share"].label
+    assert offer.label == MAIN_LEVERS["Offer and adoption"]["policy.adoption.start_share"].label
     assert (levers["contact.max_attempts"].kind, levers["contact.max_attempts"].low) == ("int", 1)
     assert levers["policy.non_engagement_outcome"].choices == ("none", "charge")
     assert levers["run.start_date"].kind == "date"
     assert levers["refind.rate_per_year"].label == "rate per year"  # not a main lever
     assert "areas" not in levers and "demand.weekday_weights" not in levers  # lists
-    assert not changed(offer, 0.75 + 1e-15) and changed(offer, 0.7)
+    assert not changed(offer, offer.value + 1e-15) and changed(offer, offer.value + 0.1)
 
 
 @pytest.mark.parametrize("name", sd.builtin_scenarios())

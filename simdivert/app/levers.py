@@ -94,9 +94,23 @@ MAIN_LEVERS: dict[str, dict[str, Words]] = {
         ),
     },
     "Offer and adoption": {
-        "policy.offer_share": Words(
-            "Offer share (of eligible recorded finds)",
-            f"Officers offer diversion to this share of eligible recorded finds ({SHARE}).",
+        "policy.adoption.start_share": Words(
+            "Officers' adoption at go-live (share of eligible finds offered)",
+            f"The share of eligible finds officers offer diversion to when an area goes live "
+            f"({SHARE}), for a reference find (the odds ratios below change it by find).",
+        ),
+        "policy.adoption.mature_share": Words(
+            "Officers' adoption once embedded (share offered)",
+            f"The share offered once the scheme is embedded ({SHARE}); adoption rises from "
+            "the start share to it along a logistic curve.",
+        ),
+        "policy.adoption.half_way_days": Words(
+            "Adoption half way after (days from go-live)",
+            "When adoption is half way from its start share to its mature share.",
+        ),
+        "policy.adoption.spread_days": Words(
+            "Adoption spread (days)",
+            "How gradual the rise is: about four spreads from 12% to 88% of the way.",
         ),
         "policy.accept_share": Words(
             "Acceptance at the scene (share of offers)",
@@ -110,9 +124,9 @@ MAIN_LEVERS: dict[str, dict[str, Words]] = {
     },
     "Eligibility": {
         "policy.adults_only": Words("Adults only", "Under-18s are never offered diversion."),
-        "policy.youth_force_wide": Words(
-            "Under-18 scheme force-wide from launch",
-            "Young people are offered their own scheme in every area from the launch.",
+        "policy.first_time_only": Words(
+            "First-time finds only",
+            "Only people with no previous find are offered diversion.",
         ),
         "policy.once_only": Words(
             "Offered once per person only",
