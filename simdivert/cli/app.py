@@ -1,6 +1,6 @@
 """The command line: ``simdivert run``, ``validate``, ``compare``, ``staff``, ``sweep``,
-``sensitivity``, ``report``, ``warmup``, ``calibrate``, ``import police-uk``. Every command
-that runs replications on request runs them on an executor
+``sensitivity``, ``report``, ``warmup``, ``calibrate``, ``import police-uk`` and ``app``
+(the web page). Every command that runs replications on request runs them on an executor
 (:mod:`simdivert.experiments.executors`): local processes (``--workers``) or a Dask cluster
 (``--dask``).
 
@@ -569,6 +569,20 @@ def _write_report(folder: Path) -> None:
     except UserError as exc:
         raise _fail(exc) from None
     console.print(f"Report written to [bold]{path}[/]")
+
+
+@app.command("app")
+def app_command(
+    port: Annotated[int, typer.Option(help="Port to serve the page on.", min=1, max=65535)] = 8501,
+    host: Annotated[
+        str, typer.Option(help="Address to serve on (0.0.0.0: every network interface).")
+    ] = "127.0.0.1",
+) -> None:
+    """Serve the web page for commissioners: choose a scheme, move the levers, run."""
+    from simdivert.app.server import serve
+
+    console.print(f"The page is at [bold]http://{host}:{port}[/] (Ctrl-C stops it)")
+    raise typer.Exit(code=serve(host, port))
 
 
 @app.command("report")

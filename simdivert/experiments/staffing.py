@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import tomli_w
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.errors import UserError
@@ -38,6 +37,7 @@ from simdivert.model.replication import simulate
 from simdivert.model.results import step_times
 from simdivert.model.roster import on_duty_hours
 from simdivert.model.utilisation import call_intervals
+from simdivert.scenario.files import scenario_as_toml
 from simdivert.scenario.schema import STREAMS, CourseSettings, Scenario
 from simdivert.scenario.timetable import concurrent_sessions, timetable_capacity
 from simdivert.stats import p90, student_t_ppf, t_interval
@@ -469,11 +469,10 @@ def plan_staffing(
 def plan_as_toml(scenario: Scenario, plan: list[Staffing], periods: list[Period]) -> str:
     """The planned scenario with the plan's staffing, whole (overrides included), as TOML."""
     staffed = staffed_scenario(scenario, periods, plan, scenario.horizon_hours)
-    data = staffed.model_dump(mode="json", exclude_none=True)
-    data["name"] = f"{scenario.name}-staffing-plan"
-    data["backlog"].pop("file", None)  # its people are listed in the file itself
     header = (
         f"# Staffing plan for {scenario.name} made by `simdivert staff`: the scenario as\n"
         "# planned, with the plan's staffing. Run it with `simdivert run` on this file.\n\n"
     )
-    return header + tomli_w.dumps(data)
+    return scenario_as_toml(
+        staffed.model_copy(update={"name": f"{scenario.name}-staffing-plan"}), header
+    )

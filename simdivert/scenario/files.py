@@ -408,3 +408,13 @@ def _load(
         order = [*(str(f) for f in reversed(files)), source]
         source_of_key = _source_of(bad_key or "", origin, str(path), order)
         raise ScenarioError(source_of_key, bad_key, problem) from None
+
+
+def scenario_as_toml(scenario: Scenario, header: str = "") -> str:
+    """A scenario, whole (its bases and overrides merged in), as a TOML file that loads
+    back to the same scenario; ``header`` (comment lines) goes first."""
+    import tomli_w
+
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    data["backlog"].pop("file", None)  # its people are listed in the file itself
+    return header + tomli_w.dumps(data)
