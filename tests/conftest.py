@@ -75,3 +75,42 @@ def dask_address():
         dashboard_address=None,
     ) as cluster:
         yield cluster.scheduler_address
+
+
+SWEEP_HEADER = (
+    'scenario = "west_midlands"\nreplications = 2\nseed = 1\n\n[set]\n'
+    '"run.years" = 0.1\n"run.warmup_days" = 7\n"policy.launch_after_days" = 0\n'
+)
+VARIANTS = (
+    '\n[[variants]]\nlabel = "demand as now"\n'
+    '\n[[variants]]\nlabel = "demand +20%"\n'
+    'set = { "demand.searches_per_year" = 31646, "demand.other_finds_per_year" = 2760 }\n'
+)
+SWEEPS = {
+    # variants alone, one of them another scheme's scenario
+    "variants": SWEEP_HEADER + VARIANTS + '\n[[variants]]\nlabel = "Thames Valley rules"\n'
+    'scenario = "thames_valley"\n',
+    # the README's example: a grid crossed with variants
+    "readme": SWEEP_HEADER + '\n[grid]\n"provider.drug_workers" = [4, 6]\n' + VARIANTS,
+    # a grid of two keys
+    "grid": SWEEP_HEADER + '\n[grid]\n"provider.drug_workers" = [3, 5]\n'
+    '"course.places_per_session" = [8, 12]\n',
+}
+
+
+def run_sweep_with_report(folder: Path, kind: str) -> Path:
+    """``simdivert sweep FILE --report`` of one of :data:`SWEEPS`, into ``folder``."""
+    sweep_file = folder / f"{kind}.toml"
+    sweep_file.write_text(f'name = "{kind}"\n' + SWEEPS[kind])
+    out = folder / f"sweep-{kind}"
+    args = ["sweep", str(sweep_file), "--out", str(out), "--workers", "1", "--report"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def reported_sweeps(tmp_path_factory) -> dict[str, Path]:
+    """A reported sweep of each kind in :data:`SWEEPS`."""
+    folder = tmp_path_factory.mktemp("sweeps")
+    return {kind: run_sweep_with_report(folder, kind) for kind in SWEEPS}

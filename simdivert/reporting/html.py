@@ -12,12 +12,22 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+import pandas as pd
+
 from simdivert import __version__
 from simdivert.clock import utc_now
+from simdivert.kpis import kpi_label, kpi_unit
 from simdivert.numbers import format_interval, format_value
 from simdivert.outputs.readers import Comparison, OutputFolder, RunFacts
 from simdivert.reporting.content import KEY_ASSUMPTIONS, STYLESHEET, assumption_value
-from simdivert.reporting.headlines import Headline, comparison_headlines, headlines, sweep_headlines
+from simdivert.reporting.headlines import (
+    Headline,
+    comparison_headlines,
+    headlines,
+    pick_kpis,
+    sweep_headlines,
+)
+from simdivert.reporting.sweep_design import LABEL, cell_rows, sweep_caption, sweep_design
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,7 @@ class FigureHtml:
     png: bytes
     section: str  # "run", "comparison" or "sweep"
     files_folder: str
+    data_points: int = 0  # finite points the figure draws (0: an empty chart)
 
 
 @dataclass(frozen=True)
@@ -42,13 +53,17 @@ class Section:
         return f'<section id="{self.anchor}"><h2>{escape(self.title)}</h2>{self.body}</section>'
 
 
-def _table(header: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
-    """A table; columns from ``numeric_from`` on are right-aligned numbers."""
+def _table(
+    header: list[str], rows: list[list[str]], numeric_from: int = 1, html_cells: bool = False
+) -> str:
+    """A table; columns from ``numeric_from`` on are right-aligned numbers. Cells are text
+    (escaped here) unless ``html_cells``, when the caller has escaped them."""
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    cell = (lambda c: c) if html_cells else escape
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td class="num">{escape(c)}</td>' if i >= numeric_from else f"<td>{escape(c)}</td>"
+            f'<td class="num">{cell(c)}</td>' if i >= numeric_from else f"<td>{cell(c)}</td>"
             for i, c in enumerate(row)
         )
         + "</tr>"
@@ -73,7 +88,8 @@ def _figure(figure: FigureHtml) -> str:
     stem = escape(figure.stem)
     return (
         f'<figure id="fig-{stem}"><h3>{escape(figure.heading)}</h3>'
-        f'<img alt="{escape(figure.heading)}" src="data:image/png;base64,{data}">'
+        f'<img alt="{escape(figure.heading)}" data-points="{figure.data_points}" '
+        f'src="data:image/png;base64,{data}">'
         f"<figcaption>{escape(figure.caption)} "
         f'<span class="files">Files: {figure.files_folder}/{stem}.png and .svg</span>'
         "</figcaption></figure>"
@@ -200,6 +216,32 @@ def _assumptions_section(output: OutputFolder) -> Section | None:
     )
 
 
+LIST_FORMATS = {key: kind for key, _, kind in KEY_ASSUMPTIONS if kind in ("areas", "staffing")}
+
+
+def _words(key: str, value: Any) -> str:
+    """A scenario value as a person reads it in a table cell: lists of tables (areas,
+    staffing changes) summarised as the assumptions table writes them, never as JSON."""
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        if key in LIST_FORMATS:
+            return assumption_value({key: value}, key, LIST_FORMATS[key]) or "–"
+        names = [str(v.get("name", v.get("label", ""))) for v in value]
+        return f"{len(value)} entries" + (f": {', '.join(names)}" if all(names) else "")
+    if isinstance(value, list):
+        return ", ".join(_words(key, v) for v in value) or "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "none"
+    return (
+        value
+        if isinstance(value, str)
+        else format_value(value)
+        if isinstance(value, float)
+        else str(value)
+    )
+
+
 def _flatten(value: Any, prefix: str = "") -> dict[str, str]:
     """A resolved scenario as dotted keys and their values written as text."""
     if isinstance(value, dict):
@@ -207,9 +249,7 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, str]:
         for key, inner in value.items():
             flat.update(_flatten(inner, f"{prefix}.{key}" if prefix else str(key)))
         return flat
-    if isinstance(value, list) and value and isinstance(value[0], dict):
-        return {prefix: "; ".join(json.dumps(v, separators=(", ", ": ")) for v in value)}
-    return {prefix: json.dumps(value) if not isinstance(value, str) else value}
+    return {prefix: _words(prefix, value)}
 
 
 def _differences_section(comparison: Comparison) -> Section:
@@ -236,24 +276,43 @@ def _differences_section(comparison: Comparison) -> Section:
     )
 
 
+PERCENT_UNITS = ("share", "ratio")
+
+
+def _kpi_values(mean: float, low: float, high: float, unit: str) -> tuple[str, str, str]:
+    """A KPI's mean, 95% CI and unit as the KPI table shows them: shares in percent."""
+    if unit in PERCENT_UNITS and not pd.isna(mean):
+        scaled = [v * 100 for v in (mean, low, high)]
+        return format_value(scaled[0]), format_interval(scaled[1], scaled[2], scaled[0]), "%"
+    return format_value(mean), format_interval(low, high, mean), unit.replace("GBP", "£")
+
+
+def _kpi_name(kpi: str) -> str:
+    """A KPI's name in words, with its column name in small type beneath (HTML)."""
+    return f'{escape(kpi_label(kpi))}<br><code class="key">{escape(kpi)}</code>'
+
+
 def _kpi_section(output: OutputFolder) -> Section | None:
     if output.summary is not None:
         rows = [
             [
-                str(row.kpi),
-                format_value(row.mean),
-                format_interval(row.ci_low, row.ci_high, row.mean),
-                str(getattr(row, "unit", "")),
+                _kpi_name(str(row.kpi)),
+                *(
+                    escape(v)
+                    for v in _kpi_values(
+                        row.mean, row.ci_low, row.ci_high, str(getattr(row, "unit", "") or "")
+                    )
+                ),
             ]
             for row in output.summary.itertuples()
         ]
         return Section(
             "kpis",
             "All KPIs",
-            "<p>From <code>summary.csv</code>: mean and 95% t-interval over replications; "
-            "<code>_y0</code> is the year before the launch, <code>_y1</code>, "
-            "<code>_y2</code>... the policy years.</p>"
-            + _table(["KPI", "mean", "95% CI", "unit"], rows),
+            "<p>From <code>summary.csv</code>: mean and 95% t-interval over replications "
+            "(shares in percent); <code>_y0</code> is the year before the launch, "
+            "<code>_y1</code>, <code>_y2</code>... the policy years.</p>"
+            + _table(["KPI", "mean", "95% CI", "unit"], rows, html_cells=True),
         )
     if output.comparison is not None:
         table = output.comparison.table
@@ -282,6 +341,56 @@ def _kpi_section(output: OutputFolder) -> Section | None:
             + "</details>",
         )
     return None
+
+
+SWEEP_TABLE_KPIS = 4
+SWEEP_TABLE_ROWS = 40
+
+
+def _sweep_cells_section(output: OutputFolder) -> Section | None:
+    """Every cell by its label with the headline KPIs and their 95% CIs; cells named only
+    by variants (a rollout's orders, forces) ranked by the first KPI, lowest first."""
+    sweep = output.sweep
+    if sweep is None:
+        return None
+    design = sweep_design(sweep)
+    kpis = pick_kpis(sweep.table["kpi"], SWEEP_TABLE_KPIS)
+    cells = design.cells[[c for c in design.cells.columns if c == "cell" or c == LABEL]]
+    columns = {}
+    for kpi in kpis:
+        rows = cell_rows(design, sweep.table, kpi).set_index(LABEL)
+        columns[kpi] = rows
+    ranked = not design.grid and not design.samples and bool(kpis)
+    labels = list(cells[LABEL])
+    if ranked:
+        first = columns[kpis[0]]["mean"]
+        labels = sorted(labels, key=lambda label: (pd.isna(first.get(label)), first.get(label)))
+    table_rows = []
+    for label in labels[:SWEEP_TABLE_ROWS]:
+        row = [label]
+        for kpi in kpis:
+            found = columns[kpi]
+            if label not in found.index:
+                row.append("–")
+                continue
+            r = found.loc[label]
+            mean, interval, _ = _kpi_values(r["mean"], r["ci_low"], r["ci_high"], kpi_unit(kpi))
+            row.append(f'{escape(mean)}<br><span class="ci">{escape(interval)}</span>')
+        table_rows.append([escape(row[0]), *row[1:]])
+    more = len(labels) - SWEEP_TABLE_ROWS
+    note = (f"<p>Ranked by {escape(kpi_label(kpis[0]))}, lowest first.</p>" if ranked else "") + (
+        f"<p>… and {more} more cells: see <code>summary.csv</code>.</p>" if more > 0 else ""
+    )
+    header = [
+        "cell",
+        *(f"{kpi_label(k)} ({'%' if kpi_unit(k) in PERCENT_UNITS else kpi_unit(k)})" for k in kpis),
+    ]
+    return Section(
+        "cells",
+        "Cells of the sweep",
+        f"<p>Each cell ({escape(sweep_caption(design))}): the mean over its replications "
+        "and, beneath it, the 95% CI.</p>" + _table(header, table_rows, html_cells=True) + note,
+    )
 
 
 def _staffing_section(output: OutputFolder) -> Section | None:
@@ -366,6 +475,7 @@ def render_html(output: OutputFolder, figures: list[FigureHtml]) -> str:
         _figures_section("figures", "Figures", by_section["run"], events_note),
         _figures_section("comparison", "Scenario comparison", by_section["comparison"]),
         _figures_section("sweep", "Sweep", by_section["sweep"]),
+        _sweep_cells_section(output),
         _assumptions_section(output),
         _kpi_section(output),
         _manifest_section(output),

@@ -3,7 +3,8 @@
 Every figure function takes tables as read by :mod:`simdivert.outputs.readers` and returns
 a matplotlib ``Figure`` drawn on the Agg canvas (no pyplot, no display, no global state);
 :func:`render_figure` makes its PNG and SVG. Figures are titled and their axes carry
-units. Comparison and sweep figures live in :mod:`simdivert.reporting.comparison_plots`.
+units. Comparison figures live in :mod:`simdivert.reporting.comparison_plots`, sweep
+figures in :mod:`simdivert.reporting.sweep_plots`.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ import pandas as pd
 from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.image import imsave
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from simdivert.clock import HOURS_PER_WEEK
@@ -139,6 +141,36 @@ def render_figure(figure: Figure) -> tuple[bytes, bytes]:
         # No creation date in the file, so the same figure gives the same bytes.
         figure.savefig(svg, format="svg", dpi=PNG_DPI, metadata={"Date": None})
     return png.getvalue(), svg.getvalue()
+
+
+def drawn_points(figure: Figure) -> int:
+    """How many finite data points the figure's axes draw (lines, markers, bars, image
+    cells): zero means an empty chart, whatever its axes and titles."""
+    total = 0
+    for ax in figure.axes:
+        if not ax.get_visible() or ax.get_label() == "<colorbar>":
+            continue
+        for line in ax.get_lines():
+            xy = np.asarray(line.get_xydata(), dtype=float)
+            total += int(np.isfinite(xy).all(axis=1).sum()) if xy.size else 0
+        for collection in ax.collections:
+            if isinstance(collection, PathCollection):  # markers: one per offset
+                offsets = np.asarray(collection.get_offsets(), dtype=float)
+                total += int(np.isfinite(offsets).all(axis=1).sum()) if offsets.size else 0
+                continue
+            for path in collection.get_paths():
+                vertices = np.asarray(path.vertices, dtype=float)
+                total += int(len(vertices) > 1 and bool(np.isfinite(vertices).all()))
+        for image in ax.get_images():
+            array = image.get_array()
+            if array is not None:
+                total += int(np.isfinite(np.ma.filled(array, np.nan)).sum())
+        total += sum(
+            1
+            for patch in ax.patches
+            if isinstance(patch, Rectangle) and patch.get_width() and patch.get_height()
+        )
+    return total
 
 
 def save_figure(figure: Figure, folder: Path, stem: str) -> dict[str, Path]:
@@ -440,7 +472,7 @@ def _summary_rows(summary: pd.DataFrame, kpis: list[str]) -> pd.DataFrame:
     return rows[rows["mean"].notna()]
 
 
-def _interval_bars(
+def interval_bars(
     ax: Axes,
     rows: pd.DataFrame,
     labels: list[str],
@@ -498,7 +530,7 @@ def police_hours_saved(estimates: pd.DataFrame, base: str | None = None) -> Figu
     for ax, scenario in zip(axes[:, 0], scenarios, strict=True):
         rows = estimates[estimates["scenario"] == scenario].set_index("method")
         labels = [POLICE_HOURS_METHODS[m].format(base=base) for m in rows.index]
-        _interval_bars(
+        interval_bars(
             ax, rows, labels, [POLICE_HOURS_COLOURS[m] for m in rows.index], lambda v: f"{v:,.0f}"
         )
         if len(scenarios) > 1:
@@ -536,7 +568,7 @@ def pathway_outcomes(summary: pd.DataFrame) -> Figure:
     ax = axes[0, 0]
     colours = [PALETTE["green"]] + [PALETTE["orange"]] * 4 + [PALETTE["grey"]]
     colours = [colours[list(PATHWAY_OUTCOMES).index(k)] for k in rows.index]
-    _interval_bars(
+    interval_bars(
         ax, rows * 100, [PATHWAY_OUTCOMES[k] for k in rows.index], colours, lambda v: f"{v:.1f}%"
     )
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))

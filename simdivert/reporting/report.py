@@ -38,9 +38,10 @@ from simdivert.outputs.readers import (
     read_stage_waits,
     run_estimates,
 )
-from simdivert.reporting import comparison_plots, plots
+from simdivert.reporting import comparison_plots, plots, sweep_plots
 from simdivert.reporting.headlines import pick_kpis
 from simdivert.reporting.html import FigureHtml, render_html
+from simdivert.reporting.sweep_design import sweep_caption, sweep_design
 from simdivert.waits import STAGES as WAIT_STAGES
 
 REPORT = "report.html"
@@ -349,13 +350,14 @@ def sweep_figures(output: OutputFolder) -> list[FigureSpec]:
     sweep = output.sweep
     if sweep is None:
         return []
+    design = sweep_design(sweep)
     return [
         FigureSpec(
             f"sweep_{kpi}",
             f"Sweep: {kpi_label(kpi)}",
-            f"The mean of {kpi_label(kpi)} in each cell of the sweep over "
-            f"{', '.join(sweep.parameters)}, with its 95% CI where there is room.",
-            functools.partial(comparison_plots.sweep_chart, sweep, kpi),
+            f"The mean of {kpi_label(kpi)} in each cell of the sweep, with its 95% CI "
+            f"({sweep_caption(design)}).",
+            functools.partial(sweep_plots.sweep_chart, sweep, kpi),
             "sweep",
         )
         for kpi in pick_kpis(sweep.table["kpi"], SWEEP_CHARTS)
@@ -368,10 +370,12 @@ def sweep_figures(output: OutputFolder) -> list[FigureSpec]:
 _DRAWING: list[FigureSpec] = []
 
 
-def _draw(index: int, folder: Path) -> Path:
-    """Draw figure ``index`` of :data:`_DRAWING` and save it as PNG and SVG; its PNG path."""
+def _draw(index: int, folder: Path) -> tuple[Path, int]:
+    """Draw figure ``index`` of :data:`_DRAWING` and save it as PNG and SVG; its PNG path
+    and how many data points it draws."""
     spec = _DRAWING[index]
-    return plots.save_figure(spec.build(), folder, spec.stem)["png"]
+    figure = spec.build()
+    return plots.save_figure(figure, folder, spec.stem)["png"], plots.drawn_points(figure)
 
 
 def report_workers(figures: int) -> int:
@@ -396,14 +400,16 @@ def render_figures(
         if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                pngs = list(pool.map(_draw, range(len(specs)), [folder] * len(specs)))
+                drawn = list(pool.map(_draw, range(len(specs)), [folder] * len(specs)))
         else:
-            pngs = [_draw(index, folder) for index in range(len(specs))]
+            drawn = [_draw(index, folder) for index in range(len(specs))]
     finally:
         _DRAWING.clear()
     return [
-        FigureHtml(spec.stem, spec.heading, spec.caption, png.read_bytes(), spec.section, FIGURES)
-        for spec, png in zip(specs, pngs, strict=True)
+        FigureHtml(
+            spec.stem, spec.heading, spec.caption, png.read_bytes(), spec.section, FIGURES, points
+        )
+        for spec, (png, points) in zip(specs, drawn, strict=True)
     ]
 
 
