@@ -114,3 +114,15 @@ def reported_sweeps(tmp_path_factory) -> dict[str, Path]:
     """A reported sweep of each kind in :data:`SWEEPS`."""
     folder = tmp_path_factory.mktemp("sweeps")
     return {kind: run_sweep_with_report(folder, kind) for kind in SWEEPS}
+
+
+@pytest.fixture(scope="session")
+def reported_sensitivity(tmp_path_factory) -> Path:
+    """``simdivert sensitivity --report`` of two factors, short."""
+    out = tmp_path_factory.mktemp("sensitivity") / "sensitivity"
+    args = ["sensitivity", "--years", "0.1", "--reps", "2", "--samples", "4", "--workers", "1"]
+    args += ["--set", "run.warmup_days=7", "--set", "policy.launch_after_days=0"]
+    args += ["--vary", "provider.drug_workers=4:6", "--vary", "engagement.patience_days=7:21"]
+    result = CliRunner().invoke(app, [*args, "--report", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out

@@ -395,3 +395,31 @@ def test_values_are_written_for_people():
     assert value_words('["Mon", "Tue"]') == "Mon, Tue"
     assert value_words('{"cannabis": 8, "general": 2}') == "cannabis 8, general 2"
     assert len(value_words("x" * 100)) == 40
+
+
+def test_tornado_puts_the_largest_swing_on_top():
+    from simdivert.reporting.sensitivity_plots import tornado, tornado_rows
+
+    effects = pd.DataFrame(
+        {
+            "kpi": "assessment_wait_p90_days",
+            "factor": ["engagement.patience_days", "provider.drug_workers"],
+            "low": [7, 4],
+            "high": [21, 6],
+            "mean_at_low": [8.6, 11.0],
+            "mean_at_base": [8.6, 8.6],
+            "mean_at_high": [8.7, 7.0],
+            "swing": [0.1, -4.0],
+            "swing_ci_low": [-0.1, -4.5],
+            "swing_ci_high": [0.3, -3.5],
+        }
+    )
+    assert list(tornado_rows(effects, "assessment_wait_p90_days")["factor"]) == [
+        "provider.drug_workers",
+        "engagement.patience_days",
+    ]
+    figure = tornado(effects, "assessment_wait_p90_days")
+    check_titled_and_labelled(figure)
+    top = figure.axes[0].get_yticklabels()[0].get_text()  # at the highest y
+    assert top.startswith("Drug workers in post (FTE)\n4 – 6: swing −4.0")
+    assert plots.drawn_points(figure) >= 4  # two bars a factor

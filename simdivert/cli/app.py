@@ -709,6 +709,10 @@ def sensitivity(
         typer.Option(help="Output folder (default: outputs/sensitivity-<scenario>-<time>)."),
     ] = None,
     set_: SetOption = None,
+    report: Annotated[
+        bool,
+        typer.Option("--report", help="Also write report.html with a tornado chart per KPI."),
+    ] = False,
 ) -> None:
     """One-at-a-time effects (tornado data) and rank correlations of inputs with KPIs."""
     from simdivert.experiments.executors import open_executor
@@ -758,6 +762,8 @@ def sensitivity(
     else:
         console.print(f"[yellow]{kpi} is not a KPI of these runs (a year they do not have?)[/]")
     console.print(f"Results written to [bold]{written}[/]")
+    if report:
+        _write_report(written)
 
 
 def sensitivity_table(results: SensitivityResults, kpi: str) -> Table:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -25,9 +26,18 @@ from simdivert.reporting.headlines import (
     comparison_headlines,
     headlines,
     pick_kpis,
+    sensitivity_headlines,
     sweep_headlines,
 )
-from simdivert.reporting.sweep_design import LABEL, cell_rows, sweep_caption, sweep_design
+from simdivert.reporting.sensitivity_plots import tornado_rows
+from simdivert.reporting.sweep_design import (
+    LABEL,
+    cell_rows,
+    key_label,
+    sweep_caption,
+    sweep_design,
+    value_words,
+)
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,7 @@ def report_title(output: OutputFolder) -> str:
         return f"{', '.join(comparison.others)} against {comparison.base}"
     if output.run is not None:
         prefix = "staffing plan for " if output.staffing_plan is not None else ""
+        prefix = "sensitivity of " if output.sensitivity is not None else prefix
         return prefix + output.run.scenario_name
     return f"sweep ({output.path.name})"
 
@@ -141,8 +152,10 @@ def _intro(output: OutputFolder) -> str:
     elif run is not None:
         if run.description:
             parts.append(f'<p class="lead">{escape(run.description)}</p>')
+        replications = manifest.get("replications", manifest.get("replications_per_cell", "?"))
+        each = " in each cell" if output.sensitivity is not None else ""
         facts.append(
-            f"{manifest.get('replications', '?')} replications of {_window_words(run)}, "
+            f"{replications} replications{each} of {_window_words(run)}, "
             f"seed {manifest.get('seed', '?')}"
         )
     if "finished" in manifest:
@@ -154,7 +167,7 @@ def _intro(output: OutputFolder) -> str:
     return "\n".join(parts)
 
 
-def _headline_section(output: OutputFolder) -> Section | None:
+def _headline_section(output: OutputFolder, sensitivity_kpis: list[str]) -> Section | None:
     blocks: list[str] = []
     if output.summary is not None and output.run is not None:
         lines = headlines(output.summary, output.run.targets, output.run.diversion)
@@ -170,6 +183,10 @@ def _headline_section(output: OutputFolder) -> Section | None:
                     f"<h3>{escape(scenario)} against {escape(comparison.base)}</h3>"
                     + _headline_list(mine)
                 )
+    if output.sensitivity is not None:
+        lines = sensitivity_headlines(output.sensitivity.one_at_a_time, sensitivity_kpis)
+        if lines:
+            blocks.append(_headline_list(lines))
     if output.sweep is not None:
         lines = sweep_headlines(output.sweep)
         if lines:
@@ -393,6 +410,61 @@ def _sweep_cells_section(output: OutputFolder) -> Section | None:
     )
 
 
+def _sensitivity_section(output: OutputFolder, kpis: list[str]) -> Section | None:
+    """Per KPI: each factor's range, the KPI at its low and high values, the swing with its
+    95% CI and the rank correlation over the Latin hypercube sample."""
+    sensitivity = output.sensitivity
+    if sensitivity is None:
+        return None
+    rho = sensitivity.rank_correlations
+    blocks = []
+    for kpi in kpis:
+        effects = tornado_rows(sensitivity.one_at_a_time, kpi)
+        correlations = (
+            rho[rho["kpi"] == kpi].set_index("factor")["spearman_rho"] if rho is not None else None
+        )
+        rows = []
+        for row in effects.itertuples():
+            at_low, _, unit = _kpi_values(
+                row.mean_at_low, row.mean_at_low, row.mean_at_low, kpi_unit(kpi)
+            )
+            at_high = _kpi_values(
+                row.mean_at_high, row.mean_at_high, row.mean_at_high, kpi_unit(kpi)
+            )[0]
+            swing, interval, _ = _kpi_values(
+                row.swing, row.swing_ci_low, row.swing_ci_high, kpi_unit(kpi)
+            )
+            value = correlations.get(row.factor) if correlations is not None else None
+            rows.append(
+                [
+                    key_label(row.factor),
+                    f"{value_words(row.low)} – {value_words(row.high)}",
+                    at_low,
+                    at_high,
+                    f"{swing} ({interval})",
+                    "–" if value is None or pd.isna(value) else f"{value:+.2f}",
+                ]
+            )
+        unit = "%" if kpi_unit(kpi) in PERCENT_UNITS else kpi_unit(kpi)
+        blocks.append(
+            f"<h3>{escape(kpi_label(kpi).capitalize())} ({escape(unit)})</h3>"
+            + _table(
+                ["factor", "low – high", "at low", "at high", "swing (95% CI)", "Spearman ρ"], rows
+            )
+        )
+    samples = (output.manifest or {}).get("samples", "?")
+    return Section(
+        "sensitivity",
+        "Effects of each factor",
+        "<p>One at a time: each factor at its low and its high value with every other input "
+        "at the base scenario's, on common random numbers; the swing is high less low, with "
+        "its paired 95% CI. Spearman ρ: the rank correlation of the factor with the KPI over "
+        f"a Latin hypercube of {escape(str(samples))} samples varying every factor at once. "
+        "Every KPI is in <code>one_at_a_time.csv</code> and "
+        "<code>rank_correlations.csv</code>.</p>" + "".join(blocks),
+    )
+
+
 def _staffing_section(output: OutputFolder) -> Section | None:
     plan = output.staffing_plan
     if plan is None:
@@ -458,9 +530,17 @@ def _manifest_section(output: OutputFolder) -> Section | None:
     )
 
 
-def render_html(output: OutputFolder, figures: list[FigureHtml]) -> str:
-    """The whole report page of an output folder."""
-    by_section: dict[str, list[FigureHtml]] = {"run": [], "comparison": [], "sweep": []}
+def render_html(
+    output: OutputFolder, figures: list[FigureHtml], sensitivity_kpis: Sequence[str] = ()
+) -> str:
+    """The whole report page of an output folder (``sensitivity_kpis``: those its
+    sensitivity section shows)."""
+    by_section: dict[str, list[FigureHtml]] = {
+        "run": [],
+        "comparison": [],
+        "sweep": [],
+        "sensitivity": [],
+    }
     for figure in figures:
         by_section[figure.section].append(figure)
     events_note = ""
@@ -470,12 +550,14 @@ def render_html(output: OutputFolder, figures: list[FigureHtml]) -> str:
             "rerun with --events (or --report)."
         )
     candidates = (
-        _headline_section(output),
+        _headline_section(output, list(sensitivity_kpis)),
         _staffing_section(output),
         _figures_section("figures", "Figures", by_section["run"], events_note),
         _figures_section("comparison", "Scenario comparison", by_section["comparison"]),
         _figures_section("sweep", "Sweep", by_section["sweep"]),
         _sweep_cells_section(output),
+        _figures_section("tornado", "Sensitivity", by_section["sensitivity"]),
+        _sensitivity_section(output, list(sensitivity_kpis)),
         _assumptions_section(output),
         _kpi_section(output),
         _manifest_section(output),

@@ -38,7 +38,7 @@ from simdivert.outputs.readers import (
     read_stage_waits,
     run_estimates,
 )
-from simdivert.reporting import comparison_plots, plots, sweep_plots
+from simdivert.reporting import comparison_plots, plots, sensitivity_plots, sweep_plots
 from simdivert.reporting.headlines import pick_kpis
 from simdivert.reporting.html import FigureHtml, render_html
 from simdivert.reporting.sweep_design import sweep_caption, sweep_design
@@ -364,6 +364,34 @@ def sweep_figures(output: OutputFolder) -> list[FigureSpec]:
     ]
 
 
+def sensitivity_kpis(output: OutputFolder) -> list[str]:
+    """The headline KPIs some factor moves (a swing other than zero)."""
+    if output.sensitivity is None:
+        return []
+    effects = output.sensitivity.one_at_a_time
+    moved = effects.loc[effects["swing"].fillna(0) != 0, "kpi"]
+    return pick_kpis(moved, SWEEP_CHARTS)
+
+
+def sensitivity_figures(output: OutputFolder) -> list[FigureSpec]:
+    if output.sensitivity is None:
+        return []
+    effects = output.sensitivity.one_at_a_time
+    return [
+        FigureSpec(
+            f"tornado_{kpi}",
+            f"Tornado: {kpi_label(kpi)}",
+            f"{kpi_label(kpi).capitalize()} with each factor at its low value (light bar) and "
+            "its high value (dark bar), every other input at the base scenario's value (the "
+            "grey line), on common random numbers; largest swing (high less low) on top, with "
+            "its 95% CI in the label.",
+            functools.partial(sensitivity_plots.tornado, effects, kpi),
+            "sensitivity",
+        )
+        for kpi in sensitivity_kpis(output)
+    ]
+
+
 # The figures being drawn, for the worker processes forked to draw them: forked, they
 # inherit this list (its builders are closures over the folder's tables, which do not
 # pickle) and are told only which one to draw.
@@ -440,9 +468,15 @@ def write_report(folder: Path, workers: int | None = None) -> Path:
         shutil.rmtree(staging)
     staging.mkdir()
     try:
-        specs = run_figures(output) + comparison_figures(output) + sweep_figures(output)
+        specs = [
+            *run_figures(output),
+            *comparison_figures(output),
+            *sweep_figures(output),
+            *sensitivity_figures(output),
+        ]
         figures = render_figures(specs, staging / FIGURES, workers)
-        (staging / REPORT).write_text(render_html(output, figures), encoding="utf-8")
+        html = render_html(output, figures, sensitivity_kpis(output))
+        (staging / REPORT).write_text(html, encoding="utf-8")
         _swap_in(staging / FIGURES, folder / FIGURES)
         _swap_in(staging / REPORT, folder / REPORT)
     finally:
