@@ -18,7 +18,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from simdivert.cli.progress import SweepProgressBar
+from simdivert import __version__
+from simdivert.cli.conventions import ConventionalGroup, JsonOption, Output, QuietOption, records
+from simdivert.cli.progress import ReplicationProgressBar, SweepProgressBar
 from simdivert.clock import utc_now
 from simdivert.errors import (
     OVERRIDE_SOURCE,
@@ -57,10 +59,11 @@ if TYPE_CHECKING:  # at run time each command imports what it needs, when it run
     from simdivert.experiments.warmup import Warmup
 
 app = typer.Typer(
+    cls=ConventionalGroup,
     help="Simulate police drug-diversion pathways: demand, provider capacity, waits and "
     "police time.",
     no_args_is_help=True,
-    add_completion=False,
+    rich_markup_mode=None,  # help text is plain: "[targets]" is shown, not read as markup
     pretty_exceptions_enable=False,
 )
 console = Console(width=100)
@@ -92,6 +95,25 @@ SetOption = Annotated[
 ]
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        console.print(f"simdivert {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Simulate police drug-diversion pathways: demand, provider capacity, waits and police
+    time."""
+
+
 # Library sources of values that the command line takes as options.
 OPTION_SOURCES = {OVERRIDE_SOURCE: "--set", VARY_SOURCE: "--vary", SAMPLES_SOURCE: "--samples"}
 
@@ -101,6 +123,8 @@ def in_cli_words(error: Exception) -> str:
     (``workers 0: ...`` -> ``--workers 0: ...``; an override's source -> ``--set``)."""
     message = str(error)
     if isinstance(error, ScenarioError):
+        for library, flag in OPTION_SOURCES.items():  # further problems: "; override: key"
+            message = message.replace(f"; {library}: ", f"; {flag}: ")
         source = error.source
         for library, flag in OPTION_SOURCES.items():
             if source == library or source.startswith(f"{library} "):
@@ -131,6 +155,8 @@ def _run_overrides(
     set_: list[str] | None, years: float | None, reps: int | None, seed: int | None
 ) -> list[str]:
     """The --set overrides plus those the run options stand for."""
+    if years is not None and not years > 0:  # the flag's own error, not the override's
+        raise typer.BadParameter(f"{years:g}: must be more than 0", param_hint="'--years'")
     overrides = list(set_ or [])
     for key, value in (("run.years", years), ("run.replications", reps), ("run.seed", seed)):
         if value is not None:
@@ -167,7 +193,7 @@ def run(
     scenario: ScenarioArg = None,
     years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications (default: the scenario's, 20).")
+        int | None, typer.Option(help="Replications (default: the scenario's, 20).", min=1)
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
     workers: WorkersOption = None,
@@ -192,12 +218,15 @@ def run(
             "finds in a pilot run from empty (default: the scenario's run.warmup_days)."
         ),
     ] = None,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run replications of a scenario and write manifest, replications, summary."""
     from simdivert.experiments.executors import open_executor
     from simdivert.experiments.replications import run_experiments
     from simdivert.experiments.warmup import pilot_warmup
 
+    output = Output(console, json_, quiet)
     overrides = _run_overrides(set_, years, reps, seed)
     try:
         if warmup is not None and warmup != AUTO_WARMUP:
@@ -224,7 +253,7 @@ def run(
             )
         with (
             open_executor(workers, dask) as executor,
-            console.status(f"Running {resolved.run.replications} replications of {resolved.name}…"),
+            ReplicationProgressBar(console, f"{resolved.name}") as executor.progress,
         ):
             (experiment,) = run_experiments(
                 [resolved], resolved.run.replications, resolved.run.seed, executor, events or report
@@ -251,8 +280,14 @@ def run(
         )
     )
     console.print(f"Results written to [bold]{written}[/]")
-    if report:
-        _write_report(written)
+    report_path = _write_report(written) if report else None
+    output.result(
+        {"folder": str(written), "report": _text(report_path), "summary": records(summary)}
+    )
+
+
+def _text(path: Path | None) -> str | None:
+    return None if path is None else str(path)
 
 
 @app.command()
@@ -328,7 +363,7 @@ def compare(
     others: Annotated[list[str], typer.Argument(help="Scenarios to compare with the base.")],
     years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications (default: the base scenario's).")
+        int | None, typer.Option(help="Replications (default: the base scenario's).", min=1)
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the base scenario's).")] = None,
     workers: WorkersOption = None,
@@ -340,6 +375,8 @@ def compare(
     report: Annotated[
         bool, typer.Option("--report", help="Also write report.html and figures/.")
     ] = False,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run scenarios on the same random numbers and report paired differences from the base.
 
@@ -350,6 +387,7 @@ def compare(
     from simdivert.experiments.executors import open_executor
     from simdivert.experiments.replications import paired_comparison, run_experiments
 
+    output = Output(console, json_, quiet)
     overrides = _run_overrides(set_, years, reps, seed)
     try:
         sources = [resolve_scenario_path(name) for name in (base, *others)]
@@ -371,7 +409,7 @@ def compare(
     try:
         with (
             open_executor(workers, dask) as executor,
-            console.status(f"Running {replications} replications of {len(names)} scenarios…"),
+            ReplicationProgressBar(console, f"{len(names)} scenarios") as executor.progress,
         ):
             experiments = run_experiments(scenarios, replications, seed_used, executor)
     except UserError as exc:
@@ -389,8 +427,15 @@ def compare(
     for other in names[1:]:
         console.print(comparison_table(comparison, names[0], other))
     console.print(f"Results written to [bold]{written}[/]")
-    if report:
-        _write_report(written)
+    report_path = _write_report(written) if report else None
+    output.result(
+        {
+            "folder": str(written),
+            "report": _text(report_path),
+            "base": names[0],
+            "comparison": records(comparison),
+        }
+    )
 
 
 @app.command()
@@ -416,6 +461,8 @@ def staff(
         typer.Option(help="Output folder (default: outputs/staff-<scenario>-<time>)."),
     ] = None,
     set_: SetOption = None,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Find the fewest drug workers, facilitators and sessions a week that meet the targets."""
     from simdivert.experiments.executors import open_executor
@@ -427,6 +474,7 @@ def staff(
         scenario_targets,
     )
 
+    output = Output(console, json_, quiet)
     try:
         if period not in PERIOD_HOURS:
             raise UserError(f"--period {period!r}: expected one of {', '.join(PERIOD_HOURS)}")
@@ -436,14 +484,15 @@ def staff(
         if not targets:
             targets = scenario_targets(resolved)
             console.print(
-                "Targets (the scenario's [targets]): " + ", ".join(str(t) for t in targets)
+                escape("Targets (the scenario's [targets]): " + ", ".join(str(t) for t in targets)),
+                highlight=False,
             )
         destination = out if out is not None else default_run_dir(f"staff-{resolved.name}")
         check_new_dir(destination)
         started = utc_now()
         with (
             open_executor(workers, dask) as executor,
-            console.status("Searching for the fewest staff that meet the targets…"),
+            ReplicationProgressBar(console, "staffing search") as executor.progress,
         ):
             table, plan, periods, runs = plan_staffing(
                 resolved, targets, confidence, period, reps, seed, executor
@@ -472,6 +521,13 @@ def staff(
     console.print(
         f"Plan written to [bold]{written}[/] (run it: simdivert run "
         f"{written / 'staffing_plan.toml'})"
+    )
+    output.result(
+        {
+            "folder": str(written),
+            "plan_file": str(written / "staffing_plan.toml"),
+            "plan": records(table),
+        }
     )
 
 
@@ -512,7 +568,7 @@ def staffing_table(table: pd.DataFrame, name: str) -> Table:
     return view
 
 
-def _write_report(folder: Path) -> None:
+def _write_report(folder: Path) -> Path:
     """Draw the report of an output folder into it (made from the folder's files alone)."""
     from simdivert.reporting.report import write_report  # matplotlib only when drawing
 
@@ -522,6 +578,7 @@ def _write_report(folder: Path) -> None:
     except UserError as exc:
         raise _fail(exc) from None
     console.print(f"Report written to [bold]{path}[/]")
+    return path
 
 
 @app.command("report")
@@ -623,6 +680,8 @@ def sweep(
         str | None, typer.Option(help="The KPI for --precision, and to show per cell.")
     ] = None,
     max_reps: Annotated[int, typer.Option(help="With --precision: at most this many.")] = 100,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run a sweep: many cells (scenario variants) × replications, resumable, in parallel."""
     from simdivert.experiments.executors import open_executor
@@ -630,6 +689,7 @@ def sweep(
     from simdivert.outputs.sweep_folder import SweepFolder
     from simdivert.outputs.sweep_writer import default_sweep_dir, run_sweep
 
+    output = Output(console, json_, quiet)
     try:
         if kpi is not None:
             _check_kpi(kpi)
@@ -680,8 +740,16 @@ def sweep(
     console.print(
         f"{len(plan.cells)} cells, {len(outcome.results)} replications written to [bold]{folder}[/]"
     )
-    if report:
-        _write_report(folder)
+    report_path = _write_report(folder) if report else None
+    output.result(
+        {
+            "folder": str(folder),
+            "report": _text(report_path),
+            "cells": len(plan.cells),
+            "imprecise_cells": list(outcome.imprecise_cells),
+            "summary": records(outcome.summary),
+        }
+    )
 
 
 @app.command()
@@ -696,7 +764,7 @@ def sensitivity(
     ] = 20,
     years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications per cell (default: the scenario's).")
+        int | None, typer.Option(help="Replications per cell (default: the scenario's).", min=1)
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
     kpi: Annotated[
@@ -713,11 +781,14 @@ def sensitivity(
         bool,
         typer.Option("--report", help="Also write report.html with a tornado chart per KPI."),
     ] = False,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """One-at-a-time effects (tornado data) and rank correlations of inputs with KPIs."""
     from simdivert.experiments.executors import open_executor
     from simdivert.experiments.sensitivity import parse_vary, plan_sensitivity, run_sensitivity
 
+    output = Output(console, json_, quiet)
     overrides = _run_overrides(set_, years, reps, seed)
     try:
         _check_kpi(kpi)
@@ -762,8 +833,15 @@ def sensitivity(
     else:
         console.print(f"[yellow]{kpi} is not a KPI of these runs (a year they do not have?)[/]")
     console.print(f"Results written to [bold]{written}[/]")
-    if report:
-        _write_report(written)
+    report_path = _write_report(written) if report else None
+    output.result(
+        {
+            "folder": str(written),
+            "report": _text(report_path),
+            "one_at_a_time": records(results.one_at_a_time),
+            "rank_correlations": records(results.rank_correlations),
+        }
+    )
 
 
 def sensitivity_table(results: SensitivityResults, kpi: str) -> Table:
@@ -840,7 +918,7 @@ def calibrate(
         typer.Option(help="Targets file (TOML) (default: the built-in table)."),
     ] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications (default: each scenario's).")
+        int | None, typer.Option(help="Replications (default: each scenario's).", min=1)
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: each scenario's).")] = None,
     workers: WorkersOption = None,
@@ -855,11 +933,14 @@ def calibrate(
     docs: Annotated[
         Path, typer.Option(help="Docs file whose calibrate-marked section --write-docs replaces.")
     ] = Path("docs/VALIDATION.md"),
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Check scenarios against published figures; exit 1 if any check fails."""
     from simdivert.experiments.calibration import load_targets, run_calibration
     from simdivert.experiments.executors import open_executor
 
+    output = Output(console, json_, quiet)
     try:
         table = load_targets(targets)
         target_dir = out if out is not None else default_run_dir("calibration")
@@ -872,7 +953,9 @@ def calibrate(
     try:
         with (
             open_executor(workers, dask) as executor,
-            console.status(f"Running {len({t.scenario for t in table})} scenario(s)…"),
+            ReplicationProgressBar(
+                console, f"{len({t.scenario for t in table})} scenario(s)"
+            ) as executor.progress,
         ):
             checks, runs = run_calibration(table, reps, seed, executor)
             where = executor.where()
@@ -892,6 +975,23 @@ def calibrate(
     if write_docs_:
         console.print(f"Table written to [bold]{docs}[/] (between {DOCS_BEGIN} markers)")
     failed = [c for c in checks if not c.passed]
+    output.result(
+        {
+            "folder": str(written),
+            "checks": [
+                {
+                    "scenario": c.target.scenario,
+                    "kpi": c.target.kpi,
+                    "range": c.target.range_text().replace("`", ""),
+                    "mean": c.mean,
+                    "ci_low": c.ci_low,
+                    "ci_high": c.ci_high,
+                    "passed": c.passed,
+                }
+                for c in checks
+            ],
+        }
+    )
     if failed:
         errors.print(
             f"[bold red]{len(failed)} of {len(checks)} checks failed:[/] "

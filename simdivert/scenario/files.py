@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import csv
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from difflib import get_close_matches
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from simdivert.errors import OVERRIDE_SOURCE, ScenarioError
 
@@ -178,15 +179,61 @@ def _dotted(loc: tuple, data: Any) -> str:
     return ".".join(parts)
 
 
-def first_problem(exc: ValidationError, data: Any) -> tuple[str | None, str]:
-    """The dotted key and the problem of a validation error's first problem, in words,
-    counting any others (a one-line error message)."""
-    errors = exc.errors()
-    first = errors[0]
-    key = _dotted(first["loc"], data) or None
-    problem = _problem(first)
-    if len(errors) > 1:
-        problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+def _model_of(annotation: Any) -> Any:
+    """The pydantic model an annotation holds (inside ``X | None``, ``list[X]``,
+    ``Annotated[X, ...]``), or None."""
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for inner in get_args(annotation):
+        found = _model_of(inner)
+        if found is not None:
+            return found
+    return None
+
+
+def _known_keys(model: Any, loc: tuple) -> list[str]:
+    """The keys the model takes at the table ``loc`` leads to (empty if unknown)."""
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        field = model.model_fields.get(part)
+        model = _model_of(field.annotation) if field is not None else None
+    return list(model.model_fields) if model is not None else []
+
+
+def _suggestion(error: ErrorDetails, model: Any) -> str:
+    """`` (did you mean drug_workers?)`` for an unknown key close to a known one."""
+    if error["type"] != "extra_forbidden" or model is None or not error["loc"]:
+        return ""
+    *parent, key = error["loc"]
+    close = get_close_matches(str(key), _known_keys(model, tuple(parent)), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def first_problem(
+    exc: ValidationError,
+    data: Any,
+    model: Any = None,
+    source_of: Callable[[str], str] | None = None,
+) -> tuple[str | None, str]:
+    """The dotted key of a validation error's first problem, and every problem in words
+    on one line: the first, then ``; key: problem`` for each other (with its source, from
+    ``source_of``, where that differs from the first's). An unknown key close to one that
+    ``model`` (the pydantic model validated) takes says which it may have meant."""
+    found = [
+        (_dotted(error["loc"], data) or None, _problem(error) + _suggestion(error, model))
+        for error in exc.errors()
+    ]
+    (key, problem), others = found[0], found[1:]
+    first_source = source_of(key or "") if source_of is not None else ""
+    for other_key, other_problem in others:
+        where = other_key or ""
+        source = source_of(where) if source_of is not None else first_source
+        if source != first_source:
+            where = f"{source}: {where}" if where else source
+        problem += f"; {where}: {other_problem}" if where else f"; {other_problem}"
     return key, problem
 
 
@@ -260,6 +307,8 @@ def load_scenario_with_values(
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        bad_key, problem = first_problem(exc, data)
+        bad_key, problem = first_problem(
+            exc, data, Scenario, lambda key: _source_of(key, origin, str(path))
+        )
         source_of_key = _source_of(bad_key or "", origin, str(path))
         raise ScenarioError(source_of_key, bad_key, problem) from None
