@@ -165,15 +165,18 @@ def _run_overrides(
 
 
 def _whole_window(kpis: pd.Series) -> pd.Series:
-    """KPIs over the whole window; per-year ones (``_y2``) stay in the CSV files."""
-    from simdivert.kpis import is_per_year_variant
+    """KPIs over the whole window and force; per-year ones (``_y2``) and per-area ones
+    (``area_coventry_...``) stay in the CSV files and the report."""
+    from simdivert.kpis import is_per_year_variant, split_area
 
-    return ~kpis.map(is_per_year_variant)
+    return ~kpis.map(lambda name: is_per_year_variant(name) or split_area(name) is not None)
 
 
 def summary_table(summary: pd.DataFrame, title: str) -> Table:
     """A rich table of KPI means and confidence intervals, fitting 100 columns."""
-    table = Table(title=title, title_justify="left", caption="Per-year KPIs: summary.csv")
+    table = Table(
+        title=title, title_justify="left", caption="Per-year and per-area KPIs: summary.csv"
+    )
     table.add_column("KPI", no_wrap=True)
     table.add_column("mean", justify="right", no_wrap=True)
     table.add_column("95% CI", justify="right", no_wrap=True)

@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-import pandas as pd
-
 from simdivert import __version__
 from simdivert.clock import utc_now
-from simdivert.kpis import kpi_label, kpi_unit
+from simdivert.kpis import kpi_unit
 from simdivert.numbers import format_interval, format_value
 from simdivert.outputs.readers import Comparison, OutputFolder, RunFacts
 from simdivert.reporting.content import KEY_ASSUMPTIONS, STYLESHEET, assumption_value
@@ -25,18 +23,14 @@ from simdivert.reporting.headlines import (
     Headline,
     comparison_headlines,
     headlines,
-    pick_kpis,
     sensitivity_headlines,
     sweep_headlines,
 )
-from simdivert.reporting.sensitivity_plots import tornado_rows
-from simdivert.reporting.sweep_design import (
-    LABEL,
-    cell_rows,
-    key_label,
-    sweep_caption,
-    sweep_design,
-    value_words,
+from simdivert.reporting.page import Section, kpi_name, kpi_values, table
+from simdivert.reporting.result_tables import (
+    areas_section,
+    sensitivity_section,
+    sweep_cells_section,
 )
 
 
@@ -51,35 +45,6 @@ class FigureHtml:
     section: str  # "run", "comparison" or "sweep"
     files_folder: str
     data_points: int = 0  # finite points the figure draws (0: an empty chart)
-
-
-@dataclass(frozen=True)
-class Section:
-    anchor: str
-    title: str
-    body: str
-
-    def html(self) -> str:
-        return f'<section id="{self.anchor}"><h2>{escape(self.title)}</h2>{self.body}</section>'
-
-
-def _table(
-    header: list[str], rows: list[list[str]], numeric_from: int = 1, html_cells: bool = False
-) -> str:
-    """A table; columns from ``numeric_from`` on are right-aligned numbers. Cells are text
-    (escaped here) unless ``html_cells``, when the caller has escaped them."""
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    cell = (lambda c: c) if html_cells else escape
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td class="num">{cell(c)}</td>' if i >= numeric_from else f"<td>{cell(c)}</td>"
-            for i, c in enumerate(row)
-        )
-        + "</tr>"
-        for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _headline_list(lines: list[Headline]) -> str:
@@ -229,7 +194,7 @@ def _assumptions_section(output: OutputFolder) -> Section | None:
         "<p>The scenario as resolved for this run (after <code>extends</code> and "
         "<code>--set</code>). Every parameter is in the manifest at the end; the scenario "
         "file says which values are published and which are assumptions.</p>"
-        + _table(["assumption", "value", "scenario key"], rows, numeric_from=3),
+        + table(["assumption", "value", "scenario key"], rows, numeric_from=3),
     )
 
 
@@ -274,13 +239,21 @@ def _differences_section(comparison: Comparison) -> Section:
     flat = {name: _flatten(facts.scenario) for name, facts in comparison.scenarios.items()}
     keys = dict.fromkeys(k for values in flat.values() for k in values)
     rows = [
-        [key, *(flat[name].get(key, "–") for name in comparison.names)]
+        [
+            f"<code>{escape(key)}</code>",
+            *(escape(flat[name].get(key, "–")) for name in comparison.names),
+        ]
         for key in keys
         if key not in ("name", "description")
         and len({flat[name].get(key) for name in comparison.names}) > 1
     ]
     body = (
-        _table(["scenario key", *comparison.names], rows, numeric_from=len(comparison.names) + 1)
+        table(
+            ["scenario key", *comparison.names],
+            rows,
+            numeric_from=len(comparison.names) + 1,
+            html_cells=True,
+        )
         if rows
         else "<p>The scenarios have the same parameters.</p>"
     )
@@ -293,30 +266,14 @@ def _differences_section(comparison: Comparison) -> Section:
     )
 
 
-PERCENT_UNITS = ("share", "ratio")
-
-
-def _kpi_values(mean: float, low: float, high: float, unit: str) -> tuple[str, str, str]:
-    """A KPI's mean, 95% CI and unit as the KPI table shows them: shares in percent."""
-    if unit in PERCENT_UNITS and not pd.isna(mean):
-        scaled = [v * 100 for v in (mean, low, high)]
-        return format_value(scaled[0]), format_interval(scaled[1], scaled[2], scaled[0]), "%"
-    return format_value(mean), format_interval(low, high, mean), unit.replace("GBP", "£")
-
-
-def _kpi_name(kpi: str) -> str:
-    """A KPI's name in words, with its column name in small type beneath (HTML)."""
-    return f'{escape(kpi_label(kpi))}<br><code class="key">{escape(kpi)}</code>'
-
-
 def _kpi_section(output: OutputFolder) -> Section | None:
     if output.summary is not None:
         rows = [
             [
-                _kpi_name(str(row.kpi)),
+                kpi_name(str(row.kpi)),
                 *(
                     escape(v)
-                    for v in _kpi_values(
+                    for v in kpi_values(
                         row.mean, row.ci_low, row.ci_high, str(getattr(row, "unit", "") or "")
                     )
                 ),
@@ -329,140 +286,40 @@ def _kpi_section(output: OutputFolder) -> Section | None:
             "<p>From <code>summary.csv</code>: mean and 95% t-interval over replications "
             "(shares in percent); <code>_y0</code> is the year before the launch, "
             "<code>_y1</code>, <code>_y2</code>... the policy years.</p>"
-            + _table(["KPI", "mean", "95% CI", "unit"], rows, html_cells=True),
+            + table(["KPI", "mean", "95% CI", "unit"], rows, html_cells=True),
         )
     if output.comparison is not None:
-        table = output.comparison.table
-        rows = [
-            [
-                str(row.kpi),
-                str(row.scenario),
-                format_value(row.mean),
-                format_interval(row.ci_low, row.ci_high, row.mean),
-                format_value(row.diff_mean),
-                format_interval(row.diff_ci_low, row.diff_ci_high, row.diff_mean),
-            ]
-            for row in table.itertuples()
-        ]
+        compared = output.comparison.table
+        rows = []
+        for row in compared.itertuples():
+            unit = kpi_unit(str(row.kpi))
+            mean, interval, _ = kpi_values(row.mean, row.ci_low, row.ci_high, unit)
+            diff, diff_interval, _ = kpi_values(
+                row.diff_mean, row.diff_ci_low, row.diff_ci_high, unit
+            )
+            rows.append(
+                [
+                    kpi_name(str(row.kpi)),
+                    escape(str(row.scenario)),
+                    f'{escape(mean)}<br><span class="ci">{escape(interval)}</span>',
+                    f'{escape(diff)}<br><span class="ci">{escape(diff_interval)}</span>',
+                ]
+            )
         return Section(
             "kpis",
             "All KPIs",
             "<p>From <code>comparison.csv</code>: each scenario's mean and 95% CI, and its "
             f"paired difference from {escape(output.comparison.base)} with its 95% CI.</p>"
             "<details><summary>Every KPI of every scenario</summary>"
-            + _table(
-                ["KPI", "scenario", "mean", "95% CI", "difference", "95% CI of difference"],
+            + table(
+                ["KPI", "scenario", "mean (95% CI)", "difference (95% CI)"],
                 rows,
                 numeric_from=2,
+                html_cells=True,
             )
             + "</details>",
         )
     return None
-
-
-SWEEP_TABLE_KPIS = 4
-SWEEP_TABLE_ROWS = 40
-
-
-def _sweep_cells_section(output: OutputFolder) -> Section | None:
-    """Every cell by its label with the headline KPIs and their 95% CIs; cells named only
-    by variants (a rollout's orders, forces) ranked by the first KPI, lowest first."""
-    sweep = output.sweep
-    if sweep is None:
-        return None
-    design = sweep_design(sweep)
-    kpis = pick_kpis(sweep.table["kpi"], SWEEP_TABLE_KPIS)
-    cells = design.cells[[c for c in design.cells.columns if c == "cell" or c == LABEL]]
-    columns = {}
-    for kpi in kpis:
-        rows = cell_rows(design, sweep.table, kpi).set_index(LABEL)
-        columns[kpi] = rows
-    ranked = not design.grid and not design.samples and bool(kpis)
-    labels = list(cells[LABEL])
-    if ranked:
-        first = columns[kpis[0]]["mean"]
-        labels = sorted(labels, key=lambda label: (pd.isna(first.get(label)), first.get(label)))
-    table_rows = []
-    for label in labels[:SWEEP_TABLE_ROWS]:
-        row = [label]
-        for kpi in kpis:
-            found = columns[kpi]
-            if label not in found.index:
-                row.append("–")
-                continue
-            r = found.loc[label]
-            mean, interval, _ = _kpi_values(r["mean"], r["ci_low"], r["ci_high"], kpi_unit(kpi))
-            row.append(f'{escape(mean)}<br><span class="ci">{escape(interval)}</span>')
-        table_rows.append([escape(row[0]), *row[1:]])
-    more = len(labels) - SWEEP_TABLE_ROWS
-    note = (f"<p>Ranked by {escape(kpi_label(kpis[0]))}, lowest first.</p>" if ranked else "") + (
-        f"<p>… and {more} more cells: see <code>summary.csv</code>.</p>" if more > 0 else ""
-    )
-    header = [
-        "cell",
-        *(f"{kpi_label(k)} ({'%' if kpi_unit(k) in PERCENT_UNITS else kpi_unit(k)})" for k in kpis),
-    ]
-    return Section(
-        "cells",
-        "Cells of the sweep",
-        f"<p>Each cell ({escape(sweep_caption(design))}): the mean over its replications "
-        "and, beneath it, the 95% CI.</p>" + _table(header, table_rows, html_cells=True) + note,
-    )
-
-
-def _sensitivity_section(output: OutputFolder, kpis: list[str]) -> Section | None:
-    """Per KPI: each factor's range, the KPI at its low and high values, the swing with its
-    95% CI and the rank correlation over the Latin hypercube sample."""
-    sensitivity = output.sensitivity
-    if sensitivity is None:
-        return None
-    rho = sensitivity.rank_correlations
-    blocks = []
-    for kpi in kpis:
-        effects = tornado_rows(sensitivity.one_at_a_time, kpi)
-        correlations = (
-            rho[rho["kpi"] == kpi].set_index("factor")["spearman_rho"] if rho is not None else None
-        )
-        rows = []
-        for row in effects.itertuples():
-            at_low, _, unit = _kpi_values(
-                row.mean_at_low, row.mean_at_low, row.mean_at_low, kpi_unit(kpi)
-            )
-            at_high = _kpi_values(
-                row.mean_at_high, row.mean_at_high, row.mean_at_high, kpi_unit(kpi)
-            )[0]
-            swing, interval, _ = _kpi_values(
-                row.swing, row.swing_ci_low, row.swing_ci_high, kpi_unit(kpi)
-            )
-            value = correlations.get(row.factor) if correlations is not None else None
-            rows.append(
-                [
-                    key_label(row.factor),
-                    f"{value_words(row.low)} – {value_words(row.high)}",
-                    at_low,
-                    at_high,
-                    f"{swing} ({interval})",
-                    "–" if value is None or pd.isna(value) else f"{value:+.2f}",
-                ]
-            )
-        unit = "%" if kpi_unit(kpi) in PERCENT_UNITS else kpi_unit(kpi)
-        blocks.append(
-            f"<h3>{escape(kpi_label(kpi).capitalize())} ({escape(unit)})</h3>"
-            + _table(
-                ["factor", "low – high", "at low", "at high", "swing (95% CI)", "Spearman ρ"], rows
-            )
-        )
-    samples = (output.manifest or {}).get("samples", "?")
-    return Section(
-        "sensitivity",
-        "Effects of each factor",
-        "<p>One at a time: each factor at its low and its high value with every other input "
-        "at the base scenario's, on common random numbers; the swing is high less low, with "
-        "its paired 95% CI. Spearman ρ: the rank correlation of the factor with the KPI over "
-        f"a Latin hypercube of {escape(str(samples))} samples varying every factor at once. "
-        "Every KPI is in <code>one_at_a_time.csv</code> and "
-        "<code>rank_correlations.csv</code>.</p>" + "".join(blocks),
-    )
 
 
 def _staffing_section(output: OutputFolder) -> Section | None:
@@ -488,7 +345,7 @@ def _staffing_section(output: OutputFolder) -> Section | None:
         "sessions a week per stream and facilitators that meet the targets "
         f"({escape(', '.join(map(str, targets)) or 'as given')}), and the KPI each "
         "reaches with its 95% CI. <code>staffing_plan.toml</code> runs the plan.</p>"
-        + _table(["period", "role", "staff", "KPI", "mean", "95% CI"], rows, numeric_from=4),
+        + table(["period", "role", "staff", "KPI", "mean", "95% CI"], rows, numeric_from=4),
     )
 
 
@@ -524,7 +381,7 @@ def _manifest_section(output: OutputFolder) -> Section | None:
     return Section(
         "manifest",
         "Manifest",
-        _table(["", ""], rows, numeric_from=2)
+        table(["", ""], rows, numeric_from=2)
         + f"<details><summary>The whole manifest (manifest.json)</summary><pre>{full}</pre>"
         "</details>",
     )
@@ -553,11 +410,12 @@ def render_html(
         _headline_section(output, list(sensitivity_kpis)),
         _staffing_section(output),
         _figures_section("figures", "Figures", by_section["run"], events_note),
+        areas_section(output),
         _figures_section("comparison", "Scenario comparison", by_section["comparison"]),
         _figures_section("sweep", "Sweep", by_section["sweep"]),
-        _sweep_cells_section(output),
+        sweep_cells_section(output),
         _figures_section("tornado", "Sensitivity", by_section["sensitivity"]),
-        _sensitivity_section(output, list(sensitivity_kpis)),
+        sensitivity_section(output, list(sensitivity_kpis)),
         _assumptions_section(output),
         _kpi_section(output),
         _manifest_section(output),
