@@ -246,6 +246,22 @@ FOREST_KPIS = (
     "provider_cost_per_year",
     "cost_per_completion",
 )
+# A comparison's league table, the schemes side by side (per-year KPIs in their last
+# whole policy year); a KPI the files lack (net cost, in an older folder) is left out.
+LEAGUE_KPIS = (
+    "referrals_per_year",
+    "share_completed",
+    "assessment_wait_p90_days",
+    "course_wait_p90_days",
+    "provider_cost_per_year",
+    "net_cost_per_year",
+    "police_hours_saved_published_per_year",
+    "police_hours_saved_adjusted_per_year",
+    "police_hours_per_year",
+    "charges_per_year",
+    "cautions_per_year",
+    "formal_outcome_share_black_male",
+)
 # Pathway KPIs whose difference from the base a comparison states in words.
 COMPARED_KPIS = (
     "referrals_per_year",

@@ -226,7 +226,8 @@ def test_compare_writes_paired_differences(tmp_path):
     pd.testing.assert_series_equal(
         both["west_midlands"], both["west_midlands-2"], check_names=False
     )
-    assert "west_midlands against status_quo (paired)" in result.stdout
+    assert "League table: each scheme against status_quo" in result.stdout
+    assert "west_midlands-2" in result.stdout
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["scenario_names"] == ["status_quo", "west_midlands", "west_midlands-2"]
 

@@ -312,46 +312,36 @@ def validate(
         raise typer.Exit(code=2)
 
 
-COMPARE_HEADLINES = (
-    "referrals_per_year",
-    "share_completed",
-    "assessment_wait_p90_days",
-    "course_wait_p90_days",
-    "recorded_possession_per_year_y1",
-    "charges_per_year_y2",
-    "cautions_per_year_y2",
-    "formal_outcome_share_black_male_y2",
-    "rereferral_rate",
-    "police_hours_per_year_y2",
-    "police_hours_saved_adjusted_per_year",
-)
-
-
-def comparison_table(comparison: pd.DataFrame, base: str, other: str) -> Table:
-    """Headline KPIs of one scenario against the base, with the paired difference."""
-    import pandas as pd
+def league_table(comparison: pd.DataFrame, names: list[str]) -> Table:
+    """The schemes side by side: each one's mean and its paired difference from the base
+    (the first name) with the 95% CI."""
+    from simdivert.reporting.league import (
+        difference_text,
+        league_rows,
+        mean_text,
+        unit_heading,
+    )
 
     table = Table(
-        title=f"{other} against {base} (paired)",
+        title=f"League table: each scheme against {names[0]} (paired, 95% CI)",
         title_justify="left",
         caption="All KPIs: comparison.csv",
     )
-    table.add_column("KPI")
-    table.add_column(base, justify="right")
-    table.add_column(other, justify="right")
-    table.add_column("difference (95% CI)", justify="right")
-    rows = comparison.set_index(["kpi", "scenario"])
-    for kpi in COMPARE_HEADLINES:
-        if (kpi, other) not in rows.index:
-            continue
-        b, o = rows.loc[(kpi, base)], rows.loc[(kpi, other)]
-        difference = (
-            "–"
-            if pd.isna(o["diff_mean"])
-            else f"{format_value(o['diff_mean'])} "
-            f"({format_interval(o['diff_ci_low'], o['diff_ci_high'], o['diff_mean'])})"
-        )
-        table.add_row(kpi, format_value(b["mean"]), format_value(o["mean"]), difference)
+    table.add_column("KPI", overflow="fold")
+    for name in names:
+        table.add_column(name, justify="right", overflow="fold")
+    for row in league_rows(comparison, names):
+        cells = []
+        for name in names:
+            cell = row.cells.get(name)
+            if cell is None:
+                cells.append("–")
+                continue
+            difference = difference_text(cell, row.unit)
+            cells.append(
+                escape(mean_text(cell, row.unit) + (f"\n{difference}" if difference else ""))
+            )
+        table.add_row(escape(f"{row.label} ({unit_heading(row.unit)})"), *cells)
     return table
 
 
@@ -427,8 +417,7 @@ def compare(
         overrides=overrides,
         command=_command(),
     )
-    for other in names[1:]:
-        console.print(comparison_table(comparison, names[0], other))
+    console.print(league_table(comparison, names))
     console.print(f"Results written to [bold]{written}[/]")
     report_path = _write_report(written) if report else None
     output.result(

@@ -29,6 +29,7 @@ from simdivert.reporting.headlines import (
 from simdivert.reporting.page import Section, kpi_name, kpi_values, table
 from simdivert.reporting.result_tables import (
     areas_section,
+    league_section,
     sensitivity_section,
     sweep_cells_section,
 )
@@ -408,6 +409,7 @@ def render_html(
         )
     candidates = (
         _headline_section(output, list(sensitivity_kpis)),
+        league_section(output),
         _staffing_section(output),
         _figures_section("figures", "Figures", by_section["run"], events_note),
         areas_section(output),

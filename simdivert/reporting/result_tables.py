@@ -1,5 +1,5 @@
-"""Report sections of results with a row per cell, factor or area: a sweep's cells, a
-sensitivity's effects and a run's areas."""
+"""Report sections of results with a row per cell, factor, area or KPI: a sweep's cells,
+a sensitivity's effects, a run's areas and a comparison's league table."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pandas as pd
 from simdivert.kpis import AREA_KPIS, area_words, kpi_label, kpi_unit, split_area
 from simdivert.outputs.readers import OutputFolder
 from simdivert.reporting.headlines import pick_kpis
+from simdivert.reporting.league import difference_text, league_rows, mean_text, unit_heading
 from simdivert.reporting.page import PERCENT_UNITS, Section, kpi_values, table
 from simdivert.reporting.sensitivity_plots import tornado_rows
 from simdivert.reporting.sweep_design import (
@@ -176,3 +177,39 @@ def areas_section(output: OutputFolder) -> Section | None:
 def unit_words(unit: str) -> str:
     """A unit as a column heading shows it: shares in percent."""
     return "%" if unit in PERCENT_UNITS else unit
+
+
+def league_section(output: OutputFolder) -> Section | None:
+    """A comparison's league table: the schemes side by side (:mod:`league`)."""
+    comparison = output.comparison
+    if comparison is None:
+        return None
+    rows = league_rows(comparison.table, comparison.names)
+    body = []
+    for row in rows:
+        cells = []
+        for name in comparison.names:
+            cell = row.cells.get(name)
+            if cell is None:
+                cells.append("–")
+                continue
+            difference = difference_text(cell, row.unit)
+            cells.append(
+                escape(mean_text(cell, row.unit))
+                + (
+                    f'<br><span class="ci{" clear" if cell.clear else ""}">'
+                    f"{escape(difference)}</span>"
+                    if difference
+                    else ""
+                )
+            )
+        body.append([escape(f"{row.label} ({unit_heading(row.unit)})"), *cells])
+    return Section(
+        "league",
+        "League table",
+        f"<p>Each scheme's mean and, beneath it, its difference from {escape(comparison.base)} "
+        "paired replication by replication on the same finds (Δ, with its 95% CI; shares "
+        "in percentage points; in dark type where the CI excludes zero). Per-year KPIs are in "
+        "the last whole policy year.</p>"
+        + table(["KPI", *comparison.names], body, html_cells=True),
+    )
