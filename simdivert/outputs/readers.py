@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ from simdivert.kpis import (
     split_year,
     years_of,
 )
-from simdivert.scenario.schema import Scenario, TargetSettings
+from simdivert.scenario.schema import RunSettings, Scenario, TargetSettings
 from simdivert.stats import t_interval
 from simdivert.waits import STAGES, StepTimes, finished_rows, finished_waits, in_days
 
@@ -167,6 +168,16 @@ class RunFacts:
     staffing_change_days: tuple[float, ...]  # days after the warm-up
     scenario: dict[str, Any]  # the resolved scenario as written in the manifest
     targets: TargetSettings
+
+    @property
+    def start_date(self) -> date:
+        """The run's first day (hour 0); a folder that does not say: the schema's default."""
+        text = self.scenario.get("run", {}).get("start_date")
+        return (
+            date.fromisoformat(text)
+            if isinstance(text, str)
+            else RunSettings.model_fields["start_date"].default
+        )
 
     @property
     def warmup_hours(self) -> float:

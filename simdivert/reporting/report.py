@@ -88,25 +88,24 @@ def run_figures(output: OutputFolder) -> list[FigureSpec]:
     reps = (output.manifest or {}).get("replications", "all")
     diverting = run is not None and run.diversion
     if timeseries is not None and run is not None and diverting:
-        uplift = _estimate(summary, "recording_uplift") if summary is not None else None
         specs.append(
             FigureSpec(
                 "referrals_per_week",
                 "Referrals per week",
-                f"People referred each week: the median over {reps} replications and the band "
-                "holding 90% of them. The grey band is the warm-up, simulated but not "
-                f"measured; the last, partial week is left out. {_launch_words(run)} The "
-                "recording uplift (from summary.csv) is the share by which recorded "
-                "possession offences rise under the policy, on the same finds.",
-                lambda: plots.referrals_per_week(timeseries, run, uplift),
+                f"People referred each week: the blue line is the median over {reps} "
+                "replications and the light blue band holds 90% of them. The grey band is "
+                "the warm-up, simulated but not measured; the last, partial week is left "
+                f"out. {_launch_words(run)}",
+                lambda: plots.referrals_per_week(timeseries, run),
             )
         )
         specs.append(
             FigureSpec(
                 "queue_fan_chart",
                 "People waiting at each stage",
-                "Time-average number of people waiting at each stage in each week: median "
-                f"over {reps} replications and the band holding 90% of them. Each panel has "
+                "Time-average number of people waiting at each stage in each week: in each "
+                f"stage's colour, the line is the median over {reps} replications and the "
+                "lighter band holds 90% of them; the grey band is the warm-up. Each panel has "
                 f"its own scale. {_launch_words(run)}",
                 lambda: plots.queue_fan_chart(timeseries, run),
             )
@@ -144,15 +143,32 @@ def run_figures(output: OutputFolder) -> list[FigureSpec]:
                 "Staff utilisation over time",
                 "Each week, the share of each role's available hours spent on the work "
                 "(utilisation.csv): drug workers' on-duty hours on client calls, "
-                "facilitators' contracted hours running and preparing sessions. Median over "
-                f"{reps} replications and the band holding 90% of them; the dotted level is "
-                f"the mean over the policy period (summary.csv). {_launch_words(run)}",
+                "facilitators' contracted hours running and preparing sessions. The blue "
+                "(drug workers) and green (facilitators) lines are the medians over "
+                f"{reps} replications and the lighter bands hold 90% of them; the dotted "
+                "black level is the mean over the policy period (summary.csv); the grey band "
+                f"is the warm-up. {_launch_words(run)}",
                 lambda: plots.utilisation_over_time(utilisation, run, means),
             )
         )
     if summary is not None and run is not None:
         specs.extend(_summary_figures(summary, run))
     return specs
+
+
+def _uplift_words(summary: pd.DataFrame) -> str:
+    """The recording uplift, for the figure of recorded offences: finds that would have
+    had an informal word are recorded (and referred) under the policy."""
+    uplift = _estimate(summary, "recording_uplift")
+    if uplift is None:
+        return ""
+    mean, low, high = uplift
+    interval = "" if pd.isna(low) else f" (95% CI {low:+.1%} to {high:+.1%})"
+    return (
+        f" Recording uplift {mean:+.1%}{interval}: the share by which recorded possession "
+        "offences rise under the policy, on the same finds, as finds that would have had an "
+        "informal word are recorded and referred."
+    )
 
 
 def _police_hours_caption(hours_per_arrest: float | None, simulated: str = "") -> str:
@@ -200,7 +216,8 @@ def _summary_figures(summary: pd.DataFrame, run: RunFacts) -> list[FigureSpec]:
                 "Outcomes a year of recorded possession finds, each year of the run around "
                 "the launch, means with 95% CIs. This run alone: the change from the year "
                 "before the launch includes any trend in finds; compare the scheme with "
-                "status_quo (simdivert compare) for its effect on the same finds.",
+                "status_quo (simdivert compare) for its effect on the same finds."
+                + _uplift_words(summary),
                 lambda: comparison_plots.formal_outcomes(outcomes, run.scenario_name),
             )
         )
