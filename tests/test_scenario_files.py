@@ -183,3 +183,21 @@ def test_an_override_owns_the_keys_below_it():
         "provider.assessment_minutes.sd",
         "missing key",
     )
+
+
+def test_value_sources_come_from_the_comments_beside_each_value(tmp_path):
+    from simdivert.scenario.files import value_sources
+
+    base = write(
+        tmp_path / "base.toml",
+        'extends = "west_midlands"\n[provider]\n'
+        "drug_workers = 6  # [published] in post, 2024\n"
+        "# [assumption] half a day a week on training\n"
+        "admin_share = 0.3\n",
+    )
+    sources = value_sources(str(base), ["course.facilitators=3"])
+    assert sources["provider.drug_workers"] == "published"
+    assert sources["provider.admin_share"] == "assumption"
+    assert sources["demand.searches_per_year"] == "published"  # from the built-in base
+    assert sources["course.facilitators"] == "override"
+    assert "run.seed" not in sources  # its file says neither

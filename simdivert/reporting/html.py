@@ -184,19 +184,34 @@ def _assumptions_section(output: OutputFolder) -> Section | None:
         return _differences_section(output.comparison)
     if output.run is None:
         return None
+    sources = (output.manifest or {}).get("value_sources")
     rows = []
     for key, label, kind in KEY_ASSUMPTIONS:
         value = assumption_value(output.run.scenario, key, kind)
         if value is not None:
-            rows.append([label, value, key])
+            row = [escape(label), escape(value), f"<code>{escape(key)}</code>"]
+            if isinstance(sources, dict):
+                row.append(escape(SOURCE_WORDS.get(sources.get(key, ""), "not said")))
+            rows.append(row)
+    header = ["assumption", "value", "scenario key"]
+    if isinstance(sources, dict):
+        header.append("source")
+        note = (
+            "The source of each value: <em>published</em> or <em>assumption</em> as the "
+            "scenario file's comment beside it says, or <em>--set</em> on the command line."
+        )
+    else:
+        note = "The scenario file says which values are published and which are assumptions."
     return Section(
         "assumptions",
         "Key assumptions",
         "<p>The scenario as resolved for this run (after <code>extends</code> and "
-        "<code>--set</code>). Every parameter is in the manifest at the end; the scenario "
-        "file says which values are published and which are assumptions.</p>"
-        + table(["assumption", "value", "scenario key"], rows, numeric_from=3),
+        f"<code>--set</code>). Every parameter is in the manifest at the end. {note}</p>"
+        + table(header, rows, numeric_from=len(header), html_cells=True),
     )
+
+
+SOURCE_WORDS = {"published": "published", "assumption": "assumption", "override": "--set"}
 
 
 LIST_FORMATS = {key: kind for key, _, kind in KEY_ASSUMPTIONS if kind in ("areas", "staffing")}

@@ -9,6 +9,7 @@ Every error names the file that set the offending key, the dotted key and the pr
 from __future__ import annotations
 
 import csv
+import re
 import tomllib
 from collections.abc import Callable, Sequence
 from difflib import get_close_matches
@@ -312,3 +313,54 @@ def load_scenario_with_values(
         )
         source_of_key = _source_of(bad_key or "", origin, str(path))
         raise ScenarioError(source_of_key, bad_key, problem) from None
+
+
+# --- Where each value comes from --------------------------------------------------------
+
+PUBLISHED, ASSUMPTION = "published", "assumption"
+_TAG = re.compile(r"\[(published|assumption)\]")
+_TABLE = re.compile(r"^\[\[?\s*([^\]]+?)\s*\]\]?")
+_KEY = re.compile(r'^("[^"]+"|[A-Za-z0-9_.\-]+)\s*=')
+
+
+def _comment_tags(path: Path) -> dict[str, str]:
+    """Each dotted key a scenario file sets, tagged ``[published]`` or ``[assumption]``
+    in the comment on its line or, failing that, in the comment block just above it."""
+    tags: dict[str, str] = {}
+    table, above = "", None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text = line.strip()
+        if not text:
+            above = None
+        elif text.startswith("#"):
+            found = _TAG.search(text)
+            above = above or (found[1] if found else None)
+        elif (header := _TABLE.match(text)) is not None:
+            table, above = header[1].replace('"', ""), None
+        elif (key := _KEY.match(text)) is not None:
+            found = _TAG.search(text.partition("#")[2])
+            tag = found[1] if found else above
+            if tag is not None:
+                tags[f"{table}.{key[1].strip(chr(34))}".lstrip(".")] = tag
+            above = None
+    return tags
+
+
+def value_sources(name_or_path: str | Path | None, overrides: Sequence[str] = ()) -> dict[str, str]:
+    """Per dotted key, whether its value is ``published`` or an ``assumption`` (as the
+    comment beside it in the file that sets it says) or an ``override``; keys whose file
+    says neither are left out. Reads the files again, comments and all."""
+    path = resolve_scenario_path(name_or_path)
+    _, origin = _load_with_bases(path, ())
+    tags: dict[str, dict[str, str]] = {}
+    sources = {}
+    for key, file in origin.items():
+        if file not in tags:
+            tags[file] = _comment_tags(Path(file))
+        if key in tags[file]:
+            sources[key] = tags[file][key]
+    for text in overrides:
+        key = parse_override(text)[0]
+        sources = {k: v for k, v in sources.items() if not k.startswith(f"{key}.")}
+        sources[key] = OVERRIDE_SOURCE
+    return sources
