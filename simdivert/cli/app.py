@@ -242,7 +242,7 @@ def run(
         if warmup == AUTO_WARMUP:
             with (
                 open_executor(workers, dask) as executor,
-                console.status("Pilot run from empty to choose the warm-up…"),
+                ReplicationProgressBar(console, "pilot to choose the warm-up") as executor.progress,
             ):
                 pilot = pilot_warmup(
                     resolved, resolved.run.replications, resolved.run.seed, executor
