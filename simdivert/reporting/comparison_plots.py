@@ -20,7 +20,7 @@ from simdivert.kpis import (
     kpi_unit,
     year_words,
 )
-from simdivert.numbers import thousands
+from simdivert.numbers import thousands, with_minus
 from simdivert.outputs.readers import Comparison
 from simdivert.reporting.plots import (
     BASELINE_COLOUR,
@@ -37,6 +37,11 @@ def series_colours(series: list[str], baseline: str | None) -> dict[str, str]:
     return {s: BASELINE_COLOUR if s == baseline else next(others) for s in series}
 
 
+def _decimals(value: float) -> int:
+    """Decimals for a difference written beside its marker: none from 100 on."""
+    return 0 if abs(value) >= 100 else 1
+
+
 def _difference_scale(kpi: str) -> tuple[float, str]:
     """Differences of shares in percentage points; others in the KPI's unit."""
     unit = kpi_unit(kpi)
@@ -51,10 +56,10 @@ def _difference_scale(kpi: str) -> tuple[float, str]:
 def comparison_forest(comparison: Comparison, kpis: list[str]) -> Figure:
     """Forest plot: each scenario's paired difference from the base, with its 95% CI.
 
-    One panel per KPI, in the KPI's own unit (shares in percentage points). Each small
-    dot is one replication's difference on the same random numbers; a filled marker
-    means the interval excludes zero, a hollow one that the difference is within the
-    noise.
+    One panel per KPI, in the KPI's own unit (shares in percentage points), each
+    difference written above its marker. Each small tick is one replication's difference
+    on the same random numbers; a filled marker means the interval excludes zero, a
+    hollow one that the difference is within the noise.
     """
     table = comparison.table
     scenarios = comparison.others
@@ -88,6 +93,16 @@ def comparison_forest(comparison: Comparison, kpis: list[str]) -> Figure:
             ax.hlines(y, row.diff_ci_low * scale, row.diff_ci_high * scale, color=colour, lw=2)
             ax.plot(
                 row.diff_mean * scale, y, "o", ms=6, color=colour, mfc=colour if clear else "white"
+            )
+            ax.annotate(  # the number itself, above its marker
+                with_minus(f"{row.diff_mean * scale:+,.{_decimals(row.diff_mean * scale)}f}"),
+                (row.diff_mean * scale, y),
+                xytext=(0, 5),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                color=colour,
             )
         ax.axvline(0, color=PALETTE["ink"], lw=0.9)
         ax.set_title(textwrap.fill(kpi_label(kpi), 36 if ncols > 1 else 80), loc="left")

@@ -290,8 +290,8 @@ def comparison_figures(output: OutputFolder) -> list[FigureSpec]:
                 "comparison_forest",
                 f"Paired differences from {base}",
                 f"Each scenario's difference from {base}, paired replication by replication "
-                "on common random numbers (the same finds and people), with its 95% CI; each "
-                "tick below is one replication's difference. A filled marker: the interval "
+                "on common random numbers (the same finds and people), written above its marker, "
+                "with its 95% CI; each tick below is one replication's difference. A filled marker: the interval "
                 "excludes zero; hollow: the difference is within the noise. KPIs counted per "
                 "year are shown in the last whole policy year; waits and shares over the "
                 "policy period. KPIs undefined under the base (no referrals) have no "
