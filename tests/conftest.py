@@ -126,3 +126,12 @@ def reported_sensitivity(tmp_path_factory) -> Path:
     result = CliRunner().invoke(app, [*args, "--report", "--out", str(out)])
     assert result.exit_code == 0, result.output
     return out
+
+
+def whole_window_kpis(scenario: Scenario) -> set[str]:
+    """The KPIs (less per-year ones) a replication of ``scenario`` has: the catalogue and,
+    with more than one area, those counted per area."""
+    from simdivert.kpis import AREA_KPIS, CATALOGUE, area_kpi
+
+    areas = [area.name for area in scenario.areas] if len(scenario.areas) > 1 else []
+    return set(CATALOGUE) | {area_kpi(area, kpi) for area in areas for kpi in AREA_KPIS}
