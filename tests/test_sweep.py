@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 from simdivert.cli.app import app
 from simdivert.experiments.replications import run_replications
 from simdivert.experiments.sweep_cells import latin_hypercube, plan_sweep
-from simdivert.kpis import CATALOGUE
 from simdivert.scenario.files import load_scenario
+
+from conftest import whole_window_kpis
 
 runner = CliRunner()
 SHORT_SET = '[set]\n"run.years" = 0.1\n"run.warmup_days" = 7\n"policy.launch_after_days" = 0\n'
@@ -67,7 +68,7 @@ def test_cells_are_variants_by_grid_points(grid_run):
         "provider.drug_workers",
         "replication",
     ]
-    assert set(results.columns[6:]) == set(CATALOGUE)
+    assert set(results.columns[6:]) == whole_window_kpis(load_scenario("west_midlands"))
     cells = results.drop_duplicates("cell")
     assert list(cells["variant"]) == ["as now", "as now", "busier", "busier"]
     assert list(cells["provider.drug_workers"]) == [3, 5, 3, 5]
@@ -93,7 +94,7 @@ def test_summary_and_manifest(grid_run):
         "unit",
         "replications",
     ]
-    assert len(summary) == 4 * len(CATALOGUE)
+    assert len(summary) == 4 * len(whole_window_kpis(load_scenario("west_midlands")))
     results = pd.read_csv(out / "results.csv")
     referrals = summary[summary["kpi"] == "referrals_per_year"].set_index("cell")["mean"]
     pd.testing.assert_series_equal(

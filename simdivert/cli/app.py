@@ -19,7 +19,9 @@ from rich.console import Console, Group
 from rich.markup import escape
 from rich.table import Table
 
-from simdivert.cli.progress import SweepProgressBar
+from simdivert import __version__
+from simdivert.cli.conventions import ConventionalGroup, JsonOption, Output, QuietOption, records
+from simdivert.cli.progress import ReplicationProgressBar, SweepProgressBar
 from simdivert.clock import utc_now
 from simdivert.errors import (
     OVERRIDE_SOURCE,
@@ -61,10 +63,11 @@ if TYPE_CHECKING:  # at run time each command imports what it needs, when it run
     from simdivert.scenario.schema import Scenario
 
 app = typer.Typer(
+    cls=ConventionalGroup,
     help="Simulate police drug-diversion pathways: demand, provider capacity, waits and "
     "police time.",
     no_args_is_help=True,
-    add_completion=False,
+    rich_markup_mode=None,  # help text is plain: "[targets]" is shown, not read as markup
     pretty_exceptions_enable=False,
 )
 console = Console(width=100)
@@ -104,6 +107,25 @@ SetOption = Annotated[
 ]
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        console.print(f"simdivert {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Simulate police drug-diversion pathways: demand, provider capacity, waits and police
+    time."""
+
+
 # Library sources of values that the command line takes as options.
 OPTION_SOURCES = {OVERRIDE_SOURCE: "--set", VARY_SOURCE: "--vary", SAMPLES_SOURCE: "--samples"}
 
@@ -113,6 +135,8 @@ def in_cli_words(error: Exception) -> str:
     (``workers 0: ...`` -> ``--workers 0: ...``; an override's source -> ``--set``)."""
     message = str(error)
     if isinstance(error, ScenarioError):
+        for library, flag in OPTION_SOURCES.items():  # further problems: "; override: key"
+            message = message.replace(f"; {library}: ", f"; {flag}: ")
         source = error.source
         for library, flag in OPTION_SOURCES.items():
             if source == library or source.startswith(f"{library} "):
@@ -158,6 +182,8 @@ def _run_overrides(
     set_: list[str] | None, years: float | None, reps: int | None, seed: int | None
 ) -> list[str]:
     """The --set overrides plus those the run options stand for."""
+    if years is not None and not years > 0:  # the flag's own error, not the override's
+        raise typer.BadParameter(f"{years:g}: must be more than 0", param_hint="'--years'")
     overrides = list(set_ or [])
     for key, value in (("run.years", years), ("run.replications", reps), ("run.seed", seed)):
         if value is not None:
@@ -166,15 +192,18 @@ def _run_overrides(
 
 
 def _whole_window(kpis: pd.Series) -> pd.Series:
-    """KPIs over the whole window; per-year ones (``_y2``) stay in the CSV files."""
-    from simdivert.kpis import is_per_year_variant
+    """KPIs over the whole window and force; per-year ones (``_y2``) and per-area ones
+    (``area_coventry_...``) stay in the CSV files and the report."""
+    from simdivert.kpis import is_per_year_variant, split_area
 
-    return ~kpis.map(is_per_year_variant)
+    return ~kpis.map(lambda name: is_per_year_variant(name) or split_area(name) is not None)
 
 
 def summary_table(summary: pd.DataFrame, title: str) -> Table:
     """A rich table of KPI means and confidence intervals, fitting 100 columns."""
-    table = Table(title=title, title_justify="left", caption="Per-year KPIs: summary.csv")
+    table = Table(
+        title=title, title_justify="left", caption="Per-year and per-area KPIs: summary.csv"
+    )
     table.add_column("KPI", no_wrap=True)
     table.add_column("mean", justify="right", no_wrap=True)
     table.add_column("95% CI", justify="right", no_wrap=True)
@@ -194,7 +223,7 @@ def run(
     scenario: ScenarioArg = None,
     years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications (default: the scenario's, 20).")
+        int | None, typer.Option(help="Replications (default: the scenario's, 20).", min=1)
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
     workers: WorkersOption = None,
@@ -220,12 +249,15 @@ def run(
             "finds in a pilot run from empty (default: the scenario's run.warmup_days)."
         ),
     ] = None,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run replications of a scenario and write manifest, replications, summary."""
     from simdivert.experiments.executors import open_executor
     from simdivert.experiments.replications import run_experiments
     from simdivert.experiments.warmup import pilot_warmup
 
+    output = Output(console, json_, quiet)
     overrides = _run_overrides(set_, years, reps, seed)
     try:
         if warmup is not None and warmup != AUTO_WARMUP:
@@ -238,7 +270,7 @@ def run(
         if warmup == AUTO_WARMUP:
             with (
                 open_executor(workers, dask, force) as executor,
-                console.status("Pilot run from empty to choose the warm-up…"),
+                ReplicationProgressBar(console, "pilot to choose the warm-up") as executor.progress,
             ):
                 pilot = pilot_warmup(
                     resolved, resolved.run.replications, resolved.run.seed, executor
@@ -252,7 +284,7 @@ def run(
             )
         with (
             open_executor(workers, dask, force) as executor,
-            console.status(f"Running {resolved.run.replications} replications of {resolved.name}…"),
+            ReplicationProgressBar(console, f"{resolved.name}") as executor.progress,
         ):
             (experiment,) = run_experiments(
                 [resolved],
@@ -285,8 +317,14 @@ def run(
         )
     )
     console.print(f"Results written to [bold]{written}[/]")
-    if report:
-        _write_report(written)
+    report_path = _write_report(written) if report else None
+    output.result(
+        {"folder": str(written), "report": _text(report_path), "summary": records(summary)}
+    )
+
+
+def _text(path: Path | None) -> str | None:
+    return None if path is None else str(path)
 
 
 @app.command()
@@ -311,46 +349,36 @@ def validate(
         raise typer.Exit(code=2)
 
 
-COMPARE_HEADLINES = (
-    "referrals_per_year",
-    "share_completed",
-    "assessment_wait_p90_days",
-    "course_wait_p90_days",
-    "recorded_possession_per_year_y1",
-    "charges_per_year_y2",
-    "cautions_per_year_y2",
-    "formal_outcome_share_black_male_y2",
-    "rereferral_rate",
-    "police_hours_per_year_y2",
-    "police_hours_saved_adjusted_per_year",
-)
-
-
-def comparison_table(comparison: pd.DataFrame, base: str, other: str) -> Table:
-    """Headline KPIs of one scenario against the base, with the paired difference."""
-    import pandas as pd
+def league_table(comparison: pd.DataFrame, names: list[str]) -> Table:
+    """The schemes side by side: each one's mean and its paired difference from the base
+    (the first name) with the 95% CI."""
+    from simdivert.reporting.league import (
+        difference_text,
+        league_rows,
+        mean_text,
+        unit_heading,
+    )
 
     table = Table(
-        title=f"{other} against {base} (paired)",
+        title=f"League table: each scheme against {names[0]} (paired, 95% CI)",
         title_justify="left",
         caption="All KPIs: comparison.csv",
     )
-    table.add_column("KPI")
-    table.add_column(base, justify="right")
-    table.add_column(other, justify="right")
-    table.add_column("difference (95% CI)", justify="right")
-    rows = comparison.set_index(["kpi", "scenario"])
-    for kpi in COMPARE_HEADLINES:
-        if (kpi, other) not in rows.index:
-            continue
-        b, o = rows.loc[(kpi, base)], rows.loc[(kpi, other)]
-        difference = (
-            "–"
-            if pd.isna(o["diff_mean"])
-            else f"{format_value(o['diff_mean'])} "
-            f"({format_interval(o['diff_ci_low'], o['diff_ci_high'], o['diff_mean'])})"
-        )
-        table.add_row(kpi, format_value(b["mean"]), format_value(o["mean"]), difference)
+    table.add_column("KPI", overflow="fold")
+    for name in names:
+        table.add_column(name, justify="right", overflow="fold")
+    for row in league_rows(comparison, names):
+        cells = []
+        for name in names:
+            cell = row.cells.get(name)
+            if cell is None:
+                cells.append("–")
+                continue
+            difference = difference_text(cell, row.unit)
+            cells.append(
+                escape(mean_text(cell, row.unit) + (f"\n{difference}" if difference else ""))
+            )
+        table.add_row(escape(f"{row.label} ({unit_heading(row.unit)})"), *cells)
     return table
 
 
@@ -365,7 +393,7 @@ def compare(
     others: Annotated[list[str], typer.Argument(help="Scenarios to compare with the base.")],
     years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications (default: the base scenario's).")
+        int | None, typer.Option(help="Replications (default: the base scenario's).", min=1)
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the base scenario's).")] = None,
     workers: WorkersOption = None,
@@ -378,6 +406,8 @@ def compare(
     report: Annotated[
         bool, typer.Option("--report", help="Also write report.html and figures/.")
     ] = False,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run scenarios on the same random numbers and report paired differences from the base.
 
@@ -388,6 +418,7 @@ def compare(
     from simdivert.experiments.executors import open_executor
     from simdivert.experiments.replications import paired_comparison, run_experiments
 
+    output = Output(console, json_, quiet)
     overrides = _run_overrides(set_, years, reps, seed)
     try:
         sources = [resolve_scenario_path(name) for name in (base, *others)]
@@ -409,7 +440,7 @@ def compare(
     try:
         with (
             open_executor(workers, dask, force) as executor,
-            console.status(f"Running {replications} replications of {len(names)} scenarios…"),
+            ReplicationProgressBar(console, f"{len(names)} scenarios") as executor.progress,
         ):
             experiments = run_experiments(scenarios, replications, seed_used, executor, force=force)
     except UserError as exc:
@@ -429,11 +460,17 @@ def compare(
         raise _fail(exc) from None
     for name, scenario in zip(names, scenarios, strict=True):
         _warn_if_before_launch(scenario, name)
-    for other in names[1:]:
-        console.print(comparison_table(comparison, names[0], other))
+    console.print(league_table(comparison, names))
     console.print(f"Results written to [bold]{written}[/]")
-    if report:
-        _write_report(written)
+    report_path = _write_report(written) if report else None
+    output.result(
+        {
+            "folder": str(written),
+            "report": _text(report_path),
+            "base": names[0],
+            "comparison": records(comparison),
+        }
+    )
 
 
 @app.command()
@@ -460,6 +497,8 @@ def staff(
         typer.Option(help="Output folder (default: outputs/staff-<scenario>-<time>)."),
     ] = None,
     set_: SetOption = None,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Find the fewest drug workers, facilitators and sessions a week that meet the targets."""
     from simdivert.experiments.executors import open_executor
@@ -471,6 +510,7 @@ def staff(
         scenario_targets,
     )
 
+    output = Output(console, json_, quiet)
     try:
         if period not in PERIOD_HOURS:
             raise UserError(f"--period {period!r}: expected one of {', '.join(PERIOD_HOURS)}")
@@ -480,14 +520,15 @@ def staff(
         if not targets:
             targets = scenario_targets(resolved)
             console.print(
-                "Targets (the scenario's \\[targets]): " + ", ".join(str(t) for t in targets)
+                escape("Targets (the scenario's [targets]): " + ", ".join(str(t) for t in targets)),
+                highlight=False,
             )
         destination = out if out is not None else default_run_dir(f"staff-{resolved.name}")
         check_new_dir(destination)
         started = utc_now()
         with (
             open_executor(workers, dask, force) as executor,
-            console.status("Searching for the fewest staff that meet the targets…"),
+            ReplicationProgressBar(console, "staffing search") as executor.progress,
         ):
             table, plan, periods, runs = plan_staffing(
                 resolved, targets, confidence, period, reps, seed, executor, force
@@ -519,6 +560,13 @@ def staff(
     console.print(
         f"Plan written to [bold]{written}[/] (run it: simdivert run "
         f"{written / 'staffing_plan.toml'})"
+    )
+    output.result(
+        {
+            "folder": str(written),
+            "plan_file": str(written / "staffing_plan.toml"),
+            "plan": records(table),
+        }
     )
 
 
@@ -559,7 +607,7 @@ def staffing_table(table: pd.DataFrame, name: str) -> Table:
     return view
 
 
-def _write_report(folder: Path) -> None:
+def _write_report(folder: Path) -> Path:
     """Draw the report of an output folder into it (made from the folder's files alone)."""
     from simdivert.reporting.report import write_report  # matplotlib only when drawing
 
@@ -569,6 +617,7 @@ def _write_report(folder: Path) -> None:
     except UserError as exc:
         raise _fail(exc) from None
     console.print(f"Report written to [bold]{path}[/]")
+    return path
 
 
 @app.command("app")
@@ -730,6 +779,8 @@ def sweep(
         str | None, typer.Option(help="The KPI for --precision, and to show per cell.")
     ] = None,
     max_reps: Annotated[int, typer.Option(help="With --precision: at most this many.")] = 100,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run a sweep: many cells (scenario variants) × replications, resumable, in parallel."""
     from simdivert.experiments.executors import open_executor
@@ -737,6 +788,7 @@ def sweep(
     from simdivert.outputs.sweep_folder import SweepFolder
     from simdivert.outputs.sweep_writer import default_sweep_dir, run_sweep
 
+    output = Output(console, json_, quiet)
     try:
         if kpi is not None:
             _check_kpi(kpi)
@@ -792,8 +844,16 @@ def sweep(
     console.print(
         f"{len(plan.cells)} cells, {len(outcome.results)} replications written to [bold]{folder}[/]"
     )
-    if report:
-        _write_report(folder)
+    report_path = _write_report(folder) if report else None
+    output.result(
+        {
+            "folder": str(folder),
+            "report": _text(report_path),
+            "cells": len(plan.cells),
+            "imprecise_cells": list(outcome.imprecise_cells),
+            "summary": records(outcome.summary),
+        }
+    )
 
 
 @app.command()
@@ -808,7 +868,7 @@ def sensitivity(
     ] = 20,
     years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications per cell (default: the scenario's).")
+        int | None, typer.Option(help="Replications per cell (default: the scenario's).", min=1)
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
     kpi: Annotated[
@@ -822,11 +882,18 @@ def sensitivity(
         typer.Option(help="Output folder (default: outputs/sensitivity-<scenario>-<time>)."),
     ] = None,
     set_: SetOption = None,
+    report: Annotated[
+        bool,
+        typer.Option("--report", help="Also write report.html with a tornado chart per KPI."),
+    ] = False,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """One-at-a-time effects (tornado data) and rank correlations of inputs with KPIs."""
     from simdivert.experiments.executors import open_executor
     from simdivert.experiments.sensitivity import parse_vary, plan_sensitivity, run_sensitivity
 
+    output = Output(console, json_, quiet)
     overrides = _run_overrides(set_, years, reps, seed)
     try:
         _check_kpi(kpi)
@@ -871,6 +938,15 @@ def sensitivity(
     else:
         console.print(f"[yellow]{kpi} is not a KPI of these runs (a year they do not have?)[/]")
     console.print(f"Results written to [bold]{written}[/]")
+    report_path = _write_report(written) if report else None
+    output.result(
+        {
+            "folder": str(written),
+            "report": _text(report_path),
+            "one_at_a_time": records(results.one_at_a_time),
+            "rank_correlations": records(results.rank_correlations),
+        }
+    )
 
 
 def sensitivity_table(results: SensitivityResults, kpi: str) -> Table:
@@ -947,7 +1023,7 @@ def calibrate(
         typer.Option(help="Targets file (TOML) (default: the built-in table)."),
     ] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications (default: each scenario's).")
+        int | None, typer.Option(help="Replications (default: each scenario's).", min=1)
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: each scenario's).")] = None,
     workers: WorkersOption = None,
@@ -963,11 +1039,14 @@ def calibrate(
     docs: Annotated[
         Path, typer.Option(help="Docs file whose calibrate-marked section --write-docs replaces.")
     ] = Path("docs/VALIDATION.md"),
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Check scenarios against published figures; exit 1 if any check fails."""
     from simdivert.experiments.calibration import load_targets, run_calibration
     from simdivert.experiments.executors import open_executor
 
+    output = Output(console, json_, quiet)
     try:
         table = load_targets(targets)
         target_dir = out if out is not None else default_run_dir("calibration")
@@ -980,7 +1059,9 @@ def calibrate(
     try:
         with (
             open_executor(workers, dask, force) as executor,
-            console.status(f"Running {len({t.scenario for t in table})} scenario(s)…"),
+            ReplicationProgressBar(
+                console, f"{len({t.scenario for t in table})} scenario(s)"
+            ) as executor.progress,
         ):
             checks, runs = run_calibration(table, reps, seed, executor)
             where = executor.where()
@@ -1000,6 +1081,23 @@ def calibrate(
     if write_docs_:
         console.print(f"Table written to [bold]{docs}[/] (between {DOCS_BEGIN} markers)")
     failed = [c for c in checks if not c.passed]
+    output.result(
+        {
+            "folder": str(written),
+            "checks": [
+                {
+                    "scenario": c.target.scenario,
+                    "kpi": c.target.kpi,
+                    "range": c.target.range_text().replace("`", ""),
+                    "mean": c.mean,
+                    "ci_low": c.ci_low,
+                    "ci_high": c.ci_high,
+                    "passed": c.passed,
+                }
+                for c in checks
+            ],
+        }
+    )
     if failed:
         errors.print(
             f"[bold red]{len(failed)} of {len(checks)} checks failed:[/] "

@@ -39,6 +39,15 @@ ORPHAN_CHECK_SECONDS = 1.0
 NETWORK_SCHEMES = ("tcp", "tls", "ws", "wss")  # addresses that need host:port
 
 
+class BatchProgress(Protocol):
+    """Told of each batch of tasks :meth:`Executor.run_all` runs: how many were added,
+    then each one finished (a command's progress bar; a search adds batches as it goes)."""
+
+    def planned(self, tasks: int) -> None: ...
+
+    def finished(self, tasks: int) -> None: ...
+
+
 class Task(Protocol):
     """Work for one worker: picklable, holding everything it needs, and nothing else."""
 
@@ -92,12 +101,20 @@ class Executor(ABC):
     def close(self) -> None:
         """Stop: outstanding tasks are cancelled."""
 
+    progress: BatchProgress | None = None  # told of every batch run_all runs
+
     def run_all(self, tasks: Sequence[Task]) -> list[Any]:
         """Run a batch of tasks, all submitted at once, and return their results in the
         batch's order. For an executor with nothing else outstanding."""
+        if self.progress is not None:
+            self.progress.planned(len(tasks))
         for position, task in enumerate(tasks):
             self.submit(task, position)
-        by_position = dict(self.completed())
+        by_position: dict[Hashable, Any] = {}
+        for tag, result in self.completed():
+            by_position[tag] = result
+            if self.progress is not None:
+                self.progress.finished(1)
         return [by_position[position] for position in range(len(tasks))]
 
     def __enter__(self) -> Executor:

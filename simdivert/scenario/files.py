@@ -19,10 +19,11 @@ import io
 import re
 import stat
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from difflib import get_close_matches
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from simdivert.errors import OVERRIDE_SOURCE, ScenarioError
 
@@ -301,15 +302,61 @@ def _dotted(loc: tuple, data: Any) -> str:
     return ".".join(parts)
 
 
-def first_problem(exc: ValidationError, data: Any) -> tuple[str | None, str]:
-    """The dotted key and the problem of a validation error's first problem, in words,
-    counting any others (a one-line error message)."""
-    errors = exc.errors()
-    first = errors[0]
-    key = _dotted(first["loc"], data) or None
-    problem = _problem(first)
-    if len(errors) > 1:
-        problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+def _model_of(annotation: Any) -> Any:
+    """The pydantic model an annotation holds (inside ``X | None``, ``list[X]``,
+    ``Annotated[X, ...]``), or None."""
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for inner in get_args(annotation):
+        found = _model_of(inner)
+        if found is not None:
+            return found
+    return None
+
+
+def _known_keys(model: Any, loc: tuple) -> list[str]:
+    """The keys the model takes at the table ``loc`` leads to (empty if unknown)."""
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        field = model.model_fields.get(part)
+        model = _model_of(field.annotation) if field is not None else None
+    return list(model.model_fields) if model is not None else []
+
+
+def _suggestion(error: ErrorDetails, model: Any) -> str:
+    """`` (did you mean drug_workers?)`` for an unknown key close to a known one."""
+    if error["type"] != "extra_forbidden" or model is None or not error["loc"]:
+        return ""
+    *parent, key = error["loc"]
+    close = get_close_matches(str(key), _known_keys(model, tuple(parent)), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def first_problem(
+    exc: ValidationError,
+    data: Any,
+    model: Any = None,
+    source_of: Callable[[str], str] | None = None,
+) -> tuple[str | None, str]:
+    """The dotted key of a validation error's first problem, and every problem in words
+    on one line: the first, then ``; key: problem`` for each other (with its source, from
+    ``source_of``, where that differs from the first's). An unknown key close to one that
+    ``model`` (the pydantic model validated) takes says which it may have meant."""
+    found = [
+        (_dotted(error["loc"], data) or None, _problem(error) + _suggestion(error, model))
+        for error in exc.errors()
+    ]
+    (key, problem), others = found[0], found[1:]
+    first_source = source_of(key or "") if source_of is not None else ""
+    for other_key, other_problem in others:
+        where = other_key or ""
+        source = source_of(where) if source_of is not None else first_source
+        if source != first_source:
+            where = f"{source}: {where}" if where else source
+        problem += f"; {where}: {other_problem}" if where else f"; {other_problem}"
     return key, problem
 
 
@@ -404,8 +451,10 @@ def _load(
     try:
         return Scenario.model_validate(data), files
     except ValidationError as exc:
-        bad_key, problem = first_problem(exc, data)
         order = [*(str(f) for f in reversed(files)), source]
+        bad_key, problem = first_problem(
+            exc, data, Scenario, lambda key: _source_of(key, origin, str(path), order)
+        )
         source_of_key = _source_of(bad_key or "", origin, str(path), order)
         raise ScenarioError(source_of_key, bad_key, problem) from None
 
@@ -418,3 +467,54 @@ def scenario_as_toml(scenario: Scenario, header: str = "") -> str:
     data = scenario.model_dump(mode="json", exclude_none=True)
     data["backlog"].pop("file", None)  # its people are listed in the file itself
     return header + tomli_w.dumps(data)
+
+
+# --- Where each value comes from --------------------------------------------------------
+
+PUBLISHED, ASSUMPTION = "published", "assumption"
+_TAG = re.compile(r"\[(published|assumption)\]")
+_TABLE = re.compile(r"^\[\[?\s*([^\]]+?)\s*\]\]?")
+_KEY = re.compile(r'^("[^"]+"|[A-Za-z0-9_.\-]+)\s*=')
+
+
+def _comment_tags(path: Path) -> dict[str, str]:
+    """Each dotted key a scenario file sets, tagged ``[published]`` or ``[assumption]``
+    in the comment on its line or, failing that, in the comment block just above it."""
+    tags: dict[str, str] = {}
+    table, above = "", None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text = line.strip()
+        if not text:
+            above = None
+        elif text.startswith("#"):
+            found = _TAG.search(text)
+            above = above or (found[1] if found else None)
+        elif (header := _TABLE.match(text)) is not None:
+            table, above = header[1].replace('"', ""), None
+        elif (key := _KEY.match(text)) is not None:
+            found = _TAG.search(text.partition("#")[2])
+            tag = found[1] if found else above
+            if tag is not None:
+                tags[f"{table}.{key[1].strip(chr(34))}".lstrip(".")] = tag
+            above = None
+    return tags
+
+
+def value_sources(name_or_path: str | Path | None, overrides: Sequence[str] = ()) -> dict[str, str]:
+    """Per dotted key, whether its value is ``published`` or an ``assumption`` (as the
+    comment beside it in the file that sets it says) or an ``override``; keys whose file
+    says neither are left out. Reads the files again, comments and all."""
+    path = resolve_scenario_path(name_or_path)
+    _, origin, _ = _load_with_bases(path, ())
+    tags: dict[str, dict[str, str]] = {}
+    sources = {}
+    for key, file in origin.items():
+        if file not in tags:
+            tags[file] = _comment_tags(Path(file))
+        if key in tags[file]:
+            sources[key] = tags[file][key]
+    for text in overrides:
+        key = parse_override(text)[0]
+        sources = {k: v for k, v in sources.items() if not k.startswith(f"{key}.")}
+        sources[key] = OVERRIDE_SOURCE
+    return sources

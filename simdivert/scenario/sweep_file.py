@@ -130,7 +130,7 @@ def read_sweep_file(path: Path) -> SweepFile:
     try:
         sweep = SweepFile.model_validate(data)
     except ValidationError as exc:
-        key, problem = first_problem(exc, data)
+        key, problem = first_problem(exc, data, SweepFile)
         raise SweepFileError(str(path), key, problem) from None
     check_design(sweep, str(path))
     return sweep
