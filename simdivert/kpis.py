@@ -406,7 +406,7 @@ LEAGUE_KPIS = (
     "assessment_wait_p90_days",
     "course_wait_p90_days",
     "provider_cost_per_year",
-    "net_cost_per_year",
+    "net_public_cost_per_year",
     "police_hours_saved_published_per_year",
     "police_hours_saved_adjusted_per_year",
     "police_hours_per_year",
