@@ -163,8 +163,19 @@ def test_completing_a_course_means_attending_every_session():
     assert attended >= 3 * group_completers
 
 
-def test_no_drug_workers_means_no_assessments_and_a_growing_queue():
+def test_no_drug_workers_means_nobody_is_reached_when_they_make_the_calls():
     scenario = short_scenario("provider.drug_workers=0")
+    pathway = simulate(scenario, 1, 0).pathway
+    assert pathway.attempt_starts.size == 0 and np.isnan(pathway.first_contact_hours).all()
+    assert set(pathway.state.tolist()) == {0}  # everyone still waiting for a first call
+    queue = run_replication(scenario, 1, 0).timeseries
+    weekly = queue[queue["stage"] == "contact"]["queue_mean"].to_numpy()
+    assert np.all(np.diff(weekly) >= 0) and weekly[-1] > weekly[1]  # grows with arrivals
+
+
+def test_no_drug_workers_means_no_assessments_and_a_growing_queue():
+    """A referral team makes the contact calls (no drug worker's time)."""
+    scenario = short_scenario("provider.drug_workers=0", "contact.attempt_minutes=0")
     pathway = simulate(scenario, 1, 0).pathway
     assert np.isnan(pathway.assessment_hours).all()
     contacted = pathway.first_contact_hours
@@ -178,9 +189,20 @@ def test_no_drug_workers_means_no_assessments_and_a_growing_queue():
 def test_ample_drug_workers_leave_only_the_contact_delay():
     scenario = short_scenario("provider.drug_workers=200")
     kpis = run_replication(scenario, 1, 0).kpis
-    # With a worker always free the queue wait is only the time to the next shift start.
-    assert kpis["assessment_queue_wait_mean_days"] < 0.01
-    assert abs(kpis["assessment_wait_mean_days"] - kpis["first_contact_wait_mean_days"]) < 0.01
+    # With a worker always free the queue wait is only the time to the next shift start,
+    # for a call that would not end by the end of this one.
+    assert kpis["assessment_queue_wait_mean_days"] < 0.05
+    pathway = simulate(scenario, 1, 0).pathway
+    called = ~np.isnan(pathway.assessment_hours)
+    waited = called & (pathway.assessment_hours > pathway.first_contact_hours + 1e-6)
+    assert waited.any()
+    assert np.allclose(pathway.assessment_hours[waited] % 24, scenario.provider.day_start_hour)
+    would_end = pathway.first_contact_hours[waited] % 24 + (
+        pathway.assessment_end_hours[waited] - pathway.assessment_hours[waited]
+    )
+    failed = pathway.state[waited] == 3  # a failed call is booked for the whole assessment
+    assert np.all((would_end > scenario.provider.day_end_hour) | failed)
+    assert abs(kpis["assessment_wait_mean_days"] - kpis["first_contact_wait_mean_days"]) < 0.05
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -93,6 +93,7 @@ def test_unlimited_drug_workers_nobody_queues_for_assessment():
         "provider.admin_share=0",
         "contact.first_attempt_delay_hours=0",
         "contact.answer_probability=1",
+        "contact.attempt_minutes=0",
     )
     result = run_replication(scenario, 3, 0, keep_events=True)
     kpis, events = result.kpis, result.events

@@ -1,11 +1,14 @@
 """The provider side in SimPy: contact, assessment, triage, group course or one-to-one.
 
-A referral enters when the police make it (:meth:`ProviderModel.refer`). Contact
-attempts do not use drug workers (the provider's referral team makes them); the first
-answered attempt is found at once from the referral's draws, and the referral waits
-until then. What queues runs in SimPy: drug workers (one shared FIFO pool for
-assessments and one-to-one sessions, available only when on duty) and places in
-scheduled group sessions. A referral's random numbers are its find's rows in
+A referral enters when the police make it (:meth:`ProviderModel.refer`). Drug workers
+make the contact attempts (``contact.attempt_minutes`` of a worker's time each, in the
+same first-come-first-served queue as assessments and one-to-ones); with
+``attempt_minutes = 0`` a referral team makes them at no drug worker's cost, and the
+first answered attempt is found at once from the referral's draws. A worker starts no
+call that cannot end before the number on calls falls (the shift's end), so drug
+workers are never busier than on duty. What queues runs in SimPy: drug workers (one
+shared FIFO pool, available only when on duty) and places in scheduled group sessions.
+A referral's random numbers are its find's rows in
 :class:`~simdivert.model.draws.FindDraws`, so they do not depend on the order of events.
 """
 
@@ -60,20 +63,37 @@ class DrugWorkers:
     first, as with SimPy's resources. This serves clients exactly as SimPy's
     ``PriorityResource`` did with the rota holding off-duty workers by requests that
     outranked clients (``tests/test_drug_workers.py``), without the events and queue
-    bookkeeping of a general resource.
+    bookkeeping of a general resource. The model's own clients skip even the request
+    event: :meth:`call` runs the step that starts their call when a worker takes them.
+
+    Given the rota ahead, a worker starts no call that cannot end while as many workers
+    as are busy, this one included, stay on calls (:meth:`fits`): busy never exceeds on
+    calls, so utilisation is at most 1 by construction.
     """
 
-    def __init__(self, env: simpy.Environment) -> None:
+    def __init__(
+        self, env: simpy.Environment, duty: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> None:
         self.env = env
         self.on_calls = 0
         self.busy = 0
-        self._waiting: deque[tuple[simpy.Event, object]] = deque()
+        self._waiting: deque[tuple[Callable[[object], object], object, float]] = deque()
+        # The rota ahead (change times, numbers on calls); without one, calls always fit.
+        self._duty_times: list[float] = [] if duty is None else duty[0].tolist()
+        self._duty_counts: list[int] = [] if duty is None else duty[1].tolist()
+        self._segment = (math.inf, -math.inf, 0)  # (from, to, count): the rota's step now
 
-    def request(self, client: object = None) -> simpy.Event:
-        """An event that succeeds, with ``client`` as its value, when a worker takes them."""
-        request = simpy.Event(self.env)
-        self._waiting.append((request, client))
+    def call(self, starts: Callable[[object], object], client: object, hours: float) -> None:
+        """Queue ``client`` for a call booked to last ``hours``; ``starts(client)`` runs
+        when a worker takes them (at once if one is free)."""
+        self._waiting.append((starts, client, hours))
         self._take_next()
+
+    def request(self, client: object = None, hours: float = 0.0) -> simpy.Event:
+        """An event that succeeds, with ``client`` as its value, when a worker takes them
+        for a call booked to last ``hours``."""
+        request = simpy.Event(self.env)
+        self.call(request.succeed, client, hours)
         return request
 
     def release(self) -> None:
@@ -86,15 +106,40 @@ class DrugWorkers:
             self._free_one()
         self.on_calls = count
 
+    def fits(self, hours: float) -> bool:
+        """Whether a call of ``hours`` started now ends before fewer than ``busy + 1``
+        workers are on calls (so that busy never exceeds on calls: utilisation <= 1)."""
+        times = self._duty_times
+        if not times:
+            return True
+        now, need = self.env.now, self.busy + 1
+        ends = now + hours - 1e-9
+        start, end, count = self._segment
+        if start <= now < end and ends <= end:
+            return count >= need
+        k = bisect.bisect_right(times, now) - 1  # the count due now, applied or about to be
+        counts = self._duty_counts
+        if k >= 0:
+            end = times[k + 1] if k + 1 < len(times) else math.inf
+            self._segment = (times[k], end, counts[k])
+        while k < len(times) and (k < 0 or times[k] < ends):
+            if k >= 0 and counts[k] < need:
+                return False
+            k += 1
+        return True
+
     def _free_one(self) -> None:
         if self._waiting:
             self.env.timeout(0).callbacks.append(self._take_next)
 
     def _take_next(self, _event: simpy.Event | None = None) -> None:
-        if self._waiting and self.busy < self.on_calls:
+        # First come, first served: a call that does not fit in what is left of the
+        # shift waits for the next, and so do the clients behind it (the worker spends
+        # the rest of the shift off calls, counted in the admin time).
+        if self._waiting and self.busy < self.on_calls and self.fits(self._waiting[0][2]):
             self.busy += 1
-            request, client = self._waiting.popleft()
-            request.succeed(client)
+            starts, client, _hours = self._waiting.popleft()
+            starts(client)
 
 
 class _Booking(NamedTuple):
@@ -167,6 +212,9 @@ class PathwayLog:
     state: np.ndarray
     assessed: np.ndarray
     waiting_at_start: np.ndarray  # the starting backlog
+    # Every contact attempt a drug worker made (not per referral): start and end times.
+    attempt_starts: np.ndarray
+    attempt_ends: np.ndarray
 
     @property
     def size(self) -> int:
@@ -195,6 +243,8 @@ class _PathwayColumns:
     state: list[int] = field(default_factory=list)
     assessed: list[bool] = field(default_factory=list)
     waiting_at_start: list[bool] = field(default_factory=list)
+    attempt_starts: list[float] = field(default_factory=list)
+    attempt_ends: list[float] = field(default_factory=list)
 
     def add(self, find: int, stream: int, hours: float, waiting_at_start: bool = False) -> int:
         """A new referral row; returns its index."""
@@ -223,6 +273,8 @@ class _PathwayColumns:
             **{name: np.asarray(getattr(self, name), dtype=np.int64) for name in _INT_COLUMNS},
             assessed=np.asarray(self.assessed, dtype=bool),
             waiting_at_start=np.asarray(self.waiting_at_start, dtype=bool),
+            attempt_starts=np.asarray(self.attempt_starts, dtype=float),
+            attempt_ends=np.asarray(self.attempt_ends, dtype=float),
         )
 
 
@@ -280,13 +332,15 @@ class ProviderModel:
         self.log = _PathwayColumns()
         self.on_end = on_end
         self.windows = working_windows(scenario.provider)
-        self.workers = DrugWorkers(env)
+        self.workers = DrugWorkers(env, duty)
         self.sessions = SessionBook.from_timetable(
             session_times(scenario), [scenario.course.places(stream) for stream in STREAMS]
         )
         engagement, contact, course = scenario.engagement, scenario.contact, scenario.course
         self._patience_hours = engagement.patience_days * HOURS_PER_DAY
         self._failed_call_hours = scenario.provider.failed_call_minutes / 60.0
+        self._attempt_hours = contact.attempt_minutes / 60.0
+        self._one_to_one_notice = scenario.provider.one_to_one_notice_hours
         self._notice = course.booking_notice_hours
         self._session_hours = course.session_hours
         self._sessions_per_course = course.sessions_per_course
@@ -310,7 +364,7 @@ class ProviderModel:
     def refer(self, find: int, stream: int, route: int) -> int:
         """Start the pathway of a referral made now for the given find; returns its index."""
         referral = self._add(find, stream, route, self.env.now)
-        self._contact(referral)
+        self._start_contact(referral)
         return referral
 
     def finish(self) -> PathwayLog:
@@ -357,10 +411,10 @@ class ProviderModel:
         since = self.env.now - waited_hours
         referral = self._add(find, stream, route, since, waiting_at_start=True)
         if stage == "contact":
-            self._contact(referral)
+            self._start_contact(referral)
         elif stage == "assessment":
             self.log.first_contact_hours[referral] = since
-            self.workers.request(referral).callbacks.append(self._assessment_starts)
+            self._request_assessment(referral)
         else:
             self.log.assessed[referral] = True
             self.log.route[referral] = route
@@ -379,6 +433,46 @@ class ProviderModel:
     # event per step and no SimPy process, whose start, end and resumes would add to
     # every referral.
 
+    def _start_contact(self, r: int) -> None:
+        if self._attempt_hours > 0:
+            self._attempt_due(r, 0, self.env.now + self._first_delay)
+        else:
+            self._contact(r)
+
+    def _attempt_due(self, r: int, k: int, earliest: float) -> None:
+        """Attempt ``k`` to reach the referral: a drug worker's call in working hours."""
+        due = self.windows.next_open_at(earliest)
+        self.env.timeout(due - self.env.now, (r, k)).callbacks.append(self._attempt_queues)
+
+    def _attempt_queues(self, event: simpy.Timeout) -> None:
+        self.workers.call(self._attempt_starts, event.value, self._attempt_hours)
+
+    def _attempt_starts(self, attempt: object) -> None:
+        now = self.env.now
+        self.log.attempt_starts.append(now)
+        self.log.attempt_ends.append(now + self._attempt_hours)
+        self.env.timeout(self._attempt_hours, attempt).callbacks.append(self._attempt_ends)
+
+    def _attempt_ends(self, event: simpy.Timeout) -> None:
+        """Answered: the referral waits for an assessment; if not, the next attempt, if any."""
+        assert event.value is not None, "an attempt carries (referral, attempt)"
+        r, k = event.value
+        self.workers.release()
+        log, now = self.log, self.env.now
+        log.contact_attempts[r] = k + 1
+        if self._contact_u[k][log.find[r]] < self._answer:
+            log.first_contact_hours[r] = now
+            self._request_assessment(r)
+        elif k + 1 < len(self._contact_u):
+            self._attempt_due(r, k + 1, now - self._attempt_hours + self._spacing)
+        else:
+            self._end(r, NOT_CONTACTED, now)
+
+    def _request_assessment(self, r: int) -> None:
+        """Join the queue for an assessment call, booked for the assessment's length."""
+        hours = self._assessment_minutes[self.log.find[r]] / 60.0
+        self.workers.call(self._assessment_starts, r, hours)
+
     def _contact(self, r: int) -> None:
         """Wait for the first answered call, or give up after the last attempt."""
         contacted_at, attempts, last_attempt = self._first_contact(self.log.find[r])
@@ -395,18 +489,19 @@ class ProviderModel:
         self._end(r, NOT_CONTACTED, self.env.now)
 
     def _contacted(self, event: simpy.Timeout) -> None:
-        self.workers.request(event.value).callbacks.append(self._assessment_starts)
+        assert event.value is not None, "a step's event carries its referral"
+        self._request_assessment(event.value)
 
-    def _assessment_starts(self, event: simpy.Event) -> None:
+    def _assessment_starts(self, client: object) -> None:
         """A drug worker calls: the person engages and is assessed, or the call fails."""
-        r, log, start = event.value, self.log, self.env.now
-        assert r is not None, "a step's event carries its referral"
+        r, log, start = client, self.log, self.env.now
+        assert isinstance(r, int), "an assessment's client is its referral"
         log.assessment_hours[r] = start
         find = log.find[r]
         if not self._engages(
             self._assessment_u[find],
             self.scenario.engagement.assessment_engage_probability,
-            start - log.first_contact_hours[r],
+            start - log.referral_hours[r],  # the whole wait, chasing calls included
         ):
             log.assessment_end_hours[r] = start + self._failed_call_hours
             due = self.env.timeout(self._failed_call_hours, r)
@@ -433,14 +528,27 @@ class ProviderModel:
     def _intervention(self, r: int, assessed_at: float) -> None:
         """Triage's outcome: a one-to-one call when a worker is free, or the group course."""
         if self._routes[r] == ROUTE_ONE_TO_ONE:
-            self.workers.request(r).callbacks.append(self._one_to_one_starts)
+            if self._one_to_one_notice > 0:
+                notice = self.env.timeout(self._one_to_one_notice, r)
+                notice.callbacks.append(self._one_to_one_queues)
+            else:
+                self._request_one_to_one(r)
         else:
             course = _Booking(r, session=-1, attended=0, waiting_since=assessed_at)
             self._book_next(course, self.env.now + self._notice)
 
-    def _one_to_one_starts(self, event: simpy.Event) -> None:
-        r, log, start = event.value, self.log, self.env.now
-        assert r is not None, "a step's event carries its referral"
+    def _one_to_one_queues(self, event: simpy.Timeout) -> None:
+        assert event.value is not None, "a step's event carries its referral"
+        self._request_one_to_one(event.value)
+
+    def _request_one_to_one(self, r: int) -> None:
+        """Book the one-to-one: the first slot of its length a worker has free."""
+        hours = self._one_to_one_minutes[self.log.find[r]] / 60.0
+        self.workers.call(self._one_to_one_starts, r, hours)
+
+    def _one_to_one_starts(self, client: object) -> None:
+        r, log, start = client, self.log, self.env.now
+        assert isinstance(r, int), "a one-to-one's client is its referral"
         log.intervention_booked_hours[r] = start
         engaged = self._engages(
             self._one_to_one_u[log.find[r]],

@@ -394,12 +394,17 @@ class WorkingHours(StrictModel):
 
 
 class ContactSettings(StrictModel):
-    """The provider's attempts to reach a referred person by phone."""
+    """The provider's attempts to reach a referred person by phone.
+
+    Each attempt takes a drug worker ``attempt_minutes`` in working hours, queued with
+    the assessments; 0 means a referral team makes the calls at no drug worker's cost.
+    """
 
     first_attempt_delay_hours: NonNegativeFloat
     attempt_spacing_hours: PositiveFloat
     max_attempts: PositiveInt
     answer_probability: Probability
+    attempt_minutes: NonNegativeFloat = 0.0
 
 
 class ProviderSettings(WorkingHours):
@@ -421,6 +426,7 @@ class ProviderSettings(WorkingHours):
     assessment_minutes: Distribution
     one_to_one_minutes: Distribution
     failed_call_minutes: NonNegativeFloat
+    one_to_one_notice_hours: NonNegativeFloat = 0.0  # booked at least this long ahead
 
     @model_validator(mode="after")
     def _valid_evenings(self) -> ProviderSettings:
