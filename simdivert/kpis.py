@@ -155,6 +155,18 @@ def _catalogue() -> dict[str, Kpi]:
         ),
         Kpi("course_wait_mean_days", "days", "mean wait for a group session", WAITS),
         Kpi("course_wait_p90_days", "days", "wait for a group session for 9 in 10", WAITS),
+        Kpi(
+            "assessment_wait_so_far_p90_days",
+            "days",
+            "wait to assessment for 9 in 10, waits still open counted",
+            WAITS,
+        ),
+        Kpi(
+            "course_wait_so_far_p90_days",
+            "days",
+            "wait for a group session for 9 in 10, waits still open counted",
+            WAITS,
+        ),
         Kpi("one_to_one_wait_mean_days", "days", "mean wait for a one-to-one", WAITS),
         Kpi("drug_worker_utilisation", "share", "drug-worker utilisation", CAPACITY),
         Kpi("facilitator_utilisation", "share", "facilitator utilisation", CAPACITY),

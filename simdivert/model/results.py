@@ -38,7 +38,7 @@ from simdivert.model.rules import CHARGE, DIVERTED, FORMAL_CODES, officer_hours
 from simdivert.model.utilisation import call_intervals, facilitator_hours_contracted, sessions_held
 from simdivert.scenario.schema import ETHNIC_GROUPS, OUTCOMES, SEXES, STREAMS, SUBSTANCES, Scenario
 from simdivert.stats import p90
-from simdivert.waits import ROUNDING_HOURS, StepTimes, finished_waits, in_days
+from simdivert.waits import ROUNDING_HOURS, StepTimes, finished_waits, in_days, waits_so_far
 
 FORMAL_SHARE_GROUPS = [(g, s) for g in ETHNIC_GROUPS for s in SEXES]
 
@@ -114,6 +114,7 @@ def step_times(log: PathwayLog, rows: np.ndarray | slice = slice(None)) -> StepT
         assessed=log.assessed[rows],
         group=route == ROUTE_GROUP,
         one_to_one=route == ROUTE_ONE_TO_ONE,
+        end=log.end_hours[rows],
     )
 
 
@@ -125,6 +126,7 @@ def pathway_kpis(
     state = log.state[cohort]
     steps = step_times(log, cohort)
     hours = finished_waits(steps, horizon)
+    so_far = {stage: in_days(wait) for stage, (wait, _) in waits_so_far(steps, horizon).items()}
     waits = {stage: in_days(wait) for stage, wait in hours.items()}
     called = ~np.isnan(steps.assessment)
     return {
@@ -148,6 +150,8 @@ def pathway_kpis(
         "share_waited_for_assessment": _share(hours["assessment_queue"] > ROUNDING_HOURS),
         "course_wait_mean_days": _mean(waits["course"]),
         "course_wait_p90_days": p90(waits["course"]),
+        "assessment_wait_so_far_p90_days": p90(so_far["assessment"]),
+        "course_wait_so_far_p90_days": p90(so_far["course"]),
         "one_to_one_wait_mean_days": _mean(waits["one_to_one"]),
         "in_system_at_end": float(np.sum(state == IN_SYSTEM)),
         "waiting_for_assessment_at_end": float(np.sum((steps.first_contact < horizon) & ~called)),

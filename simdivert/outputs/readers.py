@@ -10,7 +10,8 @@ folder saved long ago. What a folder holds decides what the report shows:
   mean and the paired difference from the base), ``replications.csv`` (long, with a
   ``scenario`` column) and ``manifest.json`` (``scenario_names``, the base first, and
   ``scenarios``: each resolved scenario by name);
-- a staffing plan (``simdivert staff``): ``staffing_plan.csv`` and ``manifest.json``;
+- a staffing plan (``simdivert staff``): ``staffing_plan.csv``, ``staffing_spread.csv``,
+  ``staffing_check.csv``, ``staffing_costs.csv`` and ``manifest.json``;
 - a sweep (``simdivert sweep``): a ``summary.csv`` with one row per cell and KPI, whose
   extra columns are the varied parameters.
 
@@ -52,6 +53,9 @@ UTILISATION = "utilisation.csv"
 EVENTS = "events.parquet"
 COMPARISON = "comparison.csv"
 STAFFING_PLAN = "staffing_plan.csv"
+STAFFING_SPREAD = "staffing_spread.csv"
+STAFFING_CHECK = "staffing_check.csv"
+STAFFING_COSTS = "staffing_costs.csv"
 
 SUMMARY_COLUMNS = ("kpi", "mean", "ci_low", "ci_high")
 TIMESERIES_COLUMNS = ("replication", "week", "stage", "queue_mean", "waits_started")
@@ -78,10 +82,14 @@ STAFFING_PLAN_COLUMNS = (
     "role",
     "headcount",
     "kpi",
-    "kpi_mean",
-    "kpi_ci_low",
-    "kpi_ci_high",
+    "bound",
+    "quantile",
+    "kpi_quantile",
+    "share_missed",
 )
+STAFFING_SPREAD_COLUMNS = ("period", "check", "replication", "kpi", "value")
+STAFFING_CHECK_COLUMNS = ("period", "kpi", "bound", "kpi_quantile", "share_missed", "meets")
+STAFFING_COSTS_COLUMNS = ("period", "drug_workers", "facilitators", "cost_per_year")
 
 
 def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
@@ -287,6 +295,7 @@ _EVENT_COLUMNS = [
     "assessment_hours",
     "assessment_end_hours",
     "intervention_booked_hours",
+    "end_hours",
 ]
 
 
@@ -320,6 +329,7 @@ def read_stage_waits(path: Path, run: RunFacts) -> pd.DataFrame:
         assessed=events["assessed"].to_numpy(bool),
         group=route == "group",
         one_to_one=route == "one_to_one",
+        end=events["end_hours"].to_numpy(float),
     )
     rows, waits = finished_rows(steps, horizon), finished_waits(steps, horizon)
     frames = []
@@ -488,6 +498,10 @@ class OutputFolder:
     comparison: Comparison | None
     sweep: SweepSummary | None
     staffing_plan: pd.DataFrame | None
+    # A staffing plan's spread, check on fresh replications and costs (None: not there).
+    staffing_spread: pd.DataFrame | None = None
+    staffing_check: pd.DataFrame | None = None
+    staffing_costs: pd.DataFrame | None = None
 
     @property
     def is_run(self) -> bool:
@@ -543,6 +557,14 @@ def read_output_folder(folder: Path) -> OutputFolder:
         comparison,
         sweep,
         plan,
+        *(
+            _read_csv(folder / name, columns) if (folder / name).exists() else None
+            for name, columns in (
+                (STAFFING_SPREAD, STAFFING_SPREAD_COLUMNS),
+                (STAFFING_CHECK, STAFFING_CHECK_COLUMNS),
+                (STAFFING_COSTS, STAFFING_COSTS_COLUMNS),
+            )
+        ),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -28,7 +29,7 @@ class FigureHtml:
     heading: str
     caption: str
     png: bytes
-    section: str  # "run", "comparison" or "sweep"
+    section: str  # "run", "comparison", "sweep" or "staffing"
     files_folder: str
 
 
@@ -284,31 +285,84 @@ def _kpi_section(output: OutputFolder) -> Section | None:
     return None
 
 
-def _staffing_section(output: OutputFolder) -> Section | None:
+def _kpi_words(kpi: object) -> str:
+    if not isinstance(kpi, str):
+        return ""
+    return kpi.replace("_wait_so_far_p90_days", " P90").replace("_", " ")
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _share(value: float) -> str:
+    return "" if _missing(value) else f"{value:.0%}"
+
+
+def _staffing_section(output: OutputFolder, figures: list[FigureHtml]) -> Section | None:
     plan = output.staffing_plan
     if plan is None:
         return None
+    quantile = float(plan["quantile"].iloc[0]) if len(plan) else 0.9
+    tested = f"P{quantile * 100:g} of replications"
     rows = [
         [
-            str(row.period),
+            str(row.period) + (" (surge)" if getattr(row, "surge", False) is True else ""),
             str(row.role).replace("sessions_per_week_", "sessions a week, "),
             f"{row.headcount:g}",
-            str(row.kpi) if isinstance(row.kpi, str) else "",
-            format_value(row.kpi_mean),
-            format_interval(row.kpi_ci_low, row.kpi_ci_high, row.kpi_mean),
+            _kpi_words(row.kpi),
+            "" if _missing(row.bound) else f"{row.bound:g}",
+            format_value(row.kpi_quantile),
+            _share(row.share_missed),
         ]
         for row in plan.itertuples()
     ]
     targets = (output.manifest or {}).get("targets", [])
-    return Section(
-        "staffing",
-        "Staffing plan",
+    html = (
         "<p>From <code>staffing_plan.csv</code>: per period, the fewest drug workers, "
         "sessions a week per stream and facilitators that meet the targets "
-        f"({escape(', '.join(map(str, targets)) or 'as given')}), and the KPI each "
-        "reaches with its 95% CI. <code>staffing_plan.toml</code> runs the plan.</p>"
-        + _table(["period", "role", "staff", "KPI", "mean", "95% CI"], rows, numeric_from=4),
+        f"({escape(', '.join(map(str, targets)) or 'as given')}) in at least "
+        f"{quantile:.0%} of replications. The statistic tested is the {escape(tested)} of "
+        "each P90 wait so far (waits still open at the end counted); <em>over target</em> "
+        "is the share of replications whose P90 misses it. "
+        "<code>staffing_plan.toml</code> runs the plan.</p>"
+        + _table(
+            ["period", "role", "staff", "KPI", "target", tested, "over target"],
+            rows,
+            numeric_from=2,
+        )
     )
+    check, costs = output.staffing_check, output.staffing_costs
+    if check is not None:
+        cost = (
+            dict(zip(costs["period"], costs["cost_per_year"], strict=True))
+            if costs is not None
+            else {}
+        )
+        check_rows = [
+            [
+                str(row.period),
+                _kpi_words(row.kpi),
+                f"{row.bound:g}",
+                format_value(row.kpi_quantile),
+                _share(row.share_missed),
+                "yes" if row.meets else "no",
+                f"£{cost[row.period]:,.0f}" if row.period in cost else "",
+            ]
+            for row in check.itertuples()
+        ]
+        html += (
+            "<h3>Checked on fresh replications</h3><p>From <code>staffing_check.csv</code>: "
+            "the plan run as <code>staffing_plan.toml</code> holds it, on replications the "
+            "search never saw, judged by the same statistic.</p>"
+            + _table(
+                ["period", "KPI", "target", tested, "over target", "meets", "cost a year"],
+                check_rows,
+                numeric_from=2,
+            )
+        )
+    html += "".join(_figure(figure) for figure in figures)
+    return Section("staffing", "Staffing plan", html)
 
 
 MANIFEST_FACTS = (
@@ -351,7 +405,12 @@ def _manifest_section(output: OutputFolder) -> Section | None:
 
 def render_html(output: OutputFolder, figures: list[FigureHtml]) -> str:
     """The whole report page of an output folder."""
-    by_section: dict[str, list[FigureHtml]] = {"run": [], "comparison": [], "sweep": []}
+    by_section: dict[str, list[FigureHtml]] = {
+        "run": [],
+        "comparison": [],
+        "sweep": [],
+        "staffing": [],
+    }
     for figure in figures:
         by_section[figure.section].append(figure)
     events_note = ""
@@ -362,7 +421,7 @@ def render_html(output: OutputFolder, figures: list[FigureHtml]) -> str:
         )
     candidates = (
         _headline_section(output),
-        _staffing_section(output),
+        _staffing_section(output, by_section["staffing"]),
         _figures_section("figures", "Figures", by_section["run"], events_note),
         _figures_section("comparison", "Scenario comparison", by_section["comparison"]),
         _figures_section("sweep", "Sweep", by_section["sweep"]),

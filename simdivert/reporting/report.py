@@ -38,7 +38,7 @@ from simdivert.outputs.readers import (
     read_stage_waits,
     run_estimates,
 )
-from simdivert.reporting import comparison_plots, plots
+from simdivert.reporting import comparison_plots, plots, staffing_plots
 from simdivert.reporting.headlines import pick_kpis
 from simdivert.reporting.html import FigureHtml, render_html
 from simdivert.waits import STAGES as WAIT_STAGES
@@ -362,6 +362,37 @@ def sweep_figures(output: OutputFolder) -> list[FigureSpec]:
     ]
 
 
+def staffing_figures(output: OutputFolder) -> list[FigureSpec]:
+    """A staffing plan's figures: the spread of each target's wait, and the cost."""
+    plan, spread, costs = output.staffing_plan, output.staffing_spread, output.staffing_costs
+    specs = []
+    if plan is not None and spread is not None and len(plan):
+        specs.append(
+            FigureSpec(
+                "staffing_wait_spread",
+                "Staffing plan: each target's wait across replications",
+                "Per period, each replication's P90 wait so far for each target under the "
+                "plan: on the replications the search judged it on and on fresh ones it "
+                "never saw. Bars mark the quantile of replications tested; the line is "
+                "the target. Replications far above the rest are queues that tipped.",
+                functools.partial(staffing_plots.wait_spread, spread, plan),
+                "staffing",
+            )
+        )
+    if costs is not None and len(costs):
+        specs.append(
+            FigureSpec(
+                "staffing_cost",
+                "Staffing plan: cost a year",
+                "The plan's provider cost a year in each period: drug workers and "
+                "facilitators in post, every timetabled group session and the overhead.",
+                functools.partial(staffing_plots.plan_cost, costs),
+                "staffing",
+            )
+        )
+    return specs
+
+
 # The figures being drawn, for the worker processes forked to draw them: forked, they
 # inherit this list (its builders are closures over the folder's tables, which do not
 # pickle) and are told only which one to draw.
@@ -434,7 +465,12 @@ def write_report(folder: Path, workers: int | None = None) -> Path:
         shutil.rmtree(staging)
     staging.mkdir()
     try:
-        specs = run_figures(output) + comparison_figures(output) + sweep_figures(output)
+        specs = (
+            run_figures(output)
+            + comparison_figures(output)
+            + sweep_figures(output)
+            + staffing_figures(output)
+        )
         figures = render_figures(specs, staging / FIGURES, workers)
         (staging / REPORT).write_text(render_html(output, figures), encoding="utf-8")
         _swap_in(staging / FIGURES, folder / FIGURES)
