@@ -181,6 +181,24 @@ def _catalogue() -> dict[str, Kpi]:
             for stream in STREAMS
         ),
         Kpi("group_sessions_per_year", "sessions/year", "group sessions a year", CAPACITY),
+        Kpi(
+            "facilitator_hours_used_per_year",
+            "hours/year",
+            "facilitator hours used in sessions held a year",
+            CAPACITY,
+        ),
+        Kpi(
+            "reactive_sessions_added_per_year",
+            "sessions/year",
+            "group sessions added as queues grew a year",
+            CAPACITY,
+        ),
+        Kpi(
+            "reactive_sessions_removed_per_year",
+            "sessions/year",
+            "added group sessions taken away again a year",
+            CAPACITY,
+        ),
         Kpi("provider_cost_per_year", "GBP/year", "provider cost a year", COSTS),
         Kpi("cost_per_completion", "GBP", "provider cost per completion", COSTS),
         Kpi(

@@ -26,7 +26,7 @@ import simpy
 
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.model.draws import FindDraws, Sampler, uniform
-from simdivert.model.roster import session_times, working_windows
+from simdivert.model.roster import reactive_slot_times, session_times, working_windows
 from simdivert.scenario.schema import STREAMS, SUBSTANCES, Scenario
 
 # Terminal states (IN_SYSTEM: not yet terminal when the run ends).
@@ -43,6 +43,8 @@ STATES = (
 )
 DISENGAGED = (NOT_CONTACTED, LEFT_AT_ASSESSMENT, LEFT_AT_ONE_TO_ONE, LEFT_AT_COURSE)
 ROUTE_NONE, ROUTE_GROUP, ROUTE_ONE_TO_ONE = range(3)
+# A group session: timetabled, or a reactive slot not added, added, or added then removed.
+REGULAR, SLOT_CLOSED, SLOT_ADDED, SLOT_REMOVED = range(4)
 ROUTES = ("none", "group", "one_to_one")
 
 _STREAM_OF_SUBSTANCE = np.array(
@@ -286,33 +288,81 @@ class SessionBook:
     booked: list[list[int]]
     attended: list[list[int]]
     places: list[int]  # per stream
+    capacity: list[list[int]] = field(default_factory=list)  # places open, per session
+    # Per session: REGULAR, or a reactive slot not (yet) added, added, or taken away.
+    kind: list[list[int]] = field(default_factory=list)
     _first_open: list[int] = field(default_factory=list)
 
     @classmethod
-    def from_timetable(cls, timetable: dict[str, np.ndarray], places: list[int]) -> SessionBook:
-        times = [timetable[s].tolist() for s in STREAMS]
+    def from_timetable(
+        cls,
+        timetable: dict[str, np.ndarray],
+        places: list[int],
+        reactive_slots: dict[str, np.ndarray] | None = None,
+    ) -> SessionBook:
+        """The timetabled sessions, and the closed slots reactive sessions may open in."""
+        times, capacity, kinds = [], [], []
+        for stream, size in zip(STREAMS, places, strict=True):
+            regular = timetable[stream]
+            slots = (reactive_slots or {}).get(stream, np.empty(0))
+            both = np.concatenate([regular, slots])
+            kind = np.concatenate(
+                [np.full(regular.size, REGULAR), np.full(slots.size, SLOT_CLOSED)]
+            )
+            order = np.argsort(both, kind="stable")
+            times.append(both[order].tolist())
+            kinds.append(kind[order].tolist())
+            capacity.append([size if k == REGULAR else 0 for k in kinds[-1]])
         return cls(
             times=times,
             booked=[[0] * len(t) for t in times],
             attended=[[0] * len(t) for t in times],
             places=places,
+            capacity=capacity,
+            kind=kinds,
             _first_open=[0] * len(STREAMS),
         )
 
     def book(self, stream: int, earliest: float) -> int:
         """Book the first session at or after ``earliest`` with a free place; -1 if none."""
-        times, booked, places = self.times[stream], self.booked[stream], self.places[stream]
+        times, booked, capacity = self.times[stream], self.booked[stream], self.capacity[stream]
         k = max(bisect.bisect_left(times, earliest), self._first_open[stream])
-        while k < len(times) and booked[k] >= places:
+        while k < len(times) and booked[k] >= capacity[k]:
             k += 1
         if k == len(times):
             return -1
         booked[k] += 1
         first_open = self._first_open[stream]
-        while first_open < len(times) and booked[first_open] >= places:
+        while first_open < len(times) and booked[first_open] >= capacity[first_open]:
             first_open += 1  # every session before this one is full
         self._first_open[stream] = first_open
         return k
+
+    def projected_wait(self, stream: int, earliest: float) -> float:
+        """Hours from ``earliest`` to the stream's first session with a free place (inf:
+        none before the end)."""
+        times, booked, capacity = self.times[stream], self.booked[stream], self.capacity[stream]
+        k = max(bisect.bisect_left(times, earliest), self._first_open[stream])
+        while k < len(times) and booked[k] >= capacity[k]:
+            k += 1
+        return times[k] - earliest if k < len(times) else math.inf
+
+    def add_sessions(self, stream: int, start: float) -> None:
+        """Open every reactive slot of the stream from ``start`` on."""
+        times, kind, capacity = self.times[stream], self.kind[stream], self.capacity[stream]
+        first = bisect.bisect_left(times, start)
+        for k in range(first, len(times)):
+            if kind[k] in (SLOT_CLOSED, SLOT_REMOVED):
+                kind[k], capacity[k] = SLOT_ADDED, self.places[stream]
+        self._first_open[stream] = min(self._first_open[stream], first)
+
+    def remove_sessions(self, stream: int, start: float) -> None:
+        """Take away the added sessions from ``start`` on that nobody has booked."""
+        times, kind, capacity = self.times[stream], self.kind[stream], self.capacity[stream]
+        booked = self.booked[stream]
+        for k in range(bisect.bisect_left(times, start), len(times)):
+            if kind[k] == SLOT_ADDED and booked[k] == 0:
+                kind[k], capacity[k] = SLOT_REMOVED, 0
 
 
 class ProviderModel:
@@ -334,7 +384,9 @@ class ProviderModel:
         self.windows = working_windows(scenario.provider)
         self.workers = DrugWorkers(env, duty)
         self.sessions = SessionBook.from_timetable(
-            session_times(scenario), [scenario.course.places(stream) for stream in STREAMS]
+            session_times(scenario),
+            [scenario.course.places(stream) for stream in STREAMS],
+            reactive_slot_times(scenario),
         )
         engagement, contact, course = scenario.engagement, scenario.contact, scenario.course
         self._patience_hours = engagement.patience_days * HOURS_PER_DAY
@@ -360,6 +412,13 @@ class ProviderModel:
         self._duty_changes = list(zip(*(column.tolist() for column in duty), strict=True))
         self._next_duty_change = 0
         self._rota_due()
+        self._reactive = course.reactive
+        self._boosted = dict.fromkeys(
+            [STREAMS.index(s) for s in (course.reactive.streams if course.reactive else [])],
+            False,
+        )
+        if course.reactive is not None:
+            self._reactive_check()
 
     def refer(self, find: int, stream: int, route: int) -> int:
         """Start the pathway of a referral made now for the given find; returns its index."""
@@ -388,6 +447,24 @@ class ProviderModel:
         self._next_duty_change = k
         if k < len(changes):
             self.env.timeout(changes[k][0] - now).callbacks.append(self._rota_due)
+
+    def _reactive_check(self, _event: simpy.Event | None = None) -> None:
+        """Add sessions to a stream whose projected wait is too long, take them away once
+        it is short again (``course.reactive``); then look again after the interval."""
+        rule, now = self._reactive, self.env.now
+        assert rule is not None, "only scheduled with a reactive rule"
+        lead = now + rule.lead_time_days * HOURS_PER_DAY
+        for stream, boosted in self._boosted.items():
+            wait_days = self.sessions.projected_wait(stream, now + self._notice) / HOURS_PER_DAY
+            if not boosted and wait_days > rule.add_above_wait_days:
+                self.sessions.add_sessions(stream, lead)
+                self._boosted[stream] = True
+            elif boosted and wait_days < rule.remove_below_wait_days:
+                self.sessions.remove_sessions(stream, lead)
+                self._boosted[stream] = False
+        self.env.timeout(rule.check_every_days * HOURS_PER_DAY).callbacks.append(
+            self._reactive_check
+        )
 
     def _first_contact(self, find: int) -> tuple[float | None, int, float]:
         """The first answered call (None if none), attempts made, the last attempt's time.

@@ -29,6 +29,8 @@ from simdivert.model.provider import (
     NOT_CONTACTED,
     ROUTE_GROUP,
     ROUTE_ONE_TO_ONE,
+    SLOT_ADDED,
+    SLOT_REMOVED,
     PathwayLog,
     SessionBook,
 )
@@ -204,6 +206,24 @@ def capacity_kpis(
         ),
         **fill,
         "group_sessions_per_year": _per_year(held, window),
+        "facilitator_hours_used_per_year": _per_year(held * per_session, window),
+        **reactive_kpis(sessions, window),
+    }
+
+
+def reactive_kpis(sessions: SessionBook, window: Window) -> dict[str, float]:
+    """Sessions added to streams by the reactive rule (``course.reactive``) in the window,
+    and those of them taken away again before they ran, a year."""
+    times = np.concatenate([np.asarray(t, dtype=float) for t in sessions.times])
+    kinds = np.concatenate([np.asarray(k, dtype=np.int64) for k in sessions.kind])
+    in_window = window.contains(times)
+    return {
+        "reactive_sessions_added_per_year": _per_year(
+            float(np.sum(in_window & np.isin(kinds, [SLOT_ADDED, SLOT_REMOVED]))), window
+        ),
+        "reactive_sessions_removed_per_year": _per_year(
+            float(np.sum(in_window & (kinds == SLOT_REMOVED))), window
+        ),
     }
 
 

@@ -84,6 +84,20 @@ def session_times(scenario: Scenario) -> dict[str, np.ndarray]:
     return {stream: np.concatenate([part[stream] for part in parts]) for stream in parts[0]}
 
 
+def reactive_slot_times(scenario: Scenario) -> dict[str, np.ndarray]:
+    """When sessions may be added, per stream with a reactive rule (``course.reactive``):
+    each of its session days at its start hour, over the horizon."""
+    reactive = scenario.course.reactive
+    if reactive is None:
+        return {}
+    n_days = int(np.ceil(scenario.horizon_hours / HOURS_PER_DAY))
+    day = np.arange(n_days)
+    chosen = day[np.isin(day % 7, [DAY_NAMES.index(d) for d in reactive.session_days])]
+    times = chosen * HOURS_PER_DAY + reactive.session_start_hour
+    times = times[times < scenario.horizon_hours].astype(float)
+    return {stream: times for stream in reactive.streams}
+
+
 def _stochastic_round(rng: np.random.Generator, values: np.ndarray) -> np.ndarray:
     """Round down or up at random so that the expectation is the value itself."""
     return np.floor(values + rng.random(values.size)).astype(np.int64)

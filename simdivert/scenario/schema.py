@@ -453,6 +453,35 @@ class EngagementSettings(StrictModel):
     max_rebookings: NonNegativeInt
 
 
+class ReactiveSessions(StrictModel):
+    """Sessions added to a stream when its queue grows, and taken away when it falls.
+
+    Every ``check_every_days`` the provider looks at each listed stream's projected wait
+    (from now to its first session with a free place, after the booking notice). Above
+    ``add_above_wait_days`` it adds a session on each of ``session_days`` at
+    ``session_start_hour`` every week from ``lead_time_days`` on; once the projected
+    wait is below ``remove_below_wait_days`` it takes away the added sessions that
+    nobody has booked yet, again from ``lead_time_days`` on.
+    """
+
+    streams: Annotated[list[StreamName], Field(min_length=1)]
+    add_above_wait_days: PositiveFloat
+    remove_below_wait_days: NonNegativeFloat
+    lead_time_days: NonNegativeFloat
+    session_days: Annotated[list[DayName], Field(min_length=1)]
+    session_start_hour: HourOfDay
+    check_every_days: PositiveFloat = 7.0
+
+    @model_validator(mode="after")
+    def _hysteresis(self) -> ReactiveSessions:
+        if self.remove_below_wait_days >= self.add_above_wait_days:
+            raise ValueError(
+                f"remove_below_wait_days ({self.remove_below_wait_days:g}) must be below "
+                f"add_above_wait_days ({self.add_above_wait_days:g})"
+            )
+        return self
+
+
 class CourseSettings(StrictModel):
     """Group courses: a timetable of sessions per stream, online unless said in person."""
 
@@ -469,6 +498,7 @@ class CourseSettings(StrictModel):
     session_days: Annotated[list[DayName], Field(min_length=1)]
     session_start_hours: Annotated[list[HourOfDay], Field(min_length=1)]
     sessions_per_week: SessionsPerStream
+    reactive: ReactiveSessions | None = None
 
     def places(self, stream: str) -> int:
         """Places in one session of a stream (in-person sessions have their own size)."""
