@@ -407,6 +407,35 @@ class ContactSettings(StrictModel):
     attempt_minutes: NonNegativeFloat = 0.0
 
 
+class Workforce(StrictModel):
+    """Drug workers coming and going, day by day (all off by default).
+
+    At the start ``vacancy_share`` of the posts are vacant, each filled after a
+    recruitment lag; a worker in post leaves at ``turnover_per_year`` (the post is then
+    vacant for ``recruitment_lag_days``, then a new starter takes it, whose share of a
+    full caseload rises linearly over ``ramp_up_days``); sickness spells start at
+    ``sickness_spells_per_year`` a worker and last ``sickness_spell_mean_days`` on
+    average (exponential, whole days, at least one). Posts added by a staffing change
+    start vacant. ``availability`` stays the day-to-day absence (leave, training).
+    """
+
+    vacancy_share: Probability = 0.0
+    turnover_per_year: NonNegativeFloat = 0.0
+    recruitment_lag_days: NonNegativeFloat = 0.0
+    ramp_up_days: NonNegativeFloat = 0.0
+    sickness_spells_per_year: NonNegativeFloat = 0.0
+    sickness_spell_mean_days: PositiveFloat = 5.0
+
+    @property
+    def active(self) -> bool:
+        return bool(
+            self.vacancy_share
+            or self.turnover_per_year
+            or self.sickness_spells_per_year
+            or self.recruitment_lag_days
+        )
+
+
 class ProviderSettings(WorkingHours):
     """Drug workers: telephone assessments and one-to-one sessions.
 
@@ -427,6 +456,7 @@ class ProviderSettings(WorkingHours):
     one_to_one_minutes: Distribution
     failed_call_minutes: NonNegativeFloat
     one_to_one_notice_hours: NonNegativeFloat = 0.0  # booked at least this long ahead
+    workforce: Workforce = Workforce()
 
     @model_validator(mode="after")
     def _valid_evenings(self) -> ProviderSettings:
