@@ -99,9 +99,17 @@ class DrugWorkers:
         return request
 
     def release(self) -> None:
-        """A call has ended: the worker is free for the next client, if still on calls."""
+        """A call has ended: the worker is free for the next client, if still on calls.
+
+        With the rota ahead known, the next client is taken at once: :meth:`fits` reads
+        the number on calls from the rota itself, so whether the rota's change at this
+        instant has been applied yet makes no difference, and no event is needed.
+        """
         self.busy -= 1
-        self._free_one()
+        if self._duty_times:
+            self._take_next()
+        else:
+            self._free_one()
 
     def set_on_calls(self, count: int) -> None:
         for _ in range(count - self.on_calls):
@@ -138,7 +146,11 @@ class DrugWorkers:
         # First come, first served: a call that does not fit in what is left of the
         # shift waits for the next, and so do the clients behind it (the worker spends
         # the rest of the shift off calls, counted in the admin time).
-        if self._waiting and self.busy < self.on_calls and self.fits(self._waiting[0][2]):
+        if (
+            self._waiting
+            and (self.busy < self.on_calls or self._duty_times)
+            and self.fits(self._waiting[0][2])
+        ):
             self.busy += 1
             starts, client, _hours = self._waiting.popleft()
             starts(client)
@@ -408,6 +420,7 @@ class ProviderModel:
         bookings = course.sessions_per_course + engagement.max_rebookings
         self._group_u = [columns[f"pathway.group_attend.{k}"] for k in range(bookings)]
         self._due_sessions: dict[float, list[_Booking]] = {}  # batches by the instant due
+        self._due_attempts: dict[float, list[tuple[int, int]]] = {}  # contact attempts, too
         self._routes: list[int] = []  # each referral's route once assessed
         self._duty_changes = list(zip(*(column.tolist() for column in duty), strict=True))
         self._next_duty_change = 0
@@ -517,12 +530,24 @@ class ProviderModel:
             self._contact(r)
 
     def _attempt_due(self, r: int, k: int, earliest: float) -> None:
-        """Attempt ``k`` to reach the referral: a drug worker's call in working hours."""
-        due = self.windows.next_open_at(earliest)
-        self.env.timeout(due - self.env.now, (r, k)).callbacks.append(self._attempt_queues)
+        """Attempt ``k`` to reach the referral: a drug worker's call in working hours.
 
-    def _attempt_queues(self, event: simpy.Timeout) -> None:
-        self.workers.call(self._attempt_starts, event.value, self._attempt_hours)
+        Attempts due at the same instant (many at a shift's start) join one batch with
+        one event, and queue in the order they were made due, as one event each would.
+        """
+        now = self.env.now
+        delay = self.windows.next_open_at(earliest) - now
+        due = now + delay  # exactly when a timeout of this delay fires
+        batch = self._due_attempts.get(due)
+        if batch is None:
+            batch = self._due_attempts[due] = []
+            self.env.timeout(delay, due).callbacks.append(self._attempts_queue)
+        batch.append((r, k))
+
+    def _attempts_queue(self, event: simpy.Timeout) -> None:
+        assert event.value is not None, "a batch's event carries the instant it is due"
+        for attempt in self._due_attempts.pop(event.value):
+            self.workers.call(self._attempt_starts, attempt, self._attempt_hours)
 
     def _attempt_starts(self, attempt: object) -> None:
         now = self.env.now
