@@ -77,16 +77,9 @@ COMPARISON_COLUMNS = (
     "diff_ci_low",
     "diff_ci_high",
 )
-STAFFING_PLAN_COLUMNS = (
-    "period",
-    "role",
-    "headcount",
-    "kpi",
-    "bound",
-    "quantile",
-    "kpi_quantile",
-    "share_missed",
-)
+# Plans written before the quantile test (0.1.x) have kpi_mean/kpi_ci_* instead of
+# bound, quantile, kpi_quantile and share_missed: the report reads both.
+STAFFING_PLAN_COLUMNS = ("period", "role", "headcount", "kpi")
 STAFFING_SPREAD_COLUMNS = ("period", "check", "replication", "kpi", "value")
 STAFFING_CHECK_COLUMNS = ("period", "kpi", "bound", "kpi_quantile", "share_missed", "meets")
 STAFFING_COSTS_COLUMNS = ("period", "drug_workers", "facilitators", "cost_per_year")

@@ -61,7 +61,7 @@ def wait_spread(spread: pd.DataFrame, plan: pd.DataFrame) -> Figure:
                 statistic = np.quantile(values.to_numpy(), quantile, method="inverted_cdf")
                 ax.hlines(statistic, x + offset - 0.12, x + offset + 0.12, color=PALETTE["ink"])
         if kpi in bounds:
-            ax.axhline(bounds[kpi], color=TARGET_COLOUR, lw=1.5, label=f"target {bounds[kpi]:g}")
+            ax.axhline(bounds[kpi], color=TARGET_COLOUR, lw=1.5, label="target")
         ax.set_xticks(range(len(periods)), periods)
         ax.set_title(_kpi_words(kpi), loc="left")
         ax.set_ylabel("P90 wait (days)")
