@@ -30,6 +30,7 @@ DEMAND, POLICE, OUTCOMES, EQUITY, PATHWAY, WAITS, QUEUES, CAPACITY, COSTS = (
     "capacity",
     "costs",
 )
+REOFFENDING, COURTS = "reoffending", "courts"
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,23 @@ FORMAL_OUTCOME_KPIS = tuple(OUTCOME_KPIS[o] for o in FORMAL_OUTCOMES)
 GROUP_SHARE_PREFIX = "formal_outcome_share_"
 GROUPS = tuple(f"{g}_{s}" for g in ETHNIC_GROUPS for s in SEXES)
 SEX_WORDS = {"male": "men", "female": "women"}
+# Reoffending arms (model/offending.py) and their words.
+REOFFENDING_ARMS = {
+    "completed": "people who completed diversion",
+    "disengaged": "people who did not engage",
+    "formal": "people given a formal outcome",
+    "informal": "people given an informal outcome or none",
+}
+FOLLOW_UP_MONTHS = (12, 24)
+# Stages of the relative rate index (model/equity.py), in order, and their words.
+RRI_STAGES = {
+    "search": "stop and searched (per head of population)",
+    "find": "found with drugs when searched",
+    "recorded": "recorded for possession when found",
+    "offer": "offered and accepting diversion when recorded",
+    "formal": "given a formal outcome when recorded",
+}
+RRI_GROUPS = tuple(g for g in ETHNIC_GROUPS if g != "white")
 
 
 def group_words(group: str) -> str:
@@ -244,7 +262,96 @@ def _catalogue() -> dict[str, Kpi]:
         Kpi("one_to_one_queue_mean", "people", "mean number waiting for a one-to-one", QUEUES),
         Kpi("course_queue_mean", "people", "mean number waiting for a group session", QUEUES),
     ]
+    rows.extend(
+        Kpi(
+            f"rri_{stage}_{group}",
+            "ratio",
+            f"relative rate index, {group.capitalize()} against white people: {words}",
+            EQUITY,
+            per_year=True,
+        )
+        for stage, words in RRI_STAGES.items()
+        for group in RRI_GROUPS
+    )
+    rows.extend(_reoffending_rows())
+    rows.extend(_court_rows())
     return {kpi.name: kpi for kpi in rows}
+
+
+def _reoffending_rows() -> list[Kpi]:
+    rows = []
+    for months in FOLLOW_UP_MONTHS:
+        name = f"reoffending_{months}_months"
+        within = f"reoffending within {months} months of their first find from the launch on"
+        rows.append(Kpi(name, "share", f"share {within}", REOFFENDING))
+        rows.append(
+            Kpi(
+                f"{name}_status_quo",
+                "share",
+                f"share {within}, the same people without the scheme",
+                REOFFENDING,
+            )
+        )
+        for arm, words in REOFFENDING_ARMS.items():
+            rows.append(Kpi(f"{name}_{arm}", "share", f"share of {words} {within}", REOFFENDING))
+            rows.append(
+                Kpi(
+                    f"{name}_{arm}_status_quo",
+                    "share",
+                    f"share of {words} {within}, the same people without the scheme",
+                    REOFFENDING,
+                )
+            )
+    rows.append(
+        Kpi(
+            "reoffences_avoided_per_year",
+            "people/year",
+            "people a year kept from reoffending within 12 months",
+            REOFFENDING,
+        )
+    )
+    return rows
+
+
+def _court_rows() -> list[Kpi]:
+    per_year = [
+        ("prosecutions_per_year", "prosecutions a year"),
+        ("convictions_per_year", "convictions a year"),
+        ("fines_per_year", "fines a year"),
+        ("custodial_sentences_per_year", "custodial sentences a year"),
+        ("other_sentences_per_year", "other sentences a year"),
+    ]
+    money = [
+        ("commissioning_cost_per_year", "GBP/year", "what the commissioner pays a year"),
+        ("cost_per_referral", "GBP", "commissioning cost per referral"),
+        (
+            "police_cost_saved_per_crime_method_per_year",
+            "GBP/year",
+            "police cost saved a year, cost per possession crime method",
+        ),
+        ("court_cost_per_year", "GBP/year", "court cost of prosecutions a year"),
+        ("court_cost_saved_per_year", "GBP/year", "court cost saved a year"),
+        ("prison_cost_saved_per_year", "GBP/year", "prison cost saved a year"),
+        (
+            "net_public_cost_per_year",
+            "GBP/year",
+            "net public cost a year (commissioning less police, court and prison savings)",
+        ),
+        ("cost_per_reoffence_avoided", "GBP", "commissioning cost per reoffence avoided"),
+    ]
+    return [
+        *(Kpi(name, "cases/year", label, COURTS) for name, label in per_year),
+        Kpi("prison_places", "places", "prison places occupied on average", COURTS),
+        Kpi("prison_places_avoided", "places", "prison places avoided", COURTS),
+        Kpi("criminal_records_per_year", "records/year", "criminal records created a year", COURTS),
+        Kpi(
+            "criminal_records_avoided_per_year",
+            "records/year",
+            "criminal records avoided a year",
+            COURTS,
+        ),
+        *(Kpi(name, unit, label, COSTS) for name, unit, label in money),
+    ]
 
 
 CATALOGUE: dict[str, Kpi] = _catalogue()

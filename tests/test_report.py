@@ -34,6 +34,7 @@ RUN_FIGURES = {
     "police_hours_saved",
     "formal_outcomes",
     "formal_outcome_share_by_group",
+    "rri_by_stage",
 }
 COMPARE_FILES = ["comparison.csv", "manifest.json", "replications.csv"]
 COMPARE_FIGURES = {
@@ -251,10 +252,12 @@ def test_a_status_quo_run_reports_what_it_has(tmp_path):
     result = runner.invoke(app, [*args, "--events", "--out", str(out)])
     assert result.exit_code == 0, result.output
     output = read_output_folder(out)
-    # Nobody is referred: no referrals, queues, waits, staff work or hours saved to draw.
+    # Nobody is referred: no referrals, queues, waits, staff work or hours saved to draw;
+    # disproportionality at each stage still is.
     assert {spec.stem for spec in run_figures(output)} == {
         "formal_outcomes",
         "formal_outcome_share_by_group",
+        "rri_by_stage",
     }
     html = render_html(output, [])
     assert "There is no diversion scheme in this scenario: nobody is referred" in html

@@ -131,13 +131,13 @@ def test_provider_cost_adds_staff_sessions_and_overhead():
     kpis = run_replication(scenario, 1, 0).kpis
     costs = scenario.costs
     expected = (
-        scenario.provider.drug_workers * costs.drug_worker_cost_per_fte_year
-        + scenario.course.facilitators * costs.facilitator_cost_per_fte_year
-        + costs.provider_overhead_per_year
+        scenario.provider.drug_workers * costs.pounds("drug_worker_cost_per_fte_year")
+        + scenario.course.facilitators * costs.pounds("facilitator_cost_per_fte_year")
+        + costs.pounds("provider_overhead_per_year")
     )
     assert kpis["provider_cost_per_year"] == pytest.approx(expected)
     assert kpis["police_cost_saved_per_year"] == pytest.approx(
-        kpis["police_hours_saved_adjusted_per_year"] * costs.police_cost_per_hour
+        kpis["police_hours_saved_adjusted_per_year"] * costs.pounds("police_cost_per_hour")
     )
 
 

@@ -1,7 +1,8 @@
 """The command line: ``simdivert run``, ``validate``, ``compare``, ``staff``, ``sweep``,
-``sensitivity``, ``report``, ``warmup``, ``calibrate``. Every command that runs
-replications on request runs them on an executor (:mod:`simdivert.experiments.executors`): local
-processes (``--workers``) or a Dask cluster (``--dask``).
+``sensitivity``, ``report``, ``warmup``, ``calibrate``, ``import police-uk``. Every command
+that runs replications on request runs them on an executor
+(:mod:`simdivert.experiments.executors`): local processes (``--workers``) or a Dask cluster
+(``--dask``).
 
 User mistakes (a bad scenario, an existing output folder) print one line naming the
 file, the key and the problem, and exit with status 2; they never show a traceback.
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
+from rich.console import Console, Group
 from rich.markup import escape
 from rich.table import Table
 
@@ -671,6 +672,51 @@ def cells_table(summary: pd.DataFrame, parameters: list[str], kpis: list[str]) -
     return table
 
 
+# The per-force table's columns and their headers.
+FORCE_TABLE_COLUMNS = {
+    "drug_workers_in_post": "drug workers",
+    "referrals_per_year": "referrals/yr",
+    "police_hours_per_year": "police h/yr",
+    "drug_worker_utilisation": "utilisation",
+    "assessment_wait_p90_days": "P90 wait, d",
+}
+
+
+def national_tables(national: pd.DataFrame, forces: pd.DataFrame) -> Group:
+    """A national rollout: the country's totals (mean and 95% CI), then the first forces."""
+    groups = [c for c in national.columns if c not in NATIONAL_SUMMARY_COLUMNS]
+    totals = Table(
+        title=f"National totals, {national['forces'].iloc[0]} forces", title_justify="left"
+    )
+    for column in [*groups, "kpi", "mean", "95% CI", "unit"]:
+        totals.add_column(column, justify="left" if column in ("kpi", "unit") else "right")
+    for row in national.itertuples(index=False):
+        interval = (
+            format_interval(row.ci_low, row.ci_high, row.mean) if row.ci_low != row.ci_high else ""
+        )
+        totals.add_row(
+            *(str(getattr(row, g)) for g in groups),
+            row.kpi,
+            format_value(row.mean),
+            interval,
+            row.unit,
+        )
+    shown = [k for k in FORCE_TABLE_COLUMNS if k in forces.columns]
+    per_force = Table(title="Per force (means)", title_justify="left")
+    columns = ["force", *groups, *shown]
+    for column in columns:
+        header = FORCE_TABLE_COLUMNS.get(column, column)
+        per_force.add_column(header, justify="left" if column == "force" else "right")
+    for _, row in forces.head(CELLS_SHOWN).iterrows():
+        per_force.add_row(
+            *(str(row[c]) if c in ("force", *groups) else format_value(row[c]) for c in columns)
+        )
+    return Group(totals, per_force)
+
+
+NATIONAL_SUMMARY_COLUMNS = ("kpi", "mean", "ci_low", "ci_high", "unit", "forces", "replications")
+
+
 @app.command()
 def sweep(
     sweep_file: Annotated[
@@ -746,7 +792,10 @@ def sweep(
             f"Resumed: {outcome.cells_before} cells were already done, {outcome.cells_run} run now."
         )
     shown = [kpi] if kpi is not None else list(KPI_SHOWN_BY_DEFAULT)
-    console.print(cells_table(outcome.summary, plan.parameter_columns, shown))
+    if outcome.national is not None and outcome.forces is not None:
+        console.print(national_tables(outcome.national, outcome.forces))
+    else:
+        console.print(cells_table(outcome.summary, plan.parameter_columns, shown))
     if len(plan.cells) > CELLS_SHOWN:
         console.print(f"… and {len(plan.cells) - CELLS_SHOWN} more cells: see summary.csv")
     if outcome.imprecise_cells:
@@ -1000,3 +1049,52 @@ def _checks_table(checks) -> Table:
             "yes" if c.passed else "[bold red]no[/]",
         )
     return table
+
+
+import_app = typer.Typer(
+    help="Build a scenario from published data.", no_args_is_help=True, add_completion=False
+)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("police-uk")
+def import_police_uk(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(
+            help="police.uk stop-and-search CSV files, or folders of them (the monthly "
+            "archive: the force's files are picked out by name)."
+        ),
+    ],
+    force: Annotated[str, typer.Option(help="The force, as police.uk names it (West Midlands).")],
+    out: Annotated[Path, typer.Option(help="The scenario file to write (TOML).")],
+    scheme: Annotated[
+        str,
+        typer.Option(help="The scheme's rules to extend: a built-in scenario or a file."),
+    ] = DEFAULT_SCENARIO,
+    scale_staffing: Annotated[
+        bool,
+        typer.Option(
+            help="Scale the scheme's drug workers, facilitators, sessions and other finds to "
+            "this force's finds."
+        ),
+    ] = True,
+) -> None:
+    """Derive a force's demand from its police.uk stop and searches: a scenario file."""
+    from simdivert.importers.police_uk import ASSUMPTION
+    from simdivert.importers.scenario_toml import import_police_uk as run_import
+
+    try:
+        outcome = run_import(inputs, force, scheme, out, scale_staffing)
+    except UserError as exc:
+        raise _fail(exc) from None
+    console.print("[bold]Data quality[/]")
+    for line in outcome.quality:
+        console.print(f"  {escape(line)}", highlight=False)
+    assumed = sum(1 for d in outcome.derived if d.kind == ASSUMPTION)
+    console.print(
+        f"{len(outcome.derived) - assumed} values derived from the data, {assumed} scaled to "
+        f"them \\[assumption]; scenario {outcome.scenario.name} written to "
+        f"[bold]{escape(str(out))}[/]",
+        highlight=False,
+    )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simdivert.clock import HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
+from simdivert.clock import HOURS_PER_DAY, HOURS_PER_WEEK
 from simdivert.experiments.executors import Executor
 from simdivert.experiments.staffing import (
     Period,
@@ -25,11 +25,11 @@ from simdivert.experiments.staffing import (
     spread_rows,
     staffed_scenario,
 )
+from simdivert.model.costs import Period as CostPeriod
+from simdivert.model.costs import provider_cost
 from simdivert.model.replication import simulate
 from simdivert.scenario.schema import STREAMS, Scenario
 from simdivert.stats import replication_quantile
-
-WEEKS_PER_YEAR = HOURS_PER_YEAR / HOURS_PER_WEEK
 
 
 @dataclass(frozen=True)
@@ -120,12 +120,15 @@ def check_plan(
 def plan_costs(
     scenario: Scenario, periods: list[Period], plan: list[Staffing], surged: list[bool]
 ) -> pd.DataFrame:
-    """Per period, the plan's staff and its cost a year (``staffing_costs.csv``): staff
-    in post, every timetabled session and the provider's overhead."""
-    costs = scenario.costs
+    """Per period, the plan's staff and its cost a year (``staffing_costs.csv``), by the
+    model's own provider cost (:func:`simdivert.model.costs.provider_cost`) with every
+    timetabled session held."""
+    staffed = staffed_scenario(scenario, periods, plan, scenario.horizon_hours)
     rows = []
     for period, staffing, surge in zip(periods, plan, surged, strict=True):
         sessions = sum(staffing.sessions_per_week.values())
+        span = CostPeriod(period.start_hours, period.end_hours)
+        held = sessions * (period.end_hours - period.start_hours) / HOURS_PER_WEEK
         rows.append(
             {
                 "period": period.label,
@@ -134,10 +137,7 @@ def plan_costs(
                 "drug_workers": staffing.drug_workers,
                 "facilitators": staffing.facilitators,
                 "sessions_per_week": sessions,
-                "cost_per_year": staffing.drug_workers * costs.drug_worker_cost_per_fte_year
-                + staffing.facilitators * costs.facilitator_cost_per_fte_year
-                + sessions * WEEKS_PER_YEAR * costs.cost_per_group_session
-                + costs.provider_overhead_per_year,
+                "cost_per_year": provider_cost(staffed, span, held) / span.years,
             }
         )
     return pd.DataFrame(rows)

@@ -25,7 +25,7 @@ from simdivert.scenario.files import (
     resolve_scenario_path,
 )
 from simdivert.scenario.schema import Scenario
-from simdivert.scenario.sweep_file import SCENARIO_AXIS, SweepFile, read_sweep_file
+from simdivert.scenario.sweep_file import SCENARIO_AXIS, National, SweepFile, read_sweep_file
 
 SCENARIO_COLUMN = "scenario"  # the resolved scenario's name
 VARIANT_COLUMN = "variant"  # the variant's label, when the sweep has variants
@@ -55,6 +55,7 @@ class SweepPlan:
     replications: int
     seed: int
     parameter_columns: list[str]
+    national: bool = False  # a national rollout: the scenarios are the forces
 
     def digest(self, settings: Mapping[str, Any]) -> str:
         """A hash of the sweep file, every resolved scenario and the settings that change
@@ -150,6 +151,8 @@ def plan_sweep(path: Path) -> SweepPlan:
     scenario_axis: list[Path | None] = [
         scenario_path(path, name, f"grid.{SCENARIO_AXIS}") for name in grid.pop(SCENARIO_AXIS, [])
     ]
+    if sweep.national is not None:
+        scenario_axis = list(national_forces(sweep.national, path))
     grid_points = [
         dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())
     ]
@@ -166,7 +169,7 @@ def plan_sweep(path: Path) -> SweepPlan:
     )
     labels_columns = [VARIANT_COLUMN] if sweep.variants else []
 
-    cells = []
+    cells: list[Cell] = []
     combinations = itertools.product(variants, scenario_axis or [None], grid_points, samples)
     for index, ((label, variant_base, variant_values), axis_base, point, sample) in enumerate(
         combinations
@@ -175,6 +178,8 @@ def plan_sweep(path: Path) -> SweepPlan:
         overrides = (*fixed, *variant_values.items(), *point.items(), *sample.items(), *crn)
         labels = {VARIANT_COLUMN: label} if sweep.variants else {}
         cells.append(resolve_cell(index, cell_base, overrides, labels, varied_keys, source))
+    if sweep.national is not None:
+        _check_force_names(cells, source)
     return SweepPlan(
         name=sweep.name or path.stem,
         source=path,
@@ -182,7 +187,43 @@ def plan_sweep(path: Path) -> SweepPlan:
         replications=replications,
         seed=seed,
         parameter_columns=[SCENARIO_COLUMN, *labels_columns, *varied_keys],
+        national=sweep.national is not None,
     )
+
+
+def national_forces(national: National, path: Path) -> list[Path]:
+    """The forces' scenario files: those listed, then the folder's ``*.toml`` by name."""
+    forces = [
+        scenario_path(path, name, f"national.forces[{number}]")
+        for number, name in enumerate(national.forces)
+    ]
+    if national.folder is not None:
+        folder = path.parent / national.folder
+        if not folder.is_dir():
+            raise SweepFileError(str(path), "national.folder", f"no folder {folder}")
+        found = sorted(folder.glob("*.toml"))
+        if not found:
+            raise SweepFileError(str(path), "national.folder", f"no *.toml files in {folder}")
+        forces += found
+    once: dict[Path, Path] = {}  # a force listed and also in the folder runs once
+    for force in forces:
+        once.setdefault(force.resolve(), force)
+    return list(once.values())
+
+
+def _check_force_names(cells: list[Cell], source: str) -> None:
+    """Each force's scenario has its own name: the national tables are keyed by it."""
+    seen: dict[tuple, Cell] = {}
+    for cell in cells:
+        labels = tuple(sorted((k, str(v)) for k, v in cell.columns.items()))
+        if labels in seen:
+            raise SweepFileError(
+                source,
+                "national",
+                f"{cell.scenario_source} and {seen[labels].scenario_source} are both named "
+                f"{cell.scenario.name!r}; give each force's scenario its own name",
+            )
+        seen[labels] = cell
 
 
 def _variants(sweep: SweepFile, path: Path) -> list[tuple[str | None, Path | None, dict]]:

@@ -70,6 +70,8 @@ class Demand:
     """What the police encounter over the horizon, and the people among it."""
 
     search_hours: np.ndarray
+    search_group: np.ndarray  # ethnic group code of the person searched
+    search_found: np.ndarray  # the search found drugs
     other_find_hours: np.ndarray
     find_hours: np.ndarray  # every find of a new person, in time order
     find_kind: np.ndarray  # POSSESSION, USER_DEALER or EXCLUDED
@@ -218,15 +220,27 @@ def draw_demand(scenario: Scenario, streams: RandomStreams) -> Demand:
         streams, "demand.searches", settings.searches_per_year, scenario
     )
     outcome = streams.generator("demand.search_outcome").random((search_hours.size, 2))
+    equity = scenario.equity
+    search_group = categorical(
+        streams.generator("demand.search_group"), equity.search_shares(), search_hours.size
+    )
     for_drugs = outcome[:, 0] < settings.drug_search_share
     find_rate = np.where(
-        for_drugs, settings.find_rate_drug_searches, settings.find_rate_other_searches
+        for_drugs,
+        settings.find_rate_drug_searches * equity.find_rate_factors()[search_group],
+        settings.find_rate_other_searches,
     )
-    search_finds = search_hours[outcome[:, 1] < find_rate]
+    search_found = outcome[:, 1] < find_rate
+    search_finds = search_hours[search_found]
     other_find_hours = poisson_arrivals(
         streams, "demand.other_finds", settings.other_finds_per_year, scenario
     )
-    find_hours = np.sort(np.concatenate([search_finds, other_find_hours]), kind="stable")
+    # Each find's ethnic group: the searched person's, unknown (-1) for other encounters.
+    find_order = np.argsort(np.concatenate([search_finds, other_find_hours]), kind="stable")
+    find_hours = np.concatenate([search_finds, other_find_hours])[find_order]
+    find_group = np.concatenate(
+        [search_group[search_found], np.full(other_find_hours.size, -1, np.int8)]
+    )[find_order]
     kind_u = streams.generator("demand.find_kind").random((find_hours.size, 2))
     possession = kind_u[:, 0] < settings.personal_possession_share
     user_dealer = ~possession & (kind_u[:, 1] < settings.user_dealer_share_of_excluded)
@@ -241,8 +255,15 @@ def draw_demand(scenario: Scenario, streams: RandomStreams) -> Demand:
     ]
     people = draw_people(scenario, streams, person_hours)
     people.frailty[known_before] = known_frailty[order[known_before] - new.sum()]
+    # People found in a search are of the searched person's group; the others keep the
+    # group drawn from the population mix.
+    group = np.concatenate([find_group[new], np.full(known_hours.size, -1, np.int8)])[order]
+    searched = group >= 0
+    people.ethnic_group[searched] = group[searched]
     return Demand(
         search_hours=search_hours,
+        search_group=search_group,
+        search_found=search_found,
         other_find_hours=other_find_hours,
         find_hours=find_hours,
         find_kind=find_kind.astype(np.int8),

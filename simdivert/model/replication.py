@@ -59,6 +59,7 @@ class SimulationLogs:
     pathway: PathwayLog
     sessions: SessionBook
     duty: tuple[np.ndarray, np.ndarray]  # drug workers on calls: change times, counts
+    streams: RandomStreams  # for what is drawn after the run (offending, courts)
 
 
 @contextmanager
@@ -100,7 +101,7 @@ def _simulate(scenario: Scenario, seed: int, replication: int) -> SimulationLogs
     env.run(until=scenario.horizon_hours)
     provider = police.provider
     return SimulationLogs(
-        demand, police.finish(), provider.finish(), provider.sessions, provider.duty
+        demand, police.finish(), provider.finish(), provider.sessions, provider.duty, streams
     )
 
 
@@ -110,7 +111,7 @@ def run_replication(
     """Simulate one replication and summarise it."""
     logs = simulate(scenario, seed, replication)
     kpis = replication_kpis(
-        scenario, logs.demand, logs.finds, logs.pathway, logs.sessions, logs.duty
+        scenario, logs.demand, logs.finds, logs.pathway, logs.sessions, logs.duty, logs.streams
     )
     timeseries = weekly_series(logs.pathway, scenario.horizon_hours, replication)
     utilisation = weekly_utilisation(scenario, logs.pathway, logs.sessions, logs.duty, replication)

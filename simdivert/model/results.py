@@ -18,7 +18,11 @@ import numpy as np
 
 from simdivert.clock import HOURS_PER_YEAR
 from simdivert.kpis import CAPACITY_KPIS, OUTCOME_KPIS
+from simdivert.model.costs import Period, cost_kpis
+from simdivert.model.courts import court_kpis, scheme_and_status_quo
 from simdivert.model.demand import POSSESSION, USER_DEALER, Demand
+from simdivert.model.equity import equity_kpis
+from simdivert.model.offending import index_events, reoffending_kpis
 from simdivert.model.police import FindsLog
 from simdivert.model.provider import (
     COMPLETED,
@@ -35,6 +39,7 @@ from simdivert.model.provider import (
     SessionBook,
 )
 from simdivert.model.queues import stage_intervals, time_average
+from simdivert.model.random_streams import RandomStreams
 from simdivert.model.roster import on_duty_hours
 from simdivert.model.rules import CHARGE, DIVERTED, FORMAL_CODES, officer_hours
 from simdivert.model.utilisation import call_intervals, facilitator_hours_contracted, sessions_held
@@ -227,36 +232,6 @@ def reactive_kpis(sessions: SessionBook, window: Window) -> dict[str, float]:
     }
 
 
-def cost_kpis(
-    scenario: Scenario, log: PathwayLog, kpis: dict[str, float], window: Window
-) -> dict[str, float]:
-    """Provider cost while the scheme runs, per completion, and police time saved in money."""
-    costs = scenario.costs
-    staff_cost = 0.0
-    for period in scenario.staffing_periods():
-        overlap = max(
-            0.0, min(window.end, period.end_hours) - max(window.start, period.start_hours)
-        )
-        years = overlap / HOURS_PER_YEAR
-        staff_cost += years * (
-            period.drug_workers * costs.drug_worker_cost_per_fte_year
-            + period.course.facilitators * costs.facilitator_cost_per_fte_year
-        )
-    sessions = kpis["group_sessions_per_year"] * window.years if not window.empty else 0.0
-    total = (
-        staff_cost
-        + sessions * costs.cost_per_group_session
-        + (costs.provider_overhead_per_year * window.years if not window.empty else 0.0)
-    )
-    completions = float(np.sum((log.state == COMPLETED) & window.contains(log.end_hours)))
-    return {
-        "provider_cost_per_year": _per_year(total, window),
-        "cost_per_completion": _ratio(total, completions),
-        "police_cost_saved_per_year": kpis["police_hours_saved_adjusted_per_year"]
-        * costs.police_cost_per_hour,
-    }
-
-
 def rereferral_rate(finds: FindsLog, horizon: float, window: Window) -> float:
     """Share of people first referred in the window, with a year of follow-up left, who are
     referred again within 12 months of that first referral."""
@@ -378,6 +353,43 @@ def police_kpis(
     }
 
 
+def downstream_kpis(
+    scenario: Scenario,
+    demand: Demand,
+    finds: FindsLog,
+    pathway: PathwayLog,
+    streams: RandomStreams,
+    policy: Window,
+    kpis: dict[str, float],
+) -> dict[str, float]:
+    """What follows the police outcomes in the policy period: reoffending, the courts and
+    the costs (:mod:`~simdivert.model.offending`, :mod:`~simdivert.model.courts`,
+    :mod:`~simdivert.model.costs`), against the status quo on the same finds."""
+    horizon = scenario.horizon_hours
+    events = index_events(
+        scenario.offending, demand.people, finds, pathway, policy.start, policy.end, streams
+    )
+    downstream = reoffending_kpis(events, horizon, policy.years)
+    scheme, status_quo = scheme_and_status_quo(
+        scenario.courts, finds, streams, policy.start, policy.end
+    )
+    downstream.update(
+        court_kpis(scenario.courts, scheme, status_quo, policy.years, scenario.costs.price_year)
+    )
+    completions = float(np.sum((pathway.state == COMPLETED) & policy.contains(pathway.end_hours)))
+    downstream.update(
+        cost_kpis(
+            scenario,
+            demand,
+            finds,
+            Period(policy.start, policy.end),
+            completions,
+            {**kpis, **downstream},
+        )
+    )
+    return downstream
+
+
 def replication_kpis(
     scenario: Scenario,
     demand: Demand,
@@ -385,6 +397,7 @@ def replication_kpis(
     pathway: PathwayLog,
     sessions: SessionBook,
     duty: tuple[np.ndarray, np.ndarray],
+    streams: RandomStreams,
 ) -> dict[str, float]:
     """Every KPI of one replication."""
     horizon = scenario.horizon_hours
@@ -405,12 +418,17 @@ def replication_kpis(
     }
     if scenario.policy.diversion:
         kpis.update(capacity_kpis(scenario, pathway, sessions, duty, policy))
-        kpis.update(cost_kpis(scenario, pathway, kpis, policy))
     else:  # no provider: no one to employ, nothing to use
         kpis.update(dict.fromkeys(CAPACITY_KPIS, math.nan))
-        kpis.update(
-            provider_cost_per_year=0.0, cost_per_completion=math.nan, police_cost_saved_per_year=0.0
+    kpis.update(downstream_kpis(scenario, demand, finds, pathway, streams, policy, kpis))
+    kpis.update(
+        equity_kpis(
+            scenario,
+            demand,
+            finds,
+            [("", window.start, window.end)] + [(f"_{k}", w.start, w.end) for k, w in years],
         )
+    )
     before = kpis.get("recorded_possession_per_year_y0")
     after = kpis.get("recorded_possession_per_year_y1")
     kpis["recorded_possession_change_at_launch"] = (

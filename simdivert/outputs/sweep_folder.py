@@ -5,6 +5,7 @@
     <out>/manifest.json           the sweep: its file and hash, cells, seed, runs
     <out>/cells/cell-00042.parquet one per finished cell, written whole then renamed
     <out>/results.parquet, results.csv, summary.csv   once every cell is done
+    <out>/national.csv, forces.csv  a national rollout's totals and per-force table
 
 Every file is written under a hidden temporary name and renamed, so a crash (Ctrl-C,
 ``kill -9``, a lost machine) leaves whole files only; a rerun finds the cells already
@@ -31,6 +32,8 @@ CELLS = "cells"
 RESULTS_PARQUET = "results.parquet"
 RESULTS_CSV = "results.csv"
 SUMMARY_CSV = "summary.csv"
+NATIONAL_CSV = "national.csv"
+FORCES_CSV = "forces.csv"
 SWEEP_KIND = "simdivert sweep"
 _CELL_FILE = re.compile(r"cell-(\d+)\.parquet")
 
@@ -105,7 +108,11 @@ class SweepFolder:
         write_atomically(self.path / RESULTS_CSV, lambda p: results.to_csv(p, index=False))
         write_atomically(self.path / SUMMARY_CSV, lambda p: summary.to_csv(p, index=False))
 
+    def write_national(self, national: pd.DataFrame, forces: pd.DataFrame) -> None:
+        write_atomically(self.path / NATIONAL_CSV, lambda p: national.to_csv(p, index=False))
+        write_atomically(self.path / FORCES_CSV, lambda p: forces.to_csv(p, index=False))
+
     def _clear(self) -> None:
         shutil.rmtree(self.cells, ignore_errors=True)
-        for name in (RESULTS_PARQUET, RESULTS_CSV, SUMMARY_CSV, MANIFEST):
+        for name in (RESULTS_PARQUET, RESULTS_CSV, SUMMARY_CSV, NATIONAL_CSV, FORCES_CSV, MANIFEST):
             (self.path / name).unlink(missing_ok=True)

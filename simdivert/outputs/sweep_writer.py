@@ -17,6 +17,7 @@ import pandas as pd
 
 from simdivert.clock import utc_now
 from simdivert.experiments.executors import Executor
+from simdivert.experiments.national import force_table, national_table
 from simdivert.experiments.precision import PrecisionTarget
 from simdivert.experiments.sweep import imprecise_cells, result_settings, summarise_cells
 from simdivert.experiments.sweep_cells import Cell, SweepPlan
@@ -35,6 +36,8 @@ class SweepOutcome:
     results: pd.DataFrame
     summary: pd.DataFrame
     imprecise_cells: list[int]  # with a precision target: cells that hit the maximum
+    national: pd.DataFrame | None = None  # a national rollout: the country's totals ...
+    forces: pd.DataFrame | None = None  # ... and a row per force
 
 
 def default_sweep_dir(plan: SweepPlan, root: Path = Path("outputs")) -> Path:
@@ -81,11 +84,22 @@ def run_sweep(
     results = folder.read_cells(cell.index for cell in plan.cells)
     summary = summarise_cells(results, plan.parameter_columns)
     folder.write_results(results, summary)
+    national = forces = None
+    if plan.national:
+        national, forces = national_table(plan, results), force_table(plan, results)
+        folder.write_national(national, forces)
     run_record.update(finished=utc_now(), cells_run=len(missing))
     manifest["complete"] = True
     folder.write_manifest(manifest)
     return SweepOutcome(
-        out, len(done), len(missing), results, summary, imprecise_cells(results, precision)
+        out,
+        len(done),
+        len(missing),
+        results,
+        summary,
+        imprecise_cells(results, precision),
+        national,
+        forces,
     )
 
 
@@ -98,6 +112,7 @@ def _manifest(
         "sweep_digest": digest,
         **settings,
         "parameters": plan.parameter_columns,
+        "national": plan.national,
         "complete": False,
         "cells": [
             {

@@ -73,6 +73,14 @@ def _auto(value: Any) -> str:
     return _number(value)
 
 
+def _pounds(value: Any) -> str:
+    """A money figure: a number (old folders) or ``{amount, price_year}``."""
+    if not isinstance(value, dict):
+        return f"£{float(value):,.2f}".removesuffix(".00")
+    text = _pounds(value["amount"])
+    return f"{text} ({value['price_year']} prices)" if value.get("price_year") else text
+
+
 FORMATS: dict[str, Callable[[Any], str]] = {
     "auto": _auto,
     "percent": _percent,
@@ -82,7 +90,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "working_hours": _working_hours,
     "areas": _areas,
     "staffing": _staffing,
-    "pounds": lambda v: f"£{float(v):,.0f}",
+    "pounds": _pounds,
 }
 
 # (dotted key in the scenario, what it means, how to write it)
@@ -144,6 +152,10 @@ KEY_ASSUMPTIONS: tuple[tuple[str, str, str], ...] = (
     ("costs.cost_per_group_session", "Cost per group session", "pounds"),
     ("costs.provider_overhead_per_year", "Provider overhead a year", "pounds"),
     ("costs.police_cost_per_hour", "Police cost per officer hour", "pounds"),
+    ("costs.price_year", "Costs reported in the prices of", "auto"),
+    ("offending.rate_per_year", "Recorded offences a year after a formal outcome", "auto"),
+    ("offending.after_completion", "Offending after completing, against a formal outcome", "auto"),
+    ("courts.convicted_share", "Prosecutions ending in a conviction", "percent"),
     ("police.published_hours_per_arrest", "Officer hours per arrest avoided (published)", "auto"),
     ("police.referral_hours", "Officer hours per app referral", "auto"),
     ("targets.assessment_wait_p90_days", "Target: 9 in 10 assessed within (days)", "auto"),

@@ -197,9 +197,21 @@ def headlines(
     summary: pd.DataFrame, targets: TargetSettings, diversion: bool = True
 ) -> list[Headline]:
     """Plain-words sentences for the headline KPIs present in a run's summary."""
+    # Imported here: the downstream sentences are built from this module's pieces.
+    from simdivert.reporting.outcome_headlines import (
+        court_headlines,
+        downstream_headlines,
+        equity_headlines,
+    )
+
     kpis = estimates(summary)
+    names = list(summary["kpi"])
     if not diversion:
-        return _without_scheme_headlines(kpis)
+        return [
+            *_without_scheme_headlines(kpis),
+            *court_headlines(kpis),
+            *equity_headlines(kpis, names),
+        ]
     lines: list[Headline] = []
     referrals = kpis.get("referrals_per_year")
     if referrals is not None:
@@ -252,6 +264,7 @@ def headlines(
     lines.extend(_police_headlines(kpis))
     lines.extend(_cost_headlines(kpis))
     lines.extend(_provider_headlines(kpis))
+    lines.extend(downstream_headlines(kpis, names))
     return lines
 
 
@@ -458,6 +471,8 @@ def comparison_headlines(comparison: Comparison) -> list[Headline]:
     table, base = comparison.table, comparison.base
     simulated = comparison.police_hours_saved_simulated().set_index("scenario")
     base_estimates = _scenario_estimates(table, base)
+    from simdivert.reporting.outcome_headlines import downstream_headlines  # see headlines()
+
     lines: list[Headline] = []
     for scenario in comparison.others:
         mine = _scenario_estimates(table, scenario)
@@ -473,6 +488,7 @@ def comparison_headlines(comparison: Comparison) -> list[Headline]:
             )
         lines.extend(_police_headlines(mine, saved, words, scenario))
         lines.extend(_cost_headlines(mine, scenario))
+        lines.extend(downstream_headlines(mine, list(mine), scenario))
         for line in _wait_headlines(mine, comparison.scenarios[scenario].targets):
             lines.append(Headline(line.kpi, line.text, line.verdict, scenario))
         differences = _differences(table, scenario)

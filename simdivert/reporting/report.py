@@ -38,7 +38,7 @@ from simdivert.outputs.readers import (
     read_stage_waits,
     run_estimates,
 )
-from simdivert.reporting import comparison_plots, plots, staffing_plots
+from simdivert.reporting import comparison_plots, outcome_plots, plots, staffing_plots
 from simdivert.reporting.headlines import pick_kpis
 from simdivert.reporting.html import FigureHtml, render_html
 from simdivert.waits import STAGES as WAIT_STAGES
@@ -203,6 +203,7 @@ def _summary_figures(summary: pd.DataFrame, run: RunFacts) -> list[FigureSpec]:
                 lambda: comparison_plots.formal_outcomes(outcomes, run.scenario_name),
             )
         )
+    specs.extend(_downstream_figures(summary, kpis))
     shares = group_share_rows(estimates[estimates["mean"].notna()])
     years = list(dict.fromkeys(shares["year"]))
     if years:
@@ -217,6 +218,42 @@ def _summary_figures(summary: pd.DataFrame, run: RunFacts) -> list[FigureSpec]:
                 "outcome (charge, caution, penalty notice), with 95% CIs: a gap between "
                 "groups is disproportionality.",
                 lambda: comparison_plots.formal_outcome_shares(rows, shown, shown[0]),
+            )
+        )
+    return specs
+
+
+def _downstream_figures(summary: pd.DataFrame, kpis: set[str]) -> list[FigureSpec]:
+    """Reoffending by arm (12 months, and 24 where the run follows people that long) and
+    the relative rate index at each stage."""
+    specs = []
+    for months in (24, 12):
+        if f"reoffending_{months}_months_completed" in kpis:
+            specs.append(
+                FigureSpec(
+                    "reoffending_by_arm",
+                    "Reoffending with and without the scheme",
+                    f"The share of people with a recorded offence within {months} months of "
+                    "their first find since the launch, by what that find led to, against the "
+                    "same people without the scheme (the same random numbers: the status-quo "
+                    "arm of a trial), means with 95% CIs. Only people followed for the whole "
+                    f"{months} months are counted.",
+                    functools.partial(outcome_plots.reoffending_by_arm, summary, months),
+                )
+            )
+            break
+    if "rri_formal_black" in kpis:
+        years = outcome_plots.rri_years(summary)
+        specs.append(
+            FigureSpec(
+                "rri_by_stage",
+                "Disproportionality at each stage",
+                "The relative rate index of each ethnic group against white people at each "
+                "stage: searches per head of the force area's population, finds per search, "
+                "recorded offences per possession find, diversions and formal outcomes per "
+                "recorded offence; 1 means the same rate as white people. Dashed: the year "
+                "before the launch; solid: the last policy year; 95% CIs.",
+                functools.partial(outcome_plots.rri_by_stage, summary, years),
             )
         )
     return specs

@@ -14,8 +14,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     NonNegativeFloat,
     NonNegativeInt,
@@ -28,12 +26,20 @@ from pydantic import (
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.scenario.distributions import Distribution
+from simdivert.scenario.outcome_settings import (
+    CourtSettings,
+    Money,
+    OffendingSettings,
+    PricedAmount,
+    PriceYear,
+    money_in,
+)
+from simdivert.scenario.strict import Probability, StrictModel
 from simdivert.scenario.timetable import timetable_capacity
 
 if TYPE_CHECKING:  # numpy is imported where arrays are made: validating a scenario never needs it
     import numpy as np
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 DayName = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 StreamName = Literal["cannabis", "cocaine", "nitrous_oxide", "general", "under_18"]
 HourOfDay = Annotated[float, Field(ge=0.0, le=24.0)]
@@ -63,12 +69,6 @@ HOLISTIC_NEEDS = (
     "employment",
     "debt",
 )
-
-
-class StrictModel(BaseModel):
-    """Frozen, and unknown keys are an error."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class _Mix(StrictModel):
@@ -167,6 +167,37 @@ class PerEthnicGroup(StrictModel):
         import numpy as np
 
         return np.array([getattr(self, g) for g in ETHNIC_GROUPS])
+
+
+class EquitySettings(StrictModel):
+    """Who is searched and found, by ethnic group, against the force area's population.
+
+    Each stop and search is of a person of a group drawn with shares proportional to
+    ``population x search_rate_ratio``; a drug search finds drugs with chance
+    ``find_rate_drug_searches x find_rate_ratio`` (normalised so that the average over
+    searches is the scenario's find rate). Ratios are relative to white people.
+    """
+
+    population: PerEthnicGroup
+    search_rate_ratio: PerEthnicGroup
+    find_rate_ratio: PerEthnicGroup
+
+    @model_validator(mode="after")
+    def _white_is_the_reference(self) -> EquitySettings:
+        for name in ("population", "search_rate_ratio", "find_rate_ratio"):
+            if getattr(self, name).white <= 0:
+                raise ValueError(f"{name}.white must be above 0: white people are the reference")
+        return self
+
+    def search_shares(self) -> np.ndarray:
+        """Each group's share of searches."""
+        weights = self.population.values() * self.search_rate_ratio.values()
+        return weights / weights.sum()
+
+    def find_rate_factors(self) -> np.ndarray:
+        """Each group's find rate relative to the average over searches."""
+        ratio = self.find_rate_ratio.values()
+        return ratio / float(self.search_shares() @ ratio)
 
 
 class OutcomeHours(StrictModel):
@@ -571,13 +602,51 @@ class StaffingChange(StrictModel):
 
 
 class CostSettings(StrictModel):
-    """Provider and police costs (pounds)."""
+    """Provider and police costs (pounds), each a number in ``price_year`` prices or a
+    table ``{ amount = ..., price_year = "2014/15" }``; the model reports every cost in
+    ``price_year`` prices (:mod:`simdivert.scenario.prices`).
 
-    drug_worker_cost_per_fte_year: NonNegativeFloat
-    facilitator_cost_per_fte_year: NonNegativeFloat
-    cost_per_group_session: NonNegativeFloat
-    provider_overhead_per_year: NonNegativeFloat
-    police_cost_per_hour: NonNegativeFloat
+    Drug workers are paid per FTE in post (fractions allowed). Facilitators are salaried
+    (per FTE) or sessional (paid per hour of session and preparation actually run). The
+    overhead is a fixed sum plus a share of the staff cost. A contract price (per
+    referral, per year, or both), where given, is what the commissioner pays instead of
+    the provider's costs. Police time is valued by officer hours or per possession crime.
+    """
+
+    price_year: PriceYear = "2023/24"
+    drug_worker_cost_per_fte_year: Money
+    facilitator_cost_per_fte_year: Money
+    facilitator_pay: Literal["salaried", "sessional"] = "salaried"
+    facilitator_cost_per_hour: Money = PricedAmount(amount=0.0)
+    cost_per_group_session: Money
+    provider_overhead_per_year: Money
+    overhead_share_of_staff_cost: NonNegativeFloat = 0.0
+    contract_price_per_referral: Money | None = None
+    contract_price_per_year: Money | None = None
+    police_cost_per_hour: Money
+    police_cost_method: Literal["officer_hours", "per_possession_crime"] = "officer_hours"
+    police_cost_per_possession_crime: Money | None = None
+
+    @model_validator(mode="after")
+    def _method_has_its_price(self) -> CostSettings:
+        if self.police_cost_method == "per_possession_crime" and (
+            self.police_cost_per_possession_crime is None
+        ):
+            raise ValueError(
+                "police_cost_method 'per_possession_crime' needs police_cost_per_possession_crime"
+            )
+        return self
+
+    def pounds(self, name: str) -> float:
+        """A cost field in the scenario's price year (0 for an absent optional price)."""
+        value = getattr(self, name)
+        return 0.0 if value is None else money_in(value, self.price_year)
+
+    @property
+    def has_contract_price(self) -> bool:
+        return (
+            self.contract_price_per_referral is not None or self.contract_price_per_year is not None
+        )
 
 
 @dataclass(frozen=True)
@@ -622,6 +691,7 @@ class Scenario(StrictModel):
     run: RunSettings
     demand: DemandSettings
     population: PopulationSettings
+    equity: EquitySettings
     policy: PolicySettings
     areas: Annotated[list[AreaSettings], Field(min_length=1)]
     refind: RefindSettings
@@ -633,6 +703,8 @@ class Scenario(StrictModel):
     backlog: BacklogSettings = BacklogSettings()
     costs: CostSettings
     police: PoliceSettings
+    offending: OffendingSettings
+    courts: CourtSettings
     targets: TargetSettings = TargetSettings()
 
     @field_validator("areas")

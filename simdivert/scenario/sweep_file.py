@@ -21,7 +21,12 @@ A sweep file is TOML::
     samples = 20
     ranges = { "demand.annual_growth" = [0.0, 0.3] }
 
-The cells are every variant × every grid point × every sample (each block optional).
+    [national]                       # a national rollout: one scenario per force
+    forces = ["forces/kent.toml", "west_midlands"]   # files (relative to this file) or built-ins
+    folder = "forces"                # and/or every *.toml in this folder, by name
+
+The cells are every variant × every grid point × every sample (each block optional);
+with ``[national]``, each of those for every force, and the sweep adds national totals.
 Keys are the scenario's dotted keys, quoted (``"provider.drug_workers"``) or as TOML
 dotted keys (``provider.drug_workers``); the key ``scenario`` in ``[grid]`` varies the
 base scenario itself (forces or areas as cells). This module checks the file's shape
@@ -94,6 +99,13 @@ class LatinHypercube(_SweepModel):
     ranges: Annotated[dict[str, NumberRange], BeforeValidator(flatten_keys)]
 
 
+class National(_SweepModel):
+    """A national rollout: the forces' scenarios, listed and/or every file of a folder."""
+
+    forces: list[Annotated[str, Field(min_length=1)]] = []
+    folder: Annotated[str, Field(min_length=1)] | None = None
+
+
 class SweepFile(_SweepModel):
     """What a sweep file may hold (see the module docstring)."""
 
@@ -106,6 +118,7 @@ class SweepFile(_SweepModel):
     grid: Annotated[dict[str, list[Any]], BeforeValidator(flatten_keys)] | None = None
     variants: list[Variant] | None = None
     latin_hypercube: LatinHypercube | None = None
+    national: National | None = None
 
 
 def read_sweep_file(path: Path) -> SweepFile:
@@ -140,6 +153,8 @@ def check_design(sweep: SweepFile, source: str) -> None:
 
     for key in sweep.set:
         claim(key, "set")
+    if sweep.national is not None:
+        _check_national(sweep.national, sweep, source)
     if sweep.grid is not None:
         if not sweep.grid:
             raise SweepFileError(
@@ -183,3 +198,20 @@ def check_design(sweep: SweepFile, source: str) -> None:
                     f"low ({low}) is above high ({high})",
                 )
             claim(key, "latin_hypercube.ranges")
+
+
+def _check_national(national: National, sweep: SweepFile, source: str) -> None:
+    """The forces are the scenarios of a national rollout: nothing else may vary them."""
+    if not national.forces and national.folder is None:
+        raise SweepFileError(source, "national", "give the forces' scenarios or a folder of them")
+    if sweep.grid and SCENARIO_AXIS in sweep.grid:
+        raise SweepFileError(
+            source, f"grid.{SCENARIO_AXIS}", "a national rollout's forces are its scenarios"
+        )
+    for number, variant in enumerate(sweep.variants or []):
+        if variant.scenario is not None:
+            raise SweepFileError(
+                source,
+                f"variants[{number}].scenario",
+                "a national rollout's forces are its scenarios",
+            )

@@ -1,0 +1,1 @@
+"""Importers: scenario files derived from published data (police.uk stop and search)."""
