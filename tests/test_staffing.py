@@ -83,15 +83,15 @@ def test_the_plan_is_checked_on_fresh_replications_and_costed(small, planned):
     assert set(check["period"]) == {"q1", "q2"}
     assert (check["meets"] == (check["kpi_quantile"] <= check["bound"])).all()
     first = planned.plan[0]
-    costs = small.costs
-    staff = (
-        first.drug_workers * costs.pounds("drug_worker_cost_per_fte_year")
-        + first.facilitators * costs.pounds("facilitator_cost_per_fte_year")
-    )
+    prices = small.costs
+    staff = first.drug_workers * prices.pounds(
+        "drug_worker_cost_per_fte_year"
+    ) + first.facilitators * prices.pounds("facilitator_cost_per_fte_year")
+    sessions = sum(first.sessions_per_week.values()) * 365.25 / 7
     expected = (
-        staff * (1 + costs.overhead_share_of_staff_cost)
-        + sum(first.sessions_per_week.values()) * 365.25 / 7 * costs.pounds("cost_per_group_session")
-        + costs.pounds("provider_overhead_per_year")
+        staff * (1 + prices.overhead_share_of_staff_cost)
+        + sessions * prices.pounds("cost_per_group_session")
+        + prices.pounds("provider_overhead_per_year")
     )
     assert costs["cost_per_year"].iloc[0] == pytest.approx(expected, rel=1e-3)
 
