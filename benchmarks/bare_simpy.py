@@ -104,7 +104,8 @@ def volumes(scenario: Scenario) -> Volumes:
     First finds of people come from the demand; repeat finds from the pool of people at
     risk (first finds a year / desistance rate), each found again at ``rate_per_year``
     (frailty and the multipliers average about 1). A possession find is referred if
-    recorded, offered and accepted (West Midlands has no route for user-dealers).
+    recorded, offered (at the adoption curve's embedded share) and accepted (West Midlands
+    has no route for user-dealers).
     """
     demand, policy, refind = scenario.demand, scenario.policy, scenario.refind
     first = new_person_finds_per_year(demand)
@@ -116,7 +117,8 @@ def volumes(scenario: Scenario) -> Volumes:
     possession = demand.personal_possession_share / person_share
     informal = demand.informal_share_without_policy
     recorded = (1 - informal) + informal * policy.informal_finds_recorded_share
-    chance = possession * recorded * policy.offer_share * policy.accept_share
+    embedded = float(policy.adoption.share(np.array([1e9]))[0])  # once adopted
+    chance = possession * recorded * embedded * policy.accept_share
     return Volumes(first + repeat, chance)
 
 

@@ -19,18 +19,24 @@ from dataclasses import dataclass
 from simdivert.scenario.schema import ETHNIC_GROUPS, FORMAL_OUTCOMES, SEXES, STREAMS
 
 # Families: what part of the system a KPI describes (the report groups by them).
-DEMAND, POLICE, OUTCOMES, EQUITY, PATHWAY, WAITS, QUEUES, CAPACITY, COSTS = (
+DEMAND, POLICE, OUTCOMES, EQUITY, PATHWAY, COHORTS, WAITS, QUEUES, CAPACITY, COSTS = (
     "demand",
     "police",
     "outcomes",
     "equity",
     "pathway",
+    "cohorts",
     "waits",
     "queues",
     "capacity",
     "costs",
 )
 REOFFENDING, COURTS = "reoffending", "courts"
+
+
+# Months after the launch at which a pilot's cumulative referrals and completions are
+# counted (West Midlands published figures at about 8, 12, 36 and 54 months).
+COHORT_MONTHS = (8, 12, 36, 54)
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,45 @@ def _catalogue() -> dict[str, Kpi]:
             PATHWAY,
         ),
         Kpi("rereferral_rate", "share", "re-referred within 12 months", PATHWAY),
+        Kpi("offers_per_year", "offers/year", "offers of diversion a year", POLICE, per_year=True),
+        Kpi(
+            "diversions_per_year",
+            "people/year",
+            "diversions (referrals made) a year",
+            PATHWAY,
+            per_year=True,
+        ),
+        Kpi(
+            "community_resolutions_with_diversion_per_year",
+            "outcomes/year",
+            "community resolutions, diversions counted as conditional ones",
+            OUTCOMES,
+            per_year=True,
+        ),
+        *(
+            Kpi(
+                f"referrals_by_month_{months}",
+                "people",
+                f"referrals in the first {months} months after the launch",
+                COHORTS,
+            )
+            for months in COHORT_MONTHS
+        ),
+        *(
+            Kpi(
+                f"completions_by_month_{months}",
+                "people",
+                f"completions in the first {months} months after the launch",
+                COHORTS,
+            )
+            for months in COHORT_MONTHS
+        ),
+        Kpi(
+            "under_18_referrals_first_3_months",
+            "people",
+            "under-18 referrals in the youth scheme's first three months",
+            COHORTS,
+        ),
         *(
             Kpi(kpi, "outcomes/year", _OUTCOME_LABELS[outcome], OUTCOMES, per_year=True)
             for outcome, kpi in OUTCOME_KPIS.items()

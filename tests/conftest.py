@@ -11,7 +11,16 @@ from simdivert.cli.app import app
 from simdivert.scenario.files import load_scenario
 from simdivert.scenario.schema import Scenario
 
-SHORT = ("run.years=0.2", "run.warmup_days=14", "run.replications=2", "policy.launch_after_days=0")
+# Officers have adopted the scheme (the default's share five years on): short runs from
+# the launch see embedded demand; the adoption curve itself is tested in test_rules.py.
+EMBEDDED = ("policy.adoption.start_share=0.72", "policy.adoption.mature_share=0.72")
+SHORT = (
+    "run.years=0.2",
+    "run.warmup_days=14",
+    "run.replications=2",
+    "policy.launch_after_days=0",
+    *EMBEDDED,
+)
 
 # Overrides shared by the verification tests.
 ROUND_THE_CLOCK = (

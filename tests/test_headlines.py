@@ -187,6 +187,9 @@ def test_schemes_compared_state_clear_pathway_differences(tmp_path):
     out = tmp_path / "schemes"
     options = ["--years", "0.3", "--reps", "2", "--workers", "1", "--out", str(out)]
     options += ["--set", "run.warmup_days=7", "--set", "policy.launch_after_days=0"]
+    # Officers have adopted the scheme (the share five years on): the pilot's area shows.
+    for key in ("start_share", "mature_share"):
+        options += ["--set", f"policy.adoption.{key}=0.72"]
     result = CliRunner().invoke(app, ["compare", "west_midlands", "thames_valley", *options])
     assert result.exit_code == 0, result.output
     comparison = read_output_folder(out).comparison

@@ -42,7 +42,9 @@ def events_of(scheme: str, *overrides: str, seed: int = 1) -> tuple[pd.DataFrame
 def test_no_rule_is_broken(scheme, offer, attend, bar_days, seed):
     events, scenario = events_of(
         scheme,
-        f"policy.offer_share={offer}",
+        f"policy.adoption.start_share={offer}",
+        f"policy.adoption.mature_share={offer}",
+        "policy.adoption.waves=[]",
         f"engagement.group_attend_probability={attend}",
         f"policy.bar_after_disengagement_days={bar_days}",
         seed=seed,
@@ -87,6 +89,11 @@ def test_no_rule_is_broken(scheme, offer, attend, bar_days, seed):
     # Only schemes with a post-arrest route divert user-dealers.
     if not policy.user_dealer_route:
         assert not (diverted & (events["kind"] == "user_dealer")).any()
+    # A custody route decides only on finds that lead to arrest (a charge or a caution).
+    if policy.decided_in == "custody":
+        assert events.loc[diverted, "counterfactual_outcome"].isin(["charge", "caution"]).all()
+    # Every find has exactly one outcome, and only an offer is ever accepted.
+    assert events["outcome"].notna().all() and not (diverted & ~events["offered"]).any()
 
 
 def test_durham_breaches_happen_and_are_prosecuted():
@@ -117,3 +124,21 @@ def test_every_builtin_scenario_runs_end_to_end(name):
         assert kpis["referrals_per_year"] == 0
         assert kpis["provider_cost_per_year"] == 0
         assert np.isnan(kpis["share_completed"])
+
+
+def test_a_rule_of_one_scheme_does_not_shift_the_draws_of_another():
+    """Durham's custody route and the user-dealers' own population change who is diverted
+    there, not the finds, people or counterfactuals of possession finds."""
+    base, _ = events_of("north_wales")
+    custody, _ = events_of("north_wales", 'policy.decided_in="custody"')
+    no_population, _ = events_of("north_wales", "population.user_dealers.possible_dependence=0")
+    first = base[base["find"] == base["person"]]  # a person's first find in the run
+    possession = first["kind"].to_numpy() == "possession"
+    for other in (custody, no_population):
+        same = other.set_index("find").loc[first["find"]]
+        for column in ("find_hours", "age_band", "substance", "counterfactual_outcome"):
+            before = first[column].to_numpy()[possession]
+            assert (same[column].to_numpy()[possession] == before).all()
+    # The user-dealers' own population: mostly "other" (heroin and crack), routed to treatment.
+    dealers = base[(base["kind"] == "user_dealer") & (base["outcome"] == "diverted")]
+    assert (dealers["route"].dropna().astype(str).isin(["one_to_one", "none"])).all()

@@ -15,7 +15,7 @@ from simdivert.reporting import plots
 from simdivert.reporting.html import render_html
 from simdivert.reporting.report import run_figures, write_report
 
-from conftest import COMPARED, REPORT_RUN
+from conftest import COMPARED, EMBEDDED, REPORT_RUN
 
 runner = CliRunner()
 RUN_FILES = [
@@ -147,7 +147,7 @@ def test_compare_report_writes_into_the_compare_folder(reported_comparison):
         assert f"<h3>{other} against status_quo</h3>" in html
     assert 'id="assumptions"' in html and "What differs between the scenarios" in html
     # Thames Valley's rollout is one of the differences listed, value by value.
-    assert "policy.youth_force_wide" in html and "areas" in html
+    assert "policy.youth.go_live_after_days" in html and "areas" in html
 
 
 def test_compare_report_names_each_police_hours_method(reported_comparison):
@@ -271,6 +271,7 @@ def test_report_of_a_staffing_plan(tmp_path):
         "run.years=0.25",
         "run.warmup_days=14",
         "policy.launch_after_days=0",
+        *EMBEDDED,
         "demand.searches_per_year=4000",
         "demand.other_finds_per_year=300",
     ]

@@ -22,6 +22,7 @@ from simdivert.model.rules import (
     SchemeRules,
 )
 from simdivert.scenario.files import load_scenario
+from simdivert.scenario.policy_settings import OfferOddsRatio
 from simdivert.scenario.schema import AGE_BANDS, HOLISTIC_NEEDS, OUTCOMES, Scenario
 
 ADULT = AGE_BANDS.index("age_25_to_34")
@@ -58,11 +59,17 @@ def people(age_bands: list[int], area: int = 0) -> People:
 
 
 def rules_for(
-    scenario: Scenario, age_bands: list[int], user_dealer: list[bool] | None = None, area: int = 0
+    scenario: Scenario,
+    age_bands: list[int],
+    user_dealer: list[bool] | None = None,
+    area: int = 0,
+    draws: dict[str, float] | None = None,
 ) -> SchemeRules:
-    draws = {name: [OFFERED_AND_ACCEPTED[name]] * FINDS for name in SCENE_COLUMNS}
+    uniforms = {**OFFERED_AND_ACCEPTED, **(draws or {})}
+    columns = {name: [uniforms[name]] * FINDS for name in SCENE_COLUMNS}
     dealer = np.asarray(user_dealer if user_dealer is not None else [False] * len(age_bands))
-    return SchemeRules(scenario, people(age_bands, area), dealer, draws)
+    known = np.zeros(len(age_bands), bool)
+    return SchemeRules(scenario, people(age_bands, area), dealer, known, columns)
 
 
 def decide(rules: SchemeRules, person: int, find: int, now: float) -> dict:
@@ -110,7 +117,7 @@ def test_an_informal_word_is_recorded_under_the_scheme_and_gets_a_community_reso
     draws = {name: [OFFERED_AND_ACCEPTED[name]] * FINDS for name in SCENE_COLUMNS}
     draws["scene.informal"] = [0.0] * FINDS  # an informal word without the scheme
     draws["scene.offer"] = [0.999] * FINDS  # and not offered
-    rules = SchemeRules(west_midlands, people([ADULT]), np.array([False]), draws)
+    rules = SchemeRules(west_midlands, people([ADULT]), np.array([False]), np.array([False]), draws)
     decision = decide(rules, 0, 0, west_midlands.launch_hours)
     assert decision["counterfactual"] == NOT_RECORDED
     assert decision["recorded"]
@@ -192,11 +199,108 @@ def test_durham_is_for_adults_and_has_a_route_for_user_dealers(durham):
     assert decide(rules, 1, 1, start)["outcome"] == DIVERTED
 
 
-def test_thames_valley_youth_scheme_is_force_wide_from_launch():
+def test_thames_valley_youth_scheme_starts_in_its_pilot_area_then_goes_force_wide():
     thames_valley = load_scenario("thames_valley")
-    late_area = 1  # goes live a year after launch
-    rules = rules_for(thames_valley, [UNDER_18, ADULT], area=late_area)
+    youth = thames_valley.policy.youth
+    assert youth is not None and youth.force_wide_after_days is not None
     launch = thames_valley.launch_hours
+    pilot = rules_for(thames_valley, [UNDER_18], area=0)
+    assert decide(pilot, 0, 0, launch)["outcome"] == DIVERTED
+    late_area = 1  # adults go live a year after launch
+    rules = rules_for(thames_valley, [UNDER_18, ADULT], area=late_area)
+    assert not decide(rules, 0, 0, launch)["live"]
+    force_wide = launch + days(youth.force_wide_after_days)
+    assert decide(rules, 0, 1, force_wide)["outcome"] == DIVERTED
+    assert not decide(rules, 1, 2, force_wide)["live"]
+    assert decide(rules, 1, 3, launch + days(365))["outcome"] == DIVERTED
+
+
+def with_policy(scenario: Scenario, **policy) -> Scenario:
+    """The scenario with some policy values changed (validated again)."""
+    data = scenario.model_dump()
+    data["policy"].update(policy)
+    return Scenario.model_validate(data)
+
+
+def test_the_offer_follows_the_adoption_curve_from_go_live(west_midlands):
+    adoption = west_midlands.policy.adoption
+    launch = west_midlands.launch_hours
+    # A find offered at a uniform between the share at launch and a year on.
+    early, late = adoption.share(np.array([0.5, 365.5]))
+    assert early < late
+    u = (early + late) / 2
+    rules = rules_for(west_midlands, [ADULT], draws={"scene.offer": u, "scene.mix": 0.99})
+    assert not decide(rules, 0, 0, launch)["offered"]
+    assert decide(rules, 0, 0, launch + days(365))["outcome"] == DIVERTED
+
+
+def test_the_offer_depends_on_the_counterfactual_outcome(west_midlands):
+    scenario = with_policy(
+        west_midlands,
+        adoption={"start_share": 0.5},
+        offer_odds_ratio={"charge": 0.0, "caution": 9.0},
+        prior_find_odds_ratio=1.0,
+    )
+    charge_mix, caution_mix = 0.0, 0.3  # the mix's first outcome is a charge, then a caution
+    launch = scenario.launch_hours
+    heading_for_charge = rules_for(scenario, [ADULT], draws={"scene.mix": charge_mix})
+    assert decide(heading_for_charge, 0, 0, launch)["outcome"] == CHARGE
+    # Odds 9 x 1: a 90% chance, so a uniform of 0.85 is offered.
+    draws = {"scene.mix": caution_mix, "scene.offer": 0.85}
+    heading_for_caution = rules_for(scenario, [ADULT], draws=draws)
+    assert decide(heading_for_caution, 0, 0, launch)["outcome"] == DIVERTED
+
+
+def test_gateways_exclude_substances_and_people_with_a_record(west_midlands):
+    launch = west_midlands.launch_hours
+    not_cannabis = with_policy(west_midlands, eligible_substances=["cocaine"])
+    assert not decide(rules_for(not_cannabis, [ADULT]), 0, 0, launch)["offered"]
+    first_time = with_policy(west_midlands, first_time_only=True)
+    rules = rules_for(first_time, [ADULT])
     assert decide(rules, 0, 0, launch)["outcome"] == DIVERTED
-    assert not decide(rules, 1, 1, launch)["live"]
-    assert decide(rules, 1, 2, launch + days(365))["outcome"] == DIVERTED
+    assert not decide(rules, 0, 1, launch + days(1))["offered"]  # found before: a record
+
+
+def test_a_fixed_term_pilot_makes_no_offer_after_its_end(west_midlands):
+    pilot = with_policy(west_midlands, end_after_days=180)
+    rules = rules_for(pilot, [ADULT])
+    assert decide(rules, 0, 0, pilot.launch_hours + days(179))["outcome"] == DIVERTED
+    after = decide(rules, 0, 1, pilot.launch_hours + days(181))
+    assert not after["live"] and after["outcome"] == after["counterfactual"]
+
+
+def test_a_custody_route_decides_only_on_finds_that_lead_to_arrest(durham):
+    assert durham.policy.decided_in == "custody"
+    launch = durham.launch_hours
+    warning = OUTCOMES.index("cannabis_warning")
+    at_scene = rules_for(durham, [ADULT], draws={"scene.mix": 0.35})  # a cannabis warning
+    decision = decide(at_scene, 0, 0, launch)
+    assert decision["counterfactual"] == warning and decision["outcome"] == warning
+    arrested = rules_for(durham, [ADULT], draws={"scene.mix": 0.0})  # heading for a charge
+    assert decide(arrested, 0, 0, launch)["outcome"] == DIVERTED
+
+
+def test_avon_deals_with_a_second_find_formally(avon):
+    rules = rules_for(avon, [ADULT], draws={"scene.mix": 0.99})  # would get no further action
+    start = avon.launch_hours
+    rules.diverted(0, 0, start)
+    second = decide(rules, 0, 1, start + days(400))
+    assert second["counterfactual"] != CHARGE and second["outcome"] == CHARGE
+
+
+def test_cannabis_finds_escalate_from_warning_to_penalty_notice_to_charge(west_midlands):
+    assert west_midlands.police.cannabis_escalation
+    warning, notice = OUTCOMES.index("cannabis_warning"), OUTCOMES.index("penalty_notice")
+    # Not offered, and each find's own draw says a cannabis warning.
+    rules = rules_for(west_midlands, [ADULT], draws={"scene.offer": 0.999, "scene.mix": 0.35})
+    start = west_midlands.launch_hours
+    outcomes = []
+    for find in range(4):
+        outcome = decide(rules, 0, find, start + days(find))["outcome"]
+        rules.recorded(0, outcome)
+        outcomes.append(outcome)
+    assert outcomes == [warning, notice, CHARGE, CHARGE]
+
+
+def test_the_offer_odds_ratios_follow_the_outcomes_in_order():
+    assert tuple(OfferOddsRatio.model_fields) == (*OUTCOMES, "not_recorded")

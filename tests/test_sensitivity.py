@@ -11,10 +11,13 @@ from simdivert.cli.app import app
 from simdivert.errors import ScenarioError
 from simdivert.experiments.sensitivity import Factor, parse_vary
 
+from conftest import EMBEDDED
+
 runner = CliRunner()
 SHORT = [
     *("--years", "0.1", "--reps", "2"),
     *("--set", "run.warmup_days=7", "--set", "policy.launch_after_days=0"),
+    *(arg for setting in EMBEDDED for arg in ("--set", setting)),
 ]
 FACTORS = [
     "--vary",

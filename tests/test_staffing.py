@@ -26,10 +26,13 @@ from simdivert.scenario.files import load_scenario
 from simdivert.scenario.schema import Surge
 from simdivert.stats import replication_quantile
 
+from conftest import EMBEDDED
+
 SMALL = [
     "run.years=0.5",
     "run.warmup_days=14",
     "policy.launch_after_days=0",
+    *EMBEDDED,
     "demand.searches_per_year=4000",
     "demand.other_finds_per_year=300",
 ]

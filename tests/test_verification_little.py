@@ -26,7 +26,7 @@ from simdivert.model.queues import stage_intervals, time_average
 from simdivert.model.replication import run_replication, simulate
 from simdivert.scenario.files import load_scenario
 
-from conftest import short_scenario
+from conftest import EMBEDDED, short_scenario
 
 STAGES = ("contact", "assessment", "one_to_one", "course")
 
@@ -145,7 +145,7 @@ def steady_year():
     the waits started in it have ended (or are still open at the horizon, counted to it).
     """
     scenario = load_scenario(
-        None, ["run.warmup_days=0", "run.years=1.3", "policy.launch_after_days=0"]
+        None, ["run.warmup_days=0", "run.years=1.3", "policy.launch_after_days=0", *EMBEDDED]
     )
     results = [run_replication(scenario, 11, r, keep_events=True) for r in range(2)]
     logs = [simulate(scenario, 11, r).pathway for r in range(2)]

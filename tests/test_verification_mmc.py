@@ -63,7 +63,9 @@ def mmc_scenario(
             f"demand.other_finds_per_year={arrivals_per_hour * HOURS_PER_YEAR}",
             "demand.personal_possession_share=1",
             "policy.informal_finds_recorded_share=1",
-            "policy.offer_share=1",
+            "policy.adoption.start_share=1",
+            "policy.adoption.mature_share=1",
+            "policy.adoption.waves=[]",
             "policy.accept_share=1",
             # Reached at the moment of referral.
             "contact.first_attempt_delay_hours=0",

@@ -163,6 +163,24 @@ def draw_people(
     )
 
 
+def redraw_user_dealers(
+    scenario: Scenario, streams: RandomStreams, people: People, user_dealer: np.ndarray
+) -> None:
+    """Give user-dealers their own population's substance and dependence, where the
+    scenario has one, from streams of their own (everyone else's draws do not move)."""
+    population = scenario.population.user_dealers
+    if population is None:
+        return
+    n = int(user_dealer.sum())
+    people.substance[user_dealer] = categorical(
+        streams.generator("person.user_dealer_substance"), population.substance.shares(), n
+    )
+    people.possible_dependence[user_dealer] = (
+        streams.generator("person.user_dealer_dependence").random(n)
+        < population.possible_dependence
+    )
+
+
 def draw_frailty(rng: np.random.Generator, shape: float, n: int) -> np.ndarray:
     """Gamma frailty with mean 1: a small shape concentrates re-finds on a few people."""
     return rng.gamma(shape, 1.0 / shape, n)
@@ -260,6 +278,8 @@ def draw_demand(scenario: Scenario, streams: RandomStreams) -> Demand:
     group = np.concatenate([find_group[new], np.full(known_hours.size, -1, np.int8)])[order]
     searched = group >= 0
     people.ethnic_group[searched] = group[searched]
+    person_kind = np.concatenate([find_kind[new], known_kind])[order].astype(np.int8)
+    redraw_user_dealers(scenario, streams, people, person_kind == USER_DEALER)
     return Demand(
         search_hours=search_hours,
         search_group=search_group,
@@ -268,7 +288,7 @@ def draw_demand(scenario: Scenario, streams: RandomStreams) -> Demand:
         find_hours=find_hours,
         find_kind=find_kind.astype(np.int8),
         person_find_hours=person_hours,
-        person_kind=np.concatenate([find_kind[new], known_kind])[order].astype(np.int8),
+        person_kind=person_kind,
         known_before=known_before,
         people=people,
     )

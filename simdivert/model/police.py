@@ -26,7 +26,13 @@ import simpy
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.model.demand import USER_DEALER, Demand, draw_people
 from simdivert.model.draws import FindDraws
-from simdivert.model.provider import COMPLETED, ProviderModel, route_for, stream_for
+from simdivert.model.provider import (
+    COMPLETED,
+    ROUTE_ONE_TO_ONE,
+    ProviderModel,
+    route_for,
+    stream_for,
+)
 from simdivert.model.random_streams import RandomStreams
 from simdivert.model.roster import duty_changes
 from simdivert.model.rules import (
@@ -48,6 +54,7 @@ _COLUMNS = (
     ("recorded_without_policy", bool),
     ("barred", bool),
     ("breach", bool),
+    ("offered", bool),
     ("outcome", np.int64),
     ("counterfactual", np.int64),
     ("referral", np.int64),
@@ -75,6 +82,7 @@ class FindsLog:
     recorded_without_policy: np.ndarray = field(init=False)
     barred: np.ndarray = field(init=False)
     breach: np.ndarray = field(init=False)  # found during a deferred-prosecution contract
+    offered: np.ndarray = field(init=False)  # offered diversion (accepted or not)
     outcome: np.ndarray = field(init=False)  # FIND_OUTCOMES code
     counterfactual: np.ndarray = field(init=False)  # the outcome without the scheme
     referral: np.ndarray = field(init=False)  # pathway row, -1 if none
@@ -125,12 +133,15 @@ class PoliceModel:
         self._first_find_hours = demand.person_find_hours.tolist()
         self._known_before = demand.known_before.tolist()
         self._find_until = np.minimum(people.desist_hours, scenario.horizon_hours).tolist()
-        self.rules = SchemeRules(scenario, people, demand.person_kind == USER_DEALER, draws.columns)
+        user_dealer = demand.person_kind == USER_DEALER
+        self.rules = SchemeRules(scenario, people, user_dealer, demand.known_before, draws.columns)
         self._decide = self.rules.decide
+        self._on_record = self.rules.recorded
         self._stream = stream_for(people.substance, people.under_18).tolist()
-        self._route = route_for(
-            people.possible_dependence, people.significant_safeguarding
-        ).tolist()
+        route = route_for(people.possible_dependence, people.significant_safeguarding)
+        if scenario.population.user_dealers is not None:  # routed to treatment
+            route = np.where(user_dealer, ROUTE_ONE_TO_ONE, route)
+        self._route = route.tolist()
         refind = scenario.refind
         base = refind.rate_per_year / HOURS_PER_YEAR
         self._base_hazard = (people.frailty * base).tolist()
@@ -257,7 +268,7 @@ class PoliceModel:
     ) -> float | None:
         """Act on a find's outcome (a breach, a referral), record it, and start the wait for
         the person's next find; returns when that falls due (see :meth:`_set_hazard`)."""
-        live, recorded, informal, barred, breach, outcome, counterfactual = decision
+        live, recorded, informal, barred, breach, offered, outcome, counterfactual = decision
         if breach:
             self._record_later(*self.rules.breached(person), now)
         referral = -1
@@ -276,12 +287,14 @@ class PoliceModel:
                 not informal,
                 barred,
                 breach,
+                offered,
                 outcome,
                 counterfactual,
                 referral,
             )
         )
         self._last_find[person] = find
+        self._on_record(person, outcome)
         first_in_run = find == person
         unit = self._first_gap[person] if first_in_run else float(self._later_gaps.exponential())
         if outcome == DIVERTED:

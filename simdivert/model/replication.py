@@ -152,6 +152,7 @@ def event_table(scenario: Scenario, logs: SimulationLogs, replication: int) -> p
         "recorded_without_policy": finds.recorded_without_policy,
         "barred": finds.barred,
         "breach": finds.breach,
+        "offered": finds.offered,
         "outcome": _labels(finds.outcome, FIND_OUTCOMES),
         "counterfactual_outcome": _labels(finds.counterfactual, FIND_OUTCOMES),
         "later_outcome": _labels(

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simdivert.clock import HOURS_PER_YEAR
-from simdivert.kpis import CAPACITY_KPIS, OUTCOME_KPIS
+from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
+from simdivert.kpis import CAPACITY_KPIS, COHORT_MONTHS, OUTCOME_KPIS
 from simdivert.model.costs import Period, cost_kpis
 from simdivert.model.courts import court_kpis, scheme_and_status_quo
 from simdivert.model.demand import POSSESSION, USER_DEALER, Demand
@@ -41,13 +41,21 @@ from simdivert.model.provider import (
 from simdivert.model.queues import stage_intervals, time_average
 from simdivert.model.random_streams import RandomStreams
 from simdivert.model.roster import on_duty_hours
-from simdivert.model.rules import CHARGE, DIVERTED, FORMAL_CODES, officer_hours
+from simdivert.model.rules import (
+    CHARGE,
+    DIVERTED,
+    FORMAL_CODES,
+    decided_in_custody,
+    officer_hours,
+)
 from simdivert.model.utilisation import call_intervals, facilitator_hours_contracted, sessions_held
 from simdivert.scenario.schema import ETHNIC_GROUPS, OUTCOMES, SEXES, STREAMS, SUBSTANCES, Scenario
 from simdivert.stats import p90
 from simdivert.waits import ROUNDING_HOURS, StepTimes, finished_waits, in_days, waits_so_far
 
 FORMAL_SHARE_GROUPS = [(g, s) for g in ETHNIC_GROUPS for s in SEXES]
+COMMUNITY_RESOLUTION = OUTCOMES.index("community_resolution")
+HOURS_PER_MONTH = HOURS_PER_YEAR / 12
 
 
 @dataclass(frozen=True)
@@ -289,7 +297,11 @@ def outcome_kpis(
     later_charge = finds.later_outcome == CHARGE
     formal = np.isin(finds.outcome, FORMAL_CODES) | later_charge
     recorded = finds.recorded & possession
-    hours = officer_hours(scenario)[finds.outcome]
+    diverted = finds.outcome == DIVERTED
+    custody = diverted & decided_in_custody(scenario, demand.person_kind[person] == USER_DEALER)
+    hours = np.where(
+        custody, scenario.police.published_hours_per_arrest, officer_hours(scenario)[finds.outcome]
+    )
     ethnic, sex = people.ethnic_group[person], people.sex[person]
     kpis: dict[str, float] = {}
     for suffix, window in windows:
@@ -300,7 +312,15 @@ def outcome_kpis(
             if code == CHARGE:
                 count += np.sum(later)
             kpis[f"{OUTCOME_KPIS[name]}{suffix}"] = _per_year(count, window)
-        recorded_in = recorded & window.contains(finds.hours)
+        # As police outcome data records them: a diversion is a conditional community
+        # resolution.
+        kpis[f"community_resolutions_with_diversion_per_year{suffix}"] = _per_year(
+            np.sum(at_find & ((finds.outcome == COMMUNITY_RESOLUTION) | diverted)), window
+        )
+        in_window = window.contains(finds.hours)
+        kpis[f"offers_per_year{suffix}"] = _per_year(np.sum(in_window & finds.offered), window)
+        kpis[f"diversions_per_year{suffix}"] = _per_year(np.sum(in_window & diverted), window)
+        recorded_in = recorded & in_window
         kpis[f"recorded_possession_per_year{suffix}"] = _per_year(np.sum(recorded_in), window)
         for g, s in FORMAL_SHARE_GROUPS:
             group = recorded_in & (ethnic == ETHNIC_GROUPS.index(g)) & (sex == SEXES.index(s))
@@ -326,14 +346,18 @@ def police_kpis(
     Published: every referral counted as an avoided arrest. Adjusted: for each referral,
     the officer hours of the outcome its find would have had without the scheme (an
     informal word for a find recorded only because of it), less the referral's own time
-    (post-arrest for user-dealers) and any later prosecution.
+    (an arrest for user-dealers and custody-route schemes) and any later prosecution.
     """
     police = scenario.police
     people = demand.people
     diverted = (finds.outcome == DIVERTED) & policy.contains(finds.hours)
     person = finds.person[diverted]
     user_dealer = demand.person_kind[person] == USER_DEALER
-    referral_hours = np.where(user_dealer, police.published_hours_per_arrest, police.referral_hours)
+    referral_hours = np.where(
+        decided_in_custody(scenario, user_dealer),
+        police.published_hours_per_arrest,
+        police.referral_hours,
+    )
     later = np.where(finds.later_outcome[diverted] == CHARGE, police.later_prosecution_hours, 0.0)
     saved = officer_hours(scenario)[finds.counterfactual[diverted]] - referral_hours - later
     referral = finds.referral[diverted]
@@ -351,6 +375,43 @@ def police_kpis(
         ),
         "police_hours_saved_adjusted_per_year": _per_year(np.sum(saved), policy),
     }
+
+
+def cohort_kpis(
+    scenario: Scenario, demand: Demand, finds: FindsLog, pathway: PathwayLog
+) -> dict[str, float]:
+    """What a pilot publishes: referrals and completions since the launch by a month,
+    and under-18 referrals in the youth scheme's first three months (its earliest
+    go-live, or the launch without a youth scheme). NaN where the run ends earlier."""
+    launch, horizon = scenario.launch_hours, scenario.horizon_hours
+    diverted = finds.outcome == DIVERTED
+    referral_hours = finds.hours[diverted]
+    made = ~pathway.waiting_at_start & (pathway.referral_hours >= launch)
+    completed_hours = pathway.end_hours[made & (pathway.state == COMPLETED)]
+    kpis: dict[str, float] = {}
+
+    def by(months: float) -> float | None:
+        end = launch + months * HOURS_PER_MONTH
+        return end if end <= horizon + 1e-6 else None
+
+    for months in COHORT_MONTHS:
+        end = by(months)
+        kpis[f"referrals_by_month_{months}"] = (
+            math.nan if end is None else float(np.sum(referral_hours < end))
+        )
+        kpis[f"completions_by_month_{months}"] = (
+            math.nan if end is None else float(np.sum(completed_hours < end))
+        )
+    youth = scenario.policy.youth
+    start = launch + (youth.go_live_after_days * HOURS_PER_DAY if youth is not None else 0.0)
+    end = start + 3 * HOURS_PER_MONTH
+    under_18 = demand.people.under_18[finds.person[diverted]]
+    kpis["under_18_referrals_first_3_months"] = (
+        math.nan
+        if end > horizon + 1e-6
+        else float(np.sum(under_18 & (referral_hours >= start) & (referral_hours < end)))
+    )
+    return kpis
 
 
 def downstream_kpis(
@@ -415,6 +476,7 @@ def replication_kpis(
         **queue_kpis(pathway, policy),
         **police_kpis(scenario, demand, finds, pathway, policy),
         **outcome_kpis(scenario, demand, finds, [("", window)] + [(f"_{k}", w) for k, w in years]),
+        **cohort_kpis(scenario, demand, finds, pathway),
     }
     if scenario.policy.diversion:
         kpis.update(capacity_kpis(scenario, pathway, sessions, duty, policy))

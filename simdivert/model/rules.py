@@ -29,7 +29,7 @@ import numpy as np
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.model.demand import People
 from simdivert.model.provider import DISENGAGED
-from simdivert.scenario.schema import FORMAL_OUTCOMES, MIX_ROWS, OUTCOMES, Scenario
+from simdivert.scenario.schema import FORMAL_OUTCOMES, MIX_ROWS, OUTCOMES, SUBSTANCES, Scenario
 
 # Outcome codes of a find: OUTCOMES (0-5), then these.
 DIVERTED = len(OUTCOMES)
@@ -42,10 +42,27 @@ UPLIFT_OUTCOME = OUTCOMES.index("community_resolution")
 NO_LATER_OUTCOME = -1
 FORMAL_CODES = tuple(OUTCOMES.index(o) for o in FORMAL_OUTCOMES)
 UNDER_18_ROW = MIX_ROWS.index("under_18")
+# The outcomes that follow an arrest and a night in custody, where a custody route decides.
+CUSTODY_CODES = (CHARGE, OUTCOMES.index("caution"))
+BY_ADOPTION = -1.0  # a person's offer chance follows their area's adoption curve
+# The cannabis escalation ladder: warning, then penalty notice, then charge; a caution
+# stands where a charge does. Other outcomes (community resolution, no further action)
+# are the officer's discretion and neither escalate nor count as a step.
+LADDER = (OUTCOMES.index("cannabis_warning"), OUTCOMES.index("penalty_notice"), CHARGE)
+STEP_OF = {LADDER[0]: 0, LADDER[1]: 1, CHARGE: 2, OUTCOMES.index("caution"): 2}
 
 SCENE_COLUMNS = ("scene.informal", "scene.recorded", "scene.offer", "scene.accept", "scene.mix")
 # Where each field sits in a scene decision (see SchemeRules.decide).
-DECISION_FIELDS = ("live", "recorded", "informal", "barred", "breach", "outcome", "counterfactual")
+DECISION_FIELDS = (
+    "live",
+    "recorded",
+    "informal",
+    "barred",
+    "breach",
+    "offered",
+    "outcome",
+    "counterfactual",
+)
 DECISION_OUTCOME = DECISION_FIELDS.index("outcome")
 
 
@@ -70,6 +87,29 @@ def outcome_cumulative(scenario: Scenario) -> list[list[list[float]]]:
     return table
 
 
+def with_odds_ratio(share: float, ratio: float) -> float:
+    """The probability whose odds are ``ratio`` times those of ``share``."""
+    if share >= 1.0:
+        return 1.0 if ratio > 0 else 0.0
+    odds = share / (1.0 - share) * ratio
+    return odds / (1.0 + odds)
+
+
+def adoption_tables(scenario: Scenario) -> list[list[float]]:
+    """Each area's offer share by whole day since its go-live, over the run."""
+    days = np.arange(int(scenario.horizon_hours / HOURS_PER_DAY) + 2)
+    return [
+        (area.adoption or scenario.policy.adoption).share(days + 0.5).tolist()
+        for area in scenario.areas
+    ]
+
+
+def decided_in_custody(scenario: Scenario, user_dealer: np.ndarray) -> np.ndarray:
+    """Whether a diversion of each find was decided in custody, after an arrest: every
+    user-dealer's (a post-arrest route) and every find of a custody-route scheme."""
+    return user_dealer | (scenario.policy.decided_in == "custody")
+
+
 class SchemeRules:
     """The scheme's rules for one replication's people; all times in model hours.
 
@@ -88,20 +128,37 @@ class SchemeRules:
         scenario: Scenario,
         people: People,
         user_dealer: np.ndarray,
+        known_before: np.ndarray,
         scene_draws: Mapping[str, Sequence[float]],
     ) -> None:
         policy = scenario.policy
         under_18 = people.under_18
+        self._known_before = known_before.tolist()
+        self._end_hours = (
+            scenario.launch_hours + policy.end_after_days * HOURS_PER_DAY
+            if policy.end_after_days is not None
+            else math.inf
+        )
+        self._after_once_only = CHARGE if policy.after_once_only == "charge" else -1
         self._contract_hours = policy.contract_days * HOURS_PER_DAY
         self._bar_hours = policy.bar_after_disengagement_days * HOURS_PER_DAY
         self._once_only = policy.once_only
         self._charge_not_engaging = policy.non_engagement_outcome == "charge"
         self._informal_share = scenario.demand.informal_share_without_policy
         self._recorded_share = policy.informal_finds_recorded_share
-        self._accept_share = policy.accept_share
         self._user_dealer = user_dealer.tolist()
-        self._live_from = self._live_from_hours(scenario, people.area, under_18).tolist()
-        self._offer_chance = self._offer_chances(scenario, under_18, user_dealer).tolist()
+        live_from = self._live_from_hours(scenario, people.area, under_18)
+        self._live_from = live_from.tolist()
+        self._offer_chance = self._offer_chances(scenario, people, user_dealer).tolist()
+        self._accept_chance = np.where(
+            people.possible_dependence,
+            with_odds_ratio(policy.accept_share, policy.dependent_accept_odds_ratio),
+            policy.accept_share,
+        ).tolist()
+        self._adoption_of = people.area.tolist()
+        self._adoption = adoption_tables(scenario)
+        self._outcome_odds = self._outcome_odds_of(scenario)
+        self._prior_odds = 0.0 if policy.first_time_only else policy.prior_find_odds_ratio
         self._outcome_tables, outcome_table = self._outcome_tables_of(
             scenario, under_18, people.substance, people.ethnic_group
         )
@@ -113,6 +170,9 @@ class SchemeRules:
         self._mix_u = scene_draws["scene.mix"]
         # The scheme's record of each person.
         n = people.size
+        escalates = ~under_18 & (people.substance == SUBSTANCES.index("cannabis"))
+        self._escalates = (escalates & scenario.police.cannabis_escalation).tolist()
+        self._step = np.where(known_before, 0, -1).tolist()  # the last step on the ladder
         self._barred_until = [-math.inf] * n
         self._diversions = [0] * n
         self._contract_until = [-math.inf] * n
@@ -120,8 +180,9 @@ class SchemeRules:
 
     @staticmethod
     def _live_from_hours(scenario: Scenario, area: np.ndarray, under_18: np.ndarray) -> np.ndarray:
-        """When diversion is first offered to each person: their area's go-live, or the
-        force-wide youth launch for under-18s if earlier; never without a scheme."""
+        """When diversion is first offered to each person: their area's go-live, or for
+        under-18s the youth scheme's date in their area where there is one; never
+        without a scheme."""
         policy = scenario.policy
         launch = scenario.launch_hours
         area_go_live = np.array(
@@ -130,21 +191,59 @@ class SchemeRules:
                 for area in scenario.areas
             ]
         )
-        youth_go_live = launch if policy.diversion and policy.youth_force_wide else np.inf
         area_live = area_go_live[area]
-        return np.where(under_18, np.minimum(area_live, youth_go_live), area_live)
+        youth = policy.youth
+        if youth is None or not policy.diversion:
+            return area_live
+        pilots = set(youth.pilot_areas) or {a.name for a in scenario.areas}
+        force_wide = (
+            launch + youth.force_wide_after_days * HOURS_PER_DAY
+            if youth.force_wide_after_days is not None
+            else np.inf
+        )
+        youth_go_live = np.array(
+            [
+                min(launch + youth.go_live_after_days * HOURS_PER_DAY, force_wide)
+                if a.name in pilots
+                else force_wide
+                for a in scenario.areas
+            ]
+        )
+        return np.where(under_18, youth_go_live[area], area_live)
 
     @staticmethod
-    def _offer_chances(
-        scenario: Scenario, under_18: np.ndarray, user_dealer: np.ndarray
-    ) -> np.ndarray:
-        """Each person's chance of an offer when recorded and not barred: 0 for those the
-        scheme excludes (under-18s of adults-only schemes, user-dealers without a
-        post-arrest route)."""
+    def _offer_chances(scenario: Scenario, people: People, user_dealer: np.ndarray) -> np.ndarray:
+        """Each person's offer chance before the find's own odds ratios: a fixed share for
+        user-dealers and the youth scheme's under-18s, :data:`BY_ADOPTION` for those whose
+        chance follows their area's adoption curve, 0 for those the scheme's gateways
+        exclude (under-18s of adults-only schemes, user-dealers without a post-arrest
+        route, substances not eligible)."""
         policy = scenario.policy
-        chance = np.where(user_dealer, policy.user_dealer_offer_share, policy.offer_share)
-        excluded = (under_18 & policy.adults_only) | (user_dealer & (not policy.user_dealer_route))
+        under_18 = people.under_18
+        youth = policy.youth
+        chance = np.where(user_dealer, policy.user_dealer_offer_share, BY_ADOPTION)
+        if youth is not None:
+            chance = np.where(under_18 & ~user_dealer, youth.offer_share, chance)
+        eligible = np.isin(
+            people.substance, [SUBSTANCES.index(s) for s in policy.eligible_substances]
+        )
+        excluded = (
+            (under_18 & policy.adults_only & (youth is None))
+            | (user_dealer & (not policy.user_dealer_route))
+            | (~user_dealer & ~eligible)
+        )
         return np.where(excluded, 0.0, chance)
+
+    @staticmethod
+    def _outcome_odds_of(scenario: Scenario) -> list[float]:
+        """The offer's odds ratio for each counterfactual outcome code; a custody-route
+        scheme decides only on finds that lead to arrest and custody (charge, caution)."""
+        policy = scenario.policy
+        by_outcome = policy.offer_odds_ratio.values()  # OUTCOMES, then not recorded
+        odds = np.array([*by_outcome[:-1], 1.0, by_outcome[-1]])  # FIND_OUTCOMES order
+        if policy.decided_in == "custody":
+            odds = np.where(np.isin(np.arange(odds.size), CUSTODY_CODES), odds, 0.0)
+        return odds.tolist()
 
     @staticmethod
     def _outcome_tables_of(
@@ -160,7 +259,7 @@ class SchemeRules:
 
     def decide(self, person: int, find: int, now: float) -> tuple:
         """The outcome at the scene of a find at ``now``, from the person's history so far:
-        (live, recorded, informal, barred, breach, outcome, counterfactual), as in
+        (live, recorded, informal, barred, breach, offered, outcome, counterfactual), as in
         :data:`DECISION_FIELDS`. The decision changes no history: the police process acts
         on it (:meth:`breached`, :meth:`diverted`) when the find happens."""
         user_dealer = self._user_dealer[person]
@@ -170,11 +269,15 @@ class SchemeRules:
         else:
             table = self._outcome_tables[self._outcome_table[person]]
             recorded_outcome = bisect_right(table, self._mix_u[find])
+            if self._escalates[person]:
+                last = self._step[person]
+                if 0 <= STEP_OF.get(recorded_outcome, 3) <= last:
+                    recorded_outcome = LADDER[min(last + 1, 2)]
         counterfactual = NOT_RECORDED if informal else recorded_outcome
-        live = now >= self._live_from[person]
+        live = self._live_from[person] <= now < self._end_hours
         barred_until = self._barred_until[person]
         barred = now < barred_until
-        breach = False
+        breach = offered = False
         if not live:
             recorded, outcome = not informal, counterfactual
         else:
@@ -183,18 +286,42 @@ class SchemeRules:
                 outcome = NOT_RECORDED
             elif now < self._contract_until[person]:
                 breach, outcome = True, CHARGE
-            elif (
-                self._offer_u[find] < self._offer_chance[person]
-                and self._accept_u[find] < self._accept_share
-                and now >= barred_until
-                and not (self._once_only and self._diversions[person] > 0)
-            ):
-                outcome = DIVERTED
-            elif informal:
-                outcome = UPLIFT_OUTCOME  # no police action before: a community resolution
+            elif self._once_only and self._diversions[person] > 0 and self._after_once_only >= 0:
+                outcome = self._after_once_only  # a second find is dealt with formally
             else:
-                outcome = recorded_outcome
-        return live, recorded, informal, barred, breach, outcome, counterfactual
+                offered = (
+                    not barred
+                    and not (self._once_only and self._diversions[person] > 0)
+                    and self._offer_u[find]
+                    < self._offer_chance_at(person, find, now, counterfactual)
+                )
+                if offered and self._accept_u[find] < self._accept_chance[person]:
+                    outcome = DIVERTED
+                elif informal:
+                    outcome = UPLIFT_OUTCOME  # no police action before: a community resolution
+                else:
+                    outcome = recorded_outcome
+        return live, recorded, informal, barred, breach, offered, outcome, counterfactual
+
+    def _offer_chance_at(self, person: int, find: int, now: float, counterfactual: int) -> float:
+        """The chance of an offer for this find: the person's share (their area's adoption
+        at ``now``, by whole days since go-live) times the odds ratios of the find's
+        counterfactual outcome and of a previous find."""
+        chance = self._offer_chance[person]
+        if chance == BY_ADOPTION:
+            table = self._adoption[self._adoption_of[person]]
+            day = int((now - self._live_from[person]) / HOURS_PER_DAY)
+            chance = table[min(day, len(table) - 1)]
+        ratio = self._outcome_odds[counterfactual]
+        if find != person or self._known_before[person]:
+            ratio *= self._prior_odds
+        return chance if ratio == 1.0 else with_odds_ratio(chance, ratio)
+
+    def recorded(self, person: int, outcome: int) -> None:
+        """The find's outcome is on the person's record: the escalation ladder's step."""
+        step = STEP_OF.get(outcome)
+        if step is not None and step > self._step[person]:
+            self._step[person] = step
 
     def breached(self, person: int) -> tuple[int, int]:
         """A find breached the person's contract: the contract ends. Returns the find that

@@ -34,6 +34,12 @@ from simdivert.scenario.outcome_settings import (
     PriceYear,
     money_in,
 )
+from simdivert.scenario.policy_settings import (
+    AdoptionCurve,
+    CustodyRoute,
+    OfferOddsRatio,
+    YouthScheme,
+)
 from simdivert.scenario.strict import Probability, StrictModel
 from simdivert.scenario.timetable import timetable_capacity
 
@@ -41,13 +47,14 @@ if TYPE_CHECKING:  # numpy is imported where arrays are made: validating a scena
     import numpy as np
 
 DayName = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+SubstanceName = Literal["cannabis", "cocaine", "nitrous_oxide", "other"]
 StreamName = Literal["cannabis", "cocaine", "nitrous_oxide", "general", "under_18"]
 HourOfDay = Annotated[float, Field(ge=0.0, le=24.0)]
 
 AGE_BANDS = ("under_18", "age_18_to_24", "age_25_to_34", "age_35_plus")
 SEXES = ("male", "female")
 ETHNIC_GROUPS = ("white", "black", "asian", "mixed", "other")
-SUBSTANCES = ("cannabis", "cocaine", "nitrous_oxide", "other")
+SUBSTANCES: tuple[SubstanceName, ...] = ("cannabis", "cocaine", "nitrous_oxide", "other")
 STREAMS = ("cannabis", "cocaine", "nitrous_oxide", "general", "under_18")
 OUTCOMES = (
     "charge",
@@ -309,6 +316,15 @@ class DemandSettings(StrictModel):
         return self
 
 
+class UserDealerPopulation(StrictModel):
+    """User-dealers are their own population: mostly dependent heroin and crack users
+    ("other" substances) selling to fund their habit. Where a route exists they are
+    routed to treatment (a one-to-one with onward referral), not to a group course."""
+
+    substance: SubstanceMix
+    possible_dependence: Probability
+
+
 class PopulationSettings(StrictModel):
     """Who is found, and what the assessment finds."""
 
@@ -320,6 +336,7 @@ class PopulationSettings(StrictModel):
     safeguarding_need: Probability
     significant_safeguarding_share: Probability
     holistic_needs: HolisticNeeds
+    user_dealers: UserDealerPopulation | None = None  # None: drawn as everyone else
 
 
 class RefindSettings(StrictModel):
@@ -380,11 +397,13 @@ class BacklogSettings(StrictModel):
 
 
 class AreaSettings(StrictModel):
-    """A local policing area: its share of demand and when the scheme goes live there."""
+    """A local policing area: its share of demand, when the scheme goes live there (and,
+    for a pilot area, ends), and its own adoption curve if officers there differ."""
 
     name: Annotated[str, Field(min_length=1)]
     demand_share: Probability
     go_live_after_days: NonNegativeFloat = 0.0
+    adoption: AdoptionCurve | None = None  # None: the scheme's (policy.adoption)
 
 
 class PolicySettings(StrictModel):
@@ -393,11 +412,19 @@ class PolicySettings(StrictModel):
     diversion: bool = True
     launch_after_days: NonNegativeFloat = 0.0
     informal_finds_recorded_share: Probability = 1.0
-    offer_share: Probability
+    end_after_days: NonNegativeFloat | None = None  # a fixed-term pilot: no offers after
+    adoption: AdoptionCurve
+    offer_odds_ratio: OfferOddsRatio = OfferOddsRatio()
+    prior_find_odds_ratio: NonNegativeFloat = 1.0  # a person found before (a record)
     accept_share: Probability
+    dependent_accept_odds_ratio: NonNegativeFloat = 1.0  # possibly dependent users
+    decided_in: CustodyRoute = "scene"
     adults_only: bool = False
-    youth_force_wide: bool = False
+    eligible_substances: Annotated[list[SubstanceName], Field(min_length=1)] = list(SUBSTANCES)
+    first_time_only: bool = False
+    youth: YouthScheme | None = None
     once_only: bool = False
+    after_once_only: Literal["counterfactual", "charge"] = "counterfactual"
     bar_after_disengagement_days: NonNegativeFloat = 0.0
     non_engagement_outcome: Literal["none", "charge"] = "none"
     contract_days: NonNegativeFloat = 0.0
@@ -669,6 +696,10 @@ class PoliceSettings(StrictModel):
     later_prosecution_hours: NonNegativeFloat
     counterfactual_mix: CounterfactualMix
     formal_outcome_odds_ratio: PerEthnicGroup
+    # An adult's later cannabis find that is not diverted gets at least the next step of
+    # the escalation ladder (cannabis warning, penalty notice, charge) above the last one
+    # the person had; a person found before the run starts with a warning on record.
+    cannabis_escalation: bool = False
 
 
 class TargetSettings(StrictModel):
@@ -717,6 +748,16 @@ class Scenario(StrictModel):
         if len(set(names)) != len(names):
             raise ValueError("two areas have the same name")
         return areas
+
+    @model_validator(mode="after")
+    def _youth_pilot_areas_exist(self) -> Scenario:
+        youth = self.policy.youth
+        names = {area.name for area in self.areas}
+        if youth is not None:
+            for index, name in enumerate(youth.pilot_areas):
+                if name not in names:
+                    raise ValueError(f"policy.youth.pilot_areas.{index}: no area named {name!r}")
+        return self
 
     @field_validator("staffing")
     @classmethod
