@@ -22,6 +22,7 @@ from simdivert.kpis import (
 )
 from simdivert.numbers import thousands, with_minus
 from simdivert.outputs.readers import Comparison
+from simdivert.reporting.labels import keep_labels_clear
 from simdivert.reporting.plots import (
     BASELINE_COLOUR,
     PALETTE,
@@ -158,7 +159,9 @@ def formal_outcomes(outcomes: pd.DataFrame, base: str) -> Figure:
     ``outcomes`` are rows from :func:`simdivert.outputs.readers.outcome_rows` (columns
     outcome, year, scenario, mean, CI and the paired difference from ``base``). One
     panel per outcome; each non-base bar is marked with its change from the base in the
-    same year, on the same finds.
+    same year, on the same finds. The panels share the y axis so their heights compare;
+    with many scenarios the changes are written upright, and any that would still touch
+    another are left out (:func:`simdivert.reporting.labels.keep_labels_clear`).
     """
     families = list(dict.fromkeys(outcomes["outcome"]))
     years = list(dict.fromkeys(outcomes["year"]))
@@ -168,9 +171,11 @@ def formal_outcomes(outcomes: pd.DataFrame, base: str) -> Figure:
     rows = outcomes.assign(series=outcomes["scenario"])
     ncols = 2 if len(families) > 1 else 1
     nrows = int(np.ceil(len(families) / ncols))
-    figure, axes = new_figure(2.3 * nrows + 0.9, nrows, ncols)
+    figure, axes = new_figure(2.3 * nrows + 0.9, nrows, ncols, sharey=True)
     for ax in axes.flat[len(families) :]:
         ax.set_visible(False)
+    upright = len(scenarios) > 3  # narrow bars: a change written across would touch the next
+    changes = []
     for ax, family in zip(axes.flat, families, strict=False):
         mine = rows[rows["outcome"] == family]
         offsets = _grouped_bars(ax, mine, "year", years, scenarios, colours)
@@ -183,19 +188,22 @@ def formal_outcomes(outcomes: pd.DataFrame, base: str) -> Figure:
                 same = row.diff_mean == 0 and row.diff_ci_low == row.diff_ci_high == 0
                 if np.isnan(row.diff_mean) or same or not base_mean > 0:
                     continue  # no difference defined, or identical (before the launch)
-                ax.annotate(
+                change = ax.annotate(
                     f"{row.diff_mean / base_mean:+.0%}",
                     (j + offset, np.nan_to_num(row.ci_high, nan=row.mean)),
                     xytext=(0, 2),
                     textcoords="offset points",
                     ha="center",
+                    va="bottom",
+                    rotation=90 if upright else 0,
                     fontsize=7,
                 )
+                changes.append(change)
         ax.set_xticks(range(len(years)), [_year_tick(y) for y in years])
         ax.set_title(kpi_label(family).capitalize(), loc="left")
         ax.yaxis.set_major_formatter(FuncFormatter(thousands))
         ax.yaxis.set_major_locator(MaxNLocator(4))
-        ax.margins(y=0.15)
+        ax.margins(y=0.3 if upright else 0.15)
     for ax in axes[:, 0]:
         ax.set_ylabel("outcomes a year")
     for ax in axes[-1, :]:
@@ -209,6 +217,7 @@ def formal_outcomes(outcomes: pd.DataFrame, base: str) -> Figure:
     else:
         title = f"Police outcomes for possession finds a year: {base}"
     figure.suptitle(title)
+    keep_labels_clear(figure, changes, mirror=False)
     return figure
 
 

@@ -19,6 +19,7 @@ from matplotlib.ticker import MaxNLocator
 from simdivert.kpis import kpi_label, kpi_unit
 from simdivert.numbers import short_value
 from simdivert.outputs.readers import SweepSummary
+from simdivert.reporting.labels import keep_labels_clear
 from simdivert.reporting.plots import (
     PALETTE,
     SEQUENTIAL_CMAP,
@@ -105,6 +106,7 @@ def _lines(design: SweepDesign, rows: pd.DataFrame, kpi: str, x: str, keys: list
     ax = axes[0, 0]
     order = sorted_values(rows[x])
     series = _series(design, rows, keys)
+    values = []
     for number, (name, group) in enumerate(series[: len(SERIES_COLOURS)]):
         colour = SERIES_COLOURS[number]
         group = group.assign(_order=group[x].map({v: i for i, v in enumerate(order)}))
@@ -113,7 +115,7 @@ def _lines(design: SweepDesign, rows: pd.DataFrame, kpi: str, x: str, keys: list
         ax.fill_between(xs, group["ci_low"], group["ci_high"], color=colour, alpha=0.2, lw=0)
         ax.plot(xs, group["mean"], "o-", color=colour, label=name or "mean")
         for xv, yv in zip(xs, group["mean"], strict=True):
-            ax.annotate(
+            value = ax.annotate(
                 short_value(yv),
                 (xv, yv),
                 textcoords="offset points",
@@ -122,11 +124,14 @@ def _lines(design: SweepDesign, rows: pd.DataFrame, kpi: str, x: str, keys: list
                 fontsize=7,
                 color=colour,
             )
+            values.append(value)
         ax.set_xticks(*((range(len(order)), ticks) if ticks is not None else (xs,)))
     ax.set_xlabel(key_label(x))
     ax.set_ylabel(_kpi_axis_label(kpi))
     if len(series) > 1 or series[0][0]:
         figure.legend(loc="outside lower center", ncols=min(3, len(series)))
+    # Two close variants: the higher keeps its value above, the lower's goes below.
+    keep_labels_clear(figure, sorted(values, key=lambda value: -value.xy[1]))
     return figure
 
 
