@@ -137,6 +137,25 @@ def reported_sensitivity(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def reported_staffing(tmp_path_factory) -> Path:
+    """``simdivert staff --report`` against one target, a quarter of a year, small demand."""
+    out = tmp_path_factory.mktemp("staffing") / "plan"
+    small = [
+        "run.years=0.25",
+        "run.warmup_days=14",
+        "policy.launch_after_days=0",
+        *EMBEDDED,
+        "demand.searches_per_year=4000",
+        "demand.other_finds_per_year=300",
+    ]
+    args = ["staff", *[a for s in small for a in ("--set", s)], "--reps", "2", "--workers", "1"]
+    args += ["--target", "assessment_wait_p90_days<=14", "--report", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return out
+
+
 def whole_window_kpis(scenario: Scenario) -> set[str]:
     """The KPIs (less per-year ones) a replication of ``scenario`` has: the catalogue and,
     with more than one area, those counted per area."""

@@ -44,6 +44,7 @@ window.addEventListener("load", () => {
     images: images,
     headline_items: headline ? headline.querySelectorAll("li").length : 0,
     headline_height: headline ? headline.getBoundingClientRect().height : 0,
+    plan_rows: document.querySelectorAll("#staffing tr").length,
     wide: wide,
     text: shown.textContent,
   };
@@ -117,9 +118,18 @@ def report_folder(request, kind: str) -> Path:
     return request.getfixturevalue(f"reported_{kind}")
 
 
-@pytest.mark.parametrize(
-    "kind", ["run", "comparison", "sweep_variants", "sweep_readme", "sweep_grid", "sensitivity"]
+KINDS = (
+    "run",
+    "comparison",
+    "sweep_variants",
+    "sweep_readme",
+    "sweep_grid",
+    "staffing",
+    "sensitivity",
 )
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_report_renders_in_chromium(chromium, kind, request, tmp_path):
     """Each kind of report: every image loads and draws data, nothing is wider than an A4
     page's text, no raw JSON or NaN in the text, and the page has ink on it."""
@@ -134,7 +144,10 @@ def test_report_renders_in_chromium(chromium, kind, request, tmp_path):
     assert empty == []
     assert found["wide"] == []
     assert RAW_JSON.findall(found["text"]) == []
-    assert found["headline_items"] >= (5 if kind in ("run", "comparison") else 1)
+    if kind == "staffing":  # the plan is the page's headline: its table and the check's
+        assert found["headline_items"] == 0 and found["plan_rows"] >= 4
+    else:
+        assert found["headline_items"] >= (5 if kind in ("run", "comparison") else 1)
 
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     screenshot = SCREENSHOT_DIR / f"{kind}.png"

@@ -25,7 +25,7 @@ def _mirror(label: Annotation) -> bool:
     if dy == 0 or label.anncoords != "offset points":
         return False
     label.xyann = (dx, -dy)
-    label.set_va("top" if dy > 0 else "bottom")
+    label.set_verticalalignment("top" if dy > 0 else "bottom")
     return True
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Annotation
 from matplotlib.ticker import MaxNLocator
 
 from simdivert.kpis import kpi_label, kpi_unit
@@ -106,7 +107,7 @@ def _lines(design: SweepDesign, rows: pd.DataFrame, kpi: str, x: str, keys: list
     ax = axes[0, 0]
     order = sorted_values(rows[x])
     series = _series(design, rows, keys)
-    values = []
+    values: list[Annotation] = []
     for number, (name, group) in enumerate(series[: len(SERIES_COLOURS)]):
         colour = SERIES_COLOURS[number]
         group = group.assign(_order=group[x].map({v: i for i, v in enumerate(order)}))
@@ -131,7 +132,8 @@ def _lines(design: SweepDesign, rows: pd.DataFrame, kpi: str, x: str, keys: list
     if len(series) > 1 or series[0][0]:
         figure.legend(loc="outside lower center", ncols=min(3, len(series)))
     # Two close variants: the higher keeps its value above, the lower's goes below.
-    keep_labels_clear(figure, sorted(values, key=lambda value: -value.xy[1]))
+    highest_first = sorted(values, key=lambda value: -value.xy[1])
+    keep_labels_clear(figure, highest_first)
     return figure
 
 
