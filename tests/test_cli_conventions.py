@@ -46,6 +46,24 @@ def test_help_shows_what_each_option_expects(command):
         assert re.search(r"--report\s{2,}\S", text)  # a flag: no value after it
 
 
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [
+        (["run"], ["SCENARIO"]),
+        (["report"], ["OUTPUT_DIR"]),
+        (["compare"], ["BASE", "OTHERS..."]),
+        (["import", "police-uk"], ["INPUTS..."]),
+    ],
+)
+def test_help_shows_each_argument_by_the_value_it_expects(command, shown):
+    text = runner.invoke(app, [*command, "--help"]).stdout
+    arguments = text.partition("Arguments:")[2].partition("Options:")[0]
+    assert re.findall(r"<[\w\[\], ]+>", arguments) == []  # no <str>, <path>, <list[Path]>
+    assert [line.split()[0] for line in arguments.splitlines() if line[2:3].isupper()] == shown
+    usage = text.splitlines()[0]
+    assert all(name.removesuffix("...") in usage for name in shown)
+
+
 def test_bracketed_text_in_help_is_shown():
     text = runner.invoke(app, ["staff", "--help"]).stdout
     assert "scenario's [targets]" in " ".join(text.split())

@@ -1,5 +1,6 @@
-"""What every command shares: ``--json`` and ``-q/--quiet``, and how options are shown
-in ``--help`` (the value a flag expects, never ``<bool>``).
+"""What every command shares: ``--json`` and ``-q/--quiet``, and how parameters are
+shown in ``--help`` (the value a flag expects, never ``<bool>``; an argument by its name
+in capitals, never ``<str>``).
 
 ``--json`` prints the command's result as one JSON document on stdout and nothing else
 there (tables, progress and notes are not printed; errors still go to stderr);
@@ -41,17 +42,27 @@ def _expected(annotation: Any) -> str:
     return METAVARS.get(annotation, "VALUE")
 
 
+class ShownArgument(TyperArgument):
+    """An argument shown by its name alone, the value it expects (``SCENARIO``, ``FILES...``),
+    without typer's Python type beside it (``<str>``, ``<list[Path]>``)."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+    def _rich_display_name(self) -> str:  # typer leaves out "..." once a metavar is set
+        return self.display_name_raw + ("..." if self.nargs != 1 else "")
+
+
 def show_metavars(command: Any) -> None:
     """Give every parameter of ``command`` (and its subcommands) that names no metavar of
     its own the value it expects: nothing for a flag, ``N`` for a whole number, ``PATH``,
-    and a single argument its name in capitals."""
+    and an argument its name in capitals."""
     for param in command.params:
-        if param.metavar is not None:
-            continue
         if isinstance(param, TyperArgument):
-            if param.nargs == 1:  # typer writes a list argument's own way: FILES...
+            param.__class__ = ShownArgument  # the same argument, shown without its type
+            if param.metavar is None:
                 param.metavar = param.name.upper()
-        elif isinstance(param, TyperOption):
+        elif param.metavar is None and isinstance(param, TyperOption):
             param.metavar = "" if param.is_flag else _expected(param.type_descriptor.annotation)
     for sub in getattr(command, "commands", {}).values():
         show_metavars(sub)
