@@ -351,8 +351,9 @@ def comparison_figures(output: OutputFolder) -> list[FigureSpec]:
                 "formal_outcomes",
                 f"Police outcomes against {base}",
                 f"Outcomes a year of recorded possession finds in each scenario, each year "
-                f"around the launch, means with 95% CIs; the percentages are each "
-                f"scenario's change from {base} in the same year, on the same finds.",
+                f"around the launch, means with 95% CIs, all panels on one scale; the "
+                f"percentages are each scenario's change from {base} in the same year, on "
+                f"the same finds (any that would overlap another are left out).",
                 lambda: comparison_plots.formal_outcomes(outcomes, base),
                 "comparison",
             )
