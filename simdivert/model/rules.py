@@ -51,7 +51,14 @@ BY_ADOPTION = -1.0  # a person's offer chance follows their area's adoption curv
 LADDER = (OUTCOMES.index("cannabis_warning"), OUTCOMES.index("penalty_notice"), CHARGE)
 STEP_OF = {LADDER[0]: 0, LADDER[1]: 1, CHARGE: 2, OUTCOMES.index("caution"): 2}
 
-SCENE_COLUMNS = ("scene.informal", "scene.recorded", "scene.offer", "scene.accept", "scene.mix")
+SCENE_COLUMNS = (
+    "scene.informal",
+    "scene.recorded",
+    "scene.offer",
+    "scene.accept",
+    "scene.mix",
+    "scene.other_offence",
+)
 # Where each field sits in a scene decision (see SchemeRules.decide).
 DECISION_FIELDS = (
     "live",
@@ -159,6 +166,8 @@ class SchemeRules:
         self._adoption = adoption_tables(scenario)
         self._outcome_odds = self._outcome_odds_of(scenario)
         self._prior_odds = 0.0 if policy.first_time_only else policy.prior_find_odds_ratio
+        self._other_offence_share = scenario.demand.other_offence_share
+        self._other_offence_odds = policy.other_offence_offer_odds_ratio
         self._outcome_tables, outcome_table = self._outcome_tables_of(
             scenario, under_18, people.substance, people.ethnic_group
         )
@@ -168,6 +177,7 @@ class SchemeRules:
         self._offer_u = scene_draws["scene.offer"]
         self._accept_u = scene_draws["scene.accept"]
         self._mix_u = scene_draws["scene.mix"]
+        self._other_offence_u = scene_draws["scene.other_offence"]
         # The scheme's record of each person.
         n = people.size
         escalates = ~under_18 & (people.substance == SUBSTANCES.index("cannabis"))
@@ -306,7 +316,8 @@ class SchemeRules:
     def _offer_chance_at(self, person: int, find: int, now: float, counterfactual: int) -> float:
         """The chance of an offer for this find: the person's share (their area's adoption
         at ``now``, by whole days since go-live) times the odds ratios of the find's
-        counterfactual outcome and of a previous find."""
+        counterfactual outcome, of a previous find and of another offence found with the
+        possession (its own column of draws, so the share moves no other draw)."""
         chance = self._offer_chance[person]
         if chance == BY_ADOPTION:
             table = self._adoption[self._adoption_of[person]]
@@ -315,6 +326,11 @@ class SchemeRules:
         ratio = self._outcome_odds[counterfactual]
         if find != person or self._known_before[person]:
             ratio *= self._prior_odds
+        if (
+            self._other_offence_u[find] < self._other_offence_share
+            and not self._user_dealer[person]
+        ):
+            ratio *= self._other_offence_odds
         return chance if ratio == 1.0 else with_odds_ratio(chance, ratio)
 
     def recorded(self, person: int, outcome: int) -> None:

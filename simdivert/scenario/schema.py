@@ -300,6 +300,9 @@ class DemandSettings(StrictModel):
     personal_possession_share: Probability
     informal_share_without_policy: Annotated[float, Field(ge=0.0, lt=1.0)]
     user_dealer_share_of_excluded: Probability = 0.0
+    # of eligible possession finds, those that come with another, non-serious offence
+    # (e.g. theft): still eligible, offered at policy.other_offence_offer_odds_ratio
+    other_offence_share: Probability = 0.0
     annual_growth: Annotated[float, Field(gt=-1.0)] = 0.0
     weekday_weights: Annotated[list[NonNegativeFloat], Field(min_length=7, max_length=7)]
     hour_weights: Annotated[list[NonNegativeFloat], Field(min_length=24, max_length=24)]
@@ -416,6 +419,7 @@ class PolicySettings(StrictModel):
     adoption: AdoptionCurve
     offer_odds_ratio: OfferOddsRatio = OfferOddsRatio()
     prior_find_odds_ratio: NonNegativeFloat = 1.0  # a person found before (a record)
+    other_offence_offer_odds_ratio: NonNegativeFloat = 1.0  # with another offence (demand)
     accept_share: Probability
     dependent_accept_odds_ratio: NonNegativeFloat = 1.0  # possibly dependent users
     decided_in: CustodyRoute = "scene"
