@@ -35,8 +35,22 @@ REOFFENDING, COURTS = "reoffending", "courts"
 
 
 # Months after the launch at which a pilot's cumulative referrals and completions are
-# counted (West Midlands published figures at about 8, 12, 36 and 54 months).
+# counted (West Midlands published figures at about 8, 12, 36 and 54 months): the cohort
+# referred from the launch to the month, followed to the month.
 COHORT_MONTHS = (8, 12, 36, 54)
+# What has happened to a cohort's people by the day it is followed to: ``referred`` is
+# everyone; ``completed``, ``disengaged`` (never contacted or left at any stage) and
+# ``in_pathway`` (still in it) partition them; ``assessed`` (an assessment done) cuts
+# across. A scenario's ``[[cohorts]]`` give KPIs ``cohort_<name>_<state>``.
+COHORT_STATES = {
+    "referred": "referred",
+    "assessed": "assessed",
+    "completed": "completed",
+    "disengaged": "disengaged (never contacted or left)",
+    "in_pathway": "still in the pathway",
+}
+COHORT_PREFIX = "cohort_"
+_COHORT = re.compile(rf"^{COHORT_PREFIX}(?P<name>[a-z0-9_]+)_(?P<state>{'|'.join(COHORT_STATES)})$")
 
 
 @dataclass(frozen=True)
@@ -450,6 +464,11 @@ def latest_policy_year(names: Iterable[str], base: str) -> str:
     return f"{base}_{policy_years[-1]}" if policy_years else base
 
 
+def cohort_kpi_names(cohort: str) -> tuple[str, ...]:
+    """The KPIs of a scenario's cohort, by :data:`COHORT_STATES`."""
+    return tuple(f"{COHORT_PREFIX}{cohort}_{state}" for state in COHORT_STATES)
+
+
 # --- Looking a KPI up -------------------------------------------------------------------
 
 
@@ -459,6 +478,10 @@ def lookup(name: str) -> Kpi | None:
     kpi = CATALOGUE.get(name)
     if kpi is not None:
         return kpi
+    cohort = _COHORT.match(name)
+    if cohort is not None:
+        words = COHORT_STATES[cohort["state"]]
+        return Kpi(name, "people", f"cohort {cohort['name']}: {words}", COHORTS)
     base, year = split_year(name)
     kpi = CATALOGUE.get(base)
     return kpi if kpi is not None and kpi.per_year and year else None
@@ -478,6 +501,6 @@ def kpi_unit(name: str) -> str:
 def kpi_label(name: str) -> str:
     """A KPI's name in words, with its year (``charges, policy year 2 (y2)``)."""
     base, year = split_year(name)
-    kpi = CATALOGUE.get(base)
+    kpi = lookup(base)
     label = kpi.label if kpi is not None else base.replace("_", " ")
     return f"{label}, {year_words(year)}" if year else label

@@ -9,7 +9,7 @@ from simdivert.experiments.replications import (
     run_replications,
     summarise,
 )
-from simdivert.kpis import CATALOGUE
+from simdivert.kpis import CATALOGUE, cohort_kpi_names
 from simdivert.stats import t_interval
 
 from conftest import short_scenario
@@ -37,7 +37,8 @@ def test_worker_count_does_not_change_results(scenario):
 
 def test_every_kpi_has_a_unit(scenario):
     table = run_replications(scenario, 1, seed=1).replications
-    assert set(table.columns) - {"replication"} == set(CATALOGUE)
+    cohorts = set(cohort_kpi_names("pilot_year"))  # the scenario's [[cohorts]]
+    assert set(table.columns) - {"replication"} == set(CATALOGUE) | cohorts
 
 
 def test_summary_columns():

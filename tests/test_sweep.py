@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from simdivert.cli.app import app
 from simdivert.experiments.replications import run_replications
 from simdivert.experiments.sweep_cells import latin_hypercube, plan_sweep
-from simdivert.kpis import CATALOGUE
+from simdivert.kpis import CATALOGUE, cohort_kpi_names
 from simdivert.scenario.files import load_scenario
 
 runner = CliRunner()
@@ -67,7 +67,7 @@ def test_cells_are_variants_by_grid_points(grid_run):
         "provider.drug_workers",
         "replication",
     ]
-    assert set(results.columns[6:]) == set(CATALOGUE)
+    assert set(results.columns[6:]) == set(CATALOGUE) | set(cohort_kpi_names("pilot_year"))
     cells = results.drop_duplicates("cell")
     assert list(cells["variant"]) == ["as now", "as now", "busier", "busier"]
     assert list(cells["provider.drug_workers"]) == [3, 5, 3, 5]
@@ -93,7 +93,7 @@ def test_summary_and_manifest(grid_run):
         "unit",
         "replications",
     ]
-    assert len(summary) == 4 * len(CATALOGUE)
+    assert len(summary) == 4 * (len(CATALOGUE) + len(cohort_kpi_names("pilot_year")))
     results = pd.read_csv(out / "results.csv")
     referrals = summary[summary["kpi"] == "referrals_per_year"].set_index("cell")["mean"]
     pd.testing.assert_series_equal(

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
-from simdivert.kpis import CAPACITY_KPIS, COHORT_MONTHS, OUTCOME_KPIS
+from simdivert.kpis import (
+    CAPACITY_KPIS,
+    COHORT_MONTHS,
+    COHORT_STATES,
+    OUTCOME_KPIS,
+    cohort_kpi_names,
+)
 from simdivert.model.costs import Period, cost_kpis
 from simdivert.model.courts import court_kpis, scheme_and_status_quo
 from simdivert.model.demand import POSSESSION, USER_DEALER, Demand
@@ -26,6 +32,7 @@ from simdivert.model.offending import index_events, reoffending_kpis
 from simdivert.model.police import FindsLog
 from simdivert.model.provider import (
     COMPLETED,
+    DISENGAGED,
     IN_SYSTEM,
     LEFT_AT_ASSESSMENT,
     LEFT_AT_COURSE,
@@ -353,31 +360,58 @@ def police_kpis(
     }
 
 
+def cohort_counts(
+    pathway: PathwayLog,
+    referred_from: float,
+    referred_to: float,
+    followed_to: float,
+    horizon: float,
+) -> dict[str, float]:
+    """The people referred in [``referred_from``, ``referred_to``) (model hours; the
+    starting backlog excluded) and their state at ``followed_to``, by
+    :data:`~simdivert.kpis.COHORT_STATES`: completed, disengaged and in the pathway sum
+    to the referred. NaN throughout where the run ends before ``followed_to``."""
+    if followed_to > horizon + 1e-6:
+        return dict.fromkeys(COHORT_STATES, math.nan)
+    hours = pathway.referral_hours
+    cohort = ~pathway.waiting_at_start & (hours >= referred_from) & (hours < referred_to)
+    ended = cohort & (pathway.end_hours < followed_to)  # NaN (not ended) compares False
+    state = pathway.state
+    return {
+        "referred": float(np.sum(cohort)),
+        "assessed": float(
+            np.sum(cohort & pathway.assessed & (pathway.assessment_end_hours < followed_to))
+        ),
+        "completed": float(np.sum(ended & (state == COMPLETED))),
+        "disengaged": float(np.sum(ended & np.isin(state, DISENGAGED))),
+        "in_pathway": float(np.sum(cohort & ~ended)),
+    }
+
+
 def cohort_kpis(
     scenario: Scenario, demand: Demand, finds: FindsLog, pathway: PathwayLog
 ) -> dict[str, float]:
-    """What a pilot publishes: referrals and completions since the launch by a month,
-    and under-18 referrals in the youth scheme's first three months (its earliest
-    go-live, or the launch without a youth scheme). NaN where the run ends earlier."""
+    """What a pilot publishes: each of the scenario's ``[[cohorts]]`` by state
+    (``cohort_<name>_<state>``); referrals and completions since the launch by a month
+    (the cohort referred from the launch to the month, followed to it); and under-18
+    referrals in the youth scheme's first three months (its earliest go-live, or the
+    launch without a youth scheme). NaN where the run ends earlier."""
     launch, horizon = scenario.launch_hours, scenario.horizon_hours
+    kpis: dict[str, float] = {}
+    for cohort in scenario.cohorts:
+        referred_from, referred_to, followed_to = (
+            launch + day * HOURS_PER_DAY
+            for day in (cohort.from_day, cohort.to_day, cohort.followed_to_day)
+        )
+        counts = cohort_counts(pathway, referred_from, referred_to, followed_to, horizon)
+        kpis.update(zip(cohort_kpi_names(cohort.name), counts.values(), strict=True))
+    for months in COHORT_MONTHS:
+        end = launch + months * HOURS_PER_MONTH
+        counts = cohort_counts(pathway, launch, end, end, horizon)
+        kpis[f"referrals_by_month_{months}"] = counts["referred"]
+        kpis[f"completions_by_month_{months}"] = counts["completed"]
     diverted = finds.outcome == DIVERTED
     referral_hours = finds.hours[diverted]
-    made = ~pathway.waiting_at_start & (pathway.referral_hours >= launch)
-    completed_hours = pathway.end_hours[made & (pathway.state == COMPLETED)]
-    kpis: dict[str, float] = {}
-
-    def by(months: float) -> float | None:
-        end = launch + months * HOURS_PER_MONTH
-        return end if end <= horizon + 1e-6 else None
-
-    for months in COHORT_MONTHS:
-        end = by(months)
-        kpis[f"referrals_by_month_{months}"] = (
-            math.nan if end is None else float(np.sum(referral_hours < end))
-        )
-        kpis[f"completions_by_month_{months}"] = (
-            math.nan if end is None else float(np.sum(completed_hours < end))
-        )
     youth = scenario.policy.youth
     start = launch + (youth.go_live_after_days * HOURS_PER_DAY if youth is not None else 0.0)
     end = start + 3 * HOURS_PER_MONTH

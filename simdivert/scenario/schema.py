@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
+from simdivert.scenario.cohort_settings import CohortSettings
 from simdivert.scenario.distributions import Distribution
 from simdivert.scenario.outcome_settings import (
     CourtSettings,
@@ -675,6 +676,15 @@ class Scenario(StrictModel):
     offending: OffendingSettings
     courts: CourtSettings
     targets: TargetSettings = TargetSettings()
+    cohorts: list[CohortSettings] = []
+
+    @field_validator("cohorts")
+    @classmethod
+    def _cohort_names_differ(cls, cohorts: list[CohortSettings]) -> list[CohortSettings]:
+        names = [cohort.name for cohort in cohorts]
+        if len(set(names)) != len(names):
+            raise ValueError("two cohorts have the same name")
+        return cohorts
 
     @field_validator("areas")
     @classmethod
