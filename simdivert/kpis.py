@@ -34,6 +34,8 @@ DEMAND, POLICE, OUTCOMES, EQUITY, PATHWAY, COHORTS, WAITS, QUEUES, CAPACITY, COS
 REOFFENDING, COURTS = "reoffending", "courts"
 
 
+# The substances whose share of referrals is a KPI (``share_cannabis``...).
+SHARE_SUBSTANCES = ("cannabis", "cocaine", "nitrous_oxide")
 # Months after the launch at which a pilot's cumulative referrals and completions are
 # counted (West Midlands published figures at about 8, 12, 36 and 54 months): the cohort
 # referred from the launch to the month, followed to the month.
@@ -212,9 +214,10 @@ def _catalogue() -> dict[str, Kpi]:
         Kpi("share_disengaged_course", "share", "share leaving at the course", PATHWAY),
         Kpi("share_in_system_at_end", "share", "share still in the pathway at the end", PATHWAY),
         Kpi("share_one_to_one", "share", "share of those assessed sent to a one-to-one", PATHWAY),
-        Kpi("share_cannabis", "share", "share referred for cannabis", PATHWAY),
-        Kpi("share_cocaine", "share", "share referred for cocaine", PATHWAY),
-        Kpi("share_nitrous_oxide", "share", "share referred for nitrous oxide", PATHWAY),
+        *(
+            Kpi(f"share_{name}", "share", f"share referred for {name.replace('_', ' ')}", PATHWAY)
+            for name in SHARE_SUBSTANCES
+        ),
         Kpi("first_contact_wait_mean_days", "days", "mean wait for first contact", WAITS),
         Kpi("assessment_wait_mean_days", "days", "mean wait to assessment", WAITS),
         Kpi("assessment_wait_p90_days", "days", "wait to assessment for 9 in 10", WAITS),

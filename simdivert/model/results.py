@@ -22,6 +22,7 @@ from simdivert.kpis import (
     COHORT_MONTHS,
     COHORT_STATES,
     OUTCOME_KPIS,
+    SHARE_SUBSTANCES,
     cohort_kpi_names,
 )
 from simdivert.model.costs import Period, cost_kpis
@@ -54,7 +55,7 @@ from simdivert.model.rules import (
     officer_hours,
 )
 from simdivert.model.utilisation import call_intervals, facilitator_hours_contracted, sessions_held
-from simdivert.scenario.schema import ETHNIC_GROUPS, OUTCOMES, SEXES, STREAMS, SUBSTANCES, Scenario
+from simdivert.scenario.schema import ETHNIC_GROUPS, OUTCOMES, SEXES, STREAMS, Scenario
 from simdivert.stats import p90
 from simdivert.waits import ROUNDING_HOURS, StepTimes, finished_waits, in_days
 
@@ -138,9 +139,15 @@ def step_times(log: PathwayLog, rows: np.ndarray | slice = slice(None)) -> StepT
 
 
 def pathway_kpis(
-    log: PathwayLog, substance: np.ndarray, window: Window, horizon: float
+    log: PathwayLog,
+    substance: np.ndarray,
+    substances: tuple[str, ...],
+    window: Window,
+    horizon: float,
 ) -> dict[str, float]:
-    """Flow, shares and waits of the cohort referred in the window (the policy period)."""
+    """Flow, shares and waits of the cohort referred in the window (the policy period);
+    ``substance`` codes index ``substances`` (a share KPI's substance that the scenario
+    does not list has share 0)."""
     cohort = window.contains(log.referral_hours) & ~log.waiting_at_start
     state = log.state[cohort]
     steps = step_times(log, cohort)
@@ -158,8 +165,10 @@ def pathway_kpis(
         "share_in_system_at_end": _share(state == IN_SYSTEM),
         "share_one_to_one": _share(steps.one_to_one, of=steps.assessed),
         **{
-            f"share_{name}": _share(substance[cohort] == SUBSTANCES.index(name))
-            for name in ("cannabis", "cocaine", "nitrous_oxide")
+            f"share_{name}": _share(
+                substance[cohort] == (substances.index(name) if name in substances else -2)
+            )
+            for name in SHARE_SUBSTANCES
         },
         "first_contact_wait_mean_days": _mean(waits["first_contact"]),
         "assessment_wait_mean_days": _mean(waits["assessment"]),
@@ -481,7 +490,7 @@ def replication_kpis(
 
     kpis = {
         **find_kpis(demand, finds, window, policy),
-        **pathway_kpis(pathway, referral_substance, policy, horizon),
+        **pathway_kpis(pathway, referral_substance, scenario.substances, policy, horizon),
         "rereferral_rate": rereferral_rate(finds, horizon, policy),
         **queue_kpis(pathway, policy),
         **police_kpis(scenario, demand, finds, pathway, policy),

@@ -29,7 +29,7 @@ import numpy as np
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.model.demand import People
 from simdivert.model.provider import DISENGAGED
-from simdivert.scenario.schema import FORMAL_OUTCOMES, MIX_ROWS, OUTCOMES, SUBSTANCES, Scenario
+from simdivert.scenario.schema import FORMAL_OUTCOMES, OUTCOMES, Scenario
 
 # Outcome codes of a find: OUTCOMES (0-5), then these.
 DIVERTED = len(OUTCOMES)
@@ -41,7 +41,6 @@ CHARGE = OUTCOMES.index("charge")
 UPLIFT_OUTCOME = OUTCOMES.index("community_resolution")
 NO_LATER_OUTCOME = -1
 FORMAL_CODES = tuple(OUTCOMES.index(o) for o in FORMAL_OUTCOMES)
-UNDER_18_ROW = MIX_ROWS.index("under_18")
 # The outcomes that follow an arrest and a night in custody, where a custody route decides.
 CUSTODY_CODES = (CHARGE, OUTCOMES.index("caution"))
 BY_ADOPTION = -1.0  # a person's offer chance follows their area's adoption curve
@@ -79,7 +78,7 @@ def outcome_cumulative(scenario: Scenario) -> list[list[list[float]]]:
     The formal outcomes' shares are scaled by the group's odds ratio and the mix
     renormalised: the disproportionality in formal outcomes found in published data.
     """
-    mix = scenario.police.counterfactual_mix.matrix()
+    mix = scenario.counterfactual_matrix()
     formal = np.zeros(len(OUTCOMES), bool)
     formal[list(FORMAL_CODES)] = True
     table = []
@@ -180,7 +179,9 @@ class SchemeRules:
         self._other_offence_u = scene_draws["scene.other_offence"]
         # The scheme's record of each person.
         n = people.size
-        escalates = ~under_18 & (people.substance == SUBSTANCES.index("cannabis"))
+        substances = scenario.substances
+        cannabis = substances.index("cannabis") if "cannabis" in substances else -1
+        escalates = ~under_18 & (people.substance == cannabis)
         self._escalates = (escalates & scenario.police.cannabis_escalation).tolist()
         self._step = np.where(known_before, 0, -1).tolist()  # the last step on the ladder
         self._barred_until = [-math.inf] * n
@@ -234,8 +235,9 @@ class SchemeRules:
         chance = np.where(user_dealer, policy.user_dealer_offer_share, BY_ADOPTION)
         if youth is not None:
             chance = np.where(under_18 & ~user_dealer, youth.offer_share, chance)
+        names = scenario.substances
         eligible = np.isin(
-            people.substance, [SUBSTANCES.index(s) for s in policy.eligible_substances]
+            people.substance, [names.index(s) for s in policy.eligible_substances or names]
         )
         excluded = (
             (under_18 & policy.adults_only & (youth is None))
@@ -264,7 +266,8 @@ class SchemeRules:
         substance's, by ethnic group)."""
         cumulative = outcome_cumulative(scenario)
         tables = [per_group for row in cumulative for per_group in row]
-        mix_row = np.where(under_18, UNDER_18_ROW, substance).astype(np.int64)
+        under_18_row = len(scenario.substances)  # the matrix's last row
+        mix_row = np.where(under_18, under_18_row, substance).astype(np.int64)
         return tables, mix_row * len(cumulative[0]) + ethnic_group
 
     def decide(self, person: int, find: int, now: float) -> tuple:
