@@ -54,12 +54,13 @@ def _scenario(scenario: ScenarioLike) -> Scenario:
     return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
 
 
-def local(workers: int | None = None) -> Executor:
+def local(workers: int | None = None, force: bool = False) -> Executor:
     """Run replications on this machine: ``workers`` processes (None: all cores; 1: in this
-    process). Use it in a ``with`` block, or pass it to :func:`run` and close it after."""
+    process; more than the cores only if ``force``). Use it in a ``with`` block, or pass
+    it to :func:`run` and close it after."""
     from simdivert.experiments.executors import default_workers
 
-    return local_executor(default_workers() if workers is None else workers)
+    return local_executor(default_workers() if workers is None else workers, force)
 
 
 def dask(address: str) -> Executor:
@@ -73,13 +74,14 @@ def _run_all(
     seed: int | None,
     executor: Executor | None,
     keep_events: bool,
+    force: bool,
 ) -> list[RunResult]:
     reps = replications if replications is not None else scenarios[0].run.replications
     seed_used = seed if seed is not None else scenarios[0].run.seed
     if executor is None:
         with local(1) as in_process:
-            return run_experiments(scenarios, reps, seed_used, in_process, keep_events)
-    return run_experiments(scenarios, reps, seed_used, executor, keep_events)
+            return run_experiments(scenarios, reps, seed_used, in_process, keep_events, force=force)
+    return run_experiments(scenarios, reps, seed_used, executor, keep_events, force=force)
 
 
 def run(
@@ -88,11 +90,13 @@ def run(
     seed: int | None = None,
     executor: Executor | None = None,
     keep_events: bool = False,
+    force: bool = False,
 ) -> RunResult:
     """Replications of one scenario (defaults: its ``run.replications`` and ``run.seed``)
     on ``executor`` (None: in this process). The result's ``summary`` and
-    ``replications`` are the tables of ``summary.csv`` and ``replications.csv``."""
-    return _run_all([_scenario(scenario)], replications, seed, executor, keep_events)[0]
+    ``replications`` are the tables of ``summary.csv`` and ``replications.csv``. A run
+    too big for this machine is refused before it starts, unless ``force``."""
+    return _run_all([_scenario(scenario)], replications, seed, executor, keep_events, force)[0]
 
 
 @dataclass(frozen=True)
@@ -130,12 +134,13 @@ def compare(
     replications: int | None = None,
     seed: int | None = None,
     executor: Executor | None = None,
+    force: bool = False,
 ) -> ComparisonResult:
     """Run ``base`` and each of ``others`` with the base's seed and replications (common
     random numbers), and pair every scenario's replications with the base's."""
     scenarios = [_scenario(s) for s in (base, *others)]
     names = unique_names(scenarios)
-    results = _run_all(scenarios, replications, seed, executor, keep_events=False)
+    results = _run_all(scenarios, replications, seed, executor, keep_events=False, force=force)
     return ComparisonResult(names, results, paired_comparison(results, names))
 
 

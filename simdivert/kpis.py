@@ -2,8 +2,9 @@
 also counted per year; and the lists of KPIs that tables and reports show first.
 
 A KPI is added in two places: its computation (``model/results.py``) and its entry
-here. Everything that names, labels or groups KPIs (the terminal tables, the report,
-the staffing targets, the readers of old folders) reads this module.
+here. A few are also counted per area (:data:`AREA_KPIS`), named after the area.
+Everything that names, labels or groups KPIs (the terminal tables, the report, the
+staffing targets, the readers of old folders) reads this module.
 
 KPIs counted per year carry a suffix for each whole year around the launch:
 ``_y0`` the year before it, ``_y1``, ``_y2``... the policy years
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from simdivert.scenario.schema import ETHNIC_GROUPS, FORMAL_OUTCOMES, SEXES, STREAMS
 
 # Families: what part of the system a KPI describes (the report groups by them).
-DEMAND, POLICE, OUTCOMES, EQUITY, PATHWAY, COHORTS, WAITS, QUEUES, CAPACITY, COSTS = (
+DEMAND, POLICE, OUTCOMES, EQUITY, PATHWAY, COHORTS, WAITS, QUEUES, CAPACITY, COSTS, AREAS = (
     "demand",
     "police",
     "outcomes",
@@ -30,6 +31,7 @@ DEMAND, POLICE, OUTCOMES, EQUITY, PATHWAY, COHORTS, WAITS, QUEUES, CAPACITY, COS
     "queues",
     "capacity",
     "costs",
+    "areas",
 )
 REOFFENDING, COURTS = "reoffending", "courts"
 
@@ -413,6 +415,22 @@ FOREST_KPIS = (
     "provider_cost_per_year",
     "cost_per_completion",
 )
+# A comparison's league table, the schemes side by side (per-year KPIs in their last
+# whole policy year); a KPI the files lack (net cost, in an older folder) is left out.
+LEAGUE_KPIS = (
+    "referrals_per_year",
+    "share_completed",
+    "assessment_wait_p90_days",
+    "course_wait_p90_days",
+    "provider_cost_per_year",
+    "net_public_cost_per_year",
+    "police_hours_saved_published_per_year",
+    "police_hours_saved_adjusted_per_year",
+    "police_hours_per_year",
+    "charges_per_year",
+    "cautions_per_year",
+    "formal_outcome_share_black_male",
+)
 # Pathway KPIs whose difference from the base a comparison states in words.
 COMPARED_KPIS = (
     "referrals_per_year",
@@ -472,12 +490,47 @@ def cohort_kpi_names(cohort: str) -> tuple[str, ...]:
     return tuple(f"{COHORT_PREFIX}{cohort}_{state}" for state in COHORT_STATES)
 
 
+# --- Names with an area ----------------------------------------------------------------
+
+# The KPIs also counted per area in a scenario of more than one area, over the policy
+# period: "which areas first" (``area_birmingham_referrals_per_year``).
+AREA_KPIS = (
+    "referrals_per_year",
+    "assessment_wait_p90_days",
+    "share_completed",
+    "police_hours_saved_adjusted_per_year",
+)
+AREA_PREFIX = "area_"
+_AREA = re.compile(rf"^{AREA_PREFIX}(?P<area>[a-z0-9_]+?)_(?P<kpi>{'|'.join(AREA_KPIS)})$")
+
+
+def area_slug(area: str) -> str:
+    """An area's name in a KPI's name: ``Rest of force (north)`` -> ``rest_of_force_north``."""
+    return re.sub(r"[^a-z0-9]+", "_", area.lower()).strip("_") or "area"
+
+
+def area_kpi(area: str, kpi: str) -> str:
+    """The name of ``kpi`` counted in one area."""
+    return f"{AREA_PREFIX}{area_slug(area)}_{kpi}"
+
+
+def split_area(name: str) -> tuple[str, str] | None:
+    """``area_coventry_referrals_per_year`` -> (``coventry``, ``referrals_per_year``)."""
+    match = _AREA.match(name)
+    return (match["area"], match["kpi"]) if match else None
+
+
+def area_words(slug: str) -> str:
+    """An area's slug in words: ``rest_of_force_north`` -> ``Rest of force north``."""
+    return slug.replace("_", " ").capitalize()
+
+
 # --- Looking a KPI up -------------------------------------------------------------------
 
 
 def lookup(name: str) -> Kpi | None:
-    """The catalogue entry of a KPI (per-year variants included); None if unknown, as in
-    a folder written by another version."""
+    """The catalogue entry of a KPI (per-year and per-area variants included); None if
+    unknown, as in a folder written by another version."""
     kpi = CATALOGUE.get(name)
     if kpi is not None:
         return kpi
@@ -485,6 +538,11 @@ def lookup(name: str) -> Kpi | None:
     if cohort is not None:
         words = COHORT_STATES[cohort["state"]]
         return Kpi(name, "people", f"cohort {cohort['name']}: {words}", COHORTS)
+    in_area = split_area(name)
+    if in_area is not None:
+        area, base_name = in_area
+        base_kpi = CATALOGUE[base_name]
+        return Kpi(name, base_kpi.unit, f"{base_kpi.label} in {area_words(area)}", AREAS)
     base, year = split_year(name)
     kpi = CATALOGUE.get(base)
     return kpi if kpi is not None and kpi.per_year and year else None
@@ -502,7 +560,10 @@ def kpi_unit(name: str) -> str:
 
 
 def kpi_label(name: str) -> str:
-    """A KPI's name in words, with its year (``charges, policy year 2 (y2)``)."""
+    """A KPI's name in words, with its year (``charges, policy year 2 (y2)``) or its area."""
+    in_area = lookup(name) if split_area(name) else None
+    if in_area is not None:
+        return in_area.label
     base, year = split_year(name)
     kpi = lookup(base)
     label = kpi.label if kpi is not None else base.replace("_", " ")

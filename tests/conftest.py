@@ -84,3 +84,65 @@ def dask_address():
         dashboard_address=None,
     ) as cluster:
         yield cluster.scheduler_address
+
+
+SWEEP_HEADER = (
+    'scenario = "west_midlands"\nreplications = 2\nseed = 1\n\n[set]\n'
+    '"run.years" = 0.1\n"run.warmup_days" = 7\n"policy.launch_after_days" = 0\n'
+)
+VARIANTS = (
+    '\n[[variants]]\nlabel = "demand as now"\n'
+    '\n[[variants]]\nlabel = "demand +20%"\n'
+    'set = { "demand.searches_per_year" = 31646, "demand.other_finds_per_year" = 2760 }\n'
+)
+SWEEPS = {
+    # variants alone, one of them another scheme's scenario
+    "variants": SWEEP_HEADER + VARIANTS + '\n[[variants]]\nlabel = "Thames Valley rules"\n'
+    'scenario = "thames_valley"\n',
+    # the README's example: a grid crossed with variants
+    "readme": SWEEP_HEADER + '\n[grid]\n"provider.drug_workers" = [4, 6]\n' + VARIANTS,
+    # a grid of two keys
+    "grid": SWEEP_HEADER + '\n[grid]\n"provider.drug_workers" = [3, 5]\n'
+    '"course.places_per_session" = [8, 12]\n',
+}
+
+
+def run_sweep_with_report(folder: Path, kind: str) -> Path:
+    """``simdivert sweep FILE --report`` of one of :data:`SWEEPS`, into ``folder``."""
+    sweep_file = folder / f"{kind}.toml"
+    sweep_file.write_text(f'name = "{kind}"\n' + SWEEPS[kind])
+    out = folder / f"sweep-{kind}"
+    args = ["sweep", str(sweep_file), "--out", str(out), "--workers", "1", "--report"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def reported_sweeps(tmp_path_factory) -> dict[str, Path]:
+    """A reported sweep of each kind in :data:`SWEEPS`."""
+    folder = tmp_path_factory.mktemp("sweeps")
+    return {kind: run_sweep_with_report(folder, kind) for kind in SWEEPS}
+
+
+@pytest.fixture(scope="session")
+def reported_sensitivity(tmp_path_factory) -> Path:
+    """``simdivert sensitivity --report`` of two factors, short."""
+    out = tmp_path_factory.mktemp("sensitivity") / "sensitivity"
+    args = ["sensitivity", "--years", "0.1", "--reps", "2", "--samples", "4", "--workers", "1"]
+    args += ["--set", "run.warmup_days=7", "--set", "policy.launch_after_days=0"]
+    args += ["--vary", "provider.drug_workers=4:6", "--vary", "engagement.patience_days=7:21"]
+    result = CliRunner().invoke(app, [*args, "--report", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def whole_window_kpis(scenario: Scenario) -> set[str]:
+    """The KPIs (less per-year ones) a replication of ``scenario`` has: the catalogue,
+    with more than one area those counted per area, and those of its cohorts."""
+    from simdivert.kpis import AREA_KPIS, CATALOGUE, area_kpi, cohort_kpi_names
+
+    areas = [area.name for area in scenario.areas] if len(scenario.areas) > 1 else []
+    cohorts = {name for cohort in scenario.cohorts for name in cohort_kpi_names(cohort.name)}
+    in_areas = {area_kpi(area, kpi) for area in areas for kpi in AREA_KPIS}
+    return set(CATALOGUE) | in_areas | cohorts

@@ -9,10 +9,10 @@ from simdivert.experiments.replications import (
     run_replications,
     summarise,
 )
-from simdivert.kpis import CATALOGUE, cohort_kpi_names
+from simdivert.kpis import kpi_unit
 from simdivert.stats import t_interval
 
-from conftest import short_scenario
+from conftest import short_scenario, whole_window_kpis
 
 
 def test_same_seed_same_results(scenario):
@@ -37,8 +37,8 @@ def test_worker_count_does_not_change_results(scenario):
 
 def test_every_kpi_has_a_unit(scenario):
     table = run_replications(scenario, 1, seed=1).replications
-    cohorts = set(cohort_kpi_names("pilot_year"))  # the scenario's [[cohorts]]
-    assert set(table.columns) - {"replication"} == set(CATALOGUE) | cohorts
+    assert set(table.columns) - {"replication"} == whole_window_kpis(scenario)
+    assert all(kpi_unit(name) for name in whole_window_kpis(scenario))
 
 
 def test_summary_columns():

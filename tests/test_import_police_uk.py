@@ -188,6 +188,24 @@ def test_a_bad_file_is_one_line_and_nothing_is_written(tmp_path: Path, make, mes
     assert [p.name for p in tmp_path.glob(".*partial*")] == []
 
 
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("afile/myforce.toml", "afile is a file, not a folder"),
+        ("/proc/myforce.toml", "cannot write in /proc"),
+    ],
+    ids=["parent is a file", "cannot write"],
+)
+def test_a_bad_destination_is_refused_before_reading(archive, tmp_path, out, message) -> None:
+    (tmp_path / "afile").write_text("kept\n")
+    target = out if out.startswith("/") else str(tmp_path / out)
+    result = _cli(str(archive), "--force", FORCE, "--out", target)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert (tmp_path / "afile").read_text() == "kept\n"
+
+
 def test_a_month_given_twice_is_an_error(archive: Path, tmp_path: Path) -> None:
     copy = write_file(tmp_path / "2023-04" / month_path(tmp_path, "2023-04").name, [row()])
     with pytest.raises(UserError, match="month 2023-04 is also in"):

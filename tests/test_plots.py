@@ -6,7 +6,6 @@ import struct
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.collections import PathCollection
 from matplotlib.image import AxesImage
 from synthetic_outputs import sweep_grid_table
 
@@ -23,8 +22,9 @@ from simdivert.outputs.readers import (
     run_estimates,
     run_facts,
 )
-from simdivert.reporting import comparison_plots, plots
+from simdivert.reporting import comparison_plots, plots, sweep_plots
 from simdivert.reporting.report import forest_kpis, police_hours_estimates
+from simdivert.reporting.sweep_design import sweep_design, value_words
 
 A4_PNG_WIDTH = round(plots.A4_WIDTH_INCHES * plots.PNG_DPI)
 
@@ -89,7 +89,7 @@ def test_waits_from_the_event_log_agree_with_the_kpis(run_files):
 
 def test_referrals_per_week_mark_the_launch_and_leave_out_the_partial_last_week(run_files):
     run, timeseries = run_files["run"], run_files["timeseries"]
-    figure = plots.referrals_per_week(timeseries, run, (0.3, 0.29, 0.31))
+    figure = plots.referrals_per_week(timeseries, run)
     check_titled_and_labelled(figure)
     (ax,) = figure.axes
     median = [line for line in ax.get_lines() if line.get_label().startswith("median")][0]
@@ -101,7 +101,10 @@ def test_referrals_per_week_mark_the_launch_and_leave_out_the_partial_last_week(
     assert run.launch_weeks == pytest.approx((7 + 365) / 7)
     # Nobody is referred before the launch.
     assert expected.loc[: int(run.launch_weeks) - 1].sum() == 0
-    assert any("Recording uplift +30.0%" in t.get_text() for t in ax.texts)
+    assert not any("uplift" in t.get_text() for t in ax.texts)  # on recorded offences
+    start = run.start_date.strftime("%b %Y")
+    assert ax.xaxis.get_major_formatter()(0) == start  # dates, not weeks of the run
+    assert ax.get_xlabel() == "date (the week beginning)"
 
 
 def test_a_rollout_marks_when_more_areas_go_live(run_files):
@@ -271,7 +274,7 @@ def test_simulated_police_hours_are_the_paired_policy_year_differences(compariso
 
 def test_sweep_heatmap_puts_each_cell_in_its_place():
     table = sweep_grid_table()
-    figure = comparison_plots.sweep_chart(
+    figure = sweep_plots.sweep_chart(
         SweepSummary(table, ["provider.drug_workers", "demand.annual_growth"]),
         "assessment_wait_p90_days",
     )
@@ -285,7 +288,7 @@ def test_sweep_heatmap_puts_each_cell_in_its_place():
 def test_sweep_of_one_parameter_is_a_line_and_a_sample_is_points():
     table = sweep_grid_table()
     one = table[table["demand.annual_growth"] == 0].drop(columns="demand.annual_growth")
-    line = comparison_plots.sweep_chart(
+    line = sweep_plots.sweep_chart(
         SweepSummary(one, ["provider.drug_workers"]), "assessment_wait_p90_days"
     )
     check_titled_and_labelled(line)
@@ -301,9 +304,125 @@ def test_sweep_of_one_parameter_is_a_line_and_a_sample_is_points():
             "ci_high": 21.0,
         }
     )
-    points = comparison_plots.sweep_chart(
+    points = sweep_plots.sweep_chart(
         SweepSummary(sample, ["provider.drug_workers", "demand.annual_growth"]),
         "assessment_wait_p90_days",
     )
     check_titled_and_labelled(points)
-    assert any(isinstance(c, PathCollection) for c in points.axes[0].get_children())
+    visible = [ax for ax in points.axes if ax.get_visible()]
+    assert [ax.get_xlabel() for ax in visible] == [
+        "Drug workers in post (FTE)",
+        "Growth in finds a year",
+    ]
+    assert plots.drawn_points(points) >= 2 * 12  # every cell a point in each panel
+
+
+def variant_grid_table() -> pd.DataFrame:
+    """The README's sweep: two demand variants (each setting two keys) x drug workers."""
+    rows = []
+    cell = 0
+    for label, searches in (("demand as now", 26372.0), ("demand +20%", 31646.0)):
+        for workers in (4.0, 6.0):
+            for kpi, mean in (("assessment_wait_p90_days", searches / 1000 / workers),):
+                rows.append(
+                    {
+                        "cell": cell,
+                        "scenario": "west_midlands",
+                        "variant": label,
+                        "demand.searches_per_year": searches,
+                        "demand.other_finds_per_year": searches / 10,
+                        "provider.drug_workers": workers,
+                        "kpi": kpi,
+                        "mean": mean,
+                        "ci_low": mean * 0.9,
+                        "ci_high": mean * 1.1,
+                    }
+                )
+            cell += 1
+    return pd.DataFrame(rows)
+
+
+def test_a_sweeps_design_is_read_from_its_cells():
+    table = variant_grid_table()
+    parameters = [
+        "variant",
+        "demand.searches_per_year",
+        "demand.other_finds_per_year",
+        "provider.drug_workers",
+    ]
+    design = sweep_design(SweepSummary(table, parameters))
+    assert design.categories == ["variant"]
+    assert design.named == ["demand.searches_per_year", "demand.other_finds_per_year"]
+    assert design.grid == ["provider.drug_workers"]
+    assert design.samples == []
+    assert list(design.cells["label"]) == [
+        "demand as now, drug workers 4",
+        "demand as now, drug workers 6",
+        "demand +20%, drug workers 4",
+        "demand +20%, drug workers 6",
+    ]
+    grid = sweep_design(
+        SweepSummary(sweep_grid_table(), ["provider.drug_workers", "demand.annual_growth"])
+    )
+    assert (grid.categories, grid.grid, grid.samples) == (
+        [],
+        ["provider.drug_workers", "demand.annual_growth"],
+        [],
+    )
+
+
+def test_variants_are_categories_never_numbers():
+    """A line per variant over the grid key; variants alone: a bar each, named."""
+    table = variant_grid_table()
+    parameters = [
+        "variant",
+        "demand.searches_per_year",
+        "demand.other_finds_per_year",
+        "provider.drug_workers",
+    ]
+    figure = sweep_plots.sweep_chart(SweepSummary(table, parameters), "assessment_wait_p90_days")
+    check_titled_and_labelled(figure)
+    lines = [line for line in figure.axes[0].get_lines() if len(line.get_xdata()) == 2]
+    assert [line.get_label() for line in lines] == ["demand as now", "demand +20%"]
+    np.testing.assert_allclose(lines[1].get_ydata(), [31.646 / 4, 31.646 / 6])
+    alone = table[table["provider.drug_workers"] == 4].drop(columns="provider.drug_workers")
+    bars = sweep_plots.sweep_chart(SweepSummary(alone, parameters[:3]), "assessment_wait_p90_days")
+    ticks = [t.get_text() for t in bars.axes[0].get_yticklabels()]
+    assert ticks[0].startswith("demand as now\n") and ticks[1].startswith("demand +20%\n")
+    assert plots.drawn_points(bars) >= 2
+
+
+def test_values_are_written_for_people():
+    assert value_words(4.0) == "4"
+    assert value_words(0.12345) == "0.123"
+    assert value_words('["Mon", "Tue"]') == "Mon, Tue"
+    assert value_words('{"cannabis": 8, "general": 2}') == "cannabis 8, general 2"
+    assert len(value_words("x" * 100)) == 40
+
+
+def test_tornado_puts_the_largest_swing_on_top():
+    from simdivert.reporting.sensitivity_plots import tornado, tornado_rows
+
+    effects = pd.DataFrame(
+        {
+            "kpi": "assessment_wait_p90_days",
+            "factor": ["engagement.patience_days", "provider.drug_workers"],
+            "low": [7, 4],
+            "high": [21, 6],
+            "mean_at_low": [8.6, 11.0],
+            "mean_at_base": [8.6, 8.6],
+            "mean_at_high": [8.7, 7.0],
+            "swing": [0.1, -4.0],
+            "swing_ci_low": [-0.1, -4.5],
+            "swing_ci_high": [0.3, -3.5],
+        }
+    )
+    assert list(tornado_rows(effects, "assessment_wait_p90_days")["factor"]) == [
+        "provider.drug_workers",
+        "engagement.patience_days",
+    ]
+    figure = tornado(effects, "assessment_wait_p90_days")
+    check_titled_and_labelled(figure)
+    top = figure.axes[0].get_yticklabels()[0].get_text()  # at the highest y
+    assert top.startswith("Drug workers in post (FTE)\n4 – 6: swing −4.0")
+    assert plots.drawn_points(figure) >= 4  # two bars a factor

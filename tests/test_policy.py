@@ -37,9 +37,12 @@ def events_of(scheme: str, *overrides: str, seed: int = 1) -> tuple[pd.DataFrame
     offer=st.floats(0.3, 1.0),
     attend=st.floats(0.0, 1.0),
     bar_days=st.sampled_from([0, 90, 365]),
+    uncharged=st.booleans(),
     seed=st.integers(0, 1000),
 )
-def test_no_rule_is_broken(scheme, offer, attend, bar_days, seed):
+def test_no_rule_is_broken(scheme, offer, attend, bar_days, uncharged, seed):
+    # ``uncharged``: not engaging goes unpunished (a contract scheme then charges only
+    # a broken contract, which the last rule below checks).
     events, scenario = events_of(
         scheme,
         f"policy.adoption.start_share={offer}",
@@ -47,6 +50,7 @@ def test_no_rule_is_broken(scheme, offer, attend, bar_days, seed):
         "policy.adoption.waves=[]",
         f"engagement.group_attend_probability={attend}",
         f"policy.bar_after_disengagement_days={bar_days}",
+        *(["policy.non_engagement_outcome=none"] if uncharged else []),
         seed=seed,
     )
     policy = scenario.policy
@@ -85,7 +89,13 @@ def test_no_rule_is_broken(scheme, offer, attend, bar_days, seed):
         )
         assert (events.loc[disengaged, "later_outcome"] == "charge").all()
     else:
-        assert (events["later_outcome"] == "none").all() or policy.contract_days > 0
+        # Without that rule a later outcome comes only from a broken contract: the
+        # diverted find of someone whose contract a later find breached.
+        charged = events[events["later_outcome"] != "none"]
+        last_breach = breaches.groupby("person")["find_hours"].max()
+        assert policy.contract_days > 0 or charged.empty
+        assert (charged["outcome"] == "diverted").all()
+        assert (charged["person"].map(last_breach) > charged["find_hours"]).all()
     # Only schemes with a post-arrest route divert user-dealers.
     if not policy.user_dealer_route:
         assert not (diverted & (events["kind"] == "user_dealer")).any()

@@ -196,7 +196,7 @@ def test_report_of_a_sweep(tmp_path):
         "sweep_drug_worker_utilisation",
     }
     p90 = sweep_grid_table().query("kpi == 'assessment_wait_p90_days'")
-    assert f"{p90['mean'].max():.1f} days (provider.drug_workers = 2" in html
+    assert f"{p90['mean'].max():.1f} days (drug workers 2, annual growth 0.2)" in html
 
 
 def invoke_report(folder: Path):

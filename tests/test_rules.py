@@ -329,12 +329,12 @@ def test_possession_alongside_another_offence_is_offered_less(west_midlands):
 
 
 def test_avon_offers_possession_alongside_another_offence_less_over_a_run():
-    """Over a run: fewer offers where the other offence lowers the odds, and no other draw
-    moves (the share has its own column, so the same finds come in the same order)."""
+    """Over a run: fewer offers where the other offence lowers the odds, on the same
+    encounters (the share has its own column of draws, so the demand does not move)."""
     short = ["run.years=1.5", "run.warmup_days=0", "demand.other_offence_share=0.5"]
     less = load_scenario("avon_somerset", short)
     level = load_scenario("avon_somerset", [*short, "policy.other_offence_offer_odds_ratio=1"])
     kpis_less = run_replication(less, seed=3, replication=0).kpis
     kpis_level = run_replication(level, seed=3, replication=0).kpis
     assert kpis_less["offers_per_year"] < kpis_level["offers_per_year"]
-    assert kpis_less["finds_per_year"] == kpis_level["finds_per_year"]
+    assert kpis_less["encounters_per_year"] == kpis_level["encounters_per_year"]

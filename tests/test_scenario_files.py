@@ -65,7 +65,7 @@ def test_misspelt_key_names_file_and_key(tmp_path):
     assert (error.source, error.key, error.problem) == (
         str(bad),
         "provider.drug_wrokers",
-        "unknown key",
+        "unknown key (did you mean drug_workers?)",
     )
 
 
@@ -154,10 +154,26 @@ def test_timetable_must_fit_the_facilitators():
     assert "facilitators" in error.problem
 
 
-def test_error_message_is_one_line(tmp_path):
+def test_error_message_is_one_line_and_names_every_problem(tmp_path):
     error = error_of(None, ["contact.answer_probability=2", "provider.drug_workers=-1"])
     assert "\n" not in str(error)
-    assert "(and 1 more problem)" in str(error)
+    assert "contact.answer_probability" in str(error) and "provider.drug_workers" in str(error)
+    assert "more problem" not in str(error)
+
+
+def test_a_misspelt_key_says_which_it_may_have_meant(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "west_midlands"\n[provider]\ndrug_wrokers = 4\n')
+    error = error_of(str(bad), ["course.placs_per_session=3"])
+    text = str(error)
+    assert text.startswith(
+        f"{bad}: provider.drug_wrokers: unknown key (did you mean drug_workers?)"
+    )
+    assert text.endswith(
+        "; override: course.placs_per_session: unknown key (did you mean places_per_session?)"
+    )
+    nothing_close = str(error_of(None, ["policy.zzz=1"]))
+    assert nothing_close == "override: policy.zzz: unknown key"
 
 
 def test_an_override_owns_the_keys_below_it():
@@ -167,3 +183,21 @@ def test_an_override_owns_the_keys_below_it():
         "provider.assessment_minutes.sd",
         "missing key",
     )
+
+
+def test_value_sources_come_from_the_comments_beside_each_value(tmp_path):
+    from simdivert.scenario.files import value_sources
+
+    base = write(
+        tmp_path / "base.toml",
+        'extends = "west_midlands"\n[provider]\n'
+        "drug_workers = 6  # [published] in post, 2024\n"
+        "# [assumption] half a day a week on training\n"
+        "admin_share = 0.3\n",
+    )
+    sources = value_sources(str(base), ["course.facilitators=3"])
+    assert sources["provider.drug_workers"] == "published"
+    assert sources["provider.admin_share"] == "assumption"
+    assert sources["demand.searches_per_year"] == "published"  # from the built-in base
+    assert sources["course.facilitators"] == "override"
+    assert "run.seed" not in sources  # its file says neither

@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 from simdivert.cli.app import app
 from simdivert.experiments.replications import run_replications
 from simdivert.experiments.sweep_cells import latin_hypercube, plan_sweep
-from simdivert.kpis import CATALOGUE, cohort_kpi_names
 from simdivert.scenario.files import load_scenario
+
+from conftest import whole_window_kpis
 
 runner = CliRunner()
 SHORT_SET = '[set]\n"run.years" = 0.1\n"run.warmup_days" = 7\n"policy.launch_after_days" = 0\n'
@@ -67,7 +68,7 @@ def test_cells_are_variants_by_grid_points(grid_run):
         "provider.drug_workers",
         "replication",
     ]
-    assert set(results.columns[6:]) == set(CATALOGUE) | set(cohort_kpi_names("pilot_year"))
+    assert set(results.columns[6:]) == whole_window_kpis(load_scenario("west_midlands"))
     cells = results.drop_duplicates("cell")
     assert list(cells["variant"]) == ["as now", "as now", "busier", "busier"]
     assert list(cells["provider.drug_workers"]) == [3, 5, 3, 5]
@@ -93,7 +94,7 @@ def test_summary_and_manifest(grid_run):
         "unit",
         "replications",
     ]
-    assert len(summary) == 4 * (len(CATALOGUE) + len(cohort_kpi_names("pilot_year")))
+    assert len(summary) == 4 * len(whole_window_kpis(load_scenario("west_midlands")))
     results = pd.read_csv(out / "results.csv")
     referrals = summary[summary["kpi"] == "referrals_per_year"].set_index("cell")["mean"]
     pd.testing.assert_series_equal(
@@ -325,8 +326,14 @@ def uninterrupted(tmp_path_factory):
 
 def start_sweep(path: Path, out: Path) -> subprocess.Popen:
     command = [sys.executable, "-m", "simdivert", "sweep", path, "--workers", "2", "--out", out]
+    # A runner started in the background may ignore SIGINT, and a child inherits that:
+    # restore the default so that Ctrl-C reaches the sweep as it would from a terminal.
     return subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 

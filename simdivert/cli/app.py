@@ -1,6 +1,6 @@
 """The command line: ``simdivert run``, ``validate``, ``compare``, ``staff``, ``sweep``,
-``sensitivity``, ``report``, ``warmup``, ``calibrate``, ``import police-uk``. Every command
-that runs replications on request runs them on an executor
+``sensitivity``, ``report``, ``warmup``, ``calibrate``, ``import police-uk`` and ``app``
+(the web page). Every command that runs replications on request runs them on an executor
 (:mod:`simdivert.experiments.executors`): local processes (``--workers``) or a Dask cluster
 (``--dask``).
 
@@ -19,7 +19,9 @@ from rich.console import Console, Group
 from rich.markup import escape
 from rich.table import Table
 
-from simdivert.cli.progress import SweepProgressBar
+from simdivert import __version__
+from simdivert.cli.conventions import ConventionalGroup, JsonOption, Output, QuietOption, records
+from simdivert.cli.progress import ReplicationProgressBar, SweepProgressBar
 from simdivert.clock import utc_now
 from simdivert.errors import (
     OVERRIDE_SOURCE,
@@ -44,7 +46,9 @@ from simdivert.outputs.writers import (
 from simdivert.scenario.files import (
     DEFAULT_SCENARIO,
     builtin_scenarios,
+    describe_file,
     load_scenario,
+    load_scenario_and_bases,
     parse_override,
     resolve_scenario_path,
 )
@@ -56,12 +60,14 @@ if TYPE_CHECKING:  # at run time each command imports what it needs, when it run
     from simdivert.experiments.precision import PrecisionTarget
     from simdivert.experiments.sensitivity import SensitivityResults
     from simdivert.experiments.warmup import Warmup
+    from simdivert.scenario.schema import Scenario
 
 app = typer.Typer(
+    cls=ConventionalGroup,
     help="Simulate police drug-diversion pathways: demand, provider capacity, waits and "
     "police time.",
     no_args_is_help=True,
-    add_completion=False,
+    rich_markup_mode=None,  # help text is plain: "[targets]" is shown, not read as markup
     pretty_exceptions_enable=False,
 )
 console = Console(width=100)
@@ -87,10 +93,37 @@ DaskOption = Annotated[
         "processes; same results.",
     ),
 ]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Run even if the estimate says the run is too big for this machine, or with "
+        "more --workers than cores.",
+    ),
+]
 SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a scenario value: dotted.key=value (repeatable)."),
 ]
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        console.print(f"simdivert {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Simulate police drug-diversion pathways: demand, provider capacity, waits and police
+    time."""
 
 
 # Library sources of values that the command line takes as options.
@@ -102,6 +135,8 @@ def in_cli_words(error: Exception) -> str:
     (``workers 0: ...`` -> ``--workers 0: ...``; an override's source -> ``--set``)."""
     message = str(error)
     if isinstance(error, ScenarioError):
+        for library, flag in OPTION_SOURCES.items():  # further problems: "; override: key"
+            message = message.replace(f"; {library}: ", f"; {flag}: ")
         source = error.source
         for library, flag in OPTION_SOURCES.items():
             if source == library or source.startswith(f"{library} "):
@@ -118,6 +153,21 @@ def _print_error(error: Exception) -> None:
     errors.print(f"[bold red]error:[/] {text}", highlight=False, soft_wrap=True)
 
 
+def _warn(message: str) -> None:
+    """A problem found and repaired: one line, never read as markup."""
+    errors.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def _warn_if_before_launch(scenario: Scenario, name: str) -> None:
+    """A run that ended before its scheme launched referred nobody: say so."""
+    if scenario.policy.diversion and scenario.launch_hours >= scenario.horizon_hours:
+        _warn(
+            f"{name}: the run ends before the scheme launches (policy.launch_after_days "
+            f"{scenario.policy.launch_after_days:g}, run.years {scenario.run.years:g}): "
+            "nobody is referred, so every referral KPI is blank"
+        )
+
+
 def _fail(error: Exception) -> typer.Exit:
     _print_error(error)
     return typer.Exit(code=2)
@@ -132,6 +182,8 @@ def _run_overrides(
     set_: list[str] | None, years: float | None, reps: int | None, seed: int | None
 ) -> list[str]:
     """The --set overrides plus those the run options stand for."""
+    if years is not None and not years > 0:  # the flag's own error, not the override's
+        raise typer.BadParameter(f"{years:g}: must be more than 0", param_hint="'--years'")
     overrides = list(set_ or [])
     for key, value in (("run.years", years), ("run.replications", reps), ("run.seed", seed)):
         if value is not None:
@@ -140,15 +192,18 @@ def _run_overrides(
 
 
 def _whole_window(kpis: pd.Series) -> pd.Series:
-    """KPIs over the whole window; per-year ones (``_y2``) stay in the CSV files."""
-    from simdivert.kpis import is_per_year_variant
+    """KPIs over the whole window and force; per-year ones (``_y2``) and per-area ones
+    (``area_coventry_...``) stay in the CSV files and the report."""
+    from simdivert.kpis import is_per_year_variant, split_area
 
-    return ~kpis.map(is_per_year_variant)
+    return ~kpis.map(lambda name: is_per_year_variant(name) or split_area(name) is not None)
 
 
 def summary_table(summary: pd.DataFrame, title: str) -> Table:
     """A rich table of KPI means and confidence intervals, fitting 100 columns."""
-    table = Table(title=title, title_justify="left", caption="Per-year KPIs: summary.csv")
+    table = Table(
+        title=title, title_justify="left", caption="Per-year and per-area KPIs: summary.csv"
+    )
     table.add_column("KPI", no_wrap=True)
     table.add_column("mean", justify="right", no_wrap=True)
     table.add_column("95% CI", justify="right", no_wrap=True)
@@ -168,11 +223,12 @@ def run(
     scenario: ScenarioArg = None,
     years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications (default: the scenario's, 20).")
+        int | None, typer.Option(help="Replications (default: the scenario's, 20).", min=1)
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
     workers: WorkersOption = None,
     dask: DaskOption = None,
+    force: ForceOption = False,
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default: outputs/<scenario>-<time>).")
     ] = None,
@@ -193,12 +249,15 @@ def run(
             "finds in a pilot run from empty (default: the scenario's run.warmup_days)."
         ),
     ] = None,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run replications of a scenario and write manifest, replications, summary."""
     from simdivert.experiments.executors import open_executor
     from simdivert.experiments.replications import run_experiments
     from simdivert.experiments.warmup import pilot_warmup
 
+    output = Output(console, json_, quiet)
     overrides = _run_overrides(set_, years, reps, seed)
     try:
         if warmup is not None and warmup != AUTO_WARMUP:
@@ -210,8 +269,8 @@ def run(
         warmup_record: dict[str, object] | None = None
         if warmup == AUTO_WARMUP:
             with (
-                open_executor(workers, dask) as executor,
-                console.status("Pilot run from empty to choose the warm-up…"),
+                open_executor(workers, dask, force) as executor,
+                ReplicationProgressBar(console, "pilot to choose the warm-up") as executor.progress,
             ):
                 pilot = pilot_warmup(
                     resolved, resolved.run.replications, resolved.run.seed, executor
@@ -224,11 +283,16 @@ def run(
                 f"pilot of {pilot.warmup.replications} replications from empty, without the scheme",
             )
         with (
-            open_executor(workers, dask) as executor,
-            console.status(f"Running {resolved.run.replications} replications of {resolved.name}…"),
+            open_executor(workers, dask, force) as executor,
+            ReplicationProgressBar(console, f"{resolved.name}") as executor.progress,
         ):
             (experiment,) = run_experiments(
-                [resolved], resolved.run.replications, resolved.run.seed, executor, events or report
+                [resolved],
+                resolved.run.replications,
+                resolved.run.seed,
+                executor,
+                events or report,
+                force=force,
             )
     except UserError as exc:
         raise _fail(exc) from None
@@ -243,6 +307,7 @@ def run(
         )
     except UserError as exc:
         raise _fail(exc) from None
+    _warn_if_before_launch(resolved, resolved.name)
     summary = experiment.summary
     console.print(
         summary_table(
@@ -252,8 +317,14 @@ def run(
         )
     )
     console.print(f"Results written to [bold]{written}[/]")
-    if report:
-        _write_report(written)
+    report_path = _write_report(written) if report else None
+    output.result(
+        {"folder": str(written), "report": _text(report_path), "summary": records(summary)}
+    )
+
+
+def _text(path: Path | None) -> str | None:
+    return None if path is None else str(path)
 
 
 @app.command()
@@ -261,60 +332,53 @@ def validate(
     files: Annotated[list[str], typer.Argument(help="Scenario files or built-in names.")],
     set_: SetOption = None,
 ) -> None:
-    """Check scenario files without running them."""
+    """Check scenario files without running them; name the base each one extends."""
     failed = False
     for name in files:
         try:
-            scenario = load_scenario(name, list(set_ or []))
+            scenario, read = load_scenario_and_bases(name, list(set_ or []))
         except UserError as exc:
             _print_error(exc)
             failed = True
             continue
-        console.print(f"ok: {name} ({scenario.name})", highlight=False)
+        bases = "".join(f", extends {describe_file(path)}" for path in read[1:])
+        console.print(
+            escape(f"ok: {name} ({scenario.name}){bases}"), highlight=False, soft_wrap=True
+        )
     if failed:
         raise typer.Exit(code=2)
 
 
-COMPARE_HEADLINES = (
-    "referrals_per_year",
-    "share_completed",
-    "assessment_wait_p90_days",
-    "course_wait_p90_days",
-    "recorded_possession_per_year_y1",
-    "charges_per_year_y2",
-    "cautions_per_year_y2",
-    "formal_outcome_share_black_male_y2",
-    "rereferral_rate",
-    "police_hours_per_year_y2",
-    "police_hours_saved_adjusted_per_year",
-)
-
-
-def comparison_table(comparison: pd.DataFrame, base: str, other: str) -> Table:
-    """Headline KPIs of one scenario against the base, with the paired difference."""
-    import pandas as pd
+def league_table(comparison: pd.DataFrame, names: list[str]) -> Table:
+    """The schemes side by side: each one's mean and its paired difference from the base
+    (the first name) with the 95% CI."""
+    from simdivert.reporting.league import (
+        difference_text,
+        league_rows,
+        mean_text,
+        unit_heading,
+    )
 
     table = Table(
-        title=f"{other} against {base} (paired)",
+        title=f"League table: each scheme against {names[0]} (paired, 95% CI)",
         title_justify="left",
         caption="All KPIs: comparison.csv",
     )
-    table.add_column("KPI")
-    table.add_column(base, justify="right")
-    table.add_column(other, justify="right")
-    table.add_column("difference (95% CI)", justify="right")
-    rows = comparison.set_index(["kpi", "scenario"])
-    for kpi in COMPARE_HEADLINES:
-        if (kpi, other) not in rows.index:
-            continue
-        b, o = rows.loc[(kpi, base)], rows.loc[(kpi, other)]
-        difference = (
-            "–"
-            if pd.isna(o["diff_mean"])
-            else f"{format_value(o['diff_mean'])} "
-            f"({format_interval(o['diff_ci_low'], o['diff_ci_high'], o['diff_mean'])})"
-        )
-        table.add_row(kpi, format_value(b["mean"]), format_value(o["mean"]), difference)
+    table.add_column("KPI", overflow="fold")
+    for name in names:
+        table.add_column(name, justify="right", overflow="fold")
+    for row in league_rows(comparison, names):
+        cells = []
+        for name in names:
+            cell = row.cells.get(name)
+            if cell is None:
+                cells.append("–")
+                continue
+            difference = difference_text(cell, row.unit)
+            cells.append(
+                escape(mean_text(cell, row.unit) + (f"\n{difference}" if difference else ""))
+            )
+        table.add_row(escape(f"{row.label} ({unit_heading(row.unit)})"), *cells)
     return table
 
 
@@ -329,11 +393,12 @@ def compare(
     others: Annotated[list[str], typer.Argument(help="Scenarios to compare with the base.")],
     years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications (default: the base scenario's).")
+        int | None, typer.Option(help="Replications (default: the base scenario's).", min=1)
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the base scenario's).")] = None,
     workers: WorkersOption = None,
     dask: DaskOption = None,
+    force: ForceOption = False,
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default: outputs/compare-<time>).")
     ] = None,
@@ -341,6 +406,8 @@ def compare(
     report: Annotated[
         bool, typer.Option("--report", help="Also write report.html and figures/.")
     ] = False,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run scenarios on the same random numbers and report paired differences from the base.
 
@@ -351,6 +418,7 @@ def compare(
     from simdivert.experiments.executors import open_executor
     from simdivert.experiments.replications import paired_comparison, run_experiments
 
+    output = Output(console, json_, quiet)
     overrides = _run_overrides(set_, years, reps, seed)
     try:
         sources = [resolve_scenario_path(name) for name in (base, *others)]
@@ -371,27 +439,38 @@ def compare(
     replications, seed_used = scenarios[0].run.replications, scenarios[0].run.seed
     try:
         with (
-            open_executor(workers, dask) as executor,
-            console.status(f"Running {replications} replications of {len(names)} scenarios…"),
+            open_executor(workers, dask, force) as executor,
+            ReplicationProgressBar(console, f"{len(names)} scenarios") as executor.progress,
         ):
-            experiments = run_experiments(scenarios, replications, seed_used, executor)
+            experiments = run_experiments(scenarios, replications, seed_used, executor, force=force)
     except UserError as exc:
         raise _fail(exc) from None
     comparison = paired_comparison(experiments, names)
-    written = write_comparison(
-        experiments,
-        names,
-        comparison,
-        target,
-        sources=sources,
-        overrides=overrides,
-        command=_command(),
-    )
-    for other in names[1:]:
-        console.print(comparison_table(comparison, names[0], other))
+    try:
+        written = write_comparison(
+            experiments,
+            names,
+            comparison,
+            target,
+            sources=sources,
+            overrides=overrides,
+            command=_command(),
+        )
+    except UserError as exc:
+        raise _fail(exc) from None
+    for name, scenario in zip(names, scenarios, strict=True):
+        _warn_if_before_launch(scenario, name)
+    console.print(league_table(comparison, names))
     console.print(f"Results written to [bold]{written}[/]")
-    if report:
-        _write_report(written)
+    report_path = _write_report(written) if report else None
+    output.result(
+        {
+            "folder": str(written),
+            "report": _text(report_path),
+            "base": names[0],
+            "comparison": records(comparison),
+        }
+    )
 
 
 @app.command()
@@ -401,7 +480,7 @@ def staff(
         list[str] | None,
         typer.Option(
             help="A target, e.g. assessment_wait_p90_days<=10 (repeatable). Default: the "
-            "scenario's [targets] for the P90 assessment and course waits."
+            "scenario's \\[targets] for the P90 assessment and course waits."
         ),
     ] = None,
     confidence: Annotated[
@@ -412,11 +491,14 @@ def staff(
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
     workers: WorkersOption = None,
     dask: DaskOption = None,
+    force: ForceOption = False,
     out: Annotated[
         Path | None,
         typer.Option(help="Output folder (default: outputs/staff-<scenario>-<time>)."),
     ] = None,
     set_: SetOption = None,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Find the fewest drug workers, facilitators and sessions a week that meet the targets."""
     from simdivert.experiments.executors import open_executor
@@ -428,6 +510,7 @@ def staff(
         scenario_targets,
     )
 
+    output = Output(console, json_, quiet)
     try:
         if period not in PERIOD_HOURS:
             raise UserError(f"--period {period!r}: expected one of {', '.join(PERIOD_HOURS)}")
@@ -437,42 +520,53 @@ def staff(
         if not targets:
             targets = scenario_targets(resolved)
             console.print(
-                "Targets (the scenario's [targets]): " + ", ".join(str(t) for t in targets)
+                escape("Targets (the scenario's [targets]): " + ", ".join(str(t) for t in targets)),
+                highlight=False,
             )
         destination = out if out is not None else default_run_dir(f"staff-{resolved.name}")
         check_new_dir(destination)
         started = utc_now()
         with (
-            open_executor(workers, dask) as executor,
-            console.status("Searching for the fewest staff that meet the targets…"),
+            open_executor(workers, dask, force) as executor,
+            ReplicationProgressBar(console, "staffing search") as executor.progress,
         ):
             table, plan, periods, runs = plan_staffing(
-                resolved, targets, confidence, period, reps, seed, executor
+                resolved, targets, confidence, period, reps, seed, executor, force
             )
             where = executor.where()
     except UserError as exc:
         raise _fail(exc) from None
-    written = write_staffing_plan(
-        table,
-        plan_as_toml(resolved, plan, periods),
-        resolved,
-        destination,
-        Provenance(started, where=where, command=_command()),
-        search={
-            "targets": [str(t) for t in targets],
-            "confidence": confidence,
-            "period": period,
-            "replications": reps,
-            "seed": resolved.run.seed if seed is None else seed,
-            "candidates_simulated": runs,
-        },
-        source=source,
-        overrides=list(set_ or []),
-    )
+    try:
+        written = write_staffing_plan(
+            table,
+            plan_as_toml(resolved, plan, periods),
+            resolved,
+            destination,
+            Provenance(started, where=where, command=_command()),
+            search={
+                "targets": [str(t) for t in targets],
+                "confidence": confidence,
+                "period": period,
+                "replications": reps,
+                "seed": resolved.run.seed if seed is None else seed,
+                "candidates_simulated": runs,
+            },
+            source=source,
+            overrides=list(set_ or []),
+        )
+    except UserError as exc:
+        raise _fail(exc) from None
     console.print(staffing_table(table, resolved.name))
     console.print(
         f"Plan written to [bold]{written}[/] (run it: simdivert run "
         f"{written / 'staffing_plan.toml'})"
+    )
+    output.result(
+        {
+            "folder": str(written),
+            "plan_file": str(written / "staffing_plan.toml"),
+            "plan": records(table),
+        }
     )
 
 
@@ -513,7 +607,7 @@ def staffing_table(table: pd.DataFrame, name: str) -> Table:
     return view
 
 
-def _write_report(folder: Path) -> None:
+def _write_report(folder: Path) -> Path:
     """Draw the report of an output folder into it (made from the folder's files alone)."""
     from simdivert.reporting.report import write_report  # matplotlib only when drawing
 
@@ -523,6 +617,21 @@ def _write_report(folder: Path) -> None:
     except UserError as exc:
         raise _fail(exc) from None
     console.print(f"Report written to [bold]{path}[/]")
+    return path
+
+
+@app.command("app")
+def app_command(
+    port: Annotated[int, typer.Option(help="Port to serve the page on.", min=1, max=65535)] = 8501,
+    host: Annotated[
+        str, typer.Option(help="Address to serve on (0.0.0.0: every network interface).")
+    ] = "127.0.0.1",
+) -> None:
+    """Serve the web page for commissioners: choose a scheme, move the levers, run."""
+    from simdivert.app.server import serve
+
+    console.print(f"The page is at [bold]http://{host}:{port}[/] (Ctrl-C stops it)")
+    raise typer.Exit(code=serve(host, port))
 
 
 @app.command("report")
@@ -651,6 +760,7 @@ def sweep(
     ] = None,
     workers: WorkersOption = None,
     dask: DaskOption = None,
+    force: ForceOption = False,
     report: Annotated[
         bool, typer.Option("--report", help="Also write report.html and figures/ when done.")
     ] = False,
@@ -669,6 +779,8 @@ def sweep(
         str | None, typer.Option(help="The KPI for --precision, and to show per cell.")
     ] = None,
     max_reps: Annotated[int, typer.Option(help="With --precision: at most this many.")] = 100,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run a sweep: many cells (scenario variants) × replications, resumable, in parallel."""
     from simdivert.experiments.executors import open_executor
@@ -676,6 +788,7 @@ def sweep(
     from simdivert.outputs.sweep_folder import SweepFolder
     from simdivert.outputs.sweep_writer import default_sweep_dir, run_sweep
 
+    output = Output(console, json_, quiet)
     try:
         if kpi is not None:
             _check_kpi(kpi)
@@ -686,7 +799,7 @@ def sweep(
     folder = out if out is not None else default_sweep_dir(plan)
     try:
         with (
-            open_executor(workers, dask) as executor,
+            open_executor(workers, dask, force) as executor,
             SweepProgressBar(console, plan.name) as bar,
         ):
             outcome = run_sweep(
@@ -698,11 +811,13 @@ def sweep(
                 on_start=bar.start,
                 on_progress=bar.update,
                 command=" ".join(["simdivert", *sys.argv[1:]]),
+                force=force,
+                on_note=_warn,
             )
     except UserError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
-        saved = len(SweepFolder(folder).finished_cells())
+        saved = SweepFolder(folder).saved_cells()
         errors.print(
             f"interrupted: {saved} of {len(plan.cells)} cells are saved in {folder}; "
             "run the same command to finish the rest",
@@ -729,8 +844,16 @@ def sweep(
     console.print(
         f"{len(plan.cells)} cells, {len(outcome.results)} replications written to [bold]{folder}[/]"
     )
-    if report:
-        _write_report(folder)
+    report_path = _write_report(folder) if report else None
+    output.result(
+        {
+            "folder": str(folder),
+            "report": _text(report_path),
+            "cells": len(plan.cells),
+            "imprecise_cells": list(outcome.imprecise_cells),
+            "summary": records(outcome.summary),
+        }
+    )
 
 
 @app.command()
@@ -745,7 +868,7 @@ def sensitivity(
     ] = 20,
     years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications per cell (default: the scenario's).")
+        int | None, typer.Option(help="Replications per cell (default: the scenario's).", min=1)
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
     kpi: Annotated[
@@ -753,16 +876,24 @@ def sensitivity(
     ] = "assessment_wait_p90_days",
     workers: WorkersOption = None,
     dask: DaskOption = None,
+    force: ForceOption = False,
     out: Annotated[
         Path | None,
         typer.Option(help="Output folder (default: outputs/sensitivity-<scenario>-<time>)."),
     ] = None,
     set_: SetOption = None,
+    report: Annotated[
+        bool,
+        typer.Option("--report", help="Also write report.html with a tornado chart per KPI."),
+    ] = False,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """One-at-a-time effects (tornado data) and rank correlations of inputs with KPIs."""
     from simdivert.experiments.executors import open_executor
     from simdivert.experiments.sensitivity import parse_vary, plan_sensitivity, run_sensitivity
 
+    output = Output(console, json_, quiet)
     overrides = _run_overrides(set_, years, reps, seed)
     try:
         _check_kpi(kpi)
@@ -782,11 +913,11 @@ def sensitivity(
         started = utc_now()
         cells = len(plan.one_at_a_time) + len(plan.samples)
         with (
-            open_executor(workers, dask) as executor,
+            open_executor(workers, dask, force) as executor,
             SweepProgressBar(console, f"sensitivity of {base.name}") as bar,
         ):
             bar.start(0, cells)
-            results = run_sensitivity(plan, executor, bar.update)
+            results = run_sensitivity(plan, executor, bar.update, force)
             where = executor.where()
         written = write_sensitivity(
             results,
@@ -807,6 +938,15 @@ def sensitivity(
     else:
         console.print(f"[yellow]{kpi} is not a KPI of these runs (a year they do not have?)[/]")
     console.print(f"Results written to [bold]{written}[/]")
+    report_path = _write_report(written) if report else None
+    output.result(
+        {
+            "folder": str(written),
+            "report": _text(report_path),
+            "one_at_a_time": records(results.one_at_a_time),
+            "rank_correlations": records(results.rank_correlations),
+        }
+    )
 
 
 def sensitivity_table(results: SensitivityResults, kpi: str) -> Table:
@@ -883,11 +1023,12 @@ def calibrate(
         typer.Option(help="Targets file (TOML) (default: the built-in table)."),
     ] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications (default: each scenario's).")
+        int | None, typer.Option(help="Replications (default: each scenario's).", min=1)
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: each scenario's).")] = None,
     workers: WorkersOption = None,
     dask: DaskOption = None,
+    force: ForceOption = False,
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default: outputs/calibration-<time>).")
     ] = None,
@@ -898,11 +1039,14 @@ def calibrate(
     docs: Annotated[
         Path, typer.Option(help="Docs file whose calibrate-marked section --write-docs replaces.")
     ] = Path("docs/VALIDATION.md"),
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Check scenarios against published figures; exit 1 if any check fails."""
     from simdivert.experiments.calibration import load_targets, run_calibration
     from simdivert.experiments.executors import open_executor
 
+    output = Output(console, json_, quiet)
     try:
         table = load_targets(targets)
         target_dir = out if out is not None else default_run_dir("calibration")
@@ -914,8 +1058,10 @@ def calibrate(
     started = utc_now()
     try:
         with (
-            open_executor(workers, dask) as executor,
-            console.status(f"Running {len({t.scenario for t in table})} scenario(s)…"),
+            open_executor(workers, dask, force) as executor,
+            ReplicationProgressBar(
+                console, f"{len({t.scenario for t in table})} scenario(s)"
+            ) as executor.progress,
         ):
             checks, runs = run_calibration(table, reps, seed, executor)
             where = executor.where()
@@ -935,6 +1081,23 @@ def calibrate(
     if write_docs_:
         console.print(f"Table written to [bold]{docs}[/] (between {DOCS_BEGIN} markers)")
     failed = [c for c in checks if not c.passed]
+    output.result(
+        {
+            "folder": str(written),
+            "checks": [
+                {
+                    "scenario": c.target.scenario,
+                    "kpi": c.target.kpi,
+                    "range": c.target.range_text().replace("`", ""),
+                    "mean": c.mean,
+                    "ci_low": c.ci_low,
+                    "ci_high": c.ci_high,
+                    "passed": c.passed,
+                }
+                for c in checks
+            ],
+        }
+    )
     if failed:
         errors.print(
             f"[bold red]{len(failed)} of {len(checks)} checks failed:[/] "

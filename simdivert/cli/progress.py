@@ -1,4 +1,5 @@
-"""A rich progress bar for sweeps: cells done, replications per second, time remaining."""
+"""Rich progress bars: for sweeps (cells done, replications per second, time remaining)
+and for any command that runs batches of replications on an executor."""
 
 from __future__ import annotations
 
@@ -85,3 +86,42 @@ class SweepProgressBar:
             total=progress.replications_planned,
             cells=f"{cells_done}/{cells_total}",
         )
+
+
+class ReplicationProgressBar:
+    """``with ReplicationProgressBar(console, title) as bar: executor.progress = bar``: a
+    bar of replications (tasks) done against those planned so far, which grows as a search
+    adds candidates; the rate and the time remaining."""
+
+    def __init__(self, console: Console, title: str) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("reps"),
+            MofNCompleteColumn(),
+            ReplicationRateColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
+        )
+        self._task = self._progress.add_task(title, total=0)
+
+    def __enter__(self) -> ReplicationProgressBar:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._progress.stop()
+
+    def planned(self, tasks: int) -> None:
+        total = self._progress.tasks[0].total or 0
+        self._progress.update(self._task, total=total + tasks)
+
+    def finished(self, tasks: int) -> None:
+        self._progress.advance(self._task, tasks)

@@ -19,7 +19,6 @@ The results are a tidy table (CSV) and a markdown table that ``simdivert calibra
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -33,7 +32,7 @@ from simdivert.experiments.executors import Executor
 from simdivert.experiments.replications import RunResult, paired_comparison, run_replications
 from simdivert.kpis import is_kpi, kpi_unit
 from simdivert.numbers import CHANGE, format_with_unit
-from simdivert.scenario.files import load_scenario
+from simdivert.scenario.files import load_scenario, read_toml
 from simdivert.scenario.schema import StrictModel
 
 CONFIDENCE = 0.95
@@ -108,13 +107,7 @@ class _TargetFile(StrictModel):
 def load_targets(path: Path | None = None) -> list[Target]:
     """Read and validate a targets file; errors name the file, the row and the key."""
     path = default_targets_path() if path is None else path
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ScenarioError(str(path), None, "no such file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), None, f"not valid TOML: {exc}") from None
+    data = read_toml(path)  # a bounded regular UTF-8 file, else one line naming it
     try:
         return _TargetFile.model_validate(data).target
     except ValidationError as exc:

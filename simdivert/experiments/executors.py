@@ -32,8 +32,20 @@ from simdivert.model.replication import ReplicationResult, run_replication
 from simdivert.scenario.schema import Scenario
 
 DASK_CONNECT_TIMEOUT = "10s"
+DASK_WORKERS_TIMEOUT_SECONDS = 30.0  # a scheduler without workers would wait forever
+DASK_POLL_SECONDS = 1.0
+DASK_CLIENT_LOGGERS = ("distributed", "distributed.client")  # silenced while connected
 ORPHAN_CHECK_SECONDS = 1.0
 NETWORK_SCHEMES = ("tcp", "tls", "ws", "wss")  # addresses that need host:port
+
+
+class BatchProgress(Protocol):
+    """Told of each batch of tasks :meth:`Executor.run_all` runs: how many were added,
+    then each one finished (a command's progress bar; a search adds batches as it goes)."""
+
+    def planned(self, tasks: int) -> None: ...
+
+    def finished(self, tasks: int) -> None: ...
 
 
 class Task(Protocol):
@@ -89,12 +101,20 @@ class Executor(ABC):
     def close(self) -> None:
         """Stop: outstanding tasks are cancelled."""
 
+    progress: BatchProgress | None = None  # told of every batch run_all runs
+
     def run_all(self, tasks: Sequence[Task]) -> list[Any]:
         """Run a batch of tasks, all submitted at once, and return their results in the
         batch's order. For an executor with nothing else outstanding."""
+        if self.progress is not None:
+            self.progress.planned(len(tasks))
         for position, task in enumerate(tasks):
             self.submit(task, position)
-        by_position = dict(self.completed())
+        by_position: dict[Hashable, Any] = {}
+        for tag, result in self.completed():
+            by_position[tag] = result
+            if self.progress is not None:
+                self.progress.finished(1)
         return [by_position[position] for position in range(len(tasks))]
 
     def __enter__(self) -> Executor:
@@ -198,6 +218,8 @@ class DaskExecutor(_FuturesExecutor):
 
     def __init__(self, address: str) -> None:
         super().__init__()
+        import logging
+
         from distributed import Client
         from distributed.comm.addressing import parse_address, parse_host_port
         from distributed.comm.registry import get_backend
@@ -216,27 +238,108 @@ class DaskExecutor(_FuturesExecutor):
         self.description = f"Dask scheduler {address}"
         self.workers = None
         self.dask_scheduler = address
+        self._without_workers_since: float | None = None
+        # The client logs every failed reconnection with a traceback (and its comms
+        # their own errors); a lost scheduler is reported once, by completed(), in one line.
+        self._quiet = {name: logging.getLogger(name) for name in DASK_CLIENT_LOGGERS}
+        self._levels = {name: log.level for name, log in self._quiet.items()}
+        for log in self._quiet.values():
+            log.setLevel(logging.CRITICAL)
+        try:
+            self._client.wait_for_workers(1, timeout=DASK_WORKERS_TIMEOUT_SECONDS)
+        except (TimeoutError, OSError):
+            self.close()
+            raise self._no_workers() from None
+
+    def _no_workers(self) -> UserError:
+        return UserError(
+            f"dask {self.dask_scheduler}: the scheduler has no workers (none for "
+            f"{DASK_WORKERS_TIMEOUT_SECONDS:g} s); start some with "
+            f"`dask worker {self.dask_scheduler}`",
+            option="dask",
+        )
+
+    def _lost(self, why: str) -> UserError:
+        return UserError(
+            f"dask {self.dask_scheduler}: lost the scheduler ({why}); what had finished is "
+            "kept: run the same command again to go on",
+            option="dask",
+        )
 
     def _start(self, task: Task) -> _Future:
-        return self._client.submit(run_task, task, pure=False)
+        try:
+            return self._client.submit(run_task, task, pure=False)
+        except (OSError, RuntimeError) as exc:
+            raise self._lost(type(exc).__name__) from None
+
+    def completed(self) -> Iterator[tuple[Hashable, Any]]:
+        """As for any executor, but a lost scheduler, or one left without workers for
+        too long, ends the wait with one clear error instead of hanging."""
+        from concurrent.futures import CancelledError
+
+        from distributed.comm.core import CommClosedError
+
+        while self._outstanding:
+            try:
+                tag, future = self._done.get(timeout=DASK_POLL_SECONDS)
+            except queue.Empty:
+                self._check_cluster()
+                continue
+            self._outstanding -= 1
+            try:
+                result = future.result()
+            except (CancelledError, CommClosedError, OSError, TimeoutError) as exc:
+                raise self._lost(type(exc).__name__) from None
+            yield tag, result
+
+    def _check_cluster(self) -> None:
+        if self._client.status != "running":
+            raise self._lost(f"the client is {self._client.status}")
+        try:
+            workers = self._client.scheduler_info(n_workers=-1)["workers"]
+        except (OSError, TimeoutError) as exc:
+            raise self._lost(type(exc).__name__) from None
+        if workers:
+            self._without_workers_since = None
+        elif self._without_workers_since is None:
+            self._without_workers_since = time.monotonic()
+        elif time.monotonic() - self._without_workers_since > DASK_WORKERS_TIMEOUT_SECONDS:
+            raise self._no_workers()
 
     def close(self) -> None:
-        self._client.close()
+        """Leave the cluster; quietly if it is gone already (the error said so)."""
+        try:
+            self._client.close(timeout=5)
+        except (OSError, TimeoutError, RuntimeError):
+            pass
+        finally:
+            for name, log in self._quiet.items():
+                log.setLevel(self._levels[name])
 
 
-def local_executor(workers: int) -> Executor:
-    """This process for one worker, else a pool of ``workers`` processes."""
+def local_executor(workers: int, force: bool = False) -> Executor:
+    """This process for one worker, else a pool of ``workers`` processes: at most one a
+    core unless ``force`` (more only compete for the cores, and each costs memory)."""
     if workers < 1:
         raise UserError(f"workers {workers}: must be at least 1", option="workers")
+    cores = default_workers()
+    if workers > cores and not force:
+        raise UserError(
+            f"workers {workers}: more than the {cores} cores this machine has (more "
+            "processes only compete for them); force it to start that many anyway",
+            option="workers",
+        )
     return InProcessExecutor() if workers == 1 else LocalPoolExecutor(workers)
 
 
-def open_executor(workers: int | None = None, dask_address: str | None = None) -> Executor:
+def open_executor(
+    workers: int | None = None, dask_address: str | None = None, force: bool = False
+) -> Executor:
     """The executor asked for on the command line: Dask if given an address, else local
-    with ``workers`` processes (None: all cores)."""
+    with ``workers`` processes (None: all cores; more than the cores only if ``force``)."""
     check_executor_options(workers, dask_address)
     if dask_address is None:
-        return local_executor(default_workers() if workers is None else workers)
+        return local_executor(default_workers() if workers is None else workers, force)
     return DaskExecutor(dask_address)
 
 

@@ -24,7 +24,7 @@ from simdivert.scenario.schema import FORMAL_OUTCOMES
 FORCE_COLUMN = "force"  # the force's scenario name
 FORCES_COLUMN = "forces"
 # Counts a year, summed over forces (the figures a national plan asks for). A KPI not
-# in the catalogue (e.g. a net cost, where the model has one) is left out.
+# in the catalogue or the files (an older folder) is left out.
 NATIONAL_KPIS = (
     "referrals_per_year",
     *(OUTCOME_KPIS[outcome] for outcome in FORMAL_OUTCOMES),
@@ -32,7 +32,7 @@ NATIONAL_KPIS = (
     "police_hours_saved_adjusted_per_year",
     "provider_cost_per_year",
     "police_cost_saved_per_year",
-    "net_cost_per_year",
+    "net_public_cost_per_year",
 )
 # Shares, per force only (a national share would need weights).
 FORCE_ONLY_KPIS = ("drug_worker_utilisation", "assessment_wait_p90_days")

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from simdivert.clock import utc_now
+from simdivert.experiments.budget import check_budget
 from simdivert.experiments.executors import Executor, InProcessExecutor, ReplicationTask
 from simdivert.kpis import kpi_unit
 from simdivert.model.replication import ReplicationResult
@@ -52,13 +53,16 @@ def run_experiments(
     executor: Executor,
     keep_events: bool = False,
     first_replication: int = 0,
+    force: bool = False,
 ) -> list[RunResult]:
     """Replications first..first+N-1 (by default 0..N-1) of every scenario on the same seed
     (common random numbers).
 
     Every scenario's tasks are submitted at once, so all workers stay busy however few
-    replications each scenario has.
+    replications each scenario has. A batch too big for this machine is refused before
+    it starts unless ``force`` (:mod:`simdivert.experiments.budget`).
     """
+    check_budget([(s, replications) for s in scenarios], executor.workers, keep_events, force)
     tasks = [
         ReplicationTask(scenario, seed, replication, keep_events)
         for scenario in scenarios

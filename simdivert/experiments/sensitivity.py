@@ -69,7 +69,7 @@ def parse_vary(text: str) -> Factor:
 def _number(text: str, whole: str) -> int | float:
     try:
         value = tomllib.loads(f"v = {text.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         value = None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ScenarioError(VARY_SOURCE, whole, f"{text.strip()!r} is not a number")
@@ -134,15 +134,19 @@ def run_sensitivity(
     plan: SensitivityPlan,
     executor: Executor,
     on_progress: Callable[[SweepProgress], None] | None = None,
+    force: bool = False,
 ) -> SensitivityResults:
-    """Run both designs' cells on one executor and compute effects and correlations."""
+    """Run both designs' cells on one executor and compute effects and correlations
+    (refused before any runs if too big for this machine, unless ``force``)."""
     tables: dict[int, pd.DataFrame] = {}
 
     def keep(cell: Cell, table: pd.DataFrame) -> None:
         tables[cell.index] = table
 
     cells = [*plan.one_at_a_time, *plan.samples]
-    run_cells(cells, plan.replications, plan.seed, executor, keep, on_progress=on_progress)
+    run_cells(
+        cells, plan.replications, plan.seed, executor, keep, on_progress=on_progress, force=force
+    )
     oat = pd.concat([tables[c.index] for c in plan.one_at_a_time], ignore_index=True)
     lhs = pd.concat([tables[c.index] for c in plan.samples], ignore_index=True)
     everything = pd.concat(

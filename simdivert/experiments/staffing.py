@@ -27,16 +27,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import tomli_w
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.errors import UserError
+from simdivert.experiments.budget import check_budget
 from simdivert.experiments.executors import Executor, InProcessExecutor
 from simdivert.model.provider import PathwayLog
 from simdivert.model.replication import simulate
 from simdivert.model.results import step_times
 from simdivert.model.roster import on_duty_hours
 from simdivert.model.utilisation import call_intervals
+from simdivert.scenario.files import scenario_as_toml
 from simdivert.scenario.schema import STREAMS, CourseSettings, Scenario
 from simdivert.scenario.timetable import concurrent_sessions, timetable_capacity
 from simdivert.stats import p90, student_t_ppf, t_interval
@@ -241,12 +242,14 @@ class Evaluator:
     executor: Executor
     confidence: float
     runs: int = 0
+    force: bool = False  # run candidates the pre-run estimate refuses
 
     def measure(self, plan: list[Staffing], k: int) -> pd.DataFrame:
         """Per replication, the waits of period k's referrals under the plan so far."""
         period = self.periods[k]
         end = period.end_hours + FOLLOW_UP_HOURS
         scenario = staffed_scenario(self.scenario, self.periods[: k + 1], plan[: k + 1], end)
+        check_budget([(scenario, self.replications)], self.executor.workers, force=self.force)
         tasks = [
             PeriodWaitsTask(scenario, self.seed, r, period.start_hours, period.end_hours)
             for r in range(self.replications)
@@ -438,10 +441,12 @@ def plan_staffing(
     replications: int = 10,
     seed: int | None = None,
     executor: Executor | None = None,
+    force: bool = False,
 ) -> tuple[pd.DataFrame, list[Staffing], list[Period], int]:
     """The staffing plan: its table, the staffing per period, the periods, simulations run.
 
-    Each candidate's replications run on ``executor`` (default: in this process).
+    Each candidate's replications run on ``executor`` (default: in this process); a
+    candidate too big for this machine is refused before it runs, unless ``force``.
     """
     if not targets:
         raise UserError("give at least one --target")
@@ -453,6 +458,7 @@ def plan_staffing(
         scenario.run.seed if seed is None else seed,
         executor if executor is not None else InProcessExecutor(),
         confidence,
+        force=force,
     )
     search = StaffingSearch(evaluator, targets)
     for k in range(len(periods)):
@@ -463,11 +469,10 @@ def plan_staffing(
 def plan_as_toml(scenario: Scenario, plan: list[Staffing], periods: list[Period]) -> str:
     """The planned scenario with the plan's staffing, whole (overrides included), as TOML."""
     staffed = staffed_scenario(scenario, periods, plan, scenario.horizon_hours)
-    data = staffed.model_dump(mode="json", exclude_none=True)
-    data["name"] = f"{scenario.name}-staffing-plan"
-    data["backlog"].pop("file", None)  # its people are listed in the file itself
     header = (
         f"# Staffing plan for {scenario.name} made by `simdivert staff`: the scenario as\n"
         "# planned, with the plan's staffing. Run it with `simdivert run` on this file.\n\n"
     )
-    return header + tomli_w.dumps(data)
+    return scenario_as_toml(
+        staffed.model_copy(update={"name": f"{scenario.name}-staffing-plan"}), header
+    )

@@ -20,9 +20,9 @@ from typing import Any
 from simdivert.errors import ScenarioError, SweepFileError
 from simdivert.model.random_streams import RandomStreams
 from simdivert.scenario.files import (
+    builtin_scenario_path,
     builtin_scenarios,
     load_scenario_with_values,
-    resolve_scenario_path,
 )
 from simdivert.scenario.schema import Scenario
 from simdivert.scenario.sweep_file import SCENARIO_AXIS, National, SweepFile, read_sweep_file
@@ -96,19 +96,20 @@ def dotted_value(scenario: Scenario, key: str) -> Any:
 
 
 def scenario_path(sweep_source: Path, name: str, key: str) -> Path:
-    """A base scenario named in a sweep file: a file beside it, else a built-in scenario."""
+    """A base scenario named in a sweep file: a file beside it, else a built-in scenario
+    (never one in the current folder, as for ``extends``)."""
     beside = sweep_source.parent / name
     if beside.is_file():
         return beside
-    try:
-        return resolve_scenario_path(name)
-    except ScenarioError:
-        raise SweepFileError(
-            str(sweep_source),
-            key,
-            f"no scenario {name!r} beside the sweep file nor built in "
-            f"({', '.join(builtin_scenarios())})",
-        ) from None
+    builtin = builtin_scenario_path(name)
+    if builtin is not None:
+        return builtin
+    raise SweepFileError(
+        str(sweep_source),
+        key,
+        f"no scenario {name!r} beside the sweep file nor built in "
+        f"({', '.join(builtin_scenarios())})",
+    )
 
 
 def resolve_cell(

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from simdivert.errors import UserError
+from simdivert.experiments.budget import check_budget
 from simdivert.experiments.executors import Executor, ReplicationTask
 from simdivert.experiments.precision import MIN_REPLICATIONS, PrecisionTarget, check_precision
 from simdivert.experiments.sweep_cells import Cell
@@ -52,9 +53,12 @@ def run_cells(
     on_cell_done: Callable[[Cell, pd.DataFrame], None],
     precision: PrecisionTarget | None = None,
     on_progress: Callable[[SweepProgress], None] | None = None,
+    force: bool = False,
 ) -> None:
-    """Run every cell; with ``precision``, ``replications`` is each cell's first batch."""
+    """Run every cell; with ``precision``, ``replications`` is each cell's first batch.
+    Cells too big for this machine are refused before any runs, unless ``force``."""
     initial = max(replications, MIN_REPLICATIONS) if precision else replications
+    check_budget([(cell.scenario, initial) for cell in cells], executor.workers, force=force)
     by_index = {cell.index: cell for cell in cells}
     planned = dict.fromkeys(by_index, initial)
     finished: dict[int, dict[int, ReplicationResult]] = {index: {} for index in by_index}

@@ -25,7 +25,7 @@ from simdivert.importers.police_uk import (
     quality_lines,
 )
 from simdivert.importers.police_uk_files import force_slug, read_searches
-from simdivert.outputs.folders import write_atomically
+from simdivert.outputs.folders import check_writable, write_atomically
 from simdivert.scenario.files import load_scenario, load_scenario_with_values, resolve_scenario_path
 from simdivert.scenario.schema import STREAMS, CourseSettings, Scenario
 
@@ -208,6 +208,7 @@ def import_police_uk(
     """Read the force's files, derive its values and write the scenario file at ``out``."""
     if out.is_dir():
         raise UserError(f"{out}: is a folder; --out names the scenario file to write")
+    check_writable(out)  # before reading a year of files
     scheme_path = resolve_scenario_path(scheme)
     searches = read_searches(inputs, force)
     data: Classified = classify(searches)
@@ -230,5 +231,10 @@ def import_police_uk(
                 f"{out}: the derived scenario does not validate: {exc.key or ''}: {exc.problem}"
             ) from None
 
-    write_atomically(out, write)
+    try:
+        write_atomically(out, write)
+    except OSError as exc:
+        raise UserError(
+            f"{out}: cannot write ({exc.strerror or exc}); nothing was written"
+        ) from None
     return ImportOutcome(out, scenario_box[0], derived, quality)

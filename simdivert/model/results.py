@@ -23,6 +23,7 @@ from simdivert.kpis import (
     COHORT_STATES,
     OUTCOME_KPIS,
     SHARE_SUBSTANCES,
+    area_kpi,
     cohort_kpi_names,
 )
 from simdivert.model.costs import Period, cost_kpis
@@ -326,6 +327,60 @@ def outcome_kpis(
     return kpis
 
 
+def adjusted_hours_saved(
+    scenario: Scenario, demand: Demand, finds: FindsLog, diverted: np.ndarray
+) -> np.ndarray:
+    """Officer hours each diverted find saves by the adjusted method: the hours of the
+    outcome it would have had without the scheme, less the referral's own time
+    (an arrest's when decided in custody) and any later prosecution."""
+    police = scenario.police
+    user_dealer = demand.person_kind[finds.person[diverted]] == USER_DEALER
+    referral_hours = np.where(
+        decided_in_custody(scenario, user_dealer),
+        police.published_hours_per_arrest,
+        police.referral_hours,
+    )
+    later = np.where(finds.later_outcome[diverted] == CHARGE, police.later_prosecution_hours, 0.0)
+    return officer_hours(scenario)[finds.counterfactual[diverted]] - referral_hours - later
+
+
+def area_kpis(
+    scenario: Scenario,
+    demand: Demand,
+    finds: FindsLog,
+    pathway: PathwayLog,
+    policy: Window,
+    horizon: float,
+) -> dict[str, float]:
+    """Referrals, the P90 assessment wait, the share completing and police hours saved
+    (adjusted) in each area of a scenario with more than one area, by the person's area,
+    with the definitions of the force's KPIs (:data:`simdivert.kpis.AREA_KPIS`)."""
+    if len(scenario.areas) < 2:
+        return {}
+    area = demand.people.area
+    referred = finds.referral >= 0
+    referral_area = np.full(pathway.size, -1)  # -1: on the waiting list before the run
+    referral_area[finds.referral[referred]] = area[finds.person[referred]]
+    cohort = policy.contains(pathway.referral_hours) & ~pathway.waiting_at_start
+    diverted = (finds.outcome == DIVERTED) & policy.contains(finds.hours)
+    saved = adjusted_hours_saved(scenario, demand, finds, diverted)
+    saved_area = area[finds.person[diverted]]
+    kpis = {}
+    for index, settings in enumerate(scenario.areas):
+        mine = cohort & (referral_area == index)
+        waits = in_days(finished_waits(step_times(pathway, mine), horizon)["assessment"])
+        values = {
+            "referrals_per_year": _per_year(mine.sum(), policy),
+            "assessment_wait_p90_days": p90(waits),
+            "share_completed": _share(pathway.state[mine] == COMPLETED),
+            "police_hours_saved_adjusted_per_year": _per_year(
+                np.sum(saved[saved_area == index]), policy
+            ),
+        }
+        kpis.update({area_kpi(settings.name, kpi): value for kpi, value in values.items()})
+    return kpis
+
+
 def police_kpis(
     scenario: Scenario,
     demand: Demand,
@@ -345,13 +400,7 @@ def police_kpis(
     diverted = (finds.outcome == DIVERTED) & policy.contains(finds.hours)
     person = finds.person[diverted]
     user_dealer = demand.person_kind[person] == USER_DEALER
-    referral_hours = np.where(
-        decided_in_custody(scenario, user_dealer),
-        police.published_hours_per_arrest,
-        police.referral_hours,
-    )
-    later = np.where(finds.later_outcome[diverted] == CHARGE, police.later_prosecution_hours, 0.0)
-    saved = officer_hours(scenario)[finds.counterfactual[diverted]] - referral_hours - later
+    saved = adjusted_hours_saved(scenario, demand, finds, diverted)
     referral = finds.referral[diverted]
     assessed = pathway.assessed[referral]
     return {
@@ -496,6 +545,7 @@ def replication_kpis(
         **police_kpis(scenario, demand, finds, pathway, policy),
         **outcome_kpis(scenario, demand, finds, [("", window)] + [(f"_{k}", w) for k, w in years]),
         **cohort_kpis(scenario, demand, finds, pathway),
+        **area_kpis(scenario, demand, finds, pathway, policy, horizon),
     }
     if scenario.policy.diversion:
         kpis.update(capacity_kpis(scenario, pathway, sessions, duty, policy))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ from simdivert.kpis import (
     split_year,
     years_of,
 )
-from simdivert.scenario.schema import Scenario, TargetSettings
+from simdivert.scenario.schema import RunSettings, Scenario, TargetSettings
 from simdivert.stats import t_interval
 from simdivert.waits import STAGES, StepTimes, finished_rows, finished_waits, in_days
 
@@ -52,6 +53,21 @@ UTILISATION = "utilisation.csv"
 EVENTS = "events.parquet"
 COMPARISON = "comparison.csv"
 STAFFING_PLAN = "staffing_plan.csv"
+ONE_AT_A_TIME = "one_at_a_time.csv"
+RANK_CORRELATIONS = "rank_correlations.csv"
+ONE_AT_A_TIME_COLUMNS = (
+    "kpi",
+    "factor",
+    "low",
+    "high",
+    "mean_at_low",
+    "mean_at_base",
+    "mean_at_high",
+    "swing",
+    "swing_ci_low",
+    "swing_ci_high",
+)
+RANK_CORRELATION_COLUMNS = ("kpi", "factor", "spearman_rho")
 
 SUMMARY_COLUMNS = ("kpi", "mean", "ci_low", "ci_high")
 TIMESERIES_COLUMNS = ("replication", "week", "stage", "queue_mean", "waits_started")
@@ -154,6 +170,16 @@ class RunFacts:
     targets: TargetSettings
 
     @property
+    def start_date(self) -> date:
+        """The run's first day (hour 0); a folder that does not say: the schema's default."""
+        text = self.scenario.get("run", {}).get("start_date")
+        return (
+            date.fromisoformat(text)
+            if isinstance(text, str)
+            else RunSettings.model_fields["start_date"].default
+        )
+
+    @property
     def warmup_hours(self) -> float:
         return self.warmup_days * HOURS_PER_DAY
 
@@ -206,10 +232,12 @@ class RunFacts:
 def read_manifest(folder: Path) -> dict[str, Any]:
     path = folder / MANIFEST
     try:
-        manifest = json.loads(path.read_text())
+        manifest = json.loads(path.read_bytes().decode("utf-8"))
     except OSError as exc:
         raise UserError(f"{path}: cannot read ({exc.strerror})") from None
-    except json.JSONDecodeError as exc:
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise UserError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(manifest, dict):
         raise UserError(f"{path}: expected a JSON object")
@@ -471,6 +499,25 @@ def sweep_parameters(summary: pd.DataFrame) -> list[str]:
     ]
 
 
+# --- Sensitivity (one_at_a_time.csv and rank_correlations.csv of `simdivert sensitivity`) --
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """One-at-a-time effects (a row per KPI and factor) and rank correlations."""
+
+    one_at_a_time: pd.DataFrame
+    rank_correlations: pd.DataFrame | None
+
+
+def read_sensitivity(folder: Path) -> Sensitivity:
+    correlations = folder / RANK_CORRELATIONS
+    return Sensitivity(
+        _read_csv(folder / ONE_AT_A_TIME, ONE_AT_A_TIME_COLUMNS),
+        _read_csv(correlations, RANK_CORRELATION_COLUMNS) if correlations.exists() else None,
+    )
+
+
 # --- What a folder holds ----------------------------------------------------------------
 
 
@@ -488,6 +535,7 @@ class OutputFolder:
     comparison: Comparison | None
     sweep: SweepSummary | None
     staffing_plan: pd.DataFrame | None
+    sensitivity: Sensitivity | None = None
 
     @property
     def is_run(self) -> bool:
@@ -521,10 +569,11 @@ def read_output_folder(folder: Path) -> OutputFolder:
         if (folder / STAFFING_PLAN).exists()
         else None
     )
-    if summary is None and sweep is None and comparison is None and plan is None:
+    sensitivity = read_sensitivity(folder) if (folder / ONE_AT_A_TIME).exists() else None
+    if all(x is None for x in (summary, sweep, comparison, plan, sensitivity)):
         raise UserError(
             f"{folder}: no simdivert results here "
-            f"(expected {SUMMARY}, {COMPARISON} or {STAFFING_PLAN})"
+            f"(expected {SUMMARY}, {COMPARISON}, {STAFFING_PLAN} or {ONE_AT_A_TIME})"
         )
     if (
         timeseries is not None or utilisation is not None or events_path is not None
@@ -543,6 +592,7 @@ def read_output_folder(folder: Path) -> OutputFolder:
         comparison,
         sweep,
         plan,
+        sensitivity,
     )
 
 
@@ -559,7 +609,7 @@ def read_run_events(run_dir: Path) -> tuple[pd.DataFrame, float]:
         events = pd.read_parquet(
             run_dir / "events.parquet", columns=["replication", "find_hours", "repeat_find"]
         )
-    except (json.JSONDecodeError, ValueError, OSError) as exc:
+    except (json.JSONDecodeError, ValueError, OSError, RecursionError) as exc:
         raise UserError(f"{run_dir}: cannot read the run folder: {exc}") from None
     try:
         scenario = Scenario.model_validate(manifest["scenario"])

@@ -16,12 +16,14 @@ from typing import Any
 import pandas as pd
 
 from simdivert.clock import utc_now
+from simdivert.errors import UserError
 from simdivert.experiments.executors import Executor
 from simdivert.experiments.national import force_table, national_table
-from simdivert.experiments.precision import PrecisionTarget
+from simdivert.experiments.precision import MIN_REPLICATIONS, PrecisionTarget
 from simdivert.experiments.sweep import imprecise_cells, result_settings, summarise_cells
 from simdivert.experiments.sweep_cells import Cell, SweepPlan
 from simdivert.experiments.sweep_runner import CELL_COLUMN, SweepProgress, run_cells
+from simdivert.outputs.folders import safe_folder_name
 from simdivert.outputs.manifest import package_versions
 from simdivert.outputs.sweep_folder import SweepFolder
 
@@ -42,7 +44,7 @@ class SweepOutcome:
 
 def default_sweep_dir(plan: SweepPlan, root: Path = Path("outputs")) -> Path:
     """``outputs/sweep-<name>``: fixed, so that rerunning the same command resumes."""
-    return root / f"sweep-{plan.name}"
+    return root / f"sweep-{safe_folder_name(plan.name)}"
 
 
 def run_sweep(
@@ -54,16 +56,55 @@ def run_sweep(
     on_start: Callable[[int, int], None] | None = None,
     on_progress: Callable[[SweepProgress], None] | None = None,
     command: str = "",
+    force: bool = False,
+    on_note: Callable[[str], None] | None = None,
 ) -> SweepOutcome:
     """Run the cells not yet in ``out`` and write the final tables there.
 
-    ``on_start(cells_done, cells_total)`` is told what a previous run left before any work.
+    ``on_start(cells_done, cells_total)`` is told what a previous run left before any work;
+    ``on_note`` each problem found in the folder (a bad cell file, a corrupt manifest),
+    which is repaired. The folder is locked while the sweep runs.
     """
     settings = result_settings(plan, precision)
     digest = plan.digest(settings)
     folder = SweepFolder(out)
-    done = folder.open(digest, fresh)
-    previous = folder.read_manifest() or {}
+    first_batch = max(plan.replications, MIN_REPLICATIONS) if precision else plan.replications
+    try:
+        done, notes = folder.open(digest, fresh, first_batch, exact=precision is None)
+        for note in notes:
+            if on_note is not None:
+                on_note(note)
+        return _run(
+            plan,
+            folder,
+            digest,
+            settings,
+            done,
+            executor,
+            precision,
+            on_start,
+            on_progress,
+            command,
+            force,
+        )
+    finally:
+        folder.close()
+
+
+def _run(
+    plan: SweepPlan,
+    folder: SweepFolder,
+    digest: str,
+    settings: dict[str, Any],
+    done: set[int],
+    executor: Executor,
+    precision: PrecisionTarget | None,
+    on_start: Callable[[int, int], None] | None,
+    on_progress: Callable[[SweepProgress], None] | None,
+    command: str,
+    force: bool,
+) -> SweepOutcome:
+    previous = folder.previous
     run_record: dict[str, Any] = {
         "started": utc_now(),
         "executor": executor.description,
@@ -77,9 +118,15 @@ def run_sweep(
     missing = [cell for cell in plan.cells if cell.index not in done]
 
     def save(cell: Cell, table: pd.DataFrame) -> None:
-        folder.save_cell(cell.index, table)
+        try:
+            folder.save_cell(cell.index, table, digest)
+        except OSError as exc:
+            raise UserError(
+                f"{folder.path}: cannot write cell {cell.index} ({exc.strerror}); the cells "
+                "saved before it are kept: make room and run the same command again"
+            ) from None
 
-    run_cells(missing, plan.replications, plan.seed, executor, save, precision, on_progress)
+    run_cells(missing, plan.replications, plan.seed, executor, save, precision, on_progress, force)
 
     results = folder.read_cells(cell.index for cell in plan.cells)
     summary = summarise_cells(results, plan.parameter_columns)
@@ -92,7 +139,7 @@ def run_sweep(
     manifest["complete"] = True
     folder.write_manifest(manifest)
     return SweepOutcome(
-        out,
+        folder.path,
         len(done),
         len(missing),
         results,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from simdivert.errors import UserError
 from simdivert.outputs.folders import json_writer, write_atomically, write_run_dir
 from simdivert.outputs.manifest import Provenance, build_manifest, package_versions
+from simdivert.scenario.files import value_sources
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,6 +62,8 @@ def write_run(
         {
             "warmup": warmup or {"method": "given", "days": scenario.run.warmup_days},
             "scenario": scenario.model_dump(mode="json"),
+            # per dotted key: published, assumption (the scenario file's comments), override
+            "value_sources": value_sources(source, overrides) if source is not None else {},
         },
     )
     writers = {

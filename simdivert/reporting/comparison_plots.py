@@ -1,7 +1,7 @@
 """Figures across scenarios and years: paired differences, police outcomes, disproportionality.
 
-They read a compare folder (and a run's summary, for outcomes by year) and a sweep's
-``summary.csv`` through :mod:`simdivert.outputs.readers`, and share the palette and
+They read a compare folder (and a run's summary, for outcomes by year) through
+:mod:`simdivert.outputs.readers`, and share the palette and
 style of :mod:`simdivert.reporting.plots`.
 """
 
@@ -20,15 +20,11 @@ from simdivert.kpis import (
     kpi_unit,
     year_words,
 )
-from simdivert.numbers import short_value, thousands
-from simdivert.outputs.readers import (
-    Comparison,
-    SweepSummary,
-)
+from simdivert.numbers import thousands, with_minus
+from simdivert.outputs.readers import Comparison
 from simdivert.reporting.plots import (
     BASELINE_COLOUR,
     PALETTE,
-    SEQUENTIAL_CMAP,
     SERIES_COLOURS,
     new_figure,
     styled,
@@ -39,6 +35,11 @@ def series_colours(series: list[str], baseline: str | None) -> dict[str, str]:
     """The baseline in grey; the other series in the series colours, in order."""
     others = iter(SERIES_COLOURS * (1 + len(series) // len(SERIES_COLOURS)))
     return {s: BASELINE_COLOUR if s == baseline else next(others) for s in series}
+
+
+def _decimals(value: float) -> int:
+    """Decimals for a difference written beside its marker: none from 100 on."""
+    return 0 if abs(value) >= 100 else 1
 
 
 def _difference_scale(kpi: str) -> tuple[float, str]:
@@ -55,10 +56,10 @@ def _difference_scale(kpi: str) -> tuple[float, str]:
 def comparison_forest(comparison: Comparison, kpis: list[str]) -> Figure:
     """Forest plot: each scenario's paired difference from the base, with its 95% CI.
 
-    One panel per KPI, in the KPI's own unit (shares in percentage points). Each small
-    dot is one replication's difference on the same random numbers; a filled marker
-    means the interval excludes zero, a hollow one that the difference is within the
-    noise.
+    One panel per KPI, in the KPI's own unit (shares in percentage points), each
+    difference written above its marker. Each small tick is one replication's difference
+    on the same random numbers; a filled marker means the interval excludes zero, a
+    hollow one that the difference is within the noise.
     """
     table = comparison.table
     scenarios = comparison.others
@@ -92,6 +93,16 @@ def comparison_forest(comparison: Comparison, kpis: list[str]) -> Figure:
             ax.hlines(y, row.diff_ci_low * scale, row.diff_ci_high * scale, color=colour, lw=2)
             ax.plot(
                 row.diff_mean * scale, y, "o", ms=6, color=colour, mfc=colour if clear else "white"
+            )
+            ax.annotate(  # the number itself, above its marker
+                with_minus(f"{row.diff_mean * scale:+,.{_decimals(row.diff_mean * scale)}f}"),
+                (row.diff_mean * scale, y),
+                xytext=(0, 5),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                color=colour,
             )
         ax.axvline(0, color=PALETTE["ink"], lw=0.9)
         ax.set_title(textwrap.fill(kpi_label(kpi), 36 if ncols > 1 else 80), loc="left")
@@ -230,127 +241,4 @@ def formal_outcome_shares(shares: pd.DataFrame, series: list[str], baseline: str
     handles, texts = ax.get_legend_handles_labels()
     figure.legend(handles, texts, loc="outside lower center", ncols=min(4, len(series)))
     figure.suptitle("Formal-outcome share by group (disproportionality)")
-    return figure
-
-
-def _sorted_values(values: pd.Series) -> list:
-    unique = values.drop_duplicates().tolist()
-    numeric = pd.to_numeric(pd.Series(unique), errors="coerce")
-    if numeric.notna().all():
-        return [unique[i] for i in np.argsort(numeric.to_numpy(), kind="stable")]
-    return sorted(unique, key=str)
-
-
-def _is_full_grid(cells: pd.DataFrame, x: str, y: str) -> bool:
-    pairs = cells[[x, y]].drop_duplicates()
-    return len(pairs) == len(cells) == cells[x].nunique() * cells[y].nunique()
-
-
-def _heatmap(ax: Axes, cells: pd.DataFrame, x: str, y: str, limits: tuple[float, float]):
-    xs, ys = _sorted_values(cells[x]), _sorted_values(cells[y])
-    grid = cells.pivot(index=y, columns=x, values="mean").reindex(index=ys, columns=xs)
-    low = cells.pivot(index=y, columns=x, values="ci_low").reindex(index=ys, columns=xs)
-    high = cells.pivot(index=y, columns=x, values="ci_high").reindex(index=ys, columns=xs)
-    image = ax.imshow(
-        grid.to_numpy(float),
-        cmap=SEQUENTIAL_CMAP,
-        vmin=limits[0],
-        vmax=limits[1],
-        origin="lower",
-        aspect="auto",
-    )
-    if len(xs) * len(ys) <= 64:
-        middle = (limits[0] + limits[1]) / 2
-        for (i, j), value in np.ndenumerate(grid.to_numpy(float)):
-            if np.isnan(value):
-                continue
-            text = short_value(value)
-            if not np.isnan(low.iat[i, j]) and len(xs) <= 6:
-                text += f"\n{short_value(low.iat[i, j])}–{short_value(high.iat[i, j])}"
-            ax.text(
-                j,
-                i,
-                text,
-                ha="center",
-                va="center",
-                fontsize=7,
-                color="white" if value < middle else PALETTE["ink"],
-            )
-    ax.set_xticks(range(len(xs)), [str(v) for v in xs])
-    ax.set_yticks(range(len(ys)), [str(v) for v in ys])
-    ax.grid(False)
-    return image
-
-
-@styled
-def sweep_chart(sweep: SweepSummary, kpi: str) -> Figure:
-    """One KPI across a sweep's cells.
-
-    Two varied parameters on a full grid: a heatmap (mean, and its 95% CI when there is
-    room), one panel per combination of any further parameters (up to six). One
-    parameter: the mean with its CI band. Anything else (a Latin hypercube, variants):
-    the cells as points over the first two parameters, coloured by the mean.
-    """
-    cells = sweep.table[sweep.table["kpi"] == kpi]
-    parameters = sweep.parameters
-    unit = kpi_unit(kpi)
-    label = f"{kpi_label(kpi)} ({unit})" if unit else kpi_label(kpi)
-    if len(parameters) == 1:
-        figure = _sweep_line(cells, parameters[0], label)
-        figure.suptitle(f"Sweep: {kpi_label(kpi)}")
-        return figure
-    x, y, rest = parameters[0], parameters[1], parameters[2:]
-    panels = list(cells.groupby(rest, sort=True)) if rest else [((), cells)]
-    if len(panels) <= 6 and all(_is_full_grid(p, x, y) for _, p in panels):
-        limits = (float(np.nanmin(cells["mean"])), float(np.nanmax(cells["mean"])))
-        ncols = 2 if len(panels) > 1 else 1
-        nrows = int(np.ceil(len(panels) / ncols))
-        figure, axes = new_figure(2.9 * nrows + 0.6, nrows, ncols)
-        for ax in axes.flat[len(panels) :]:
-            ax.set_visible(False)
-        for ax, (key, panel) in zip(axes.flat, panels, strict=False):
-            image = _heatmap(ax, panel, x, y, limits)
-            if rest:
-                key = key if isinstance(key, tuple) else (key,)
-                ax.set_title(", ".join(f"{p} = {v}" for p, v in zip(rest, key, strict=True)))
-            ax.set_xlabel(x)
-            ax.set_ylabel(y)
-        figure.colorbar(image, ax=axes.ravel().tolist(), label=label, shrink=0.9)
-    else:
-        figure, axes = new_figure(3.6)
-        ax = axes[0, 0]
-        points = ax.scatter(
-            pd.to_numeric(cells[x], errors="coerce"),
-            pd.to_numeric(cells[y], errors="coerce"),
-            c=cells["mean"],
-            cmap=SEQUENTIAL_CMAP,
-            s=40,
-            edgecolors=PALETTE["ink"],
-            linewidths=0.4,
-        )
-        ax.set_xlabel(x)
-        ax.set_ylabel(y)
-        if rest:
-            ax.set_title(f"each point is a cell; {', '.join(rest)} also vary", loc="left")
-        figure.colorbar(points, ax=ax, label=label)
-    figure.suptitle(f"Sweep: {kpi_label(kpi)}")
-    return figure
-
-
-def _sweep_line(cells: pd.DataFrame, parameter: str, label: str) -> Figure:
-    order = _sorted_values(cells[parameter])
-    rows = cells.set_index(parameter).reindex(order)
-    figure, axes = new_figure(3.0)
-    ax = axes[0, 0]
-    numeric = pd.to_numeric(pd.Series(order), errors="coerce")
-    x = numeric.to_numpy(float) if numeric.notna().all() else np.arange(len(order))
-    ax.fill_between(
-        x, rows["ci_low"], rows["ci_high"], color=PALETTE["blue"], alpha=0.25, lw=0, label="95% CI"
-    )
-    ax.plot(x, rows["mean"], "o-", color=PALETTE["blue"], label="mean")
-    if not numeric.notna().all():
-        ax.set_xticks(x, [str(v) for v in order])
-    ax.set_xlabel(parameter)
-    ax.set_ylabel(label)
-    ax.legend()
     return figure

@@ -209,7 +209,11 @@ figcaption { margin-top: 0.4rem; }
 .files { display: block; font-size: 0.8rem; }
 table { border-collapse: collapse; width: 100%; font-size: 0.88rem; margin: 0.5rem 0; }
 th, td { text-align: left; padding: 0.25rem 0.5rem; border-bottom: 1px solid var(--rule);
-  vertical-align: top; }
+  vertical-align: top; overflow-wrap: break-word; }
+td code { overflow-wrap: anywhere; }
+.ci { color: var(--muted); font-size: 0.8rem; white-space: normal; }
+.ci.clear { color: var(--ink); }
+code.key { color: var(--muted); font-size: 0.72rem; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 code, pre { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.82rem; }
 pre { background: #f6f6f6; padding: 0.75rem; overflow-x: auto; }

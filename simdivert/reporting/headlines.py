@@ -37,6 +37,7 @@ from simdivert.outputs.readers import (
     Comparison,
     SweepSummary,
 )
+from simdivert.reporting.sweep_design import LABEL, cell_rows, key_words, sweep_design
 from simdivert.scenario.schema import TargetSettings
 
 WEEKS_PER_YEAR = DAYS_PER_YEAR / 7
@@ -524,25 +525,46 @@ def comparison_headlines(comparison: Comparison) -> list[Headline]:
 
 
 def sweep_headlines(sweep: SweepSummary, limit: int = 4) -> list[Headline]:
-    """For the headline KPIs of a sweep, the cells where each is lowest and highest."""
-    table = sweep.table
+    """For the headline KPIs of a sweep, the cells where each is lowest and highest, each
+    named by its label (variant, grid and sampled values)."""
+    design = sweep_design(sweep)
     lines = []
-    for kpi in pick_kpis(table["kpi"], limit):
-        cells = table[(table["kpi"] == kpi) & table["mean"].notna()]
+    for kpi in pick_kpis(sweep.table["kpi"], limit):
+        cells = cell_rows(design, sweep.table, kpi)
+        cells = cells[cells["mean"].notna()]
         if cells.empty:
             continue
         low, high = cells.loc[cells["mean"].idxmin()], cells.loc[cells["mean"].idxmax()]
-
-        def where(cell: pd.Series) -> str:
-            return ", ".join(f"{p} = {cell[p]}" for p in sweep.parameters)
-
         unit = kpi_unit(kpi)
         lines.append(
             Headline(
                 kpi,
                 f"{kpi_label(kpi).capitalize()}: from {_amount(low['mean'], unit)} "
-                f"({where(low)}) to {_amount(high['mean'], unit)} ({where(high)}) "
+                f"({low[LABEL]}) to {_amount(high['mean'], unit)} ({high[LABEL]}) "
                 f"across the {len(cells)} cells.",
+            )
+        )
+    return lines
+
+
+def sensitivity_headlines(one_at_a_time: pd.DataFrame, kpis: list[str]) -> list[Headline]:
+    """For each KPI, the factor with the largest one-at-a-time swing, in words."""
+    lines = []
+    for kpi in kpis:
+        rows = one_at_a_time[(one_at_a_time["kpi"] == kpi) & one_at_a_time["swing"].notna()]
+        if rows.empty:
+            continue
+        top = rows.loc[rows["swing"].abs().idxmax()]
+        unit = kpi_unit(kpi)
+        swing = Estimate(top["swing"], top["swing_ci_low"], top["swing_ci_high"])
+        lines.append(
+            Headline(
+                kpi,
+                f"{kpi_label(kpi).capitalize()} moves most with {key_words(top['factor'])}: from "
+                f"{_amount(top['mean_at_low'], unit)} at {top['low']:g} to "
+                f"{_amount(top['mean_at_high'], unit)} at {top['high']:g}: a change of "
+                f"{_amount(swing.mean, unit, difference=True)} "
+                f"({_difference_words(swing, unit)}).",
             )
         )
     return lines

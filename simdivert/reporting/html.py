@@ -8,16 +8,31 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
 
 from simdivert import __version__
 from simdivert.clock import utc_now
+from simdivert.kpis import kpi_unit
 from simdivert.numbers import format_interval, format_value
 from simdivert.outputs.readers import Comparison, OutputFolder, RunFacts
 from simdivert.reporting.content import KEY_ASSUMPTIONS, STYLESHEET, assumption_value
-from simdivert.reporting.headlines import Headline, comparison_headlines, headlines, sweep_headlines
+from simdivert.reporting.headlines import (
+    Headline,
+    comparison_headlines,
+    headlines,
+    sensitivity_headlines,
+    sweep_headlines,
+)
+from simdivert.reporting.page import Section, kpi_name, kpi_values, table
+from simdivert.reporting.result_tables import (
+    areas_section,
+    league_section,
+    sensitivity_section,
+    sweep_cells_section,
+)
 
 
 @dataclass(frozen=True)
@@ -30,31 +45,7 @@ class FigureHtml:
     png: bytes
     section: str  # "run", "comparison" or "sweep"
     files_folder: str
-
-
-@dataclass(frozen=True)
-class Section:
-    anchor: str
-    title: str
-    body: str
-
-    def html(self) -> str:
-        return f'<section id="{self.anchor}"><h2>{escape(self.title)}</h2>{self.body}</section>'
-
-
-def _table(header: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
-    """A table; columns from ``numeric_from`` on are right-aligned numbers."""
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td class="num">{escape(c)}</td>' if i >= numeric_from else f"<td>{escape(c)}</td>"
-            for i, c in enumerate(row)
-        )
-        + "</tr>"
-        for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    data_points: int = 0  # finite points the figure draws (0: an empty chart)
 
 
 def _headline_list(lines: list[Headline]) -> str:
@@ -73,7 +64,8 @@ def _figure(figure: FigureHtml) -> str:
     stem = escape(figure.stem)
     return (
         f'<figure id="fig-{stem}"><h3>{escape(figure.heading)}</h3>'
-        f'<img alt="{escape(figure.heading)}" src="data:image/png;base64,{data}">'
+        f'<img alt="{escape(figure.heading)}" data-points="{figure.data_points}" '
+        f'src="data:image/png;base64,{data}">'
         f"<figcaption>{escape(figure.caption)} "
         f'<span class="files">Files: {figure.files_folder}/{stem}.png and .svg</span>'
         "</figcaption></figure>"
@@ -86,6 +78,7 @@ def report_title(output: OutputFolder) -> str:
         return f"{', '.join(comparison.others)} against {comparison.base}"
     if output.run is not None:
         prefix = "staffing plan for " if output.staffing_plan is not None else ""
+        prefix = "sensitivity of " if output.sensitivity is not None else prefix
         return prefix + output.run.scenario_name
     return f"sweep ({output.path.name})"
 
@@ -125,8 +118,10 @@ def _intro(output: OutputFolder) -> str:
     elif run is not None:
         if run.description:
             parts.append(f'<p class="lead">{escape(run.description)}</p>')
+        replications = manifest.get("replications", manifest.get("replications_per_cell", "?"))
+        each = " in each cell" if output.sensitivity is not None else ""
         facts.append(
-            f"{manifest.get('replications', '?')} replications of {_window_words(run)}, "
+            f"{replications} replications{each} of {_window_words(run)}, "
             f"seed {manifest.get('seed', '?')}"
         )
     if "finished" in manifest:
@@ -138,7 +133,7 @@ def _intro(output: OutputFolder) -> str:
     return "\n".join(parts)
 
 
-def _headline_section(output: OutputFolder) -> Section | None:
+def _headline_section(output: OutputFolder, sensitivity_kpis: list[str]) -> Section | None:
     blocks: list[str] = []
     if output.summary is not None and output.run is not None:
         lines = headlines(output.summary, output.run.targets, output.run.diversion)
@@ -154,6 +149,10 @@ def _headline_section(output: OutputFolder) -> Section | None:
                     f"<h3>{escape(scenario)} against {escape(comparison.base)}</h3>"
                     + _headline_list(mine)
                 )
+    if output.sensitivity is not None:
+        lines = sensitivity_headlines(output.sensitivity.one_at_a_time, sensitivity_kpis)
+        if lines:
+            blocks.append(_headline_list(lines))
     if output.sweep is not None:
         lines = sweep_headlines(output.sweep)
         if lines:
@@ -185,18 +184,59 @@ def _assumptions_section(output: OutputFolder) -> Section | None:
         return _differences_section(output.comparison)
     if output.run is None:
         return None
+    sources = (output.manifest or {}).get("value_sources")
     rows = []
     for key, label, kind in KEY_ASSUMPTIONS:
         value = assumption_value(output.run.scenario, key, kind)
         if value is not None:
-            rows.append([label, value, key])
+            row = [escape(label), escape(value), f"<code>{escape(key)}</code>"]
+            if isinstance(sources, dict):
+                row.append(escape(SOURCE_WORDS.get(sources.get(key, ""), "not said")))
+            rows.append(row)
+    header = ["assumption", "value", "scenario key"]
+    if isinstance(sources, dict):
+        header.append("source")
+        note = (
+            "The source of each value: <em>published</em> or <em>assumption</em> as the "
+            "scenario file's comment beside it says, or <em>--set</em> on the command line."
+        )
+    else:
+        note = "The scenario file says which values are published and which are assumptions."
     return Section(
         "assumptions",
         "Key assumptions",
         "<p>The scenario as resolved for this run (after <code>extends</code> and "
-        "<code>--set</code>). Every parameter is in the manifest at the end; the scenario "
-        "file says which values are published and which are assumptions.</p>"
-        + _table(["assumption", "value", "scenario key"], rows, numeric_from=3),
+        f"<code>--set</code>). Every parameter is in the manifest at the end. {note}</p>"
+        + table(header, rows, numeric_from=len(header), html_cells=True),
+    )
+
+
+SOURCE_WORDS = {"published": "published", "assumption": "assumption", "override": "--set"}
+
+
+LIST_FORMATS = {key: kind for key, _, kind in KEY_ASSUMPTIONS if kind in ("areas", "staffing")}
+
+
+def _words(key: str, value: Any) -> str:
+    """A scenario value as a person reads it in a table cell: lists of tables (areas,
+    staffing changes) summarised as the assumptions table writes them, never as JSON."""
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        if key in LIST_FORMATS:
+            return assumption_value({key: value}, key, LIST_FORMATS[key]) or "–"
+        names = [str(v.get("name", v.get("label", ""))) for v in value]
+        return f"{len(value)} entries" + (f": {', '.join(names)}" if all(names) else "")
+    if isinstance(value, list):
+        return ", ".join(_words(key, v) for v in value) or "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "none"
+    return (
+        value
+        if isinstance(value, str)
+        else format_value(value)
+        if isinstance(value, float)
+        else str(value)
     )
 
 
@@ -207,9 +247,7 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, str]:
         for key, inner in value.items():
             flat.update(_flatten(inner, f"{prefix}.{key}" if prefix else str(key)))
         return flat
-    if isinstance(value, list) and value and isinstance(value[0], dict):
-        return {prefix: "; ".join(json.dumps(v, separators=(", ", ": ")) for v in value)}
-    return {prefix: json.dumps(value) if not isinstance(value, str) else value}
+    return {prefix: _words(prefix, value)}
 
 
 def _differences_section(comparison: Comparison) -> Section:
@@ -217,13 +255,21 @@ def _differences_section(comparison: Comparison) -> Section:
     flat = {name: _flatten(facts.scenario) for name, facts in comparison.scenarios.items()}
     keys = dict.fromkeys(k for values in flat.values() for k in values)
     rows = [
-        [key, *(flat[name].get(key, "–") for name in comparison.names)]
+        [
+            f"<code>{escape(key)}</code>",
+            *(escape(flat[name].get(key, "–")) for name in comparison.names),
+        ]
         for key in keys
         if key not in ("name", "description")
         and len({flat[name].get(key) for name in comparison.names}) > 1
     ]
     body = (
-        _table(["scenario key", *comparison.names], rows, numeric_from=len(comparison.names) + 1)
+        table(
+            ["scenario key", *comparison.names],
+            rows,
+            numeric_from=len(comparison.names) + 1,
+            html_cells=True,
+        )
         if rows
         else "<p>The scenarios have the same parameters.</p>"
     )
@@ -240,44 +286,52 @@ def _kpi_section(output: OutputFolder) -> Section | None:
     if output.summary is not None:
         rows = [
             [
-                str(row.kpi),
-                format_value(row.mean),
-                format_interval(row.ci_low, row.ci_high, row.mean),
-                str(getattr(row, "unit", "")),
+                kpi_name(str(row.kpi)),
+                *(
+                    escape(v)
+                    for v in kpi_values(
+                        row.mean, row.ci_low, row.ci_high, str(getattr(row, "unit", "") or "")
+                    )
+                ),
             ]
             for row in output.summary.itertuples()
         ]
         return Section(
             "kpis",
             "All KPIs",
-            "<p>From <code>summary.csv</code>: mean and 95% t-interval over replications; "
-            "<code>_y0</code> is the year before the launch, <code>_y1</code>, "
-            "<code>_y2</code>... the policy years.</p>"
-            + _table(["KPI", "mean", "95% CI", "unit"], rows),
+            "<p>From <code>summary.csv</code>: mean and 95% t-interval over replications "
+            "(shares in percent); <code>_y0</code> is the year before the launch, "
+            "<code>_y1</code>, <code>_y2</code>... the policy years.</p>"
+            + table(["KPI", "mean", "95% CI", "unit"], rows, html_cells=True),
         )
     if output.comparison is not None:
-        table = output.comparison.table
-        rows = [
-            [
-                str(row.kpi),
-                str(row.scenario),
-                format_value(row.mean),
-                format_interval(row.ci_low, row.ci_high, row.mean),
-                format_value(row.diff_mean),
-                format_interval(row.diff_ci_low, row.diff_ci_high, row.diff_mean),
-            ]
-            for row in table.itertuples()
-        ]
+        compared = output.comparison.table
+        rows = []
+        for row in compared.itertuples():
+            unit = kpi_unit(str(row.kpi))
+            mean, interval, _ = kpi_values(row.mean, row.ci_low, row.ci_high, unit)
+            diff, diff_interval, _ = kpi_values(
+                row.diff_mean, row.diff_ci_low, row.diff_ci_high, unit
+            )
+            rows.append(
+                [
+                    kpi_name(str(row.kpi)),
+                    escape(str(row.scenario)),
+                    f'{escape(mean)}<br><span class="ci">{escape(interval)}</span>',
+                    f'{escape(diff)}<br><span class="ci">{escape(diff_interval)}</span>',
+                ]
+            )
         return Section(
             "kpis",
             "All KPIs",
             "<p>From <code>comparison.csv</code>: each scenario's mean and 95% CI, and its "
             f"paired difference from {escape(output.comparison.base)} with its 95% CI.</p>"
             "<details><summary>Every KPI of every scenario</summary>"
-            + _table(
-                ["KPI", "scenario", "mean", "95% CI", "difference", "95% CI of difference"],
+            + table(
+                ["KPI", "scenario", "mean (95% CI)", "difference (95% CI)"],
                 rows,
                 numeric_from=2,
+                html_cells=True,
             )
             + "</details>",
         )
@@ -307,7 +361,7 @@ def _staffing_section(output: OutputFolder) -> Section | None:
         "sessions a week per stream and facilitators that meet the targets "
         f"({escape(', '.join(map(str, targets)) or 'as given')}), and the KPI each "
         "reaches with its 95% CI. <code>staffing_plan.toml</code> runs the plan.</p>"
-        + _table(["period", "role", "staff", "KPI", "mean", "95% CI"], rows, numeric_from=4),
+        + table(["period", "role", "staff", "KPI", "mean", "95% CI"], rows, numeric_from=4),
     )
 
 
@@ -343,15 +397,23 @@ def _manifest_section(output: OutputFolder) -> Section | None:
     return Section(
         "manifest",
         "Manifest",
-        _table(["", ""], rows, numeric_from=2)
+        table(["", ""], rows, numeric_from=2)
         + f"<details><summary>The whole manifest (manifest.json)</summary><pre>{full}</pre>"
         "</details>",
     )
 
 
-def render_html(output: OutputFolder, figures: list[FigureHtml]) -> str:
-    """The whole report page of an output folder."""
-    by_section: dict[str, list[FigureHtml]] = {"run": [], "comparison": [], "sweep": []}
+def render_html(
+    output: OutputFolder, figures: list[FigureHtml], sensitivity_kpis: Sequence[str] = ()
+) -> str:
+    """The whole report page of an output folder (``sensitivity_kpis``: those its
+    sensitivity section shows)."""
+    by_section: dict[str, list[FigureHtml]] = {
+        "run": [],
+        "comparison": [],
+        "sweep": [],
+        "sensitivity": [],
+    }
     for figure in figures:
         by_section[figure.section].append(figure)
     events_note = ""
@@ -361,11 +423,16 @@ def render_html(output: OutputFolder, figures: list[FigureHtml]) -> str:
             "rerun with --events (or --report)."
         )
     candidates = (
-        _headline_section(output),
+        _headline_section(output, list(sensitivity_kpis)),
+        league_section(output),
         _staffing_section(output),
         _figures_section("figures", "Figures", by_section["run"], events_note),
+        areas_section(output),
         _figures_section("comparison", "Scenario comparison", by_section["comparison"]),
         _figures_section("sweep", "Sweep", by_section["sweep"]),
+        sweep_cells_section(output),
+        _figures_section("tornado", "Sensitivity", by_section["sensitivity"]),
+        sensitivity_section(output, list(sensitivity_kpis)),
         _assumptions_section(output),
         _kpi_section(output),
         _manifest_section(output),

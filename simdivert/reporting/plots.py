@@ -3,7 +3,8 @@
 Every figure function takes tables as read by :mod:`simdivert.outputs.readers` and returns
 a matplotlib ``Figure`` drawn on the Agg canvas (no pyplot, no display, no global state);
 :func:`render_figure` makes its PNG and SVG. Figures are titled and their axes carry
-units. Comparison and sweep figures live in :mod:`simdivert.reporting.comparison_plots`.
+units. Comparison figures live in :mod:`simdivert.reporting.comparison_plots`, sweep
+figures in :mod:`simdivert.reporting.sweep_plots`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import functools
 import io
 import textwrap
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,10 +23,11 @@ import pandas as pd
 from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.image import imsave
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from simdivert.clock import HOURS_PER_WEEK
@@ -141,12 +144,55 @@ def render_figure(figure: Figure) -> tuple[bytes, bytes]:
     return png.getvalue(), svg.getvalue()
 
 
+def drawn_points(figure: Figure) -> int:
+    """How many finite data points the figure's axes draw (lines, markers, bars, image
+    cells): zero means an empty chart, whatever its axes and titles."""
+    total = 0
+    for ax in figure.axes:
+        if not ax.get_visible() or ax.get_label() == "<colorbar>":
+            continue
+        for line in ax.get_lines():
+            xy = np.asarray(line.get_xydata(), dtype=float)
+            total += int(np.isfinite(xy).all(axis=1).sum()) if xy.size else 0
+        for collection in ax.collections:
+            if isinstance(collection, PathCollection):  # markers: one per offset
+                offsets = np.asarray(collection.get_offsets(), dtype=float)
+                total += int(np.isfinite(offsets).all(axis=1).sum()) if offsets.size else 0
+                continue
+            for path in collection.get_paths():
+                vertices = np.asarray(path.vertices, dtype=float)
+                total += int(len(vertices) > 1 and bool(np.isfinite(vertices).all()))
+        for image in ax.get_images():
+            array = image.get_array()
+            if array is not None:
+                total += int(np.isfinite(np.ma.filled(array, np.nan)).sum())
+        total += sum(
+            1
+            for patch in ax.patches
+            if isinstance(patch, Rectangle) and patch.get_width() and patch.get_height()
+        )
+    return total
+
+
 def save_figure(figure: Figure, folder: Path, stem: str) -> dict[str, Path]:
     """Write ``stem.png`` and ``stem.svg`` into ``folder``; returns the paths by format."""
     paths = {fmt: folder / f"{stem}.{fmt}" for fmt in ("png", "svg")}
     for path, content in zip(paths.values(), render_figure(figure), strict=True):
         path.write_bytes(content)
     return paths
+
+
+def date_axis(ax: Axes, run: RunFacts) -> None:
+    """Label a weekly time axis with calendar dates (the run starts on
+    ``run.start_date``, a Monday), not week numbers."""
+    start = run.start_date
+
+    def as_date(weeks: float, _position: object = None) -> str:
+        return (start + timedelta(days=7 * weeks)).strftime("%b %Y")
+
+    ax.xaxis.set_major_locator(MaxNLocator(7, integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(as_date))
+    ax.set_xlabel("date (the week beginning)")
 
 
 def mark_warmup(ax: Axes, warmup_weeks: float) -> None:
@@ -225,16 +271,8 @@ def _fan(ax: Axes, bands: pd.DataFrame, colour: str, scale: float = 1.0) -> np.n
 
 
 @styled
-def referrals_per_week(
-    timeseries: pd.DataFrame,
-    run: RunFacts,
-    recording_uplift: tuple[float, float, float] | None = None,
-) -> Figure:
-    """Referrals each week (median and 90% band across replications), launch and rollout marked.
-
-    ``recording_uplift`` (mean, CI low, CI high) is written at the launch: the share by
-    which recorded possession offences rose, finds that used to get an informal word.
-    """
+def referrals_per_week(timeseries: pd.DataFrame, run: RunFacts) -> Figure:
+    """Referrals each week (median and 90% band across replications), launch and rollout marked."""
     rows = timeseries[(timeseries["stage"] == "contact") & (timeseries["week"] < run.whole_weeks)]
     bands = weekly_bands(rows, "waits_started")
     figure, axes = new_figure(3.4)
@@ -242,24 +280,8 @@ def referrals_per_week(
     mark_warmup(ax, run.warmup_weeks)
     _fan(ax, bands, STAGE_COLOURS["assessment"])
     mark_launch(ax, run, label_areas=True)
-    if recording_uplift is not None and not np.isnan(recording_uplift[0]):
-        uplift, low, high = recording_uplift
-        interval = "" if np.isnan(low) else f" (95% CI {low:+.1%} to {high:+.1%})"
-        ax.annotate(
-            f"Recording uplift {uplift:+.1%}{interval}:\n"
-            "finds that would have had an informal word\nare now recorded and referred",
-            xy=(run.launch_weeks, 0.5),
-            xycoords=("data", "axes fraction"),
-            xytext=(0.03, 0.5) if run.launch_weeks > 0.5 * run.whole_weeks else (0.97, 0.5),
-            textcoords="axes fraction",
-            ha="left" if run.launch_weeks > 0.5 * run.whole_weeks else "right",
-            va="center",
-            fontsize=8,
-            arrowprops={"arrowstyle": "->", "color": PALETTE["ink"], "lw": 0.8},
-            bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": PALETTE["light_grey"]},
-        )
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("week of the run")
+    date_axis(ax, run)
     ax.set_ylabel("referrals per week (people)")
     ax.yaxis.set_major_formatter(FuncFormatter(thousands))
     handles, labels = ax.get_legend_handles_labels()
@@ -307,7 +329,7 @@ def queue_fan_chart(timeseries: pd.DataFrame, run: RunFacts) -> Figure:
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_locator(MaxNLocator(5))
     for ax in axes[-1, :]:
-        ax.set_xlabel("week of the run")
+        date_axis(ax, run)
     for ax in axes[:, 0]:
         ax.set_ylabel("people (weekly mean)")
     _timeline_legend(figure, run)
@@ -369,7 +391,7 @@ def utilisation_over_time(
         ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
     for ax in axes[:, 0]:
         ax.set_ylim(0, top * 1.05)
-    axes[-1, 0].set_xlabel("week of the run")
+    date_axis(axes[-1, 0], run)
     _timeline_legend(figure, run, staffing=True)
     figure.suptitle("Staff utilisation by role over time")
     return figure
@@ -384,14 +406,14 @@ def waiting_time_distributions(stage_waits: pd.DataFrame, targets: dict[str, flo
     stages = [s for s in WAIT_STAGES if s in set(stage_waits["stage"].unique())]
     ncols = 2 if len(stages) > 1 else 1
     nrows = int(np.ceil(len(stages) / ncols))
-    figure, axes = new_figure(2.4 * nrows + 0.6, nrows, ncols)
+    figure, axes = new_figure(3.0 * nrows + 0.6, nrows, ncols)
     for ax in axes.flat[len(stages) :]:
         ax.set_visible(False)
     for ax, stage in zip(axes.flat, stages, strict=False):
         waits = stage_waits.loc[stage_waits["stage"] == stage, "wait_days"].to_numpy()
         _wait_histogram(ax, waits, targets.get(stage), STAGE_COLOURS[stage])
         ax.set_title(WAIT_STAGES[stage].capitalize(), loc="left")
-    for ax in axes[-1, :]:
+    for ax in axes.flat:
         ax.set_xlabel("wait (days)")
     for ax in axes[:, 0]:
         ax.set_ylabel("share of people (%)")
@@ -431,7 +453,8 @@ def _wait_histogram(ax: Axes, waits: np.ndarray, target: float | None, colour: s
         )
     ax.set_xlim(0, bins[-1])
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-    ax.legend(loc="upper right", frameon=True, facecolor="white", edgecolor="none", framealpha=0.75)
+    # Below the axis, clear of the bars and of the lines it explains, wherever they fall.
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.2), borderaxespad=0.0)
 
 
 def _summary_rows(summary: pd.DataFrame, kpis: list[str]) -> pd.DataFrame:
@@ -440,7 +463,7 @@ def _summary_rows(summary: pd.DataFrame, kpis: list[str]) -> pd.DataFrame:
     return rows[rows["mean"].notna()]
 
 
-def _interval_bars(
+def interval_bars(
     ax: Axes,
     rows: pd.DataFrame,
     labels: list[str],
@@ -498,7 +521,7 @@ def police_hours_saved(estimates: pd.DataFrame, base: str | None = None) -> Figu
     for ax, scenario in zip(axes[:, 0], scenarios, strict=True):
         rows = estimates[estimates["scenario"] == scenario].set_index("method")
         labels = [POLICE_HOURS_METHODS[m].format(base=base) for m in rows.index]
-        _interval_bars(
+        interval_bars(
             ax, rows, labels, [POLICE_HOURS_COLOURS[m] for m in rows.index], lambda v: f"{v:,.0f}"
         )
         if len(scenarios) > 1:
@@ -536,7 +559,7 @@ def pathway_outcomes(summary: pd.DataFrame) -> Figure:
     ax = axes[0, 0]
     colours = [PALETTE["green"]] + [PALETTE["orange"]] * 4 + [PALETTE["grey"]]
     colours = [colours[list(PATHWAY_OUTCOMES).index(k)] for k in rows.index]
-    _interval_bars(
+    interval_bars(
         ax, rows * 100, [PATHWAY_OUTCOMES[k] for k in rows.index], colours, lambda v: f"{v:.1f}%"
     )
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))

@@ -38,9 +38,16 @@ from simdivert.outputs.readers import (
     read_stage_waits,
     run_estimates,
 )
-from simdivert.reporting import comparison_plots, outcome_plots, plots
+from simdivert.reporting import (
+    comparison_plots,
+    outcome_plots,
+    plots,
+    sensitivity_plots,
+    sweep_plots,
+)
 from simdivert.reporting.headlines import pick_kpis
 from simdivert.reporting.html import FigureHtml, render_html
+from simdivert.reporting.sweep_design import sweep_caption, sweep_design
 from simdivert.waits import STAGES as WAIT_STAGES
 
 REPORT = "report.html"
@@ -87,25 +94,24 @@ def run_figures(output: OutputFolder) -> list[FigureSpec]:
     reps = (output.manifest or {}).get("replications", "all")
     diverting = run is not None and run.diversion
     if timeseries is not None and run is not None and diverting:
-        uplift = _estimate(summary, "recording_uplift") if summary is not None else None
         specs.append(
             FigureSpec(
                 "referrals_per_week",
                 "Referrals per week",
-                f"People referred each week: the median over {reps} replications and the band "
-                "holding 90% of them. The grey band is the warm-up, simulated but not "
-                f"measured; the last, partial week is left out. {_launch_words(run)} The "
-                "recording uplift (from summary.csv) is the share by which recorded "
-                "possession offences rise under the policy, on the same finds.",
-                lambda: plots.referrals_per_week(timeseries, run, uplift),
+                f"People referred each week: the blue line is the median over {reps} "
+                "replications and the light blue band holds 90% of them. The grey band is "
+                "the warm-up, simulated but not measured; the last, partial week is left "
+                f"out. {_launch_words(run)}",
+                lambda: plots.referrals_per_week(timeseries, run),
             )
         )
         specs.append(
             FigureSpec(
                 "queue_fan_chart",
                 "People waiting at each stage",
-                "Time-average number of people waiting at each stage in each week: median "
-                f"over {reps} replications and the band holding 90% of them. Each panel has "
+                "Time-average number of people waiting at each stage in each week: in each "
+                f"stage's colour, the line is the median over {reps} replications and the "
+                "lighter band holds 90% of them; the grey band is the warm-up. Each panel has "
                 f"its own scale. {_launch_words(run)}",
                 lambda: plots.queue_fan_chart(timeseries, run),
             )
@@ -143,15 +149,32 @@ def run_figures(output: OutputFolder) -> list[FigureSpec]:
                 "Staff utilisation over time",
                 "Each week, the share of each role's available hours spent on the work "
                 "(utilisation.csv): drug workers' on-duty hours on client calls, "
-                "facilitators' contracted hours running and preparing sessions. Median over "
-                f"{reps} replications and the band holding 90% of them; the dotted level is "
-                f"the mean over the policy period (summary.csv). {_launch_words(run)}",
+                "facilitators' contracted hours running and preparing sessions. The blue "
+                "(drug workers) and green (facilitators) lines are the medians over "
+                f"{reps} replications and the lighter bands hold 90% of them; the dotted "
+                "black level is the mean over the policy period (summary.csv); the grey band "
+                f"is the warm-up. {_launch_words(run)}",
                 lambda: plots.utilisation_over_time(utilisation, run, means),
             )
         )
     if summary is not None and run is not None:
         specs.extend(_summary_figures(summary, run))
     return specs
+
+
+def _uplift_words(summary: pd.DataFrame) -> str:
+    """The recording uplift, for the figure of recorded offences: finds that would have
+    had an informal word are recorded (and referred) under the policy."""
+    uplift = _estimate(summary, "recording_uplift")
+    if uplift is None:
+        return ""
+    mean, low, high = uplift
+    interval = "" if pd.isna(low) else f" (95% CI {low:+.1%} to {high:+.1%})"
+    return (
+        f" Recording uplift {mean:+.1%}{interval}: the share by which recorded possession "
+        "offences rise under the policy, on the same finds, as finds that would have had an "
+        "informal word are recorded and referred."
+    )
 
 
 def _police_hours_caption(hours_per_arrest: float | None, simulated: str = "") -> str:
@@ -199,7 +222,8 @@ def _summary_figures(summary: pd.DataFrame, run: RunFacts) -> list[FigureSpec]:
                 "Outcomes a year of recorded possession finds, each year of the run around "
                 "the launch, means with 95% CIs. This run alone: the change from the year "
                 "before the launch includes any trend in finds; compare the scheme with "
-                "status_quo (simdivert compare) for its effect on the same finds.",
+                "status_quo (simdivert compare) for its effect on the same finds."
+                + _uplift_words(summary),
                 lambda: comparison_plots.formal_outcomes(outcomes, run.scenario_name),
             )
         )
@@ -309,12 +333,12 @@ def comparison_figures(output: OutputFolder) -> list[FigureSpec]:
                 "comparison_forest",
                 f"Paired differences from {base}",
                 f"Each scenario's difference from {base}, paired replication by replication "
-                "on common random numbers (the same finds and people), with its 95% CI; each "
-                "tick below is one replication's difference. A filled marker: the interval "
-                "excludes zero; hollow: the difference is within the noise. KPIs counted per "
-                "year are shown in the last whole policy year; waits and shares over the "
-                "policy period. KPIs undefined under the base (no referrals) have no "
-                "difference and no panel.",
+                "on common random numbers (the same finds and people), written above its "
+                "marker, with its 95% CI; each tick below is one replication's difference. A "
+                "filled marker: the interval excludes zero; hollow: the difference is within "
+                "the noise. KPIs counted per year are shown in the last whole policy year; "
+                "waits and shares over the policy period. KPIs undefined under the base (no "
+                "referrals) have no difference and no panel.",
                 lambda: comparison_plots.comparison_forest(comparison, kpis),
                 "comparison",
             )
@@ -386,16 +410,45 @@ def sweep_figures(output: OutputFolder) -> list[FigureSpec]:
     sweep = output.sweep
     if sweep is None:
         return []
+    design = sweep_design(sweep)
     return [
         FigureSpec(
             f"sweep_{kpi}",
             f"Sweep: {kpi_label(kpi)}",
-            f"The mean of {kpi_label(kpi)} in each cell of the sweep over "
-            f"{', '.join(sweep.parameters)}, with its 95% CI where there is room.",
-            functools.partial(comparison_plots.sweep_chart, sweep, kpi),
+            f"The mean of {kpi_label(kpi)} in each cell of the sweep, with its 95% CI "
+            f"({sweep_caption(design)}).",
+            functools.partial(sweep_plots.sweep_chart, sweep, kpi),
             "sweep",
         )
         for kpi in pick_kpis(sweep.table["kpi"], SWEEP_CHARTS)
+    ]
+
+
+def sensitivity_kpis(output: OutputFolder) -> list[str]:
+    """The headline KPIs some factor moves (a swing other than zero)."""
+    if output.sensitivity is None:
+        return []
+    effects = output.sensitivity.one_at_a_time
+    moved = effects.loc[effects["swing"].fillna(0) != 0, "kpi"]
+    return pick_kpis(moved, SWEEP_CHARTS)
+
+
+def sensitivity_figures(output: OutputFolder) -> list[FigureSpec]:
+    if output.sensitivity is None:
+        return []
+    effects = output.sensitivity.one_at_a_time
+    return [
+        FigureSpec(
+            f"tornado_{kpi}",
+            f"Tornado: {kpi_label(kpi)}",
+            f"{kpi_label(kpi).capitalize()} with each factor at its low value (light bar) and "
+            "its high value (dark bar), every other input at the base scenario's value (the "
+            "grey line), on common random numbers; largest swing (high less low) on top, with "
+            "its 95% CI in the label.",
+            functools.partial(sensitivity_plots.tornado, effects, kpi),
+            "sensitivity",
+        )
+        for kpi in sensitivity_kpis(output)
     ]
 
 
@@ -405,10 +458,12 @@ def sweep_figures(output: OutputFolder) -> list[FigureSpec]:
 _DRAWING: list[FigureSpec] = []
 
 
-def _draw(index: int, folder: Path) -> Path:
-    """Draw figure ``index`` of :data:`_DRAWING` and save it as PNG and SVG; its PNG path."""
+def _draw(index: int, folder: Path) -> tuple[Path, int]:
+    """Draw figure ``index`` of :data:`_DRAWING` and save it as PNG and SVG; its PNG path
+    and how many data points it draws."""
     spec = _DRAWING[index]
-    return plots.save_figure(spec.build(), folder, spec.stem)["png"]
+    figure = spec.build()
+    return plots.save_figure(figure, folder, spec.stem)["png"], plots.drawn_points(figure)
 
 
 def report_workers(figures: int) -> int:
@@ -433,14 +488,16 @@ def render_figures(
         if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                pngs = list(pool.map(_draw, range(len(specs)), [folder] * len(specs)))
+                drawn = list(pool.map(_draw, range(len(specs)), [folder] * len(specs)))
         else:
-            pngs = [_draw(index, folder) for index in range(len(specs))]
+            drawn = [_draw(index, folder) for index in range(len(specs))]
     finally:
         _DRAWING.clear()
     return [
-        FigureHtml(spec.stem, spec.heading, spec.caption, png.read_bytes(), spec.section, FIGURES)
-        for spec, png in zip(specs, pngs, strict=True)
+        FigureHtml(
+            spec.stem, spec.heading, spec.caption, png.read_bytes(), spec.section, FIGURES, points
+        )
+        for spec, (png, points) in zip(specs, drawn, strict=True)
     ]
 
 
@@ -471,9 +528,15 @@ def write_report(folder: Path, workers: int | None = None) -> Path:
         shutil.rmtree(staging)
     staging.mkdir()
     try:
-        specs = run_figures(output) + comparison_figures(output) + sweep_figures(output)
+        specs = [
+            *run_figures(output),
+            *comparison_figures(output),
+            *sweep_figures(output),
+            *sensitivity_figures(output),
+        ]
         figures = render_figures(specs, staging / FIGURES, workers)
-        (staging / REPORT).write_text(render_html(output, figures), encoding="utf-8")
+        html = render_html(output, figures, sensitivity_kpis(output))
+        (staging / REPORT).write_text(html, encoding="utf-8")
         _swap_in(staging / FIGURES, folder / FIGURES)
         _swap_in(staging / REPORT, folder / REPORT)
     finally:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from abc import abstractmethod
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+from pydantic import Field, PositiveFloat, model_validator
+
+from simdivert.scenario.strict import StrictModel
 
 if TYPE_CHECKING:  # numpy is imported where arrays are made: validating a scenario never needs it
     import numpy as np
@@ -18,9 +20,7 @@ if TYPE_CHECKING:  # numpy is imported where arrays are made: validating a scena
 NonNegativeFloat = Annotated[float, Field(ge=0)]
 
 
-class _Distribution(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class _Distribution(StrictModel):
     @abstractmethod
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """Draw ``n`` independent values."""

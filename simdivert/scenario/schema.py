@@ -21,11 +21,26 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
+from simdivert.clock import DAYS_PER_YEAR, HOURS_PER_DAY, HOURS_PER_YEAR
+from simdivert.scenario.bounds import (
+    LIST_WHY,
+    MAX_LIST,
+    MAX_PEOPLE,
+    PEOPLE_WHY,
+    People,
+    PerYear,
+    Replications,
+    Seed,
+    Staff,
+    StaffCount,
+    Years,
+    at_most,
+)
 from simdivert.scenario.cohort_settings import CohortSettings
 from simdivert.scenario.distributions import Distribution
 from simdivert.scenario.outcome_settings import (
@@ -42,7 +57,7 @@ from simdivert.scenario.policy_settings import (
     OfferOddsRatio,
     YouthScheme,
 )
-from simdivert.scenario.strict import Probability, StrictModel
+from simdivert.scenario.strict import NoLimit, Probability, StrictModel
 from simdivert.scenario.timetable import timetable_capacity
 
 if TYPE_CHECKING:  # numpy is imported where arrays are made: validating a scenario never needs it
@@ -81,6 +96,14 @@ HOLISTIC_NEEDS = (
     "employment",
     "debt",
 )
+
+
+# Bounds of this file's sizes, with their reasons (the shared ones are in bounds.py).
+Days = Annotated[NonNegativeFloat, at_most(36_500, "a hundred years; a typo")]
+Multiplier = Annotated[NonNegativeFloat, at_most(100, "a hundredfold change is a typo")]
+SessionsAWeek = Annotated[NonNegativeFloat, at_most(100, "more than 14 sessions a day; a typo")]
+Changes = at_most(MAX_LIST, LIST_WHY)
+MAX_GROWTH = 1_000  # demand at the end of a run over demand at its start
 
 
 class _Mix(StrictModel):
@@ -231,11 +254,11 @@ class HolisticNeeds(StrictModel):
 class SessionsPerStream(StrictModel):
     """Group sessions a week for each stream; 0.5 means one a fortnight."""
 
-    cannabis: NonNegativeFloat
-    cocaine: NonNegativeFloat
-    nitrous_oxide: NonNegativeFloat
-    general: NonNegativeFloat
-    under_18: NonNegativeFloat
+    cannabis: SessionsAWeek
+    cocaine: SessionsAWeek
+    nitrous_oxide: SessionsAWeek
+    general: SessionsAWeek
+    under_18: SessionsAWeek
 
     @model_validator(mode="after")
     def _whole_fortnights(self) -> SessionsPerStream:
@@ -255,10 +278,10 @@ class SessionsPerStream(StrictModel):
 class RunSettings(StrictModel):
     """How long to simulate and how often."""
 
-    years: PositiveFloat = 1.0
-    warmup_days: NonNegativeFloat = 0.0
-    replications: PositiveInt = 20
-    seed: NonNegativeInt = 2020
+    years: Years = 1.0
+    warmup_days: Annotated[NonNegativeFloat, at_most(3_650, "ten years of warm-up; a typo")] = 0.0
+    replications: Replications = 20
+    seed: Seed = 2020
     start_date: date = date(2023, 4, 3)
 
     @model_validator(mode="after")
@@ -271,32 +294,32 @@ class RunSettings(StrictModel):
 class Surge(StrictModel):
     """A stretch of extra (or less) demand, e.g. +30% for a quarter."""
 
-    start_day: NonNegativeFloat  # from the start of the measured window
-    days: PositiveFloat
-    multiplier: NonNegativeFloat
+    start_day: Days  # from the start of the measured window
+    days: Annotated[PositiveFloat, at_most(36_500, "a hundred years; a typo")]
+    multiplier: Multiplier
 
 
 class DemandSettings(StrictModel):
     """Encounters that find drugs, over time."""
 
-    searches_per_year: NonNegativeFloat
+    searches_per_year: PerYear
     drug_search_share: Probability
     find_rate_drug_searches: Probability
     find_rate_other_searches: Probability
-    other_finds_per_year: NonNegativeFloat
+    other_finds_per_year: PerYear
     personal_possession_share: Probability
     informal_share_without_policy: Annotated[float, Field(ge=0.0, lt=1.0)]
     user_dealer_share_of_excluded: Probability = 0.0
     # of eligible possession finds, those that come with another, non-serious offence
     # (e.g. theft): still eligible, offered at policy.other_offence_offer_odds_ratio
     other_offence_share: Probability = 0.0
-    annual_growth: Annotated[float, Field(gt=-1.0)] = 0.0
+    annual_growth: Annotated[float, Field(gt=-1.0)] = 0.0  # bounded with the years: Scenario
     weekday_weights: Annotated[list[NonNegativeFloat], Field(min_length=7, max_length=7)]
     hour_weights: Annotated[list[NonNegativeFloat], Field(min_length=24, max_length=24)]
     month_weights: Annotated[list[NonNegativeFloat], Field(min_length=12, max_length=12)] = [
         1.0
     ] * 12
-    surges: list[Surge] = []
+    surges: Annotated[list[Surge], Changes] = []
 
     @model_validator(mode="after")
     def _profiles_not_zero(self) -> DemandSettings:
@@ -337,14 +360,16 @@ class RefindSettings(StrictModel):
     away, stop using) at the desistance rate.
     """
 
-    rate_per_year: NonNegativeFloat
+    rate_per_year: Annotated[NonNegativeFloat, at_most(365, "found again every day; a typo")]
     frailty_shape: PositiveFloat
-    desistance_per_year: PositiveFloat
-    after_no_police_action: NonNegativeFloat
-    after_recorded_outcome: NonNegativeFloat
-    during_diversion: NonNegativeFloat
-    after_completion: NonNegativeFloat
-    after_disengagement: NonNegativeFloat
+    # The people at risk at the start number new finds a year / desistance: a rate near
+    # zero would simulate millions of people who are never found.
+    desistance_per_year: Annotated[float, Field(ge=0.01)]
+    after_no_police_action: Multiplier
+    after_recorded_outcome: Multiplier
+    during_diversion: Multiplier
+    after_completion: Multiplier
+    after_disengagement: Multiplier
 
 
 WaitingStage = Literal["contact", "assessment", "course"]
@@ -354,7 +379,7 @@ class WaitingPerson(StrictModel):
     """One person on the waiting list at the start."""
 
     stage: WaitingStage
-    waited_days: NonNegativeFloat
+    waited_days: Days
 
 
 class BacklogSettings(StrictModel):
@@ -364,12 +389,12 @@ class BacklogSettings(StrictModel):
     person (read by the scenario loader from a CSV named by ``file``).
     """
 
-    waiting_for_contact: NonNegativeInt = 0
-    waiting_for_assessment: NonNegativeInt = 0
-    waiting_for_course: NonNegativeInt = 0
-    waited_days: NonNegativeFloat = 0.0
+    waiting_for_contact: People = 0
+    waiting_for_assessment: People = 0
+    waiting_for_course: People = 0
+    waited_days: Days = 0.0
     file: str | None = None
-    people: list[WaitingPerson] = []
+    people: Annotated[list[WaitingPerson], at_most(MAX_PEOPLE, PEOPLE_WHY)] = []
 
     def waiting(self) -> list[WaitingPerson]:
         """Everyone waiting at the start, counts and listed people together."""
@@ -447,7 +472,7 @@ class ContactSettings(StrictModel):
 
     first_attempt_delay_hours: NonNegativeFloat
     attempt_spacing_hours: PositiveFloat
-    max_attempts: PositiveInt
+    max_attempts: Annotated[PositiveInt, at_most(100, "more than any provider tries; a typo")]
     answer_probability: Probability
 
 
@@ -461,7 +486,7 @@ class ProviderSettings(WorkingHours):
     day's workers.
     """
 
-    drug_workers: NonNegativeFloat
+    drug_workers: Staff
     availability: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
     admin_share: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
     evening_days: list[DayName] = []
@@ -492,25 +517,25 @@ class EngagementSettings(StrictModel):
     assessment_engage_probability: Probability
     one_to_one_engage_probability: Probability
     group_attend_probability: Probability
-    patience_days: PositiveFloat
-    max_rebookings: NonNegativeInt
+    patience_days: Annotated[NoLimit, Field(gt=0)]  # inf: waiting never puts anyone off
+    max_rebookings: Annotated[NonNegativeInt, at_most(100, "more than any provider offers")]
 
 
 class CourseSettings(StrictModel):
     """Group courses: a timetable of sessions per stream, online unless said in person."""
 
-    facilitators: NonNegativeInt
-    facilitators_per_session: PositiveInt
-    facilitator_hours_per_week: PositiveFloat
-    session_hours: PositiveFloat
-    prep_hours_per_session: NonNegativeFloat
-    places_per_session: PositiveInt  # online sessions
+    facilitators: StaffCount
+    facilitators_per_session: Annotated[PositiveInt, at_most(100, "a typo")]
+    facilitator_hours_per_week: Annotated[PositiveFloat, at_most(168, "a week has 168 hours")]
+    session_hours: Annotated[PositiveFloat, at_most(12, "a group session is a few hours")]
+    prep_hours_per_session: Annotated[NonNegativeFloat, at_most(24, "a typo")]
+    places_per_session: PositiveInt  # online sessions (a count only: any size is cheap)
     in_person_streams: list[StreamName] = []
     # The course stream of each substance not named as a stream (default "general").
     streams: dict[SubstanceName, StreamName] = {}
     in_person_places_per_session: PositiveInt = 12
-    booking_notice_hours: NonNegativeFloat
-    sessions_per_course: PositiveInt = 1
+    booking_notice_hours: Annotated[NonNegativeFloat, at_most(8_760, "a year's notice")]
+    sessions_per_course: Annotated[PositiveInt, at_most(100, "a course of a few sessions")] = 1
     session_days: Annotated[list[DayName], Field(min_length=1)]
     session_start_hours: Annotated[list[HourOfDay], Field(min_length=1)]
     sessions_per_week: SessionsPerStream
@@ -520,6 +545,23 @@ class CourseSettings(StrictModel):
         if stream in self.in_person_streams:
             return self.in_person_places_per_session
         return self.places_per_session
+
+    @model_validator(mode="after")
+    def _sessions_apart(self) -> CourseSettings:
+        starts = sorted(self.session_start_hours)
+        if starts[-1] + self.session_hours > HOURS_PER_DAY:
+            raise ValueError(
+                f"a session starting at {starts[-1]:g} would end after midnight "
+                f"(session_hours {self.session_hours:g})"
+            )
+        for earlier, later in zip(starts, starts[1:], strict=False):
+            if later - earlier < self.session_hours:
+                raise ValueError(
+                    f"session_start_hours {earlier:g} and {later:g} overlap "
+                    f"(session_hours {self.session_hours:g}): list each start once, "
+                    "at least a session apart"
+                )
+        return self
 
     @model_validator(mode="after")
     def _timetable_fits(self) -> CourseSettings:
@@ -549,9 +591,9 @@ class CourseSettings(StrictModel):
 class StaffingChange(StrictModel):
     """From a day of the measured window on, a new staffing level (only what is given)."""
 
-    from_day: PositiveFloat
-    drug_workers: NonNegativeFloat | None = None
-    facilitators: NonNegativeInt | None = None
+    from_day: Annotated[PositiveFloat, at_most(36_500, "a hundred years; a typo")]
+    drug_workers: Staff | None = None
+    facilitators: StaffCount | None = None
     sessions_per_week: SessionsPerStream | None = None
 
 
@@ -651,20 +693,20 @@ class Scenario(StrictModel):
     population: PopulationSettings
     equity: EquitySettings
     policy: PolicySettings
-    areas: Annotated[list[AreaSettings], Field(min_length=1)]
+    areas: Annotated[list[AreaSettings], Field(min_length=1), Changes]
     refind: RefindSettings
     contact: ContactSettings
     provider: ProviderSettings
     engagement: EngagementSettings
     course: CourseSettings
-    staffing: list[StaffingChange] = []
+    staffing: Annotated[list[StaffingChange], Changes] = []
     backlog: BacklogSettings = BacklogSettings()
     costs: CostSettings
     police: PoliceSettings
     offending: OffendingSettings
     courts: CourtSettings
     targets: TargetSettings = TargetSettings()
-    cohorts: list[CohortSettings] = []
+    cohorts: Annotated[list[CohortSettings], Changes] = []
 
     @field_validator("cohorts")
     @classmethod
@@ -673,6 +715,21 @@ class Scenario(StrictModel):
         if len(set(names)) != len(names):
             raise ValueError("two cohorts have the same name")
         return cohorts
+
+    @field_validator("demand")
+    @classmethod
+    def _growth_within_bounds(cls, demand: DemandSettings, info: ValidationInfo) -> DemandSettings:
+        run = info.data.get("run")  # validated before demand (field order)
+        if run is None:
+            return demand
+        years = run.warmup_days / DAYS_PER_YEAR + run.years
+        if years * math.log1p(demand.annual_growth) > math.log(MAX_GROWTH):
+            raise ValueError(
+                f"annual_growth {demand.annual_growth:g} over {years:.3g} years multiplies "
+                f"demand by more than {MAX_GROWTH:,} (a typo, and more finds than any "
+                "machine can simulate)"
+            )
+        return demand
 
     @field_validator("areas")
     @classmethod

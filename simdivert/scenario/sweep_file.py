@@ -40,21 +40,21 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
-    NonNegativeInt,
-    PositiveInt,
     ValidationError,
 )
 
 from simdivert.errors import SweepFileError
+from simdivert.scenario.bounds import Replications, Seed, at_most
 from simdivert.scenario.files import DEFAULT_SCENARIO, first_problem, read_toml
+from simdivert.scenario.strict import StrictModel
 
 SCENARIO_AXIS = "scenario"  # the grid key that varies the base scenario
 # Set once for the whole sweep, so that every cell has common random numbers.
 SWEEP_LEVEL_KEYS = {"run.seed": "seed", "run.replications": "replications"}
+MAX_CELLS = 10_000  # every cell's scenario is resolved before any runs
+CELLS_WHY = "each cell is a scenario resolved before the sweep starts; split the sweep"
 
 
 def flatten_keys(table: Any, prefix: str = "") -> Any:
@@ -79,8 +79,8 @@ DottedTable = Annotated[dict[str, Any], BeforeValidator(flatten_keys)]
 NumberRange = tuple[int, int] | tuple[float, float]
 
 
-class _SweepModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _SweepModel(StrictModel):
+    """Frozen; unknown keys, ``inf``/``nan`` and booleans for numbers are errors."""
 
 
 class Variant(_SweepModel):
@@ -94,8 +94,8 @@ class Variant(_SweepModel):
 class LatinHypercube(_SweepModel):
     """``samples`` points spread over the ranges; integer bounds give integer values."""
 
-    samples: PositiveInt
-    seed: NonNegativeInt | None = None  # [default: the sweep's seed]
+    samples: Annotated[int, Field(gt=0), at_most(MAX_CELLS, CELLS_WHY)]
+    seed: Seed | None = None  # [default: the sweep's seed]
     ranges: Annotated[dict[str, NumberRange], BeforeValidator(flatten_keys)]
 
 
@@ -112,13 +112,16 @@ class SweepFile(_SweepModel):
     name: Annotated[str, Field(min_length=1)] | None = None
     description: str = ""
     scenario: str = DEFAULT_SCENARIO
-    replications: PositiveInt | None = None
-    seed: NonNegativeInt | None = None
+    replications: Replications | None = None
+    seed: Seed | None = None
     set: DottedTable = {}
     grid: Annotated[dict[str, list[Any]], BeforeValidator(flatten_keys)] | None = None
     variants: list[Variant] | None = None
     latin_hypercube: LatinHypercube | None = None
     national: National | None = None
+
+
+_ONE = LatinHypercube(samples=1, ranges={})  # no sample: one cell per grid point
 
 
 def read_sweep_file(path: Path) -> SweepFile:
@@ -127,7 +130,7 @@ def read_sweep_file(path: Path) -> SweepFile:
     try:
         sweep = SweepFile.model_validate(data)
     except ValidationError as exc:
-        key, problem = first_problem(exc, data)
+        key, problem = first_problem(exc, data, SweepFile)
         raise SweepFileError(str(path), key, problem) from None
     check_design(sweep, str(path))
     return sweep
@@ -186,6 +189,13 @@ def check_design(sweep: SweepFile, source: str) -> None:
                 )
             for key in variant.set:
                 claim(key, "variants")
+    cells = len(sweep.variants or [None]) * (sweep.latin_hypercube or _ONE).samples
+    for values in (sweep.grid or {}).values():
+        cells *= len(values)
+    if cells > MAX_CELLS:
+        raise SweepFileError(
+            source, None, f"{cells:,} cells: at most {MAX_CELLS:,} in one sweep ({CELLS_WHY})"
+        )
     if sweep.latin_hypercube is not None:
         ranges = sweep.latin_hypercube.ranges
         if not ranges:

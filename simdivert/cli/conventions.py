@@ -1,0 +1,85 @@
+"""What every command shares: ``--json`` and ``-q/--quiet``, and how options are shown
+in ``--help`` (the value a flag expects, never ``<bool>``).
+
+``--json`` prints the command's result as one JSON document on stdout and nothing else
+there (tables, progress and notes are not printed; errors still go to stderr);
+``--quiet`` prints nothing but errors. Either way the files are written as usual.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
+
+import typer
+from rich.console import Console
+from typer.core import TyperArgument, TyperGroup, TyperOption
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+JsonOption = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="Print the result as JSON on stdout, and nothing else there.", metavar=""
+    ),
+]
+QuietOption = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Print nothing but errors.", metavar=""),
+]
+
+# The value each type of option expects, as --help shows it.
+METAVARS: dict[Any, str] = {int: "N", float: "NUMBER", Path: "PATH", str: "TEXT"}
+
+
+def _expected(annotation: Any) -> str:
+    if get_origin(annotation) is list:
+        (annotation,) = get_args(annotation)
+    return METAVARS.get(annotation, "VALUE")
+
+
+def show_metavars(command: Any) -> None:
+    """Give every parameter of ``command`` (and its subcommands) that names no metavar of
+    its own the value it expects: nothing for a flag, ``N`` for a whole number, ``PATH``,
+    and a single argument its name in capitals."""
+    for param in command.params:
+        if param.metavar is not None:
+            continue
+        if isinstance(param, TyperArgument):
+            if param.nargs == 1:  # typer writes a list argument's own way: FILES...
+                param.metavar = param.name.upper()
+        elif isinstance(param, TyperOption):
+            param.metavar = "" if param.is_flag else _expected(param.type_descriptor.annotation)
+    for sub in getattr(command, "commands", {}).values():
+        show_metavars(sub)
+
+
+class ConventionalGroup(TyperGroup):
+    """The command group: shows each option's expected value in ``--help``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        show_metavars(self)
+
+
+class Output:
+    """Where a command's result goes: rich tables on the console, or JSON on stdout."""
+
+    def __init__(self, console: Console, json_: bool, quiet: bool) -> None:
+        self.json = json_
+        console.quiet = json_ or quiet  # reset by every command: tests run many in one process
+        self.console = console
+
+    def result(self, payload: dict[str, Any]) -> None:
+        """The command's result as JSON on stdout, when ``--json`` asked for it."""
+        if self.json:
+            sys.stdout.write(json.dumps(payload, default=str) + "\n")
+            sys.stdout.flush()
+
+
+def records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """A table as JSON records, NaN as null."""
+    return json.loads(table.to_json(orient="records"))
