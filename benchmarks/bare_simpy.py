@@ -6,8 +6,10 @@ year, the launch, two policy years), stripped to what must run in SimPy:
 - every possession or user-dealer find, first or repeat, is an event in time order:
   finds arrive at the scenario's expected rate with its weekly profile, and from the
   launch on a find becomes a referral with the scenario's chance (offered and accepted);
-- each referral is a SimPy process: contact attempts in working hours (the first
-  answered one), then a FIFO pool of drug workers held off duty by the rota
+- each referral is a SimPy process: contact attempts in working hours (with
+  ``contact.attempt_minutes`` > 0 each one a call in the drug workers' queue, as in
+  the model; the calls may overrun a shift, which the model does not allow), then a
+  FIFO pool of drug workers held off duty by the rota
   (``roster.duty_changes``), assessments, one-to-ones for the same workers, and group
   sessions per stream with places, booking notice, no-shows and rebookings, the
   referral waiting for each booked session.
@@ -192,8 +194,25 @@ def simulate(scenario: Scenario, seed: int) -> dict[str, float]:
         booked[k] += 1
         return k
 
+    attempt_hours = contact.attempt_minutes / 60
+
     def referral(i: int):
         attempt = windows.next_open_at(env.now + contact.first_attempt_delay_hours)
+        if attempt_hours > 0:  # drug workers make the attempts, in the same queue
+            for k in range(contact.max_attempts):
+                yield env.timeout(attempt - env.now)
+                request = workers.request(priority=1)
+                yield request
+                started = env.now
+                yield env.timeout(attempt_hours)
+                workers.release(request)
+                if answer_u[i][k] < contact.answer_probability:
+                    break
+                attempt = windows.next_open_at(started + contact.attempt_spacing_hours)
+            else:
+                return  # never reached
+            yield from assessed_and_after(i)
+            return
         for k in range(contact.max_attempts):
             if answer_u[i][k] < contact.answer_probability:
                 break
@@ -202,6 +221,9 @@ def simulate(scenario: Scenario, seed: int) -> dict[str, float]:
             yield env.timeout(attempt - env.now)
             return  # never reached
         yield env.timeout(attempt - env.now)
+        yield from assessed_and_after(i)
+
+    def assessed_and_after(i: int):
         contacted = env.now
         request = workers.request(priority=1)
         yield request

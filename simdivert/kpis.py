@@ -237,6 +237,18 @@ def _catalogue() -> dict[str, Kpi]:
         ),
         Kpi("course_wait_mean_days", "days", "mean wait for a group session", WAITS),
         Kpi("course_wait_p90_days", "days", "wait for a group session for 9 in 10", WAITS),
+        Kpi(
+            "assessment_wait_so_far_p90_days",
+            "days",
+            "wait to assessment for 9 in 10, waits still open counted",
+            WAITS,
+        ),
+        Kpi(
+            "course_wait_so_far_p90_days",
+            "days",
+            "wait for a group session for 9 in 10, waits still open counted",
+            WAITS,
+        ),
         Kpi("one_to_one_wait_mean_days", "days", "mean wait for a one-to-one", WAITS),
         Kpi("drug_worker_utilisation", "share", "drug-worker utilisation", CAPACITY),
         Kpi("facilitator_utilisation", "share", "facilitator utilisation", CAPACITY),
@@ -251,6 +263,24 @@ def _catalogue() -> dict[str, Kpi]:
             for stream in STREAMS
         ),
         Kpi("group_sessions_per_year", "sessions/year", "group sessions a year", CAPACITY),
+        Kpi(
+            "facilitator_hours_used_per_year",
+            "hours/year",
+            "facilitator hours used in sessions held a year",
+            CAPACITY,
+        ),
+        Kpi(
+            "reactive_sessions_added_per_year",
+            "sessions/year",
+            "group sessions added as queues grew a year",
+            CAPACITY,
+        ),
+        Kpi(
+            "reactive_sessions_removed_per_year",
+            "sessions/year",
+            "added group sessions taken away again a year",
+            CAPACITY,
+        ),
         Kpi("provider_cost_per_year", "GBP/year", "provider cost a year", COSTS),
         Kpi("cost_per_completion", "GBP", "provider cost per completion", COSTS),
         Kpi(

@@ -9,9 +9,13 @@ Two readings of a wait:
 
 - **finished waits** (the KPIs ``assessment_wait_p90_days``...): of the people whose
   wait had ended by the end of the run;
-- **waits so far** (the staffing search's ``..._so_far``): every wait, an unfinished one
-  counted up to the end of the run. A search must not accept a plan because the waits
-  it makes too long have not ended yet; a wait so far is never shorter than the wait.
+- **waits so far** (the staffing search's ``..._so_far`` and the KPIs
+  ``assessment_wait_so_far_p90_days``...): every wait, an unfinished one counted up to
+  the end of the run, people still waiting to be reached included (only those who were
+  never reached and are no longer chased are left out; ``share_not_contacted`` counts
+  them). A search must not accept a plan because the waits it makes too long have not
+  ended yet, or because nobody had time to call; a wait so far is never shorter than
+  the wait.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ class StepTimes:
     assessed: np.ndarray  # bool
     group: np.ndarray  # bool: routed to a group course
     one_to_one: np.ndarray  # bool: routed to a one-to-one
+    end: np.ndarray  # when the referral's pathway ended (NaN: still in it)
 
     def subset(self, rows: np.ndarray) -> StepTimes:
         """The referrals selected by a mask or an index."""
@@ -85,10 +90,10 @@ def finished_waits(steps: StepTimes, horizon: float) -> dict[str, np.ndarray]:
 
 
 def waits_so_far(steps: StepTimes, horizon: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Waits in hours for the assessment call (of those contacted) and for the first
-    group session (of those assessed for one), an unfinished wait counted to ``horizon``;
-    each with the mask of the referrals it is of."""
-    contacted = steps.first_contact < horizon
+    """Waits in hours for the assessment call (of everyone but those never reached who
+    stopped being chased) and for the first group session (of those assessed for one),
+    an unfinished wait counted to ``horizon``; each with the mask of the referrals it is of."""
+    contacted = ~(np.isnan(steps.first_contact) & (steps.end < horizon))
     to_call = np.fmin(steps.assessment[contacted], horizon) - steps.referral[contacted]
     group = steps.assessed & steps.group
     booked = np.where(np.isnan(steps.booked), horizon, np.fmin(steps.booked, horizon))

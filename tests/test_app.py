@@ -192,15 +192,15 @@ def test_choosing_a_scenario_resets_its_levers(page):
 def test_levers_that_do_not_fit_give_one_line_and_no_run(page):
     set_values(page, {"lever:course.sessions_per_week.cannabis": 40.0})
     (message,) = errors(page)
-    # The library names the file for a rule over a whole table (as `run --set` does).
-    assert message.startswith("west_midlands.toml: course: the timetable needs 87 sessions")
+    # A rule over a whole table blames the last to set a key in it: the page's levers.
+    assert message.startswith("levers: course: the timetable needs 87 sessions")
     assert "\n" not in message
     assert page.button(key="run").disabled
 
 
 def test_a_start_date_not_on_a_monday(page):
     set_values(page, {"lever:run.start_date": date(2023, 4, 11)})
-    assert errors(page) == ["west_midlands.toml: run: start_date must be a Monday (got Tuesday)"]
+    assert errors(page) == ["levers: run: start_date must be a Monday (got Tuesday)"]
     assert page.button(key="run").disabled
 
 

@@ -59,6 +59,17 @@ def test_the_derived_values_are_the_files_counts(imported) -> None:
     assert population.sex.female == round(84 / 180, 4)  # searches 4, 12, 20, ... of each 8
 
 
+def test_equity_follows_the_files_searched_mix_against_the_base_population(imported) -> None:
+    equity = imported.scenario.equity
+    # Every group is searched equally often and finds drugs as often as white people.
+    assert equity.find_rate_ratio.values().tolist() == [1.0] * 5
+    population = equity.population  # the base scheme's: police.uk gives none
+    assert equity.search_rate_ratio.black == round(population.white / population.black, 3)
+    # So the model's searches have the files' mix whatever the population.
+    assert equity.search_shares() == pytest.approx([0.2] * 5, abs=1e-3)
+    assert any("equity.population: police.uk gives no population" in q for q in imported.quality)
+
+
 def test_the_scenario_extends_the_scheme_comments_every_value_and_runs(imported) -> None:
     text = imported.path.read_text()
     assert 'extends = "west_midlands"' in text

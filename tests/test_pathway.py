@@ -163,8 +163,19 @@ def test_completing_a_course_means_attending_every_session():
     assert attended >= 3 * group_completers
 
 
-def test_no_drug_workers_means_no_assessments_and_a_growing_queue():
+def test_no_drug_workers_means_nobody_is_reached_when_they_make_the_calls():
     scenario = short_scenario("provider.drug_workers=0")
+    pathway = simulate(scenario, 1, 0).pathway
+    assert pathway.attempt_starts.size == 0 and np.isnan(pathway.first_contact_hours).all()
+    assert set(pathway.state.tolist()) == {0}  # everyone still waiting for a first call
+    queue = run_replication(scenario, 1, 0).timeseries
+    weekly = queue[queue["stage"] == "contact"]["queue_mean"].to_numpy()
+    assert np.all(np.diff(weekly) >= 0) and weekly[-1] > weekly[1]  # grows with arrivals
+
+
+def test_no_drug_workers_means_no_assessments_and_a_growing_queue():
+    """A referral team makes the contact calls (no drug worker's time)."""
+    scenario = short_scenario("provider.drug_workers=0", "contact.attempt_minutes=0")
     pathway = simulate(scenario, 1, 0).pathway
     assert np.isnan(pathway.assessment_hours).all()
     contacted = pathway.first_contact_hours
@@ -178,9 +189,20 @@ def test_no_drug_workers_means_no_assessments_and_a_growing_queue():
 def test_ample_drug_workers_leave_only_the_contact_delay():
     scenario = short_scenario("provider.drug_workers=200")
     kpis = run_replication(scenario, 1, 0).kpis
-    # With a worker always free the queue wait is only the time to the next shift start.
-    assert kpis["assessment_queue_wait_mean_days"] < 0.01
-    assert abs(kpis["assessment_wait_mean_days"] - kpis["first_contact_wait_mean_days"]) < 0.01
+    # With a worker always free the queue wait is only the time to the next shift start,
+    # for a call that would not end by the end of this one.
+    assert kpis["assessment_queue_wait_mean_days"] < 0.05
+    pathway = simulate(scenario, 1, 0).pathway
+    called = ~np.isnan(pathway.assessment_hours)
+    waited = called & (pathway.assessment_hours > pathway.first_contact_hours + 1e-6)
+    assert waited.any()
+    assert np.allclose(pathway.assessment_hours[waited] % 24, scenario.provider.day_start_hour)
+    would_end = pathway.first_contact_hours[waited] % 24 + (
+        pathway.assessment_end_hours[waited] - pathway.assessment_hours[waited]
+    )
+    failed = pathway.state[waited] == 3  # a failed call is booked for the whole assessment
+    assert np.all((would_end > scenario.provider.day_end_hour) | failed)
+    assert abs(kpis["assessment_wait_mean_days"] - kpis["first_contact_wait_mean_days"]) < 0.05
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -226,3 +248,44 @@ def test_in_person_streams_have_their_own_session_size():
     under_18 = STREAMS.index("under_18")
     assert max(sessions.booked[under_18]) == 4
     assert max(sessions.booked[STREAMS.index("cannabis")]) == 12
+
+
+def test_reactive_slots_open_and_close_in_the_session_book():
+    book = SessionBook.from_timetable(
+        {s: np.array([10.0, 30.0]) for s in STREAMS},
+        [1] * len(STREAMS),
+        {"cannabis": np.array([20.0, 40.0])},
+    )
+    assert book.times[0] == [10.0, 20.0, 30.0, 40.0]
+    assert [book.book(0, 0.0) for _ in range(2)] == [0, 2]  # the slots are closed
+    assert book.projected_wait(0, 5.0) == np.inf
+    book.add_sessions(0, 15.0)
+    assert book.projected_wait(0, 5.0) == 15.0  # the slot at 20 is open now
+    assert book.book(0, 0.0) == 1
+    book.remove_sessions(0, 15.0)  # the one at 20 is booked and stays; 40 goes
+    assert book.kind[0] == [0, 2, 0, 3] and book.book(0, 0.0) == -1
+
+
+def test_reactive_sessions_shorten_a_growing_course_queue():
+    """One cannabis session a fortnight cannot keep up; with the rule, sessions are added
+    once the projected wait passes 14 days, and the wait to a session falls."""
+    tight = (
+        "course.sessions_per_week={ cannabis = 0.5, cocaine = 0.5, nitrous_oxide = 0.5, "
+        "general = 0.5, under_18 = 0.5 }",
+        "run.years=0.5",
+    )
+    rule = (
+        'course.reactive={ streams = ["cannabis"], add_above_wait_days = 14, '
+        'remove_below_wait_days = 7, lead_time_days = 7, session_days = ["Tue", "Thu"], '
+        "session_start_hour = 18 }"
+    )
+    fixed = run_replication(short_scenario(*tight), 1, 0).kpis
+    reactive = run_replication(short_scenario(*tight, rule), 1, 0).kpis
+    assert fixed["reactive_sessions_added_per_year"] == 0
+    assert reactive["reactive_sessions_added_per_year"] > 0
+    assert reactive["course_wait_so_far_p90_days"] < fixed["course_wait_so_far_p90_days"]
+    assert reactive["facilitator_hours_used_per_year"] > fixed["facilitator_hours_used_per_year"]
+    # No draw depends on the rule: the same people are found first (repeat finds follow
+    # what happened to them, so those may differ).
+    first = [simulate(short_scenario(*tight, *extra), 1, 0).demand for extra in ((), (rule,))]
+    np.testing.assert_array_equal(first[0].people.substance, first[1].people.substance)

@@ -284,7 +284,8 @@ def test_report_of_a_staffing_plan(tmp_path):
     for row in plan.itertuples():
         assert f"<td>{row.period}</td>" in html
     assert html.count("<tr>") >= len(plan) + 1
-    assert figure_stems(out) == set()
+    assert "Checked on fresh replications" in html
+    assert figure_stems(out) == {"staffing_wait_spread", "staffing_cost"}
 
 
 def test_a_sweep_gets_a_report_with_heatmaps(tmp_path):

@@ -6,9 +6,15 @@ import pytest
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.errors import ScenarioError
 from simdivert.model.replication import run_replication, simulate
-from simdivert.model.roster import duty_changes, on_duty_hours
+from simdivert.model.roster import (
+    duty_changes,
+    on_duty_hours,
+    workers_on_calls_by_day,
+    workforce_by_day,
+)
 from simdivert.model.rules import DIVERTED
 from simdivert.scenario.files import load_scenario
+from simdivert.scenario.schema import Workforce
 
 from conftest import short_scenario
 
@@ -153,3 +159,50 @@ def test_a_backlog_stays_out_of_the_cohort_and_its_queues_are_sound():
 def test_no_scheme_no_backlog():
     scenario = short_scenario("policy.diversion=false", "backlog.waiting_for_assessment=50")
     assert simulate(scenario, 1, 0).pathway.size == 0
+
+
+def test_workforce_off_leaves_the_rota_as_it_was():
+    scenario = short_scenario()
+    plain = workers_on_calls_by_day(scenario, np.random.default_rng(3))
+    given = workers_on_calls_by_day(scenario, np.random.default_rng(3), np.random.default_rng(99))
+    np.testing.assert_array_equal(plain, given)
+
+
+def test_vacancies_turnover_and_sickness_take_caseloads_away():
+    posts = np.full(2000, 6.0)
+    full = Workforce()
+    assert not full.active
+    sick = Workforce(sickness_spells_per_year=6, sickness_spell_mean_days=5)
+    at_work = workforce_by_day(sick, posts, np.random.default_rng(1))
+    # About 6 spells of ~5.5 days a year: roughly 9% of days off sick.
+    assert 0.85 < at_work.mean() / 6 < 0.95
+    # Spells last several days: being at work today says much about tomorrow.
+    off = at_work < 6
+    assert np.mean(off[1:] & off[:-1]) > 0.5 * np.mean(off)
+    churn = Workforce(turnover_per_year=1.0, recruitment_lag_days=60, ramp_up_days=30)
+    at_work = workforce_by_day(churn, posts, np.random.default_rng(2))
+    # Each post vacant ~60 of every ~365 + 60 days and then ramping up for 30.
+    assert 0.75 < at_work.mean() / 6 < 0.9
+    vacant = Workforce(vacancy_share=1.0, recruitment_lag_days=30, ramp_up_days=10)
+    at_work = workforce_by_day(vacant, posts, np.random.default_rng(3))
+    assert at_work[:30].sum() == 0 and at_work[29 + 10] == pytest.approx(6.0)
+    assert at_work[30] == pytest.approx(6 * 0.1)
+
+
+def test_posts_added_by_a_staffing_change_are_recruited_first():
+    posts = np.concatenate([np.full(100, 2.0), np.full(100, 4.0)])
+    lagged = Workforce(recruitment_lag_days=20)
+    at_work = workforce_by_day(lagged, posts, np.random.default_rng(0))
+    assert at_work[99] == 2 and at_work[119] == 2 and at_work[120] == 4
+
+
+def test_the_rota_follows_the_workforce_in_a_replication():
+    scenario = short_scenario(
+        "provider.workforce={ vacancy_share = 0.4, recruitment_lag_days = 400 }",
+        "provider.availability=1",
+        "provider.admin_share=0",
+    )
+    times, counts = simulate(scenario, 1, 0).duty
+    # The posts vacant at the start stay vacant all run: the same number on every shift.
+    on_shift = set(counts[counts > 0].tolist())
+    assert len(on_shift) == 1 and on_shift < {1, 2, 3, 4}

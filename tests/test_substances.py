@@ -74,6 +74,7 @@ def test_mdma_end_to_end_referred_to_its_stream_with_its_own_mix():
         (('policy.eligible_substances=["mdma"]',), "policy.eligible_substances.mdma"),
         ((WITH_MDMA[0],), "population.possible_dependence.mdma: missing"),
         ((*WITH_MDMA, 'course.streams={ mdma = "ecstasy" }'), "course.streams.mdma"),
+        (("population.possible_dependence.cannabis=true",), "valid number (got true)"),
     ],
 )
 def test_unknown_substances_and_streams_fail_in_one_line(overrides, message):

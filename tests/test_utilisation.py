@@ -12,6 +12,7 @@ from simdivert.model.utilisation import (
     sessions_held,
     weekly_utilisation,
 )
+from simdivert.scenario.files import load_scenario
 
 from conftest import short_scenario
 
@@ -89,3 +90,49 @@ def test_facilitators_busy_hours_count_the_sessions_held_in_each_week(run):
     assert busy.tolist() == expected
     ratio = table.busy_hours / table.available_hours
     assert np.allclose(table.utilisation.dropna(), ratio[table.available_hours > 0])
+
+
+def _busy_never_exceeds_on_calls(logs) -> None:
+    """At every call start and end, the calls in progress are at most the workers on calls."""
+    starts, ends = call_intervals(logs.pathway)
+    done = ~np.isnan(starts)
+    starts, ends = starts[done], ends[done]
+    times, counts = logs.duty
+    checks = np.concatenate([starts, ends - 1e-7])
+    in_progress = np.searchsorted(np.sort(starts), checks, side="right") - np.searchsorted(
+        np.sort(ends), checks, side="right"
+    )
+    on_calls = counts[np.searchsorted(times, checks, side="right") - 1]
+    assert np.all(in_progress <= on_calls)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "west_midlands",
+        "thames_valley",
+        "durham_checkpoint",
+        "avon_somerset",
+        "north_wales",
+        "west_midlands_growth",
+    ],
+)
+def test_drug_workers_are_never_busier_than_on_duty(name):
+    """No call starts that cannot end in the shift: utilisation is at most 1 in every
+    week, in every built-in scenario, also understaffed (where calls queue all day)."""
+    for workers in ("2", "5"):
+        scenario = load_scenario(
+            name,
+            [
+                "run.years=0.25",
+                "run.warmup_days=0",
+                "policy.launch_after_days=0",
+                f"provider.drug_workers={workers}",
+            ],
+        )
+        logs = simulate(scenario, seed=7, replication=0)
+        _busy_never_exceeds_on_calls(logs)
+        table = weekly_utilisation(scenario, logs.pathway, logs.sessions, logs.duty, 0)
+        drug = table[table.role == "drug_workers"]
+        assert np.all(drug.busy_hours <= drug.available_hours + 1e-6)
+        assert np.nanmax(drug.utilisation) <= 1 + 1e-9

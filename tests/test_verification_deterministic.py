@@ -37,6 +37,7 @@ CERTAIN = (
     "provider.admin_share=0",
     "contact.first_attempt_delay_hours=0",
     "contact.answer_probability=1",
+    "contact.attempt_minutes=0",
     "engagement.assessment_engage_probability=1",
     "engagement.one_to_one_engage_probability=1",
     "engagement.group_attend_probability=1",
@@ -44,6 +45,7 @@ CERTAIN = (
     'provider.assessment_minutes={ dist = "fixed", value = 60 }',
     'provider.one_to_one_minutes={ dist = "fixed", value = 75 }',
     "provider.failed_call_minutes=10",
+    "provider.one_to_one_notice_hours=0",
 )
 
 
@@ -110,20 +112,66 @@ def test_two_workers_serve_in_arrival_order():
     np.testing.assert_allclose(waits, [0.0, 0.0, 0.5, 0.5, 1.0, 1.0])
 
 
-def test_calls_happen_in_working_hours_and_a_call_runs_past_the_shift_end():
+def test_calls_happen_in_working_hours_and_no_call_runs_past_the_shift_end():
     """Mon-Fri 09:00-17:00, one drug worker, an hour per assessment.
 
-    Fri 16:30 (112.5 h): called at once, the call runs to 17:30.
-    Fri 16:45 (112.75 h): contacted at once but waits; the worker goes off duty when the
-    call ends, so the assessment is Monday 09:00 of the next week (177 h).
+    Fri 16:30 (112.5 h): contacted at once, but an hour's call cannot end by 17:00, so it
+    waits for Monday 09:00 of the next week (177 h).
+    Fri 16:45 (112.75 h): contacted at once, queued behind it: Monday 10:00 (178 h).
     Sat 10:00 (130 h): the first contact attempt moves to Monday 09:00 (177 h); queued
-    behind the Friday referral, assessed 10:00 (178 h).
+    behind the Friday referrals, assessed 11:00 (179 h).
     """
     scenario = certain_scenario("provider.drug_workers=1", NO_SESSIONS)
     _, log = simulate(scenario, [112.5, 112.75, 130.0])
     np.testing.assert_allclose(log.first_contact_hours, [112.5, 112.75, 177.0])
-    np.testing.assert_allclose(log.assessment_hours, [112.5, 177.0, 178.0])
-    np.testing.assert_allclose(log.assessment_end_hours, [113.5, 178.0, 179.0])
+    np.testing.assert_allclose(log.assessment_hours, [177.0, 178.0, 179.0])
+    np.testing.assert_allclose(log.assessment_end_hours, [178.0, 179.0, 180.0])
+
+
+def test_a_call_that_fits_before_the_shift_end_starts():
+    """As above with 20-minute assessments: Fri 16:30 is called 16:30-16:50; Fri 16:45
+    waits until 16:50, and 16:50-17:10 would overrun, so it is called Monday 09:00."""
+    scenario = certain_scenario(
+        "provider.drug_workers=1",
+        'provider.assessment_minutes={ dist = "fixed", value = 20 }',
+        NO_SESSIONS,
+    )
+    _, log = simulate(scenario, [112.5, 112.75])
+    np.testing.assert_allclose(log.assessment_hours, [112.5, 177.0])
+
+
+def test_drug_workers_make_the_contact_attempts_in_the_assessment_queue():
+    """One drug worker round the clock, 6-minute attempts, a 1-hour assessment; A and B
+    referred at 0, A answers the first attempt, B the second (attempts 2 hours apart).
+
+    A's attempt 0-0.1, then B's 0.1-0.2 (unanswered); A's assessment 0.2-1.2; B's next
+    attempt is due at 2.1 (2 hours after the first began), answered by 2.2; assessed 2.2-3.2.
+    """
+    scenario = certain_scenario(
+        *ROUND_THE_CLOCK,
+        "provider.drug_workers=1",
+        "contact.attempt_minutes=6",
+        "contact.attempt_spacing_hours=2",
+        "contact.answer_probability=0.5",
+        NO_SESSIONS,
+    )
+    answers = {"pathway.contact.0": [0.1, 0.9], "pathway.contact.1": [0.1, 0.1]}
+    _, log = simulate(scenario, [0.0, 0.0], columns=answers)
+    np.testing.assert_allclose(log.first_contact_hours, [0.1, 2.2])
+    np.testing.assert_allclose(log.assessment_hours, [0.2, 2.2])
+    np.testing.assert_allclose(log.attempt_starts, [0.0, 0.1, 2.1])
+    np.testing.assert_array_equal(log.contact_attempts, [1, 2])
+
+
+def test_a_one_to_one_is_booked_with_notice():
+    """One drug worker round the clock: A is assessed 0-1 and needs a one-to-one booked
+    a day ahead: 25-26.25."""
+    scenario = certain_scenario(
+        *ROUND_THE_CLOCK, "provider.drug_workers=1", "provider.one_to_one_notice_hours=24"
+    )
+    _, log = simulate(scenario, [0.0], route=[ROUTE_ONE_TO_ONE])
+    assert log.intervention_booked_hours[0] == pytest.approx(25.0)
+    assert log.intervention_end_hours[0] == pytest.approx(26.25)
 
 
 def test_one_to_one_sessions_queue_with_assessments_for_the_same_workers():

@@ -52,7 +52,11 @@ def test_zero_demand_runs_from_the_command_line(tmp_path):
 
 
 def test_zero_drug_workers_everyone_reached_waits_for_assessment():
-    scenario = short_scenario("provider.drug_workers=0", "run.warmup_days=0")
+    # A referral team makes the calls (with drug workers making them, nobody is reached:
+    # tests/test_pathway.py).
+    scenario = short_scenario(
+        "provider.drug_workers=0", "run.warmup_days=0", "contact.attempt_minutes=0"
+    )
     result = run_replication(scenario, 2, 0, keep_events=True)
     kpis, events = result.kpis, result.events
     horizon = scenario.horizon_hours
@@ -93,6 +97,7 @@ def test_unlimited_drug_workers_nobody_queues_for_assessment():
         "provider.admin_share=0",
         "contact.first_attempt_delay_hours=0",
         "contact.answer_probability=1",
+        "contact.attempt_minutes=0",
     )
     result = run_replication(scenario, 3, 0, keep_events=True)
     kpis, events = result.kpis, result.events

@@ -70,6 +70,7 @@ def mmc_scenario(
             # Reached at the moment of referral.
             "contact.first_attempt_delay_hours=0",
             "contact.answer_probability=1",
+            "contact.attempt_minutes=0",
             *ROUND_THE_CLOCK,
             f"provider.drug_workers={drug_workers}",
             "provider.availability=1",

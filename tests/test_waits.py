@@ -28,6 +28,7 @@ def steps() -> StepTimes:
         assessed=np.array([True, False, True]),
         group=np.array([True, False, True]),
         one_to_one=np.array([False, False, False]),
+        end=np.array([60.0, NAN, NAN]),
     )
 
 
@@ -50,15 +51,37 @@ def test_waits_so_far_run_unfinished_waits_to_the_horizon():
     np.testing.assert_array_equal(group, [True, False, True])
 
 
+def test_waits_so_far_count_people_still_waiting_to_be_reached():
+    """Not yet reached at the horizon: waiting, counted; never reached and no longer
+    chased: left, not counted."""
+    waiting = StepTimes(
+        referral=np.array([10.0, 20.0]),
+        first_contact=np.array([NAN, NAN]),
+        assessment=np.array([NAN, NAN]),
+        assessment_end=np.array([NAN, NAN]),
+        booked=np.array([NAN, NAN]),
+        assessed=np.array([False, False]),
+        group=np.array([False, False]),
+        one_to_one=np.array([False, False]),
+        end=np.array([NAN, 70.0]),
+    )
+    to_call, counted = waits_so_far(waiting, HORIZON)["assessment"]
+    np.testing.assert_array_equal(to_call, [90.0])
+    np.testing.assert_array_equal(counted, [True, False])
+
+
 def test_a_wait_so_far_is_never_shorter_than_the_finished_wait(scenario):
     logs = simulate(scenario, seed=2, replication=0)
     log = logs.pathway
     horizon = scenario.horizon_hours
     every = step_times(log)
     finished = finished_waits(every, horizon)
-    so_far, _ = waits_so_far(every, horizon)["assessment"]
-    assert so_far.size >= finished["assessment"].size
-    assert np.quantile(so_far, 0.9) >= np.quantile(finished["assessment"], 0.9)
+    so_far, counted = waits_so_far(every, horizon)["assessment"]
+    called = ~np.isnan(every.assessment)
+    assert np.all(counted[called])  # every finished wait is counted so far, as it was
+    np.testing.assert_array_equal(so_far[called[counted]], finished["assessment"])
+    open_waits = so_far[~called[counted]]
+    assert open_waits.size > 0 and np.all(open_waits >= 0)
 
 
 def test_the_report_reads_the_waits_the_kpis_count(reported_run):

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from simdivert import __version__
 from simdivert.cli.conventions import ConventionalGroup, JsonOption, Output, QuietOption, records
-from simdivert.cli.progress import ReplicationProgressBar, SweepProgressBar
+from simdivert.cli.progress import ReplicationProgressBar, StaffingProgressBar, SweepProgressBar
 from simdivert.clock import utc_now
 from simdivert.errors import (
     OVERRIDE_SOURCE,
@@ -483,11 +483,27 @@ def staff(
             "scenario's \\[targets] for the P90 assessment and course waits."
         ),
     ] = None,
-    confidence: Annotated[
-        float, typer.Option(help="Confidence that each target's mean is met.", min=0.5, max=0.999)
-    ] = 0.95,
+    quantile: Annotated[
+        float,
+        typer.Option(
+            help="Share of replications that must meet each target (0.9: at least 9 in 10 "
+            "replications have their P90 wait within it).",
+            min=0.5,
+            max=0.999,
+        ),
+    ] = 0.9,
     period: Annotated[str, typer.Option(help="Plan per 'year' or 'quarter'.")] = "year",
     reps: Annotated[int, typer.Option(help="Replications per candidate.", min=2)] = 10,
+    check_reps: Annotated[
+        int | None,
+        typer.Option(help="Fresh replications to check the plan on (default: --reps).", min=2),
+    ] = None,
+    cut_after_surge: Annotated[
+        bool,
+        typer.Option(
+            "--cut-after-surge", help="Allow fewer staff in the period right after a surge."
+        ),
+    ] = False,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
     workers: WorkersOption = None,
     dask: DaskOption = None,
@@ -496,6 +512,9 @@ def staff(
         Path | None,
         typer.Option(help="Output folder (default: outputs/staff-<scenario>-<time>)."),
     ] = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write report.html and figures/.")
+    ] = False,
     set_: SetOption = None,
     json_: JsonOption = False,
     quiet: QuietOption = False,
@@ -528,81 +547,141 @@ def staff(
         started = utc_now()
         with (
             open_executor(workers, dask, force) as executor,
-            ReplicationProgressBar(console, "staffing search") as executor.progress,
+            StaffingProgressBar(console, f"staffing {resolved.name}") as bar,
         ):
-            table, plan, periods, runs = plan_staffing(
-                resolved, targets, confidence, period, reps, seed, executor, force
+            found = plan_staffing(
+                resolved,
+                targets,
+                quantile,
+                period,
+                reps,
+                seed,
+                executor,
+                cut_after_surge=cut_after_surge,
+                check_replications=check_reps,
+                progress=bar.update,
+                force=force,
             )
             where = executor.where()
     except UserError as exc:
         raise _fail(exc) from None
     try:
         written = write_staffing_plan(
-            table,
-            plan_as_toml(resolved, plan, periods),
+            found.table,
+            plan_as_toml(resolved, found.plan, found.periods),
             resolved,
             destination,
             Provenance(started, where=where, command=_command()),
             search={
                 "targets": [str(t) for t in targets],
-                "confidence": confidence,
+                "quantile": quantile,
                 "period": period,
                 "replications": reps,
+                "check_replications": check_reps or reps,
+                "cut_after_surge": cut_after_surge,
                 "seed": resolved.run.seed if seed is None else seed,
-                "candidates_simulated": runs,
+                "candidates_simulated": found.runs,
             },
+            spread=found.spread,
+            check=found.check,
+            costs=found.costs,
             source=source,
             overrides=list(set_ or []),
         )
     except UserError as exc:
         raise _fail(exc) from None
-    console.print(staffing_table(table, resolved.name))
+    console.print(staffing_table(found.table, resolved.name))
+    console.print(staffing_check_table(found.check, found.costs))
+    missed = found.check[~found.check["meets"]]
+    for row in missed.itertuples():
+        console.print(
+            f"[yellow]On fresh replications {row.period} misses {row.kpi}<={row.bound:g}: "
+            f"{format_value(row.kpi_quantile)} in {row.share_missed:.0%} of replications "
+            "over it (more --reps, or a higher --quantile, gives a plan with more margin)[/]"
+        )
     console.print(
         f"Plan written to [bold]{written}[/] (run it: simdivert run "
         f"{written / 'staffing_plan.toml'})"
     )
+    report_path = _write_report(written) if report else None
     output.result(
         {
             "folder": str(written),
             "plan_file": str(written / "staffing_plan.toml"),
-            "plan": records(table),
+            "report": _text(report_path),
+            "plan": records(found.table),
+            "check": records(found.check),
         }
     )
 
 
+def _tested_words(kpi: object) -> str:
+    """``course_wait_so_far_p90_days_cannabis`` -> ``course P90 cannabis``."""
+    if not isinstance(kpi, str):
+        return ""
+    return kpi.replace("_wait_so_far_p90_days", " P90").replace("_", " ")
+
+
+def _quantile_words(quantile: float) -> str:
+    return f"P{quantile * 100:g} of reps"
+
+
 def staffing_table(table: pd.DataFrame, name: str) -> Table:
-    """The plan per period and role, with the KPI reached and what one fewer gives."""
+    """The plan per period and role, with the statistic tested and what one fewer gives."""
     import pandas as pd
 
+    tested = _quantile_words(float(table["quantile"].iloc[0])) if len(table) else "quantile"
     view = Table(
         title=f"Staffing plan for {name}",
         title_justify="left",
-        caption="one fewer: the KPI with one fewer worker or half a session fewer a week",
+        caption=f"{tested}: the statistic tested against the target, the replications' "
+        "quantile of each P90 wait so far; one fewer: with one fewer worker or half a "
+        "session fewer a week",
     )
-    for column in ("period", "role", "staff", "KPI", "mean (95% CI)", "one fewer"):
-        view.add_column(column, justify="right" if column in ("staff",) else "left")
+    columns = ("period", "role", "staff", "KPI", "target", tested, "reps over", "one fewer")
+    for column in columns:
+        view.add_column(column, justify="right" if column == "staff" else "left")
     for row in table.itertuples():
-        reached = (
-            "–"
-            if pd.isna(row.kpi_mean)
-            else f"{format_value(row.kpi_mean)} "
-            f"({format_interval(row.kpi_ci_low, row.kpi_ci_high, row.kpi_mean)})"
-        )
         fewer = (
             "–"
-            if pd.isna(row.one_fewer_kpi_mean)
+            if pd.isna(row.one_fewer_kpi_quantile)
             else (
-                f"{format_value(row.one_fewer_kpi_mean)} "
+                f"{format_value(row.one_fewer_kpi_quantile)} "
                 + ("meets" if row.one_fewer_meets_targets else "fails")
             )
         )
         view.add_row(
-            row.period,
+            row.period + (" (surge)" if row.surge else ""),
             row.role.replace("sessions_per_week_", "sessions "),
             f"{row.headcount:g}",
-            row.kpi.replace("course_wait_p90_days_", "course P90 "),
-            reached,
+            _tested_words(row.kpi),
+            "–" if pd.isna(row.bound) else f"{row.bound:g}",
+            "–" if pd.isna(row.kpi_quantile) else format_value(row.kpi_quantile),
+            "–" if pd.isna(row.share_missed) else f"{row.share_missed:.0%}",
             fewer,
+        )
+    return view
+
+
+def staffing_check_table(check: pd.DataFrame, costs: pd.DataFrame) -> Table:
+    """The plan on fresh replications per period and target, and its cost a year."""
+    tested = _quantile_words(float(check["quantile"].iloc[0])) if len(check) else "quantile"
+    view = Table(
+        title="Checked on fresh replications (not searched on)",
+        title_justify="left",
+    )
+    for column in ("period", "KPI", "target", tested, "reps over", "meets", "cost a year"):
+        view.add_column(column)
+    cost = dict(zip(costs["period"], costs["cost_per_year"], strict=True))
+    for row in check.itertuples():
+        view.add_row(
+            row.period,
+            _tested_words(row.kpi),
+            f"{row.bound:g}",
+            format_value(row.kpi_quantile),
+            f"{row.share_missed:.0%}",
+            "yes" if row.meets else "[red]no[/]",
+            f"£{cost[row.period]:,.0f}",
         )
     return view
 

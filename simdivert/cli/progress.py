@@ -125,3 +125,36 @@ class ReplicationProgressBar:
 
     def finished(self, tasks: int) -> None:
         self._progress.advance(self._task, tasks)
+
+
+class StaffingProgressBar:
+    """``with StaffingProgressBar(console, title) as bar: ... bar.update(stage, runs, done,
+    total)``: the periods planned (and the fresh-seed check) out of all, the one under
+    way, candidates simulated so far and the time elapsed."""
+
+    def __init__(self, console: Console, title: str) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[stage]}"),
+            TextColumn("candidates {task.fields[runs]}"),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        self._task = self._progress.add_task(title, total=None, stage="", runs=0)
+
+    def __enter__(self) -> StaffingProgressBar:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._progress.stop()
+
+    def update(self, stage: str, runs: int, done: int, total: int) -> None:
+        self._progress.update(self._task, completed=done, total=total, stage=stage, runs=runs)

@@ -2,9 +2,14 @@
 
 For each period (a year or a quarter of the policy period, in order) the plan finds
 the fewest drug workers (FTE) and, stream by stream, the fewest group sessions a week
-that meet every target with the stated confidence across replications; facilitators
-are the fewest that can run that timetable. Earlier periods keep the staffing already
-chosen, so a backlog they leave counts against the next.
+that meet every target in a chosen share of replications (``quantile``: 0.9 accepts a
+plan when at least 9 in 10 replications have their P90 wait within the target; waits
+across replications are often bimodal, a queue that tips or not, so a mean and its
+t-interval would say little); facilitators are the fewest that can run that timetable.
+Earlier periods keep the staffing already chosen, so a backlog they leave counts
+against the next. After a period with a demand surge, the next keeps at least the
+staff of the surge unless ``cut_after_surge``. The plan is then checked on fresh
+replications (indices it did not search on) by :mod:`simdivert.experiments.staffing_check`.
 
 The search starts from an analytic bracket, then simulates on common random numbers
 (every candidate sees the same referrals):
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,7 +46,7 @@ from simdivert.model.utilisation import call_intervals
 from simdivert.scenario.files import scenario_as_toml
 from simdivert.scenario.schema import STREAMS, CourseSettings, Scenario
 from simdivert.scenario.timetable import concurrent_sessions, timetable_capacity
-from simdivert.stats import p90, student_t_ppf, t_interval
+from simdivert.stats import p90, replication_quantile
 from simdivert.waits import waits_so_far
 
 FOLLOW_UP_HOURS = 56 * HOURS_PER_DAY
@@ -225,22 +231,45 @@ class PeriodWaitsTask:
             times = np.asarray(logs.sessions.times[k])
             booked = np.asarray(logs.sessions.booked[k])
             waits[f"places_booked_{stream}"] = float(booked[(times >= start) & (times < end)].sum())
+        waits["replication"] = self.replication
         waits["open_hours"] = on_duty_hours(
             logs.duty[0], np.ones_like(logs.duty[1]) * (logs.duty[1] > 0), start, end
         )
         return waits
 
 
+def surged_periods(scenario: Scenario, periods: list[Period]) -> list[bool]:
+    """Whether each period has a demand surge (a multiplier above 1) in it."""
+    surges = [
+        (
+            scenario.warmup_hours + surge.start_day * HOURS_PER_DAY,
+            scenario.warmup_hours + (surge.start_day + surge.days) * HOURS_PER_DAY,
+        )
+        for surge in scenario.demand.surges
+        if surge.multiplier > 1
+    ]
+    return [
+        any(start < period.end_hours and end > period.start_hours for start, end in surges)
+        for period in periods
+    ]
+
+
 @dataclass
 class Evaluator:
-    """Runs a staffing candidate's replications on an executor and judges targets."""
+    """Runs a staffing candidate's replications on an executor and judges targets.
+
+    Replications ``first_replication`` onwards are used (the fresh-seed check takes
+    others); ``on_candidate`` is called after each candidate (a progress bar).
+    """
 
     scenario: Scenario
     periods: list[Period]
     replications: int
     seed: int
     executor: Executor
-    confidence: float
+    quantile: float = 0.9
+    first_replication: int = 0
+    on_candidate: Callable[[int], None] | None = None
     runs: int = 0
     force: bool = False  # run candidates the pre-run estimate refuses
 
@@ -250,26 +279,26 @@ class Evaluator:
         end = period.end_hours + FOLLOW_UP_HOURS
         scenario = staffed_scenario(self.scenario, self.periods[: k + 1], plan[: k + 1], end)
         check_budget([(scenario, self.replications)], self.executor.workers, force=self.force)
+        first = self.first_replication
         tasks = [
             PeriodWaitsTask(scenario, self.seed, r, period.start_hours, period.end_hours)
-            for r in range(self.replications)
+            for r in range(first, first + self.replications)
         ]
+        table = pd.DataFrame(self.executor.run_all(tasks))
         self.runs += 1
-        return pd.DataFrame(self.executor.run_all(tasks))
+        if self.on_candidate is not None:
+            self.on_candidate(self.runs)
+        return table
 
-    def upper_bound(self, values: pd.Series) -> float:
-        """One-sided upper confidence bound of the mean (NaN runs: nothing to wait for)."""
-        values = values.dropna().to_numpy()
-        if values.size == 0:
-            return -math.inf
-        if values.size < 2 or np.all(values == values[0]):
-            return float(values.mean())
-        t = student_t_ppf(self.confidence, values.size - 1)
-        return float(values.mean() + t * values.std(ddof=1) / math.sqrt(values.size))
+    def statistic(self, values: pd.Series) -> float:
+        """The statistic a target bounds: the ``quantile`` of the replications' values
+        (runs with nobody waiting have no value; none at all: -inf, nothing to miss)."""
+        present = values.dropna().to_numpy()
+        return replication_quantile(present, self.quantile) if present.size else -math.inf
 
     def meets(self, table: pd.DataFrame, target: Target, stream: str | None = None) -> bool:
         column = so_far(target.kpi if stream is None else f"{target.kpi}_{stream}")
-        return self.upper_bound(table[column]) <= target.bound
+        return self.statistic(table[column]) <= target.bound
 
 
 def erlang_c_workers(
@@ -298,15 +327,20 @@ def _half_up(value: float) -> float:
 class StaffingSearch:
     """The plan, period by period; see the module docstring."""
 
-    def __init__(self, evaluator: Evaluator, targets: list[Target]) -> None:
+    def __init__(
+        self, evaluator: Evaluator, targets: list[Target], cut_after_surge: bool = False
+    ) -> None:
         self.evaluator = evaluator
         scenario = evaluator.scenario
         self.course = scenario.course
         self.provider = scenario.provider
         self.assessment_targets = [t for t in targets if t.kpi.startswith("assessment")]
         self.course_targets = [t for t in targets if t.kpi.startswith("course")]
+        self.surged = surged_periods(scenario, evaluator.periods)
+        self.cut_after_surge = cut_after_surge
         self.plan: list[Staffing] = []
         self.rows: list[dict] = []
+        self.spread: list[pd.DataFrame] = []
 
     def _staffing(self, drug_workers: int, sessions: dict[str, float]) -> Staffing:
         return Staffing(drug_workers, dict(sessions), facilitators_needed(self.course, sessions))
@@ -320,6 +354,12 @@ class StaffingSearch:
     def _stream_ok(self, table: pd.DataFrame, stream: str) -> bool:
         return all(self.evaluator.meets(table, t, stream) for t in self.course_targets)
 
+    def floor(self, k: int) -> Staffing | None:
+        """The staffing period k may not go below: the last one's, right after a surge."""
+        if k == 0 or self.cut_after_surge or not self.surged[k - 1]:
+            return None
+        return self.plan[k - 1]
+
     def _drug_worker_guess(self, pilot: pd.DataFrame) -> int:
         """Erlang-C bracket from the pilot's offered load of calls while on duty."""
         calls, hours, open_hours = (pilot[c].mean() for c in ("calls", "call_hours", "open_hours"))
@@ -330,9 +370,11 @@ class StaffingSearch:
         return math.ceil(on_calls / present)
 
     def _drug_workers(self, k: int, pilot: pd.DataFrame, sessions: dict[str, float]) -> int:
-        workers = self._drug_worker_guess(pilot)
+        floor = self.floor(k)
+        least = floor.drug_workers if floor is not None else 0
+        workers = max(self._drug_worker_guess(pilot), least)
         if self._assessment_ok(self._measure(k, workers, sessions)):
-            while workers > 0 and self._assessment_ok(self._measure(k, workers - 1, sessions)):
+            while workers > least and self._assessment_ok(self._measure(k, workers - 1, sessions)):
                 workers -= 1
             return workers
         guess = workers
@@ -349,8 +391,13 @@ class StaffingSearch:
         """Per stream: up half a session a week while failing, then down while passing."""
         period = self.evaluator.periods[k]
         weeks = (period.end_hours - period.start_hours) / (7 * HOURS_PER_DAY)
+        floor = self.floor(k)
+        least = floor.sessions_per_week if floor is not None else dict.fromkeys(STREAMS, 0.0)
         sessions = {
-            s: _half_up(pilot[f"places_booked_{s}"].mean() / weeks / self.course.places(s))
+            s: max(
+                _half_up(pilot[f"places_booked_{s}"].mean() / weeks / self.course.places(s)),
+                least[s],
+            )
             for s in STREAMS
         }
         for _ in range(40):
@@ -363,7 +410,7 @@ class StaffingSearch:
         else:
             raise UserError("no staffing within 20 extra sessions a week meets the course targets")
         while True:
-            lower = {s: max(v - 0.5, 0.0) for s, v in sessions.items()}
+            lower = {s: max(v - 0.5, least[s]) for s, v in sessions.items()}
             table = self._measure(k, workers, lower)
             cut = [s for s in STREAMS if lower[s] < sessions[s] and self._stream_ok(table, s)]
             if not cut:
@@ -388,6 +435,7 @@ class StaffingSearch:
                 label,
                 "drug_workers",
                 workers,
+                target,
                 target.kpi,
                 final,
                 fewer_workers,
@@ -397,35 +445,43 @@ class StaffingSearch:
         fewer_sessions = self._measure(k, workers, fewer)
         for stream in STREAMS:
             for target in self.course_targets:
-                column = f"{target.kpi}_{stream}"
                 has_fewer = sessions[stream] > 0
                 self._row(
                     label,
                     f"sessions_per_week_{stream}",
                     sessions[stream],
-                    column,
+                    target,
+                    f"{target.kpi}_{stream}",
                     final,
                     fewer_sessions if has_fewer else None,
                     lambda table, s=stream: self._stream_ok(table, s),
                     step=0.5,
                 )
-        self._row(label, "facilitators", chosen.facilitators, "", final, None, None)
+        self._row(label, "facilitators", chosen.facilitators, None, "", final, None, None)
+        self.spread.append(spread_rows(final, label, "search"))
         self.plan.append(chosen)
 
-    def _row(self, period, role, headcount, target_kpi, final, fewer, ok, step=1.0) -> None:
-        kpi = so_far(target_kpi) if target_kpi else ""
-        mean, low, high = t_interval(final[kpi].to_numpy()) if kpi else (math.nan,) * 3
+    def _row(self, period, role, headcount, target, column, final, fewer, ok, step=1.0) -> None:
+        kpi = so_far(column) if column else ""
+        statistic = self.evaluator.statistic
+        values = final[kpi].dropna() if kpi else pd.Series(dtype=float)
+        k = [p.label for p in self.evaluator.periods].index(period)
         self.rows.append(
             {
                 "period": period,
                 "role": role,
                 "headcount": headcount,
                 "kpi": kpi,
-                "kpi_mean": mean,
-                "kpi_ci_low": low,
-                "kpi_ci_high": high,
+                "bound": target.bound if target is not None else math.nan,
+                "quantile": self.evaluator.quantile,
+                "kpi_quantile": statistic(values) if kpi and values.size else math.nan,
+                "kpi_median": float(values.median()) if kpi and values.size else math.nan,
+                "share_missed": float((values > target.bound).mean())
+                if target is not None and values.size
+                else math.nan,
+                "surge": self.surged[k],
                 "one_fewer_headcount": headcount - step if fewer is not None else math.nan,
-                "one_fewer_kpi_mean": float(fewer[kpi].mean())
+                "one_fewer_kpi_quantile": statistic(fewer[kpi].dropna())
                 if fewer is not None and kpi
                 else math.nan,
                 "one_fewer_meets_targets": ok(fewer) if fewer is not None and ok else None,
@@ -433,37 +489,109 @@ class StaffingSearch:
         )
 
 
+def spread_rows(table: pd.DataFrame, period: str, check: str) -> pd.DataFrame:
+    """Each replication's P90 waits so far of a period (``staffing_spread.csv`` rows)."""
+    columns = [c for c in table.columns if "_wait_so_far_p90_days" in c]
+    long = table[["replication", *columns]].melt(
+        id_vars="replication", var_name="kpi", value_name="value"
+    )
+    long.insert(0, "period", period)
+    long.insert(1, "check", check)
+    return long
+
+
+@dataclass(frozen=True)
+class StaffingPlan:
+    """What :func:`plan_staffing` found: the plan's table (per period and role, the
+    statistic tested and what one fewer gives), the staffing per period, the periods,
+    candidates simulated, each replication's waits of the chosen staffing (``spread``:
+    the search's and the fresh-seed check's) and the check per period and target."""
+
+    table: pd.DataFrame
+    plan: list[Staffing]
+    periods: list[Period]
+    runs: int
+    spread: pd.DataFrame
+    check: pd.DataFrame
+    costs: pd.DataFrame
+
+
 def plan_staffing(
     scenario: Scenario,
     targets: list[Target],
-    confidence: float = 0.95,
+    quantile: float = 0.9,
     period: str = "year",
     replications: int = 10,
     seed: int | None = None,
     executor: Executor | None = None,
+    *,
+    cut_after_surge: bool = False,
+    check_replications: int | None = None,
+    progress: Callable[[str, int, int, int], None] | None = None,
     force: bool = False,
-) -> tuple[pd.DataFrame, list[Staffing], list[Period], int]:
-    """The staffing plan: its table, the staffing per period, the periods, simulations run.
+) -> StaffingPlan:
+    """The staffing plan, checked on fresh replications (see :class:`StaffingPlan`).
 
-    Each candidate's replications run on ``executor`` (default: in this process); a
-    candidate too big for this machine is refused before it runs, unless ``force``.
+    Each candidate's replications run on ``executor`` (default: in this process);
+    ``progress(stage, candidates so far, stages done, stages)`` is called as the search
+    goes (the stages: each period, then the fresh-seed check). A candidate too big for
+    this machine is refused before it runs, unless ``force``.
     """
+    from simdivert.experiments.staffing_check import check_plan, plan_costs
+
     if not targets:
         raise UserError("give at least one --target")
+    if not 0 < quantile < 1:
+        raise UserError(f"quantile {quantile:g}: must be between 0 and 1", option="quantile")
     periods = plan_periods(scenario, period)
+    run_seed = scenario.run.seed if seed is None else seed
+    executor = executor if executor is not None else InProcessExecutor()
+    stages = len(periods) + 1
+    done = [0]
+
+    def report(runs: int) -> None:
+        if progress is not None:
+            label = periods[done[0]].label if done[0] < len(periods) else "fresh-seed check"
+            progress(label, runs, done[0], stages)
+
     evaluator = Evaluator(
         scenario,
         periods,
         replications,
-        scenario.run.seed if seed is None else seed,
-        executor if executor is not None else InProcessExecutor(),
-        confidence,
+        run_seed,
+        executor,
+        quantile,
+        on_candidate=report,
         force=force,
     )
-    search = StaffingSearch(evaluator, targets)
+    search = StaffingSearch(evaluator, targets, cut_after_surge)
     for k in range(len(periods)):
+        report(evaluator.runs)
         search.plan_period(k)
-    return pd.DataFrame(search.rows), search.plan, periods, evaluator.runs
+        done[0] = k + 1
+    report(evaluator.runs)
+    check, fresh = check_plan(
+        scenario,
+        periods,
+        search.plan,
+        targets,
+        quantile,
+        check_replications or replications,
+        run_seed,
+        first_replication=replications,
+        executor=executor,
+    )
+    done[0] = stages
+    report(evaluator.runs)
+    return StaffingPlan(
+        pd.DataFrame(search.rows),
+        search.plan,
+        periods,
+        evaluator.runs,
+        pd.concat([*search.spread, fresh], ignore_index=True),
+        check,
+        plan_costs(scenario, periods, search.plan, search.surged),
+    )
 
 
 def plan_as_toml(scenario: Scenario, plan: list[Staffing], periods: list[Period]) -> str:

@@ -341,6 +341,73 @@ def under_18_outcomes(data: Classified) -> Derived | None:
     )
 
 
+RATIO_DECIMALS = 3
+
+
+def _relative_to_white(rate: pd.Series, enough: pd.Series) -> dict[str, float]:
+    """Each group's rate over white people's; 1 (no difference) where too few rows."""
+    white = float(rate["white"])
+    return {
+        str(g): round(float(rate[g]) / white, RATIO_DECIMALS) if enough[g] else 1.0
+        for g in ETHNIC_GROUPS
+    }
+
+
+def _thin_groups(enough: pd.Series) -> str:
+    thin = [str(g) for g in ETHNIC_GROUPS if not enough[g]]
+    return f"; {', '.join(thin)}: 1 [assumption], fewer than {MIN_ROWS} searches" if thin else ""
+
+
+def find_rate_ratio(data: Classified) -> Derived | None:
+    """Drug searches that find drugs, by ethnic group, relative to white people."""
+    recorded = data.drug_search & data.link_recorded
+    groups = data.ethnic_group[recorded]
+    searched = groups.value_counts().reindex(ETHNIC_GROUPS, fill_value=0)
+    found = groups[data.drugs_found[recorded]].value_counts().reindex(ETHNIC_GROUPS, fill_value=0)
+    if searched["white"] < MIN_ROWS or found["white"] == 0:
+        _too_few(
+            data, "equity.find_rate_ratio", int(searched["white"]), "drug searches of white people"
+        )
+        return None
+    enough = searched >= MIN_ROWS
+    rate = found / searched.where(searched > 0, 1)
+    shown = ", ".join(
+        f"{g} {percent(float(rate[g]))} of {count(int(searched[g]))}"
+        for g in ETHNIC_GROUPS
+        if enough[g]
+    )
+    return Derived(
+        "equity.find_rate_ratio",
+        _relative_to_white(rate, enough),
+        f"drug searches that found drugs (link recorded) by group, over white people's: {shown} "
+        f"({data.period}){_thin_groups(enough)}",
+    )
+
+
+def search_rate_ratio(data: Classified, population: dict[str, float]) -> Derived | None:
+    """Searches per head by ethnic group, relative to white people, against ``population``
+    (police.uk gives none: the base scheme's, unless the user sets the force's)."""
+    searched = data.ethnic_group.value_counts().reindex(ETHNIC_GROUPS, fill_value=0)
+    if searched["white"] < MIN_ROWS:
+        _too_few(
+            data, "equity.search_rate_ratio", int(searched["white"]), "searches of white people"
+        )
+        return None
+    enough = (searched >= MIN_ROWS) & (pd.Series(population).reindex(ETHNIC_GROUPS) > 0)
+    per_head = searched / pd.Series(population).reindex(ETHNIC_GROUPS).where(enough, 1)
+    data.notes.append(
+        "equity.population: police.uk gives no population, so the base scheme's is kept and "
+        "equity.search_rate_ratio is worked out against it; set your force's Census figures "
+        "for a true search rate ratio (the searched mix matches these files either way)"
+    )
+    return Derived(
+        "equity.search_rate_ratio",
+        _relative_to_white(per_head, enough),
+        f"{count(int(searched.sum()))} searches by group ({data.period}) per head of the base "
+        f"scheme's equity.population, over white people's{_thin_groups(enough)}",
+    )
+
+
 DERIVATIONS: tuple[Callable[[Classified], Derived | None], ...] = (
     searches_per_year,
     drug_search_share,
@@ -351,6 +418,7 @@ DERIVATIONS: tuple[Callable[[Classified], Derived | None], ...] = (
     age_band,
     sex,
     ethnic_group,
+    find_rate_ratio,
     adult_outcomes,
     under_18_outcomes,
 )

@@ -23,6 +23,7 @@ from simdivert.importers.police_uk import (
     classify,
     derive,
     quality_lines,
+    search_rate_ratio,
 )
 from simdivert.importers.police_uk_files import force_slug, read_searches
 from simdivert.outputs.folders import check_writable, write_atomically
@@ -214,6 +215,8 @@ def import_police_uk(
     data: Classified = classify(searches)
     derived = derive(data)
     base = load_scenario_with_values(scheme_path, [])
+    population = base.equity.population.model_dump()
+    derived += [d for d in (search_rate_ratio(data, population),) if d is not None]
     if scale_staffing:
         derived += scaled_staffing(base, derived)
     quality = quality_lines(data)

@@ -124,7 +124,9 @@ class PoliceModel:
         self.scenario = scenario
         self.draws = draws
         self.log = FindsLog()
-        duty = duty_changes(scenario, streams.generator("roster.absence"))
+        duty = duty_changes(
+            scenario, streams.generator("roster.absence"), streams.generator("roster.workforce")
+        )
         self.provider = ProviderModel(env, scenario, draws, duty, on_end=self._referral_ended)
         people = demand.people
         n = people.size

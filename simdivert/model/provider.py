@@ -1,11 +1,14 @@
 """The provider side in SimPy: contact, assessment, triage, group course or one-to-one.
 
-A referral enters when the police make it (:meth:`ProviderModel.refer`). Contact
-attempts do not use drug workers (the provider's referral team makes them); the first
-answered attempt is found at once from the referral's draws, and the referral waits
-until then. What queues runs in SimPy: drug workers (one shared FIFO pool for
-assessments and one-to-one sessions, available only when on duty) and places in
-scheduled group sessions. A referral's random numbers are its find's rows in
+A referral enters when the police make it (:meth:`ProviderModel.refer`). Drug workers
+make the contact attempts (``contact.attempt_minutes`` of a worker's time each, in the
+same first-come-first-served queue as assessments and one-to-ones); with
+``attempt_minutes = 0`` a referral team makes them at no drug worker's cost, and the
+first answered attempt is found at once from the referral's draws. A worker starts no
+call that cannot end before the number on calls falls (the shift's end), so drug
+workers are never busier than on duty. What queues runs in SimPy: drug workers (one
+shared FIFO pool, available only when on duty) and places in scheduled group sessions.
+A referral's random numbers are its find's rows in
 :class:`~simdivert.model.draws.FindDraws`, so they do not depend on the order of events.
 """
 
@@ -23,7 +26,7 @@ import simpy
 
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.model.draws import FindDraws, Sampler, uniform
-from simdivert.model.roster import session_times, working_windows
+from simdivert.model.roster import reactive_slot_times, session_times, working_windows
 from simdivert.scenario.schema import STREAMS, Scenario
 
 # Terminal states (IN_SYSTEM: not yet terminal when the run ends).
@@ -40,6 +43,8 @@ STATES = (
 )
 DISENGAGED = (NOT_CONTACTED, LEFT_AT_ASSESSMENT, LEFT_AT_ONE_TO_ONE, LEFT_AT_COURSE)
 ROUTE_NONE, ROUTE_GROUP, ROUTE_ONE_TO_ONE = range(3)
+# A group session: timetabled, or a reactive slot not added, added, or added then removed.
+REGULAR, SLOT_CLOSED, SLOT_ADDED, SLOT_REMOVED = range(4)
 ROUTES = ("none", "group", "one_to_one")
 
 UNDER_18_STREAM = STREAMS.index("under_18")
@@ -57,41 +62,95 @@ class DrugWorkers:
     first, as with SimPy's resources. This serves clients exactly as SimPy's
     ``PriorityResource`` did with the rota holding off-duty workers by requests that
     outranked clients (``tests/test_drug_workers.py``), without the events and queue
-    bookkeeping of a general resource.
+    bookkeeping of a general resource. The model's own clients skip even the request
+    event: :meth:`call` runs the step that starts their call when a worker takes them.
+
+    Given the rota ahead, a worker starts no call that cannot end while as many workers
+    as are busy, this one included, stay on calls (:meth:`fits`): busy never exceeds on
+    calls, so utilisation is at most 1 by construction.
     """
 
-    def __init__(self, env: simpy.Environment) -> None:
+    def __init__(
+        self, env: simpy.Environment, duty: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> None:
         self.env = env
         self.on_calls = 0
         self.busy = 0
-        self._waiting: deque[tuple[simpy.Event, object]] = deque()
+        self._waiting: deque[tuple[Callable[[object], object], object, float]] = deque()
+        # The rota ahead (change times, numbers on calls); without one, calls always fit.
+        self._duty_times: list[float] = [] if duty is None else duty[0].tolist()
+        self._duty_counts: list[int] = [] if duty is None else duty[1].tolist()
+        self._segment = (math.inf, -math.inf, 0)  # (from, to, count): the rota's step now
 
-    def request(self, client: object = None) -> simpy.Event:
-        """An event that succeeds, with ``client`` as its value, when a worker takes them."""
-        request = simpy.Event(self.env)
-        self._waiting.append((request, client))
+    def call(self, starts: Callable[[object], object], client: object, hours: float) -> None:
+        """Queue ``client`` for a call booked to last ``hours``; ``starts(client)`` runs
+        when a worker takes them (at once if one is free)."""
+        self._waiting.append((starts, client, hours))
         self._take_next()
+
+    def request(self, client: object = None, hours: float = 0.0) -> simpy.Event:
+        """An event that succeeds, with ``client`` as its value, when a worker takes them
+        for a call booked to last ``hours``."""
+        request = simpy.Event(self.env)
+        self.call(request.succeed, client, hours)
         return request
 
     def release(self) -> None:
-        """A call has ended: the worker is free for the next client, if still on calls."""
+        """A call has ended: the worker is free for the next client, if still on calls.
+
+        With the rota ahead known, the next client is taken at once: :meth:`fits` reads
+        the number on calls from the rota itself, so whether the rota's change at this
+        instant has been applied yet makes no difference, and no event is needed.
+        """
         self.busy -= 1
-        self._free_one()
+        if self._duty_times:
+            self._take_next()
+        else:
+            self._free_one()
 
     def set_on_calls(self, count: int) -> None:
         for _ in range(count - self.on_calls):
             self._free_one()
         self.on_calls = count
 
+    def fits(self, hours: float) -> bool:
+        """Whether a call of ``hours`` started now ends before fewer than ``busy + 1``
+        workers are on calls (so that busy never exceeds on calls: utilisation <= 1)."""
+        times = self._duty_times
+        if not times:
+            return True
+        now, need = self.env.now, self.busy + 1
+        ends = now + hours - 1e-9
+        start, end, count = self._segment
+        if start <= now < end and ends <= end:
+            return count >= need
+        k = bisect.bisect_right(times, now) - 1  # the count due now, applied or about to be
+        counts = self._duty_counts
+        if k >= 0:
+            end = times[k + 1] if k + 1 < len(times) else math.inf
+            self._segment = (times[k], end, counts[k])
+        while k < len(times) and (k < 0 or times[k] < ends):
+            if k >= 0 and counts[k] < need:
+                return False
+            k += 1
+        return True
+
     def _free_one(self) -> None:
         if self._waiting:
             self.env.timeout(0).callbacks.append(self._take_next)
 
     def _take_next(self, _event: simpy.Event | None = None) -> None:
-        if self._waiting and self.busy < self.on_calls:
+        # First come, first served: a call that does not fit in what is left of the
+        # shift waits for the next, and so do the clients behind it (the worker spends
+        # the rest of the shift off calls, counted in the admin time).
+        if (
+            self._waiting
+            and (self.busy < self.on_calls or self._duty_times)
+            and self.fits(self._waiting[0][2])
+        ):
             self.busy += 1
-            request, client = self._waiting.popleft()
-            request.succeed(client)
+            starts, client, _hours = self._waiting.popleft()
+            starts(client)
 
 
 class _Booking(NamedTuple):
@@ -165,6 +224,9 @@ class PathwayLog:
     state: np.ndarray
     assessed: np.ndarray
     waiting_at_start: np.ndarray  # the starting backlog
+    # Every contact attempt a drug worker made (not per referral): start and end times.
+    attempt_starts: np.ndarray
+    attempt_ends: np.ndarray
 
     @property
     def size(self) -> int:
@@ -193,6 +255,8 @@ class _PathwayColumns:
     state: list[int] = field(default_factory=list)
     assessed: list[bool] = field(default_factory=list)
     waiting_at_start: list[bool] = field(default_factory=list)
+    attempt_starts: list[float] = field(default_factory=list)
+    attempt_ends: list[float] = field(default_factory=list)
 
     def add(self, find: int, stream: int, hours: float, waiting_at_start: bool = False) -> int:
         """A new referral row; returns its index."""
@@ -221,6 +285,8 @@ class _PathwayColumns:
             **{name: np.asarray(getattr(self, name), dtype=np.int64) for name in _INT_COLUMNS},
             assessed=np.asarray(self.assessed, dtype=bool),
             waiting_at_start=np.asarray(self.waiting_at_start, dtype=bool),
+            attempt_starts=np.asarray(self.attempt_starts, dtype=float),
+            attempt_ends=np.asarray(self.attempt_ends, dtype=float),
         )
 
 
@@ -232,33 +298,81 @@ class SessionBook:
     booked: list[list[int]]
     attended: list[list[int]]
     places: list[int]  # per stream
+    capacity: list[list[int]] = field(default_factory=list)  # places open, per session
+    # Per session: REGULAR, or a reactive slot not (yet) added, added, or taken away.
+    kind: list[list[int]] = field(default_factory=list)
     _first_open: list[int] = field(default_factory=list)
 
     @classmethod
-    def from_timetable(cls, timetable: dict[str, np.ndarray], places: list[int]) -> SessionBook:
-        times = [timetable[s].tolist() for s in STREAMS]
+    def from_timetable(
+        cls,
+        timetable: dict[str, np.ndarray],
+        places: list[int],
+        reactive_slots: dict[str, np.ndarray] | None = None,
+    ) -> SessionBook:
+        """The timetabled sessions, and the closed slots reactive sessions may open in."""
+        times, capacity, kinds = [], [], []
+        for stream, size in zip(STREAMS, places, strict=True):
+            regular = timetable[stream]
+            slots = (reactive_slots or {}).get(stream, np.empty(0))
+            both = np.concatenate([regular, slots])
+            kind = np.concatenate(
+                [np.full(regular.size, REGULAR), np.full(slots.size, SLOT_CLOSED)]
+            )
+            order = np.argsort(both, kind="stable")
+            times.append(both[order].tolist())
+            kinds.append(kind[order].tolist())
+            capacity.append([size if k == REGULAR else 0 for k in kinds[-1]])
         return cls(
             times=times,
             booked=[[0] * len(t) for t in times],
             attended=[[0] * len(t) for t in times],
             places=places,
+            capacity=capacity,
+            kind=kinds,
             _first_open=[0] * len(STREAMS),
         )
 
     def book(self, stream: int, earliest: float) -> int:
         """Book the first session at or after ``earliest`` with a free place; -1 if none."""
-        times, booked, places = self.times[stream], self.booked[stream], self.places[stream]
+        times, booked, capacity = self.times[stream], self.booked[stream], self.capacity[stream]
         k = max(bisect.bisect_left(times, earliest), self._first_open[stream])
-        while k < len(times) and booked[k] >= places:
+        while k < len(times) and booked[k] >= capacity[k]:
             k += 1
         if k == len(times):
             return -1
         booked[k] += 1
         first_open = self._first_open[stream]
-        while first_open < len(times) and booked[first_open] >= places:
+        while first_open < len(times) and booked[first_open] >= capacity[first_open]:
             first_open += 1  # every session before this one is full
         self._first_open[stream] = first_open
         return k
+
+    def projected_wait(self, stream: int, earliest: float) -> float:
+        """Hours from ``earliest`` to the stream's first session with a free place (inf:
+        none before the end)."""
+        times, booked, capacity = self.times[stream], self.booked[stream], self.capacity[stream]
+        k = max(bisect.bisect_left(times, earliest), self._first_open[stream])
+        while k < len(times) and booked[k] >= capacity[k]:
+            k += 1
+        return times[k] - earliest if k < len(times) else math.inf
+
+    def add_sessions(self, stream: int, start: float) -> None:
+        """Open every reactive slot of the stream from ``start`` on."""
+        times, kind, capacity = self.times[stream], self.kind[stream], self.capacity[stream]
+        first = bisect.bisect_left(times, start)
+        for k in range(first, len(times)):
+            if kind[k] in (SLOT_CLOSED, SLOT_REMOVED):
+                kind[k], capacity[k] = SLOT_ADDED, self.places[stream]
+        self._first_open[stream] = min(self._first_open[stream], first)
+
+    def remove_sessions(self, stream: int, start: float) -> None:
+        """Take away the added sessions from ``start`` on that nobody has booked."""
+        times, kind, capacity = self.times[stream], self.kind[stream], self.capacity[stream]
+        booked = self.booked[stream]
+        for k in range(bisect.bisect_left(times, start), len(times)):
+            if kind[k] == SLOT_ADDED and booked[k] == 0:
+                kind[k], capacity[k] = SLOT_REMOVED, 0
 
 
 class ProviderModel:
@@ -278,13 +392,17 @@ class ProviderModel:
         self.log = _PathwayColumns()
         self.on_end = on_end
         self.windows = working_windows(scenario.provider)
-        self.workers = DrugWorkers(env)
+        self.workers = DrugWorkers(env, duty)
         self.sessions = SessionBook.from_timetable(
-            session_times(scenario), [scenario.course.places(stream) for stream in STREAMS]
+            session_times(scenario),
+            [scenario.course.places(stream) for stream in STREAMS],
+            reactive_slot_times(scenario),
         )
         engagement, contact, course = scenario.engagement, scenario.contact, scenario.course
         self._patience_hours = engagement.patience_days * HOURS_PER_DAY
         self._failed_call_hours = scenario.provider.failed_call_minutes / 60.0
+        self._attempt_hours = contact.attempt_minutes / 60.0
+        self._one_to_one_notice = scenario.provider.one_to_one_notice_hours
         self._notice = course.booking_notice_hours
         self._session_hours = course.session_hours
         self._sessions_per_course = course.sessions_per_course
@@ -300,15 +418,23 @@ class ProviderModel:
         bookings = course.sessions_per_course + engagement.max_rebookings
         self._group_u = [columns[f"pathway.group_attend.{k}"] for k in range(bookings)]
         self._due_sessions: dict[float, list[_Booking]] = {}  # batches by the instant due
+        self._due_attempts: dict[float, list[tuple[int, int]]] = {}  # contact attempts, too
         self._routes: list[int] = []  # each referral's route once assessed
         self._duty_changes = list(zip(*(column.tolist() for column in duty), strict=True))
         self._next_duty_change = 0
         self._rota_due()
+        self._reactive = course.reactive
+        self._boosted = dict.fromkeys(
+            [STREAMS.index(s) for s in (course.reactive.streams if course.reactive else [])],
+            False,
+        )
+        if course.reactive is not None:
+            self._reactive_check()
 
     def refer(self, find: int, stream: int, route: int) -> int:
         """Start the pathway of a referral made now for the given find; returns its index."""
         referral = self._add(find, stream, route, self.env.now)
-        self._contact(referral)
+        self._start_contact(referral)
         return referral
 
     def finish(self) -> PathwayLog:
@@ -333,6 +459,24 @@ class ProviderModel:
         if k < len(changes):
             self.env.timeout(changes[k][0] - now).callbacks.append(self._rota_due)
 
+    def _reactive_check(self, _event: simpy.Event | None = None) -> None:
+        """Add sessions to a stream whose projected wait is too long, take them away once
+        it is short again (``course.reactive``); then look again after the interval."""
+        rule, now = self._reactive, self.env.now
+        assert rule is not None, "only scheduled with a reactive rule"
+        lead = now + rule.lead_time_days * HOURS_PER_DAY
+        for stream, boosted in self._boosted.items():
+            wait_days = self.sessions.projected_wait(stream, now + self._notice) / HOURS_PER_DAY
+            if not boosted and wait_days > rule.add_above_wait_days:
+                self.sessions.add_sessions(stream, lead)
+                self._boosted[stream] = True
+            elif boosted and wait_days < rule.remove_below_wait_days:
+                self.sessions.remove_sessions(stream, lead)
+                self._boosted[stream] = False
+        self.env.timeout(rule.check_every_days * HOURS_PER_DAY).callbacks.append(
+            self._reactive_check
+        )
+
     def _first_contact(self, find: int) -> tuple[float | None, int, float]:
         """The first answered call (None if none), attempts made, the last attempt's time.
 
@@ -355,10 +499,10 @@ class ProviderModel:
         since = self.env.now - waited_hours
         referral = self._add(find, stream, route, since, waiting_at_start=True)
         if stage == "contact":
-            self._contact(referral)
+            self._start_contact(referral)
         elif stage == "assessment":
             self.log.first_contact_hours[referral] = since
-            self.workers.request(referral).callbacks.append(self._assessment_starts)
+            self._request_assessment(referral)
         else:
             self.log.assessed[referral] = True
             self.log.route[referral] = route
@@ -377,6 +521,58 @@ class ProviderModel:
     # event per step and no SimPy process, whose start, end and resumes would add to
     # every referral.
 
+    def _start_contact(self, r: int) -> None:
+        if self._attempt_hours > 0:
+            self._attempt_due(r, 0, self.env.now + self._first_delay)
+        else:
+            self._contact(r)
+
+    def _attempt_due(self, r: int, k: int, earliest: float) -> None:
+        """Attempt ``k`` to reach the referral: a drug worker's call in working hours.
+
+        Attempts due at the same instant (many at a shift's start) join one batch with
+        one event, and queue in the order they were made due, as one event each would.
+        """
+        now = self.env.now
+        delay = self.windows.next_open_at(earliest) - now
+        due = now + delay  # exactly when a timeout of this delay fires
+        batch = self._due_attempts.get(due)
+        if batch is None:
+            batch = self._due_attempts[due] = []
+            self.env.timeout(delay, due).callbacks.append(self._attempts_queue)
+        batch.append((r, k))
+
+    def _attempts_queue(self, event: simpy.Timeout) -> None:
+        assert event.value is not None, "a batch's event carries the instant it is due"
+        for attempt in self._due_attempts.pop(event.value):
+            self.workers.call(self._attempt_starts, attempt, self._attempt_hours)
+
+    def _attempt_starts(self, attempt: object) -> None:
+        now = self.env.now
+        self.log.attempt_starts.append(now)
+        self.log.attempt_ends.append(now + self._attempt_hours)
+        self.env.timeout(self._attempt_hours, attempt).callbacks.append(self._attempt_ends)
+
+    def _attempt_ends(self, event: simpy.Timeout) -> None:
+        """Answered: the referral waits for an assessment; if not, the next attempt, if any."""
+        assert event.value is not None, "an attempt carries (referral, attempt)"
+        r, k = event.value
+        self.workers.release()
+        log, now = self.log, self.env.now
+        log.contact_attempts[r] = k + 1
+        if self._contact_u[k][log.find[r]] < self._answer:
+            log.first_contact_hours[r] = now
+            self._request_assessment(r)
+        elif k + 1 < len(self._contact_u):
+            self._attempt_due(r, k + 1, now - self._attempt_hours + self._spacing)
+        else:
+            self._end(r, NOT_CONTACTED, now)
+
+    def _request_assessment(self, r: int) -> None:
+        """Join the queue for an assessment call, booked for the assessment's length."""
+        hours = self._assessment_minutes[self.log.find[r]] / 60.0
+        self.workers.call(self._assessment_starts, r, hours)
+
     def _contact(self, r: int) -> None:
         """Wait for the first answered call, or give up after the last attempt."""
         contacted_at, attempts, last_attempt = self._first_contact(self.log.find[r])
@@ -393,18 +589,19 @@ class ProviderModel:
         self._end(r, NOT_CONTACTED, self.env.now)
 
     def _contacted(self, event: simpy.Timeout) -> None:
-        self.workers.request(event.value).callbacks.append(self._assessment_starts)
+        assert event.value is not None, "a step's event carries its referral"
+        self._request_assessment(event.value)
 
-    def _assessment_starts(self, event: simpy.Event) -> None:
+    def _assessment_starts(self, client: object) -> None:
         """A drug worker calls: the person engages and is assessed, or the call fails."""
-        r, log, start = event.value, self.log, self.env.now
-        assert r is not None, "a step's event carries its referral"
+        r, log, start = client, self.log, self.env.now
+        assert isinstance(r, int), "an assessment's client is its referral"
         log.assessment_hours[r] = start
         find = log.find[r]
         if not self._engages(
             self._assessment_u[find],
             self.scenario.engagement.assessment_engage_probability,
-            start - log.first_contact_hours[r],
+            start - log.referral_hours[r],  # the whole wait, chasing calls included
         ):
             log.assessment_end_hours[r] = start + self._failed_call_hours
             due = self.env.timeout(self._failed_call_hours, r)
@@ -431,14 +628,27 @@ class ProviderModel:
     def _intervention(self, r: int, assessed_at: float) -> None:
         """Triage's outcome: a one-to-one call when a worker is free, or the group course."""
         if self._routes[r] == ROUTE_ONE_TO_ONE:
-            self.workers.request(r).callbacks.append(self._one_to_one_starts)
+            if self._one_to_one_notice > 0:
+                notice = self.env.timeout(self._one_to_one_notice, r)
+                notice.callbacks.append(self._one_to_one_queues)
+            else:
+                self._request_one_to_one(r)
         else:
             course = _Booking(r, session=-1, attended=0, waiting_since=assessed_at)
             self._book_next(course, self.env.now + self._notice)
 
-    def _one_to_one_starts(self, event: simpy.Event) -> None:
-        r, log, start = event.value, self.log, self.env.now
-        assert r is not None, "a step's event carries its referral"
+    def _one_to_one_queues(self, event: simpy.Timeout) -> None:
+        assert event.value is not None, "a step's event carries its referral"
+        self._request_one_to_one(event.value)
+
+    def _request_one_to_one(self, r: int) -> None:
+        """Book the one-to-one: the first slot of its length a worker has free."""
+        hours = self._one_to_one_minutes[self.log.find[r]] / 60.0
+        self.workers.call(self._one_to_one_starts, r, hours)
+
+    def _one_to_one_starts(self, client: object) -> None:
+        r, log, start = client, self.log, self.env.now
+        assert isinstance(r, int), "a one-to-one's client is its referral"
         log.intervention_booked_hours[r] = start
         engaged = self._engages(
             self._one_to_one_u[log.find[r]],

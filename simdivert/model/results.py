@@ -42,6 +42,8 @@ from simdivert.model.provider import (
     NOT_CONTACTED,
     ROUTE_GROUP,
     ROUTE_ONE_TO_ONE,
+    SLOT_ADDED,
+    SLOT_REMOVED,
     PathwayLog,
     SessionBook,
 )
@@ -58,7 +60,7 @@ from simdivert.model.rules import (
 from simdivert.model.utilisation import call_intervals, facilitator_hours_contracted, sessions_held
 from simdivert.scenario.schema import ETHNIC_GROUPS, OUTCOMES, SEXES, STREAMS, Scenario
 from simdivert.stats import p90
-from simdivert.waits import ROUNDING_HOURS, StepTimes, finished_waits, in_days
+from simdivert.waits import ROUNDING_HOURS, StepTimes, finished_waits, in_days, waits_so_far
 
 FORMAL_SHARE_GROUPS = [(g, s) for g in ETHNIC_GROUPS for s in SEXES]
 COMMUNITY_RESOLUTION = OUTCOMES.index("community_resolution")
@@ -136,6 +138,7 @@ def step_times(log: PathwayLog, rows: np.ndarray | slice = slice(None)) -> StepT
         assessed=log.assessed[rows],
         group=route == ROUTE_GROUP,
         one_to_one=route == ROUTE_ONE_TO_ONE,
+        end=log.end_hours[rows],
     )
 
 
@@ -153,6 +156,7 @@ def pathway_kpis(
     state = log.state[cohort]
     steps = step_times(log, cohort)
     hours = finished_waits(steps, horizon)
+    so_far = {stage: in_days(wait) for stage, (wait, _) in waits_so_far(steps, horizon).items()}
     waits = {stage: in_days(wait) for stage, wait in hours.items()}
     called = ~np.isnan(steps.assessment)
     return {
@@ -178,6 +182,8 @@ def pathway_kpis(
         "share_waited_for_assessment": _share(hours["assessment_queue"] > ROUNDING_HOURS),
         "course_wait_mean_days": _mean(waits["course"]),
         "course_wait_p90_days": p90(waits["course"]),
+        "assessment_wait_so_far_p90_days": p90(so_far["assessment"]),
+        "course_wait_so_far_p90_days": p90(so_far["course"]),
         "one_to_one_wait_mean_days": _mean(waits["one_to_one"]),
         "in_system_at_end": float(np.sum(state == IN_SYSTEM)),
         "waiting_for_assessment_at_end": float(np.sum((steps.first_contact < horizon) & ~called)),
@@ -230,6 +236,24 @@ def capacity_kpis(
         ),
         **fill,
         "group_sessions_per_year": _per_year(held, window),
+        "facilitator_hours_used_per_year": _per_year(held * per_session, window),
+        **reactive_kpis(sessions, window),
+    }
+
+
+def reactive_kpis(sessions: SessionBook, window: Window) -> dict[str, float]:
+    """Sessions added to streams by the reactive rule (``course.reactive``) in the window,
+    and those of them taken away again before they ran, a year."""
+    times = np.concatenate([np.asarray(t, dtype=float) for t in sessions.times])
+    kinds = np.concatenate([np.asarray(k, dtype=np.int64) for k in sessions.kind])
+    in_window = window.contains(times)
+    return {
+        "reactive_sessions_added_per_year": _per_year(
+            float(np.sum(in_window & np.isin(kinds, [SLOT_ADDED, SLOT_REMOVED]))), window
+        ),
+        "reactive_sessions_removed_per_year": _per_year(
+            float(np.sum(in_window & (kinds == SLOT_REMOVED))), window
+        ),
     }
 
 

@@ -14,6 +14,7 @@ sessions as the facilitators can staff. Each staffing period has its own timetab
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, overload
 
 import numpy as np
@@ -26,7 +27,7 @@ from simdivert.scenario.timetable import (
 )
 
 if TYPE_CHECKING:
-    from simdivert.scenario.schema import CourseSettings, Scenario, WorkingHours
+    from simdivert.scenario.schema import CourseSettings, Scenario, Workforce, WorkingHours
 
 
 def working_windows(hours: WorkingHours) -> WeeklyWindows:
@@ -84,13 +85,74 @@ def session_times(scenario: Scenario) -> dict[str, np.ndarray]:
     return {stream: np.concatenate([part[stream] for part in parts]) for stream in parts[0]}
 
 
+def reactive_slot_times(scenario: Scenario) -> dict[str, np.ndarray]:
+    """When sessions may be added, per stream with a reactive rule (``course.reactive``):
+    each of its session days at its start hour, over the horizon."""
+    reactive = scenario.course.reactive
+    if reactive is None:
+        return {}
+    n_days = int(np.ceil(scenario.horizon_hours / HOURS_PER_DAY))
+    day = np.arange(n_days)
+    chosen = day[np.isin(day % 7, [DAY_NAMES.index(d) for d in reactive.session_days])]
+    times = chosen * HOURS_PER_DAY + reactive.session_start_hour
+    times = times[times < scenario.horizon_hours].astype(float)
+    return {stream: times for stream in reactive.streams}
+
+
 def _stochastic_round(rng: np.random.Generator, values: np.ndarray) -> np.ndarray:
     """Round down or up at random so that the expectation is the value itself."""
     return np.floor(values + rng.random(values.size)).astype(np.int64)
 
 
-def workers_on_calls_by_day(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
-    """Drug workers on client calls on each day of the horizon (before evening shares)."""
+def workforce_by_day(
+    workforce: Workforce, posts: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Full caseloads at work each day (in post, not off sick, new starters ramped up)
+    from the posts funded each day (``provider.workforce``; fractional posts count
+    their fraction). One post at a time, day by day; its own random stream."""
+    n_days = posts.size
+    slots = int(np.ceil(posts.max())) if n_days else 0
+    at_work = np.zeros(n_days)
+    leave_per_day = workforce.turnover_per_year / 365.0
+    sick_per_day = workforce.sickness_spells_per_year / 365.0
+    lag = workforce.recruitment_lag_days
+    for slot in range(slots):
+        weight = np.clip(posts - slot, 0.0, 1.0)  # this post's funded share each day
+        vacant_until = lag if rng.random() < workforce.vacancy_share else -1.0
+        started = -math.inf  # the day the present worker started (ramp-up)
+        sick_until = -1.0
+        funded_before = weight[0] > 0
+        for day in range(n_days):
+            funded = weight[day] > 0
+            if funded and not funded_before and day > 0:
+                vacant_until = day + lag  # a new post: recruited first
+            funded_before = funded
+            if not funded:
+                continue
+            if day < vacant_until:
+                continue
+            if vacant_until >= 0 and day >= vacant_until:
+                started, vacant_until = float(day), -1.0
+            if rng.random() < leave_per_day:
+                vacant_until = day + lag
+                continue
+            if day < sick_until:
+                continue
+            if rng.random() < sick_per_day:
+                spell = max(1.0, math.ceil(rng.exponential(workforce.sickness_spell_mean_days)))
+                sick_until = day + spell
+                continue
+            ramp = workforce.ramp_up_days
+            share = min(1.0, (day - started + 1) / ramp) if ramp > 0 else 1.0
+            at_work[day] += weight[day] * share
+    return at_work
+
+
+def workers_on_calls_by_day(
+    scenario: Scenario, rng: np.random.Generator, workforce_rng: np.random.Generator | None = None
+) -> np.ndarray:
+    """Drug workers on client calls on each day of the horizon (before evening shares);
+    with ``provider.workforce`` set, from the workforce at work (``workforce_rng``)."""
     provider = scenario.provider
     n_days = int(np.ceil(scenario.horizon_hours / HOURS_PER_DAY))
     day_start = np.arange(n_days) * HOURS_PER_DAY
@@ -99,6 +161,10 @@ def workers_on_calls_by_day(scenario: Scenario, rng: np.random.Generator) -> np.
     in_post = np.array([period.drug_workers for period in periods])[
         np.searchsorted(starts, day_start, side="right") - 1
     ]
+    if provider.workforce.active:
+        if workforce_rng is None:
+            raise ValueError("provider.workforce needs its own random stream")
+        in_post = workforce_by_day(provider.workforce, in_post, workforce_rng)
     whole = np.floor(in_post).astype(np.int64)
     present = rng.binomial(whole, provider.availability) + (
         rng.random(n_days) < (in_post - whole) * provider.availability
@@ -106,13 +172,15 @@ def workers_on_calls_by_day(scenario: Scenario, rng: np.random.Generator) -> np.
     return _stochastic_round(rng, present * (1.0 - provider.admin_share))
 
 
-def duty_changes(scenario: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def duty_changes(
+    scenario: Scenario, rng: np.random.Generator, workforce_rng: np.random.Generator | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """When the number of drug workers on calls changes: (times, number on calls from then).
 
     The first entry is at time 0; times increase strictly.
     """
     provider = scenario.provider
-    on_calls = workers_on_calls_by_day(scenario, rng)
+    on_calls = workers_on_calls_by_day(scenario, rng, workforce_rng)
     n_days = on_calls.size
     evening_share = _stochastic_round(rng, on_calls * provider.evening_staff_share)
     day = np.arange(n_days)

@@ -1,8 +1,10 @@
 """How busy each role is: drug workers on calls and facilitators running sessions.
 
-Drug workers' busy time is every call (assessments, failed calls, one-to-ones) against
-the worker-hours on calls from the rota. Facilitators' busy time is every session held
-(at least one place booked), with its preparation, against their contracted hours.
+Drug workers' busy time is every call (contact attempts, assessments, failed calls,
+one-to-ones) against the worker-hours on calls from the rota; no call starts that cannot
+end while its worker is on calls (``provider.DrugWorkers.fits``), so it is at most 1.
+Facilitators' busy time is every session held (at least one place booked), with its
+preparation, against their contracted hours.
 """
 
 from __future__ import annotations
@@ -22,8 +24,12 @@ from simdivert.scenario.schema import Scenario
 def call_intervals(log: PathwayLog) -> tuple[np.ndarray, np.ndarray]:
     """Start and end of every drug-worker call (NaN rows where no call happened)."""
     one_to_one = log.route == ROUTE_ONE_TO_ONE
-    starts = np.concatenate([log.assessment_hours, log.intervention_booked_hours[one_to_one]])
-    ends = np.concatenate([log.assessment_end_hours, log.intervention_end_hours[one_to_one]])
+    starts = np.concatenate(
+        [log.attempt_starts, log.assessment_hours, log.intervention_booked_hours[one_to_one]]
+    )
+    ends = np.concatenate(
+        [log.attempt_ends, log.assessment_end_hours, log.intervention_end_hours[one_to_one]]
+    )
     return starts, ends
 
 

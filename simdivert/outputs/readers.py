@@ -10,7 +10,8 @@ folder saved long ago. What a folder holds decides what the report shows:
   mean and the paired difference from the base), ``replications.csv`` (long, with a
   ``scenario`` column) and ``manifest.json`` (``scenario_names``, the base first, and
   ``scenarios``: each resolved scenario by name);
-- a staffing plan (``simdivert staff``): ``staffing_plan.csv`` and ``manifest.json``;
+- a staffing plan (``simdivert staff``): ``staffing_plan.csv``, ``staffing_spread.csv``,
+  ``staffing_check.csv``, ``staffing_costs.csv`` and ``manifest.json``;
 - a sweep (``simdivert sweep``): a ``summary.csv`` with one row per cell and KPI, whose
   extra columns are the varied parameters.
 
@@ -68,6 +69,9 @@ ONE_AT_A_TIME_COLUMNS = (
     "swing_ci_high",
 )
 RANK_CORRELATION_COLUMNS = ("kpi", "factor", "spearman_rho")
+STAFFING_SPREAD = "staffing_spread.csv"
+STAFFING_CHECK = "staffing_check.csv"
+STAFFING_COSTS = "staffing_costs.csv"
 
 SUMMARY_COLUMNS = ("kpi", "mean", "ci_low", "ci_high")
 TIMESERIES_COLUMNS = ("replication", "week", "stage", "queue_mean", "waits_started")
@@ -89,15 +93,12 @@ COMPARISON_COLUMNS = (
     "diff_ci_low",
     "diff_ci_high",
 )
-STAFFING_PLAN_COLUMNS = (
-    "period",
-    "role",
-    "headcount",
-    "kpi",
-    "kpi_mean",
-    "kpi_ci_low",
-    "kpi_ci_high",
-)
+# Plans written before the quantile test (0.1.x) have kpi_mean/kpi_ci_* instead of
+# bound, quantile, kpi_quantile and share_missed: the report reads both.
+STAFFING_PLAN_COLUMNS = ("period", "role", "headcount", "kpi")
+STAFFING_SPREAD_COLUMNS = ("period", "check", "replication", "kpi", "value")
+STAFFING_CHECK_COLUMNS = ("period", "kpi", "bound", "kpi_quantile", "share_missed", "meets")
+STAFFING_COSTS_COLUMNS = ("period", "drug_workers", "facilitators", "cost_per_year")
 
 
 def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
@@ -315,6 +316,7 @@ _EVENT_COLUMNS = [
     "assessment_hours",
     "assessment_end_hours",
     "intervention_booked_hours",
+    "end_hours",
 ]
 
 
@@ -348,6 +350,7 @@ def read_stage_waits(path: Path, run: RunFacts) -> pd.DataFrame:
         assessed=events["assessed"].to_numpy(bool),
         group=route == "group",
         one_to_one=route == "one_to_one",
+        end=events["end_hours"].to_numpy(float),
     )
     rows, waits = finished_rows(steps, horizon), finished_waits(steps, horizon)
     frames = []
@@ -536,6 +539,10 @@ class OutputFolder:
     sweep: SweepSummary | None
     staffing_plan: pd.DataFrame | None
     sensitivity: Sensitivity | None = None
+    # A staffing plan's spread, check on fresh replications and costs (None: not there).
+    staffing_spread: pd.DataFrame | None = None
+    staffing_check: pd.DataFrame | None = None
+    staffing_costs: pd.DataFrame | None = None
 
     @property
     def is_run(self) -> bool:
@@ -593,6 +600,14 @@ def read_output_folder(folder: Path) -> OutputFolder:
         sweep,
         plan,
         sensitivity,
+        *(
+            _read_csv(folder / name, columns) if (folder / name).exists() else None
+            for name, columns in (
+                (STAFFING_SPREAD, STAFFING_SPREAD_COLUMNS),
+                (STAFFING_CHECK, STAFFING_CHECK_COLUMNS),
+                (STAFFING_COSTS, STAFFING_COSTS_COLUMNS),
+            )
+        ),
     )
 
 

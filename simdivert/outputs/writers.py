@@ -131,12 +131,18 @@ def write_staffing_plan(
     provenance: Provenance,
     *,
     search: dict[str, Any],
+    spread: pd.DataFrame,
+    check: pd.DataFrame,
+    costs: pd.DataFrame,
     source: str | Path | None = None,
     overrides: Sequence[str] = (),
 ) -> Path:
     """A staffing-plan folder: ``staffing_plan.csv``, ``staffing_plan.toml`` (the whole
-    planned scenario, runnable) and ``manifest.json``; ``search`` holds the search's
-    settings (targets, confidence, period, replications, seed, candidates simulated)."""
+    planned scenario, runnable), ``staffing_spread.csv`` (each replication's P90 waits of
+    the chosen staffing, searched and fresh), ``staffing_check.csv`` (the plan on fresh
+    replications), ``staffing_costs.csv`` (staff and cost a year per period) and
+    ``manifest.json``; ``search`` holds the search's settings (targets, quantile, period,
+    replications, seed, candidates simulated)."""
     manifest = build_manifest(
         {
             "scenario_name": scenario.name,
@@ -152,6 +158,9 @@ def write_staffing_plan(
         {
             "staffing_plan.csv": _csv(table),
             "staffing_plan.toml": lambda path: path.write_text(plan_toml),
+            "staffing_spread.csv": _csv(spread),
+            "staffing_check.csv": _csv(check),
+            "staffing_costs.csv": _csv(costs),
             "manifest.json": json_writer(manifest),
         },
     )

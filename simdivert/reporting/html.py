@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -16,7 +17,7 @@ from typing import Any
 from simdivert import __version__
 from simdivert.clock import utc_now
 from simdivert.kpis import kpi_unit
-from simdivert.numbers import format_interval, format_value
+from simdivert.numbers import format_value
 from simdivert.outputs.readers import Comparison, OutputFolder, RunFacts
 from simdivert.reporting.content import KEY_ASSUMPTIONS, STYLESHEET, assumption_value
 from simdivert.reporting.headlines import (
@@ -43,7 +44,7 @@ class FigureHtml:
     heading: str
     caption: str
     png: bytes
-    section: str  # "run", "comparison" or "sweep"
+    section: str  # "run", "comparison", "sweep" or "staffing"
     files_folder: str
     data_points: int = 0  # finite points the figure draws (0: an empty chart)
 
@@ -338,31 +339,86 @@ def _kpi_section(output: OutputFolder) -> Section | None:
     return None
 
 
-def _staffing_section(output: OutputFolder) -> Section | None:
+def _kpi_words(kpi: object) -> str:
+    if not isinstance(kpi, str):
+        return ""
+    return kpi.replace("_wait_so_far_p90_days", " P90").replace("_", " ")
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _share(value: float) -> str:
+    return "" if _missing(value) else f"{value:.0%}"
+
+
+def _staffing_section(output: OutputFolder, figures: list[FigureHtml]) -> Section | None:
     plan = output.staffing_plan
     if plan is None:
         return None
+    if "kpi_quantile" not in plan.columns:  # a plan made before the quantile test
+        plan = plan.assign(bound=math.nan, quantile=math.nan, share_missed=math.nan)
+        plan["kpi_quantile"] = plan.get("kpi_mean", math.nan)
+    quantile = float(plan["quantile"].iloc[0]) if len(plan) else math.nan
+    tested = f"P{quantile * 100:g} of replications" if not math.isnan(quantile) else "mean"
     rows = [
         [
-            str(row.period),
+            str(row.period) + (" (surge)" if getattr(row, "surge", False) is True else ""),
             str(row.role).replace("sessions_per_week_", "sessions a week, "),
             f"{row.headcount:g}",
-            str(row.kpi) if isinstance(row.kpi, str) else "",
-            format_value(row.kpi_mean),
-            format_interval(row.kpi_ci_low, row.kpi_ci_high, row.kpi_mean),
+            _kpi_words(row.kpi),
+            "" if _missing(row.bound) else f"{row.bound:g}",
+            format_value(row.kpi_quantile),
+            _share(row.share_missed),
         ]
         for row in plan.itertuples()
     ]
     targets = (output.manifest or {}).get("targets", [])
-    return Section(
-        "staffing",
-        "Staffing plan",
+    html = (
         "<p>From <code>staffing_plan.csv</code>: per period, the fewest drug workers, "
         "sessions a week per stream and facilitators that meet the targets "
-        f"({escape(', '.join(map(str, targets)) or 'as given')}), and the KPI each "
-        "reaches with its 95% CI. <code>staffing_plan.toml</code> runs the plan.</p>"
-        + table(["period", "role", "staff", "KPI", "mean", "95% CI"], rows, numeric_from=4),
+        f"({escape(', '.join(map(str, targets)) or 'as given')}). The statistic tested is "
+        f"the {escape(tested)} of each P90 wait so far (waits still open at the end "
+        "counted); <em>over target</em> is the share of replications whose P90 misses it. "
+        "<code>staffing_plan.toml</code> runs the plan.</p>"
+        + table(
+            ["period", "role", "staff", "KPI", "target", tested, "over target"],
+            rows,
+            numeric_from=2,
+        )
     )
+    check, costs = output.staffing_check, output.staffing_costs
+    if check is not None:
+        cost = (
+            dict(zip(costs["period"], costs["cost_per_year"], strict=True))
+            if costs is not None
+            else {}
+        )
+        check_rows = [
+            [
+                str(row.period),
+                _kpi_words(row.kpi),
+                f"{row.bound:g}",
+                format_value(row.kpi_quantile),
+                _share(row.share_missed),
+                "yes" if row.meets else "no",
+                f"£{cost[row.period]:,.0f}" if row.period in cost else "",
+            ]
+            for row in check.itertuples()
+        ]
+        html += (
+            "<h3>Checked on fresh replications</h3><p>From <code>staffing_check.csv</code>: "
+            "the plan run as <code>staffing_plan.toml</code> holds it, on replications the "
+            "search never saw, judged by the same statistic.</p>"
+            + table(
+                ["period", "KPI", "target", tested, "over target", "meets", "cost a year"],
+                check_rows,
+                numeric_from=2,
+            )
+        )
+    html += "".join(_figure(figure) for figure in figures)
+    return Section("staffing", "Staffing plan", html)
 
 
 MANIFEST_FACTS = (
@@ -413,6 +469,7 @@ def render_html(
         "comparison": [],
         "sweep": [],
         "sensitivity": [],
+        "staffing": [],
     }
     for figure in figures:
         by_section[figure.section].append(figure)
@@ -425,7 +482,7 @@ def render_html(
     candidates = (
         _headline_section(output, list(sensitivity_kpis)),
         league_section(output),
-        _staffing_section(output),
+        _staffing_section(output, by_section["staffing"]),
         _figures_section("figures", "Figures", by_section["run"], events_note),
         areas_section(output),
         _figures_section("comparison", "Scenario comparison", by_section["comparison"]),

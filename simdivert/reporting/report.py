@@ -43,6 +43,7 @@ from simdivert.reporting import (
     outcome_plots,
     plots,
     sensitivity_plots,
+    staffing_plots,
     sweep_plots,
 )
 from simdivert.reporting.headlines import pick_kpis
@@ -452,6 +453,37 @@ def sensitivity_figures(output: OutputFolder) -> list[FigureSpec]:
     ]
 
 
+def staffing_figures(output: OutputFolder) -> list[FigureSpec]:
+    """A staffing plan's figures: the spread of each target's wait, and the cost."""
+    plan, spread, costs = output.staffing_plan, output.staffing_spread, output.staffing_costs
+    specs = []
+    if plan is not None and spread is not None and len(plan):
+        specs.append(
+            FigureSpec(
+                "staffing_wait_spread",
+                "Staffing plan: each target's wait across replications",
+                "Per period, each replication's P90 wait so far for each target under the "
+                "plan: on the replications the search judged it on and on fresh ones it "
+                "never saw. Bars mark the quantile of replications tested; the line is "
+                "the target. Replications far above the rest are queues that tipped.",
+                functools.partial(staffing_plots.wait_spread, spread, plan),
+                "staffing",
+            )
+        )
+    if costs is not None and len(costs):
+        specs.append(
+            FigureSpec(
+                "staffing_cost",
+                "Staffing plan: cost a year",
+                "The plan's provider cost a year in each period: drug workers and "
+                "facilitators in post, every timetabled group session and the overhead.",
+                functools.partial(staffing_plots.plan_cost, costs),
+                "staffing",
+            )
+        )
+    return specs
+
+
 # The figures being drawn, for the worker processes forked to draw them: forked, they
 # inherit this list (its builders are closures over the folder's tables, which do not
 # pickle) and are told only which one to draw.
@@ -533,6 +565,7 @@ def write_report(folder: Path, workers: int | None = None) -> Path:
             *comparison_figures(output),
             *sweep_figures(output),
             *sensitivity_figures(output),
+            *staffing_figures(output),
         ]
         figures = render_figures(specs, staging / FIGURES, workers)
         html = render_html(output, figures, sensitivity_kpis(output))

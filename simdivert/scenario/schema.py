@@ -57,7 +57,7 @@ from simdivert.scenario.policy_settings import (
     OfferOddsRatio,
     YouthScheme,
 )
-from simdivert.scenario.strict import NoLimit, Probability, StrictModel
+from simdivert.scenario.strict import NoLimit, NotBool, Probability, StrictModel
 from simdivert.scenario.timetable import timetable_capacity
 
 if TYPE_CHECKING:  # numpy is imported where arrays are made: validating a scenario never needs it
@@ -151,8 +151,9 @@ def _shares_sum_to_one(shares: dict[str, float]) -> dict[str, float]:
 
 
 # Shares by substance (the keys of population.substance are the scenario's substances).
+SubstanceShare = Annotated[Probability, NotBool]
 SubstanceMix = Annotated[
-    dict[SubstanceName, Probability], Field(min_length=1), AfterValidator(_shares_sum_to_one)
+    dict[SubstanceName, SubstanceShare], Field(min_length=1), AfterValidator(_shares_sum_to_one)
 ]
 
 
@@ -165,7 +166,7 @@ class OutcomeMix(_Mix):
     no_further_action: Probability
 
 
-PerSubstance = dict[SubstanceName, Probability]  # a probability for each substance
+PerSubstance = dict[SubstanceName, SubstanceShare]  # a probability for each substance
 # The outcome mix without diversion: adults by main substance (a substance without a row
 # takes the "other" row), and under-18s.
 CounterfactualMix = dict[SubstanceName, OutcomeMix]
@@ -468,12 +469,46 @@ class WorkingHours(StrictModel):
 
 
 class ContactSettings(StrictModel):
-    """The provider's attempts to reach a referred person by phone."""
+    """The provider's attempts to reach a referred person by phone.
+
+    Each attempt takes a drug worker ``attempt_minutes`` in working hours, queued with
+    the assessments; 0 means a referral team makes the calls at no drug worker's cost.
+    """
 
     first_attempt_delay_hours: NonNegativeFloat
     attempt_spacing_hours: PositiveFloat
     max_attempts: Annotated[PositiveInt, at_most(100, "more than any provider tries; a typo")]
     answer_probability: Probability
+    attempt_minutes: NonNegativeFloat = 0.0
+
+
+class Workforce(StrictModel):
+    """Drug workers coming and going, day by day (all off by default).
+
+    At the start ``vacancy_share`` of the posts are vacant, each filled after a
+    recruitment lag; a worker in post leaves at ``turnover_per_year`` (the post is then
+    vacant for ``recruitment_lag_days``, then a new starter takes it, whose share of a
+    full caseload rises linearly over ``ramp_up_days``); sickness spells start at
+    ``sickness_spells_per_year`` a worker and last ``sickness_spell_mean_days`` on
+    average (exponential, whole days, at least one). Posts added by a staffing change
+    start vacant. ``availability`` stays the day-to-day absence (leave, training).
+    """
+
+    vacancy_share: Probability = 0.0
+    turnover_per_year: NonNegativeFloat = 0.0
+    recruitment_lag_days: NonNegativeFloat = 0.0
+    ramp_up_days: NonNegativeFloat = 0.0
+    sickness_spells_per_year: NonNegativeFloat = 0.0
+    sickness_spell_mean_days: PositiveFloat = 5.0
+
+    @property
+    def active(self) -> bool:
+        return bool(
+            self.vacancy_share
+            or self.turnover_per_year
+            or self.sickness_spells_per_year
+            or self.recruitment_lag_days
+        )
 
 
 class ProviderSettings(WorkingHours):
@@ -495,6 +530,8 @@ class ProviderSettings(WorkingHours):
     assessment_minutes: Distribution
     one_to_one_minutes: Distribution
     failed_call_minutes: NonNegativeFloat
+    one_to_one_notice_hours: NonNegativeFloat = 0.0  # booked at least this long ahead
+    workforce: Workforce = Workforce()
 
     @model_validator(mode="after")
     def _valid_evenings(self) -> ProviderSettings:
@@ -521,6 +558,35 @@ class EngagementSettings(StrictModel):
     max_rebookings: Annotated[NonNegativeInt, at_most(100, "more than any provider offers")]
 
 
+class ReactiveSessions(StrictModel):
+    """Sessions added to a stream when its queue grows, and taken away when it falls.
+
+    Every ``check_every_days`` the provider looks at each listed stream's projected wait
+    (from now to its first session with a free place, after the booking notice). Above
+    ``add_above_wait_days`` it adds a session on each of ``session_days`` at
+    ``session_start_hour`` every week from ``lead_time_days`` on; once the projected
+    wait is below ``remove_below_wait_days`` it takes away the added sessions that
+    nobody has booked yet, again from ``lead_time_days`` on.
+    """
+
+    streams: Annotated[list[StreamName], Field(min_length=1)]
+    add_above_wait_days: PositiveFloat
+    remove_below_wait_days: NonNegativeFloat
+    lead_time_days: NonNegativeFloat
+    session_days: Annotated[list[DayName], Field(min_length=1)]
+    session_start_hour: HourOfDay
+    check_every_days: PositiveFloat = 7.0
+
+    @model_validator(mode="after")
+    def _hysteresis(self) -> ReactiveSessions:
+        if self.remove_below_wait_days >= self.add_above_wait_days:
+            raise ValueError(
+                f"remove_below_wait_days ({self.remove_below_wait_days:g}) must be below "
+                f"add_above_wait_days ({self.add_above_wait_days:g})"
+            )
+        return self
+
+
 class CourseSettings(StrictModel):
     """Group courses: a timetable of sessions per stream, online unless said in person."""
 
@@ -539,6 +605,7 @@ class CourseSettings(StrictModel):
     session_days: Annotated[list[DayName], Field(min_length=1)]
     session_start_hours: Annotated[list[HourOfDay], Field(min_length=1)]
     sessions_per_week: SessionsPerStream
+    reactive: ReactiveSessions | None = None
 
     def places(self, stream: str) -> int:
         """Places in one session of a stream (in-person sessions have their own size)."""
