@@ -46,7 +46,7 @@ from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.model.demand import hourly_profile, new_person_finds_per_year
 from simdivert.model.roster import duty_changes, session_times, working_windows
 from simdivert.scenario.files import load_scenario
-from simdivert.scenario.schema import STREAMS, SUBSTANCES, Scenario
+from simdivert.scenario.schema import STREAMS, Scenario
 
 
 class _InsortQueue(SortedQueue):
@@ -125,14 +125,13 @@ def volumes(scenario: Scenario) -> Volumes:
 def stream_and_route_shares(scenario: Scenario) -> tuple[np.ndarray, float]:
     """Share of referrals in each course stream, and the share needing a one-to-one."""
     population = scenario.population
-    substance = population.substance.shares()
+    substance = scenario.substance_shares(population.substance)
     under_18 = population.age_band.under_18
-    adult_stream = {"other": "general"}
     shares = np.zeros(len(STREAMS))
-    for name, share in zip(SUBSTANCES, substance, strict=True):
-        shares[STREAMS.index(adult_stream.get(name, name))] += (1 - under_18) * share
+    for stream, share in zip(scenario.course_stream_codes(), substance, strict=True):
+        shares[stream] += (1 - under_18) * share
     shares[STREAMS.index("under_18")] = under_18
-    dependence = float(population.possible_dependence.values() @ substance)
+    dependence = float(scenario.possible_dependence_shares() @ substance)
     significant = population.safeguarding_need * population.significant_safeguarding_share
     one_to_one = 1 - (1 - dependence) * (1 - significant)
     return shares, one_to_one

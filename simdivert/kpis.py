@@ -36,9 +36,25 @@ DEMAND, POLICE, OUTCOMES, EQUITY, PATHWAY, COHORTS, WAITS, QUEUES, CAPACITY, COS
 REOFFENDING, COURTS = "reoffending", "courts"
 
 
+# The substances whose share of referrals is a KPI (``share_cannabis``...).
+SHARE_SUBSTANCES = ("cannabis", "cocaine", "nitrous_oxide")
 # Months after the launch at which a pilot's cumulative referrals and completions are
-# counted (West Midlands published figures at about 8, 12, 36 and 54 months).
+# counted (West Midlands published figures at about 8, 12, 36 and 54 months): the cohort
+# referred from the launch to the month, followed to the month.
 COHORT_MONTHS = (8, 12, 36, 54)
+# What has happened to a cohort's people by the day it is followed to: ``referred`` is
+# everyone; ``completed``, ``disengaged`` (never contacted or left at any stage) and
+# ``in_pathway`` (still in it) partition them; ``assessed`` (an assessment done) cuts
+# across. A scenario's ``[[cohorts]]`` give KPIs ``cohort_<name>_<state>``.
+COHORT_STATES = {
+    "referred": "referred",
+    "assessed": "assessed",
+    "completed": "completed",
+    "disengaged": "disengaged (never contacted or left)",
+    "in_pathway": "still in the pathway",
+}
+COHORT_PREFIX = "cohort_"
+_COHORT = re.compile(rf"^{COHORT_PREFIX}(?P<name>[a-z0-9_]+)_(?P<state>{'|'.join(COHORT_STATES)})$")
 
 
 @dataclass(frozen=True)
@@ -200,9 +216,10 @@ def _catalogue() -> dict[str, Kpi]:
         Kpi("share_disengaged_course", "share", "share leaving at the course", PATHWAY),
         Kpi("share_in_system_at_end", "share", "share still in the pathway at the end", PATHWAY),
         Kpi("share_one_to_one", "share", "share of those assessed sent to a one-to-one", PATHWAY),
-        Kpi("share_cannabis", "share", "share referred for cannabis", PATHWAY),
-        Kpi("share_cocaine", "share", "share referred for cocaine", PATHWAY),
-        Kpi("share_nitrous_oxide", "share", "share referred for nitrous oxide", PATHWAY),
+        *(
+            Kpi(f"share_{name}", "share", f"share referred for {name.replace('_', ' ')}", PATHWAY)
+            for name in SHARE_SUBSTANCES
+        ),
         Kpi("first_contact_wait_mean_days", "days", "mean wait for first contact", WAITS),
         Kpi("assessment_wait_mean_days", "days", "mean wait to assessment", WAITS),
         Kpi("assessment_wait_p90_days", "days", "wait to assessment for 9 in 10", WAITS),
@@ -498,6 +515,11 @@ def latest_policy_year(names: Iterable[str], base: str) -> str:
     return f"{base}_{policy_years[-1]}" if policy_years else base
 
 
+def cohort_kpi_names(cohort: str) -> tuple[str, ...]:
+    """The KPIs of a scenario's cohort, by :data:`COHORT_STATES`."""
+    return tuple(f"{COHORT_PREFIX}{cohort}_{state}" for state in COHORT_STATES)
+
+
 # --- Names with an area ----------------------------------------------------------------
 
 # The KPIs also counted per area in a scenario of more than one area, over the policy
@@ -542,6 +564,10 @@ def lookup(name: str) -> Kpi | None:
     kpi = CATALOGUE.get(name)
     if kpi is not None:
         return kpi
+    cohort = _COHORT.match(name)
+    if cohort is not None:
+        words = COHORT_STATES[cohort["state"]]
+        return Kpi(name, "people", f"cohort {cohort['name']}: {words}", COHORTS)
     in_area = split_area(name)
     if in_area is not None:
         area, base_name = in_area
@@ -569,6 +595,6 @@ def kpi_label(name: str) -> str:
     if in_area is not None:
         return in_area.label
     base, year = split_year(name)
-    kpi = CATALOGUE.get(base)
+    kpi = lookup(base)
     label = kpi.label if kpi is not None else base.replace("_", " ")
     return f"{label}, {year_words(year)}" if year else label

@@ -157,9 +157,11 @@ def reported_staffing(tmp_path_factory) -> Path:
 
 
 def whole_window_kpis(scenario: Scenario) -> set[str]:
-    """The KPIs (less per-year ones) a replication of ``scenario`` has: the catalogue and,
-    with more than one area, those counted per area."""
-    from simdivert.kpis import AREA_KPIS, CATALOGUE, area_kpi
+    """The KPIs (less per-year ones) a replication of ``scenario`` has: the catalogue,
+    with more than one area those counted per area, and those of its cohorts."""
+    from simdivert.kpis import AREA_KPIS, CATALOGUE, area_kpi, cohort_kpi_names
 
     areas = [area.name for area in scenario.areas] if len(scenario.areas) > 1 else []
-    return set(CATALOGUE) | {area_kpi(area, kpi) for area in areas for kpi in AREA_KPIS}
+    cohorts = {name for cohort in scenario.cohorts for name in cohort_kpi_names(cohort.name)}
+    in_areas = {area_kpi(area, kpi) for area in areas for kpi in AREA_KPIS}
+    return set(CATALOGUE) | in_areas | cohorts

@@ -12,6 +12,7 @@ import pytest
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.model.demand import People
 from simdivert.model.provider import COMPLETED, LEFT_AT_COURSE, NOT_CONTACTED
+from simdivert.model.replication import run_replication
 from simdivert.model.rules import (
     CHARGE,
     DECISION_FIELDS,
@@ -35,6 +36,7 @@ OFFERED_AND_ACCEPTED = {
     "scene.offer": 0.0,
     "scene.accept": 0.0,
     "scene.mix": 0.0,  # the first outcome of the mix: charge
+    "scene.other_offence": 0.999,  # possession alone
 }
 
 
@@ -304,3 +306,35 @@ def test_cannabis_finds_escalate_from_warning_to_penalty_notice_to_charge(west_m
 
 def test_the_offer_odds_ratios_follow_the_outcomes_in_order():
     assert tuple(OfferOddsRatio.model_fields) == (*OUTCOMES, "not_recorded")
+
+
+def test_possession_alongside_another_offence_is_offered_less(west_midlands):
+    scenario = with_policy(
+        west_midlands,
+        adoption={"start_share": 0.5},
+        offer_odds_ratio={"charge": 1.0},
+        prior_find_odds_ratio=1.0,
+        other_offence_offer_odds_ratio=0.25,
+    )
+    launch = scenario.launch_hours
+    # A uniform of 0.3 is offered at a 50% chance, not at odds 0.25 (a 20% chance).
+    alone = {"scene.offer": 0.3, "scene.other_offence": 0.999}
+    assert decide(rules_for(scenario, [ADULT], draws=alone), 0, 0, launch)["offered"]
+    alongside = {"scene.offer": 0.3, "scene.other_offence": 0.0}
+    assert not decide(rules_for(scenario, [ADULT], draws=alongside), 0, 0, launch)["offered"]
+    # A user-dealer's find is not possession alone: the ratio does not apply.
+    dealer = with_policy(scenario, user_dealer_route=True, user_dealer_offer_share=0.5)
+    rules = rules_for(dealer, [ADULT], user_dealer=[True], draws=alongside)
+    assert decide(rules, 0, 0, launch)["offered"]
+
+
+def test_avon_offers_possession_alongside_another_offence_less_over_a_run():
+    """Over a run: fewer offers where the other offence lowers the odds, on the same
+    encounters (the share has its own column of draws, so the demand does not move)."""
+    short = ["run.years=1.5", "run.warmup_days=0", "demand.other_offence_share=0.5"]
+    less = load_scenario("avon_somerset", short)
+    level = load_scenario("avon_somerset", [*short, "policy.other_offence_offer_odds_ratio=1"])
+    kpis_less = run_replication(less, seed=3, replication=0).kpis
+    kpis_level = run_replication(level, seed=3, replication=0).kpis
+    assert kpis_less["offers_per_year"] < kpis_level["offers_per_year"]
+    assert kpis_less["encounters_per_year"] == kpis_level["encounters_per_year"]

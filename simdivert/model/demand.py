@@ -40,8 +40,8 @@ class People:
     """Attributes of the people behind first finds, one entry per person.
 
     Categorical attributes are integer codes into the category tuples of
-    :mod:`simdivert.scenario.schema` (``AGE_BANDS``, ``SUBSTANCES``, ...) or the scenario's
-    list of areas.
+    :mod:`simdivert.scenario.schema` (``AGE_BANDS``, ...), the scenario's substances
+    (``Scenario.substances``) or its list of areas.
     """
 
     age_band: np.ndarray
@@ -139,8 +139,8 @@ def draw_people(
         return streams.generator(f"{prefix}.{name}")
 
     population: PopulationSettings = scenario.population
-    substance = categorical(stream("substance"), population.substance.shares(), n)
-    dependence_p = population.possible_dependence.values()[substance]
+    substance = categorical(stream("substance"), scenario.substance_shares(population.substance), n)
+    dependence_p = scenario.possible_dependence_shares()[substance]
     safeguarding = stream("safeguarding").random((n, 2))
     safeguarding_need = safeguarding[:, 0] < population.safeguarding_need
     needs_p = population.holistic_needs.values()
@@ -173,7 +173,9 @@ def redraw_user_dealers(
         return
     n = int(user_dealer.sum())
     people.substance[user_dealer] = categorical(
-        streams.generator("person.user_dealer_substance"), population.substance.shares(), n
+        streams.generator("person.user_dealer_substance"),
+        scenario.substance_shares(population.substance),
+        n,
     )
     people.possible_dependence[user_dealer] = (
         streams.generator("person.user_dealer_dependence").random(n)

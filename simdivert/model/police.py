@@ -137,7 +137,7 @@ class PoliceModel:
         self.rules = SchemeRules(scenario, people, user_dealer, demand.known_before, draws.columns)
         self._decide = self.rules.decide
         self._on_record = self.rules.recorded
-        self._stream = stream_for(people.substance, people.under_18).tolist()
+        self._stream = stream_for(scenario, people.substance, people.under_18).tolist()
         route = route_for(people.possible_dependence, people.significant_safeguarding)
         if scenario.population.user_dealers is not None:  # routed to treatment
             route = np.where(user_dealer, ROUTE_ONE_TO_ONE, route)
@@ -177,7 +177,7 @@ class PoliceModel:
         if not waiting or not self.scenario.policy.diversion:
             return 0
         people = draw_people(self.scenario, streams, np.zeros(len(waiting)), prefix="backlog")
-        course_streams = stream_for(people.substance, people.under_18).tolist()
+        course_streams = stream_for(self.scenario, people.substance, people.under_18).tolist()
         routes = route_for(people.possible_dependence, people.significant_safeguarding).tolist()
         first = demand.people.size
         for j, person in enumerate(waiting):

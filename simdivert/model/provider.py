@@ -27,7 +27,7 @@ import simpy
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.model.draws import FindDraws, Sampler, uniform
 from simdivert.model.roster import reactive_slot_times, session_times, working_windows
-from simdivert.scenario.schema import STREAMS, SUBSTANCES, Scenario
+from simdivert.scenario.schema import STREAMS, Scenario
 
 # Terminal states (IN_SYSTEM: not yet terminal when the run ends).
 IN_SYSTEM, COMPLETED, NOT_CONTACTED, LEFT_AT_ASSESSMENT, LEFT_AT_ONE_TO_ONE, LEFT_AT_COURSE = range(
@@ -47,9 +47,6 @@ ROUTE_NONE, ROUTE_GROUP, ROUTE_ONE_TO_ONE = range(3)
 REGULAR, SLOT_CLOSED, SLOT_ADDED, SLOT_REMOVED = range(4)
 ROUTES = ("none", "group", "one_to_one")
 
-_STREAM_OF_SUBSTANCE = np.array(
-    [STREAMS.index(s if s != "other" else "general") for s in SUBSTANCES]
-)
 UNDER_18_STREAM = STREAMS.index("under_18")
 
 
@@ -166,9 +163,10 @@ class _Booking(NamedTuple):
     number: int = -1  # bookings made before this one (a no-show uses one up)
 
 
-def stream_for(substance: np.ndarray, under_18: np.ndarray) -> np.ndarray:
-    """The group-course stream: under-18s have their own; adults go by main substance."""
-    return np.where(under_18, UNDER_18_STREAM, _STREAM_OF_SUBSTANCE[substance])
+def stream_for(scenario: Scenario, substance: np.ndarray, under_18: np.ndarray) -> np.ndarray:
+    """The group-course stream: under-18s have their own; adults go by main substance
+    (``course.streams``, else the stream of the substance's name, else general)."""
+    return np.where(under_18, UNDER_18_STREAM, scenario.course_stream_codes()[substance])
 
 
 def route_for(possible_dependence: np.ndarray, significant_safeguarding: np.ndarray) -> np.ndarray:

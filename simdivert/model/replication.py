@@ -34,7 +34,6 @@ from simdivert.scenario.schema import (
     OUTCOMES,
     SEXES,
     STREAMS,
-    SUBSTANCES,
     Scenario,
 )
 
@@ -145,7 +144,7 @@ def event_table(scenario: Scenario, logs: SimulationLogs, replication: int) -> p
         "age_band": _labels(people.age_band[person], AGE_BANDS),
         "sex": _labels(people.sex[person], SEXES),
         "ethnic_group": _labels(people.ethnic_group[person], ETHNIC_GROUPS),
-        "substance": _labels(people.substance[person], SUBSTANCES),
+        "substance": _labels(people.substance[person], scenario.substances),
         "area": _labels(people.area[person], tuple(a.name for a in scenario.areas)),
         "scheme_live": finds.live,
         "recorded": finds.recorded,

@@ -17,7 +17,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
-from simdivert.kpis import CAPACITY_KPIS, COHORT_MONTHS, OUTCOME_KPIS, area_kpi
+from simdivert.kpis import (
+    CAPACITY_KPIS,
+    COHORT_MONTHS,
+    COHORT_STATES,
+    OUTCOME_KPIS,
+    SHARE_SUBSTANCES,
+    area_kpi,
+    cohort_kpi_names,
+)
 from simdivert.model.costs import Period, cost_kpis
 from simdivert.model.courts import court_kpis, scheme_and_status_quo
 from simdivert.model.demand import POSSESSION, USER_DEALER, Demand
@@ -26,6 +34,7 @@ from simdivert.model.offending import index_events, reoffending_kpis
 from simdivert.model.police import FindsLog
 from simdivert.model.provider import (
     COMPLETED,
+    DISENGAGED,
     IN_SYSTEM,
     LEFT_AT_ASSESSMENT,
     LEFT_AT_COURSE,
@@ -49,7 +58,7 @@ from simdivert.model.rules import (
     officer_hours,
 )
 from simdivert.model.utilisation import call_intervals, facilitator_hours_contracted, sessions_held
-from simdivert.scenario.schema import ETHNIC_GROUPS, OUTCOMES, SEXES, STREAMS, SUBSTANCES, Scenario
+from simdivert.scenario.schema import ETHNIC_GROUPS, OUTCOMES, SEXES, STREAMS, Scenario
 from simdivert.stats import p90
 from simdivert.waits import ROUNDING_HOURS, StepTimes, finished_waits, in_days, waits_so_far
 
@@ -134,9 +143,15 @@ def step_times(log: PathwayLog, rows: np.ndarray | slice = slice(None)) -> StepT
 
 
 def pathway_kpis(
-    log: PathwayLog, substance: np.ndarray, window: Window, horizon: float
+    log: PathwayLog,
+    substance: np.ndarray,
+    substances: tuple[str, ...],
+    window: Window,
+    horizon: float,
 ) -> dict[str, float]:
-    """Flow, shares and waits of the cohort referred in the window (the policy period)."""
+    """Flow, shares and waits of the cohort referred in the window (the policy period);
+    ``substance`` codes index ``substances`` (a share KPI's substance that the scenario
+    does not list has share 0)."""
     cohort = window.contains(log.referral_hours) & ~log.waiting_at_start
     state = log.state[cohort]
     steps = step_times(log, cohort)
@@ -155,8 +170,10 @@ def pathway_kpis(
         "share_in_system_at_end": _share(state == IN_SYSTEM),
         "share_one_to_one": _share(steps.one_to_one, of=steps.assessed),
         **{
-            f"share_{name}": _share(substance[cohort] == SUBSTANCES.index(name))
-            for name in ("cannabis", "cocaine", "nitrous_oxide")
+            f"share_{name}": _share(
+                substance[cohort] == (substances.index(name) if name in substances else -2)
+            )
+            for name in SHARE_SUBSTANCES
         },
         "first_contact_wait_mean_days": _mean(waits["first_contact"]),
         "assessment_wait_mean_days": _mean(waits["assessment"]),
@@ -425,31 +442,58 @@ def police_kpis(
     }
 
 
+def cohort_counts(
+    pathway: PathwayLog,
+    referred_from: float,
+    referred_to: float,
+    followed_to: float,
+    horizon: float,
+) -> dict[str, float]:
+    """The people referred in [``referred_from``, ``referred_to``) (model hours; the
+    starting backlog excluded) and their state at ``followed_to``, by
+    :data:`~simdivert.kpis.COHORT_STATES`: completed, disengaged and in the pathway sum
+    to the referred. NaN throughout where the run ends before ``followed_to``."""
+    if followed_to > horizon + 1e-6:
+        return dict.fromkeys(COHORT_STATES, math.nan)
+    hours = pathway.referral_hours
+    cohort = ~pathway.waiting_at_start & (hours >= referred_from) & (hours < referred_to)
+    ended = cohort & (pathway.end_hours < followed_to)  # NaN (not ended) compares False
+    state = pathway.state
+    return {
+        "referred": float(np.sum(cohort)),
+        "assessed": float(
+            np.sum(cohort & pathway.assessed & (pathway.assessment_end_hours < followed_to))
+        ),
+        "completed": float(np.sum(ended & (state == COMPLETED))),
+        "disengaged": float(np.sum(ended & np.isin(state, DISENGAGED))),
+        "in_pathway": float(np.sum(cohort & ~ended)),
+    }
+
+
 def cohort_kpis(
     scenario: Scenario, demand: Demand, finds: FindsLog, pathway: PathwayLog
 ) -> dict[str, float]:
-    """What a pilot publishes: referrals and completions since the launch by a month,
-    and under-18 referrals in the youth scheme's first three months (its earliest
-    go-live, or the launch without a youth scheme). NaN where the run ends earlier."""
+    """What a pilot publishes: each of the scenario's ``[[cohorts]]`` by state
+    (``cohort_<name>_<state>``); referrals and completions since the launch by a month
+    (the cohort referred from the launch to the month, followed to it); and under-18
+    referrals in the youth scheme's first three months (its earliest go-live, or the
+    launch without a youth scheme). NaN where the run ends earlier."""
     launch, horizon = scenario.launch_hours, scenario.horizon_hours
+    kpis: dict[str, float] = {}
+    for cohort in scenario.cohorts:
+        referred_from, referred_to, followed_to = (
+            launch + day * HOURS_PER_DAY
+            for day in (cohort.from_day, cohort.to_day, cohort.followed_to_day)
+        )
+        counts = cohort_counts(pathway, referred_from, referred_to, followed_to, horizon)
+        kpis.update(zip(cohort_kpi_names(cohort.name), counts.values(), strict=True))
+    for months in COHORT_MONTHS:
+        end = launch + months * HOURS_PER_MONTH
+        counts = cohort_counts(pathway, launch, end, end, horizon)
+        kpis[f"referrals_by_month_{months}"] = counts["referred"]
+        kpis[f"completions_by_month_{months}"] = counts["completed"]
     diverted = finds.outcome == DIVERTED
     referral_hours = finds.hours[diverted]
-    made = ~pathway.waiting_at_start & (pathway.referral_hours >= launch)
-    completed_hours = pathway.end_hours[made & (pathway.state == COMPLETED)]
-    kpis: dict[str, float] = {}
-
-    def by(months: float) -> float | None:
-        end = launch + months * HOURS_PER_MONTH
-        return end if end <= horizon + 1e-6 else None
-
-    for months in COHORT_MONTHS:
-        end = by(months)
-        kpis[f"referrals_by_month_{months}"] = (
-            math.nan if end is None else float(np.sum(referral_hours < end))
-        )
-        kpis[f"completions_by_month_{months}"] = (
-            math.nan if end is None else float(np.sum(completed_hours < end))
-        )
     youth = scenario.policy.youth
     start = launch + (youth.go_live_after_days * HOURS_PER_DAY if youth is not None else 0.0)
     end = start + 3 * HOURS_PER_MONTH
@@ -519,7 +563,7 @@ def replication_kpis(
 
     kpis = {
         **find_kpis(demand, finds, window, policy),
-        **pathway_kpis(pathway, referral_substance, policy, horizon),
+        **pathway_kpis(pathway, referral_substance, scenario.substances, policy, horizon),
         "rereferral_rate": rereferral_rate(finds, horizon, policy),
         **queue_kpis(pathway, policy),
         **police_kpis(scenario, demand, finds, pathway, policy),

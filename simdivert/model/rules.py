@@ -29,7 +29,7 @@ import numpy as np
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.model.demand import People
 from simdivert.model.provider import DISENGAGED
-from simdivert.scenario.schema import FORMAL_OUTCOMES, MIX_ROWS, OUTCOMES, SUBSTANCES, Scenario
+from simdivert.scenario.schema import FORMAL_OUTCOMES, OUTCOMES, Scenario
 
 # Outcome codes of a find: OUTCOMES (0-5), then these.
 DIVERTED = len(OUTCOMES)
@@ -41,7 +41,6 @@ CHARGE = OUTCOMES.index("charge")
 UPLIFT_OUTCOME = OUTCOMES.index("community_resolution")
 NO_LATER_OUTCOME = -1
 FORMAL_CODES = tuple(OUTCOMES.index(o) for o in FORMAL_OUTCOMES)
-UNDER_18_ROW = MIX_ROWS.index("under_18")
 # The outcomes that follow an arrest and a night in custody, where a custody route decides.
 CUSTODY_CODES = (CHARGE, OUTCOMES.index("caution"))
 BY_ADOPTION = -1.0  # a person's offer chance follows their area's adoption curve
@@ -51,7 +50,14 @@ BY_ADOPTION = -1.0  # a person's offer chance follows their area's adoption curv
 LADDER = (OUTCOMES.index("cannabis_warning"), OUTCOMES.index("penalty_notice"), CHARGE)
 STEP_OF = {LADDER[0]: 0, LADDER[1]: 1, CHARGE: 2, OUTCOMES.index("caution"): 2}
 
-SCENE_COLUMNS = ("scene.informal", "scene.recorded", "scene.offer", "scene.accept", "scene.mix")
+SCENE_COLUMNS = (
+    "scene.informal",
+    "scene.recorded",
+    "scene.offer",
+    "scene.accept",
+    "scene.mix",
+    "scene.other_offence",
+)
 # Where each field sits in a scene decision (see SchemeRules.decide).
 DECISION_FIELDS = (
     "live",
@@ -72,7 +78,7 @@ def outcome_cumulative(scenario: Scenario) -> list[list[list[float]]]:
     The formal outcomes' shares are scaled by the group's odds ratio and the mix
     renormalised: the disproportionality in formal outcomes found in published data.
     """
-    mix = scenario.police.counterfactual_mix.matrix()
+    mix = scenario.counterfactual_matrix()
     formal = np.zeros(len(OUTCOMES), bool)
     formal[list(FORMAL_CODES)] = True
     table = []
@@ -159,6 +165,8 @@ class SchemeRules:
         self._adoption = adoption_tables(scenario)
         self._outcome_odds = self._outcome_odds_of(scenario)
         self._prior_odds = 0.0 if policy.first_time_only else policy.prior_find_odds_ratio
+        self._other_offence_share = scenario.demand.other_offence_share
+        self._other_offence_odds = policy.other_offence_offer_odds_ratio
         self._outcome_tables, outcome_table = self._outcome_tables_of(
             scenario, under_18, people.substance, people.ethnic_group
         )
@@ -168,9 +176,12 @@ class SchemeRules:
         self._offer_u = scene_draws["scene.offer"]
         self._accept_u = scene_draws["scene.accept"]
         self._mix_u = scene_draws["scene.mix"]
+        self._other_offence_u = scene_draws["scene.other_offence"]
         # The scheme's record of each person.
         n = people.size
-        escalates = ~under_18 & (people.substance == SUBSTANCES.index("cannabis"))
+        substances = scenario.substances
+        cannabis = substances.index("cannabis") if "cannabis" in substances else -1
+        escalates = ~under_18 & (people.substance == cannabis)
         self._escalates = (escalates & scenario.police.cannabis_escalation).tolist()
         self._step = np.where(known_before, 0, -1).tolist()  # the last step on the ladder
         self._barred_until = [-math.inf] * n
@@ -224,8 +235,9 @@ class SchemeRules:
         chance = np.where(user_dealer, policy.user_dealer_offer_share, BY_ADOPTION)
         if youth is not None:
             chance = np.where(under_18 & ~user_dealer, youth.offer_share, chance)
+        names = scenario.substances
         eligible = np.isin(
-            people.substance, [SUBSTANCES.index(s) for s in policy.eligible_substances]
+            people.substance, [names.index(s) for s in policy.eligible_substances or names]
         )
         excluded = (
             (under_18 & policy.adults_only & (youth is None))
@@ -254,7 +266,8 @@ class SchemeRules:
         substance's, by ethnic group)."""
         cumulative = outcome_cumulative(scenario)
         tables = [per_group for row in cumulative for per_group in row]
-        mix_row = np.where(under_18, UNDER_18_ROW, substance).astype(np.int64)
+        under_18_row = len(scenario.substances)  # the matrix's last row
+        mix_row = np.where(under_18, under_18_row, substance).astype(np.int64)
         return tables, mix_row * len(cumulative[0]) + ethnic_group
 
     def decide(self, person: int, find: int, now: float) -> tuple:
@@ -306,7 +319,8 @@ class SchemeRules:
     def _offer_chance_at(self, person: int, find: int, now: float, counterfactual: int) -> float:
         """The chance of an offer for this find: the person's share (their area's adoption
         at ``now``, by whole days since go-live) times the odds ratios of the find's
-        counterfactual outcome and of a previous find."""
+        counterfactual outcome, of a previous find and of another offence found with the
+        possession (its own column of draws, so the share moves no other draw)."""
         chance = self._offer_chance[person]
         if chance == BY_ADOPTION:
             table = self._adoption[self._adoption_of[person]]
@@ -315,6 +329,11 @@ class SchemeRules:
         ratio = self._outcome_odds[counterfactual]
         if find != person or self._known_before[person]:
             ratio *= self._prior_odds
+        if (
+            self._other_offence_u[find] < self._other_offence_share
+            and not self._user_dealer[person]
+        ):
+            ratio *= self._other_offence_odds
         return chance if ratio == 1.0 else with_odds_ratio(chance, ratio)
 
     def recorded(self, person: int, outcome: int) -> None:

@@ -14,6 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     Field,
     NonNegativeFloat,
     NonNegativeInt,
@@ -40,6 +41,7 @@ from simdivert.scenario.bounds import (
     Years,
     at_most,
 )
+from simdivert.scenario.cohort_settings import CohortSettings
 from simdivert.scenario.distributions import Distribution
 from simdivert.scenario.outcome_settings import (
     CourtSettings,
@@ -55,21 +57,25 @@ from simdivert.scenario.policy_settings import (
     OfferOddsRatio,
     YouthScheme,
 )
-from simdivert.scenario.strict import NoLimit, Probability, StrictModel
+from simdivert.scenario.strict import NoLimit, NotBool, Probability, StrictModel
 from simdivert.scenario.timetable import timetable_capacity
 
 if TYPE_CHECKING:  # numpy is imported where arrays are made: validating a scenario never needs it
     import numpy as np
 
 DayName = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-SubstanceName = Literal["cannabis", "cocaine", "nitrous_oxide", "other"]
+# A substance is a key of population.substance (the scenario's list, in file order).
+SubstanceName = Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
 StreamName = Literal["cannabis", "cocaine", "nitrous_oxide", "general", "under_18"]
 HourOfDay = Annotated[float, Field(ge=0.0, le=24.0)]
 
 AGE_BANDS = ("under_18", "age_18_to_24", "age_25_to_34", "age_35_plus")
 SEXES = ("male", "female")
 ETHNIC_GROUPS = ("white", "black", "asian", "mixed", "other")
-SUBSTANCES: tuple[SubstanceName, ...] = ("cannabis", "cocaine", "nitrous_oxide", "other")
+# The substance whose counterfactual mix and course stream a substance without its own
+# takes; substances named as a stream go to that stream.
+FALLBACK_SUBSTANCE, FALLBACK_STREAM = "other", "general"
+UNDER_18_MIX = "under_18"  # the counterfactual mix row of under-18s
 STREAMS = ("cannabis", "cocaine", "nitrous_oxide", "general", "under_18")
 OUTCOMES = (
     "charge",
@@ -79,7 +85,6 @@ OUTCOMES = (
     "community_resolution",
     "no_further_action",
 )
-MIX_ROWS = (*SUBSTANCES, "under_18")
 FORMAL_OUTCOMES = ("charge", "caution", "penalty_notice")
 HOLISTIC_NEEDS = (
     "mental_health",
@@ -138,11 +143,18 @@ class EthnicMix(_Mix):
     other: Probability
 
 
-class SubstanceMix(_Mix):
-    cannabis: Probability
-    cocaine: Probability
-    nitrous_oxide: Probability
-    other: Probability
+def _shares_sum_to_one(shares: dict[str, float]) -> dict[str, float]:
+    total = sum(shares.values())
+    if not math.isclose(total, 1.0, abs_tol=1e-6):
+        raise ValueError(f"shares must sum to 1 (they sum to {total:.6g})")
+    return shares
+
+
+# Shares by substance (the keys of population.substance are the scenario's substances).
+SubstanceShare = Annotated[Probability, NotBool]
+SubstanceMix = Annotated[
+    dict[SubstanceName, SubstanceShare], Field(min_length=1), AfterValidator(_shares_sum_to_one)
+]
 
 
 class OutcomeMix(_Mix):
@@ -154,34 +166,10 @@ class OutcomeMix(_Mix):
     no_further_action: Probability
 
 
-class PerSubstance(StrictModel):
-    """A probability for each main substance."""
-
-    cannabis: Probability
-    cocaine: Probability
-    nitrous_oxide: Probability
-    other: Probability
-
-    def values(self) -> np.ndarray:
-        import numpy as np
-
-        return np.array([getattr(self, s) for s in SUBSTANCES])
-
-
-class CounterfactualMix(StrictModel):
-    """The outcome mix without diversion: adults by main substance, and under-18s."""
-
-    cannabis: OutcomeMix
-    cocaine: OutcomeMix
-    nitrous_oxide: OutcomeMix
-    other: OutcomeMix
-    under_18: OutcomeMix
-
-    def matrix(self) -> np.ndarray:
-        """Rows: the substances then under-18s (MIX_ROWS); columns: OUTCOMES."""
-        import numpy as np
-
-        return np.vstack([getattr(self, row).shares() for row in MIX_ROWS])
+PerSubstance = dict[SubstanceName, SubstanceShare]  # a probability for each substance
+# The outcome mix without diversion: adults by main substance (a substance without a row
+# takes the "other" row), and under-18s.
+CounterfactualMix = dict[SubstanceName, OutcomeMix]
 
 
 class PerEthnicGroup(StrictModel):
@@ -323,6 +311,9 @@ class DemandSettings(StrictModel):
     personal_possession_share: Probability
     informal_share_without_policy: Annotated[float, Field(ge=0.0, lt=1.0)]
     user_dealer_share_of_excluded: Probability = 0.0
+    # of eligible possession finds, those that come with another, non-serious offence
+    # (e.g. theft): still eligible, offered at policy.other_offence_offer_odds_ratio
+    other_offence_share: Probability = 0.0
     annual_growth: Annotated[float, Field(gt=-1.0)] = 0.0  # bounded with the years: Scenario
     weekday_weights: Annotated[list[NonNegativeFloat], Field(min_length=7, max_length=7)]
     hour_weights: Annotated[list[NonNegativeFloat], Field(min_length=24, max_length=24)]
@@ -441,11 +432,12 @@ class PolicySettings(StrictModel):
     adoption: AdoptionCurve
     offer_odds_ratio: OfferOddsRatio = OfferOddsRatio()
     prior_find_odds_ratio: NonNegativeFloat = 1.0  # a person found before (a record)
+    other_offence_offer_odds_ratio: NonNegativeFloat = 1.0  # with another offence (demand)
     accept_share: Probability
     dependent_accept_odds_ratio: NonNegativeFloat = 1.0  # possibly dependent users
     decided_in: CustodyRoute = "scene"
     adults_only: bool = False
-    eligible_substances: Annotated[list[SubstanceName], Field(min_length=1)] = list(SUBSTANCES)
+    eligible_substances: Annotated[list[SubstanceName], Field(min_length=1)] | None = None  # all
     first_time_only: bool = False
     youth: YouthScheme | None = None
     once_only: bool = False
@@ -605,6 +597,8 @@ class CourseSettings(StrictModel):
     prep_hours_per_session: Annotated[NonNegativeFloat, at_most(24, "a typo")]
     places_per_session: PositiveInt  # online sessions (a count only: any size is cheap)
     in_person_streams: list[StreamName] = []
+    # The course stream of each substance not named as a stream (default "general").
+    streams: dict[SubstanceName, StreamName] = {}
     in_person_places_per_session: PositiveInt = 12
     booking_notice_hours: Annotated[NonNegativeFloat, at_most(8_760, "a year's notice")]
     sessions_per_course: Annotated[PositiveInt, at_most(100, "a course of a few sessions")] = 1
@@ -779,6 +773,15 @@ class Scenario(StrictModel):
     offending: OffendingSettings
     courts: CourtSettings
     targets: TargetSettings = TargetSettings()
+    cohorts: Annotated[list[CohortSettings], Changes] = []
+
+    @field_validator("cohorts")
+    @classmethod
+    def _cohort_names_differ(cls, cohorts: list[CohortSettings]) -> list[CohortSettings]:
+        names = [cohort.name for cohort in cohorts]
+        if len(set(names)) != len(names):
+            raise ValueError("two cohorts have the same name")
+        return cohorts
 
     @field_validator("demand")
     @classmethod
@@ -805,6 +808,80 @@ class Scenario(StrictModel):
         if len(set(names)) != len(names):
             raise ValueError("two areas have the same name")
         return areas
+
+    @model_validator(mode="after")
+    def _substances_known(self) -> Scenario:
+        """Every substance named anywhere is one of population.substance, and each has a
+        dependence share and a counterfactual mix (its own or the "other" row)."""
+        population = self.population
+        named: list[tuple[str, list[str]]] = [
+            ("population.possible_dependence", list(population.possible_dependence)),
+            (
+                "police.counterfactual_mix",
+                [n for n in self.police.counterfactual_mix if n != UNDER_18_MIX],
+            ),
+            ("course.streams", list(self.course.streams)),
+            ("policy.eligible_substances", self.policy.eligible_substances or []),
+        ]
+        if population.user_dealers is not None:
+            dealers = list(population.user_dealers.substance)
+            named.append(("population.user_dealers.substance", dealers))
+        for key, names in named:
+            for name in names:
+                if name not in self.substances:
+                    raise ValueError(f"{key}.{name}: not a substance of population.substance")
+        for name in self.substances:
+            if name not in population.possible_dependence:
+                raise ValueError(f"population.possible_dependence.{name}: missing")
+        mix = self.police.counterfactual_mix
+        if UNDER_18_MIX not in mix:
+            raise ValueError(f"police.counterfactual_mix.{UNDER_18_MIX}: missing")
+        for name in self.substances:
+            if name not in mix and FALLBACK_SUBSTANCE not in mix:
+                raise ValueError(
+                    f"police.counterfactual_mix.{name}: missing (and no "
+                    f"{FALLBACK_SUBSTANCE!r} row to default to)"
+                )
+        return self
+
+    @property
+    def substances(self) -> tuple[str, ...]:
+        """The scenario's substances: the keys of population.substance, in file order
+        (a person's substance code indexes this)."""
+        return tuple(self.population.substance)
+
+    def counterfactual_matrix(self) -> np.ndarray:
+        """The outcome mix without diversion, rows: the substances (a substance without
+        its own row takes the "other" row), then under-18s; columns: OUTCOMES."""
+        import numpy as np
+
+        mix = self.police.counterfactual_mix
+        rows = [mix.get(name) or mix[FALLBACK_SUBSTANCE] for name in self.substances]
+        return np.vstack([row.shares() for row in [*rows, mix[UNDER_18_MIX]]])
+
+    def course_stream_codes(self) -> np.ndarray:
+        """The course stream (a code into STREAMS) of each substance code."""
+        import numpy as np
+
+        def stream(name: str) -> str:
+            if name in self.course.streams:
+                return self.course.streams[name]
+            return name if name in STREAMS else FALLBACK_STREAM
+
+        return np.array([STREAMS.index(stream(name)) for name in self.substances])
+
+    def possible_dependence_shares(self) -> np.ndarray:
+        """The possibly-dependent share of each substance code."""
+        import numpy as np
+
+        dependence = self.population.possible_dependence
+        return np.array([dependence[name] for name in self.substances])
+
+    def substance_shares(self, mix: dict[str, float]) -> np.ndarray:
+        """A substance mix as shares over the scenario's substance codes (0 if absent)."""
+        import numpy as np
+
+        return np.array([mix.get(name, 0.0) for name in self.substances])
 
     @model_validator(mode="after")
     def _youth_pilot_areas_exist(self) -> Scenario:

@@ -14,7 +14,7 @@ import math
 import typing
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -52,6 +52,10 @@ def _no_bools(value: Any) -> Any:
     if isinstance(value, list):
         return [_TrueOrFalse(v) if isinstance(v, bool) else v for v in value]
     return value
+
+
+# A number in a mapping (shares by substance), which StrictModel's check does not reach.
+NotBool = BeforeValidator(lambda value: _TrueOrFalse(value) if isinstance(value, bool) else value)
 
 
 class StrictModel(BaseModel):
