@@ -264,6 +264,8 @@ def test_reactive_slots_open_and_close_in_the_session_book():
     assert book.book(0, 0.0) == 1
     book.remove_sessions(0, 15.0)  # the one at 20 is booked and stays; 40 goes
     assert book.kind[0] == [0, 2, 0, 3] and book.book(0, 0.0) == -1
+    # The waiting list: the places held after now, and the one person left unplaced.
+    assert [book.waiting(0, now) for now in (0.0, 10.0, 20.0, 40.0)] == [4, 3, 2, 1]
 
 
 def test_reactive_sessions_shorten_a_growing_course_queue():
@@ -289,3 +291,25 @@ def test_reactive_sessions_shorten_a_growing_course_queue():
     # what happened to them, so those may differ).
     first = [simulate(short_scenario(*tight, *extra), 1, 0).demand for extra in ((), (rule,))]
     np.testing.assert_array_equal(first[0].people.substance, first[1].people.substance)
+
+
+def test_a_waiting_list_threshold_adds_sessions_too():
+    """The same tight timetable, with the rule on the waiting list only (no wait
+    threshold): sessions are added once more than 30 people wait for a cannabis place,
+    and the wait falls as with the wait threshold."""
+    tight = (
+        "course.sessions_per_week={ cannabis = 0.5, cocaine = 0.5, nitrous_oxide = 0.5, "
+        "general = 0.5, under_18 = 0.5 }",
+        "run.years=0.5",
+    )
+    by_list = (
+        'course.reactive={ streams = ["cannabis"], add_above_waiting = 30, '
+        'remove_below_waiting = 10, lead_time_days = 7, session_days = ["Tue", "Thu"], '
+        "session_start_hour = 18 }"
+    )
+    never = by_list.replace("add_above_waiting = 30", "add_above_waiting = 100000")
+    fixed = run_replication(short_scenario(*tight, never), 1, 0).kpis
+    reactive = run_replication(short_scenario(*tight, by_list), 1, 0).kpis
+    assert fixed["reactive_sessions_added_per_year"] == 0
+    assert reactive["reactive_sessions_added_per_year"] > 0
+    assert reactive["course_wait_so_far_p90_days"] < fixed["course_wait_so_far_p90_days"]

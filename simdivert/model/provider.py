@@ -303,6 +303,7 @@ class SessionBook:
     capacity: list[list[int]] = field(default_factory=list)  # places open, per session
     # Per session: REGULAR, or a reactive slot not (yet) added, added, or taken away.
     kind: list[list[int]] = field(default_factory=list)
+    unplaced: list[int] = field(default_factory=list)  # per stream: no free place left
     _first_open: list[int] = field(default_factory=list)
 
     @classmethod
@@ -332,6 +333,7 @@ class SessionBook:
             places=places,
             capacity=capacity,
             kind=kinds,
+            unplaced=[0] * len(STREAMS),
             _first_open=[0] * len(STREAMS),
         )
 
@@ -342,6 +344,7 @@ class SessionBook:
         while k < len(times) and booked[k] >= capacity[k]:
             k += 1
         if k == len(times):
+            self.unplaced[stream] += 1
             return -1
         booked[k] += 1
         first_open = self._first_open[stream]
@@ -358,6 +361,12 @@ class SessionBook:
         while k < len(times) and booked[k] >= capacity[k]:
             k += 1
         return times[k] - earliest if k < len(times) else math.inf
+
+    def waiting(self, stream: int, now: float) -> int:
+        """The stream's waiting list: people holding a place in a session after ``now``,
+        and those for whom no session had a free place."""
+        booked = self.booked[stream]
+        return sum(booked[bisect.bisect_right(self.times[stream], now) :]) + self.unplaced[stream]
 
     def add_sessions(self, stream: int, start: float) -> None:
         """Open every reactive slot of the stream from ``start`` on."""
@@ -462,17 +471,24 @@ class ProviderModel:
             self.env.timeout(changes[k][0] - now).callbacks.append(self._rota_due)
 
     def _reactive_check(self, _event: simpy.Event | None = None) -> None:
-        """Add sessions to a stream whose projected wait is too long, take them away once
-        it is short again (``course.reactive``); then look again after the interval."""
+        """Add sessions to a stream whose projected wait or waiting list is too long, take
+        them away once both are short again (``course.reactive``); then look again after
+        the interval."""
         rule, now = self._reactive, self.env.now
         assert rule is not None, "only scheduled with a reactive rule"
         lead = now + rule.lead_time_days * HOURS_PER_DAY
         for stream, boosted in self._boosted.items():
-            wait_days = self.sessions.projected_wait(stream, now + self._notice) / HOURS_PER_DAY
-            if not boosted and wait_days > rule.add_above_wait_days:
+            measures: list[tuple[float, float, float]] = []
+            if rule.add_above_wait_days is not None and rule.remove_below_wait_days is not None:
+                wait = self.sessions.projected_wait(stream, now + self._notice) / HOURS_PER_DAY
+                measures.append((wait, rule.add_above_wait_days, rule.remove_below_wait_days))
+            if rule.add_above_waiting is not None and rule.remove_below_waiting is not None:
+                waiting = self.sessions.waiting(stream, now)
+                measures.append((waiting, rule.add_above_waiting, rule.remove_below_waiting))
+            if not boosted and any(value > add for value, add, _ in measures):
                 self.sessions.add_sessions(stream, lead)
                 self._boosted[stream] = True
-            elif boosted and wait_days < rule.remove_below_wait_days:
+            elif boosted and all(value < remove for value, _, remove in measures):
                 self.sessions.remove_sessions(stream, lead)
                 self._boosted[stream] = False
         self.env.timeout(rule.check_every_days * HOURS_PER_DAY).callbacks.append(

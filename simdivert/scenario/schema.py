@@ -570,16 +570,20 @@ class ReactiveSessions(StrictModel):
     """Sessions added to a stream when its queue grows, and taken away when it falls.
 
     Every ``check_every_days`` the provider looks at each listed stream's projected wait
-    (from now to its first session with a free place, after the booking notice). Above
-    ``add_above_wait_days`` it adds a session on each of ``session_days`` at
-    ``session_start_hour`` every week from ``lead_time_days`` on; once the projected
-    wait is below ``remove_below_wait_days`` it takes away the added sessions that
-    nobody has booked yet, again from ``lead_time_days`` on.
+    (from now to its first session with a free place, after the booking notice) and its
+    waiting list (people holding a place in a later session, or waiting for one). Above
+    ``add_above_wait_days`` or ``add_above_waiting`` (either, whichever are given) it adds
+    a session on each of ``session_days`` at ``session_start_hour`` every week from
+    ``lead_time_days`` on; once every given measure is below its ``remove_below_*``
+    it takes away the added sessions that nobody has booked yet, again from
+    ``lead_time_days`` on.
     """
 
     streams: Annotated[list[StreamName], Field(min_length=1)]
-    add_above_wait_days: PositiveFloat
-    remove_below_wait_days: NonNegativeFloat
+    add_above_wait_days: PositiveFloat | None = None
+    remove_below_wait_days: NonNegativeFloat | None = None
+    add_above_waiting: PositiveInt | None = None
+    remove_below_waiting: NonNegativeInt | None = None
     lead_time_days: NonNegativeFloat
     session_days: Annotated[list[DayName], Field(min_length=1)]
     session_start_hour: HourOfDay
@@ -587,11 +591,22 @@ class ReactiveSessions(StrictModel):
 
     @model_validator(mode="after")
     def _hysteresis(self) -> ReactiveSessions:
-        if self.remove_below_wait_days >= self.add_above_wait_days:
+        pairs = (
+            ("wait_days", self.add_above_wait_days, self.remove_below_wait_days),
+            ("waiting", self.add_above_waiting, self.remove_below_waiting),
+        )
+        if all(add is None and remove is None for _, add, remove in pairs):
             raise ValueError(
-                f"remove_below_wait_days ({self.remove_below_wait_days:g}) must be below "
-                f"add_above_wait_days ({self.add_above_wait_days:g})"
+                "give add_above_wait_days and remove_below_wait_days, or add_above_waiting "
+                "and remove_below_waiting, or both"
             )
+        for name, add, remove in pairs:
+            if (add is None) != (remove is None):
+                raise ValueError(f"add_above_{name} and remove_below_{name} go together")
+            if add is not None and remove is not None and remove >= add:
+                raise ValueError(
+                    f"remove_below_{name} ({remove:g}) must be below add_above_{name} ({add:g})"
+                )
         return self
 
 
