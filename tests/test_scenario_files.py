@@ -219,3 +219,19 @@ def test_a_reactive_rule_needs_a_threshold_pair(thresholds, problem):
     error = error_of(None, [rule])
     assert error.key == "course.reactive"
     assert problem in error.problem
+
+
+@pytest.mark.parametrize(
+    "rule", ["{}", "{ share_over = 0.2, to_expected_attendance = true }", "{ share_over = 2 }"]
+)
+def test_overbooking_takes_one_rule_within_bounds(rule):
+    error = error_of(None, [f"course.overbooking={rule}"])
+    assert error.key.startswith("course.overbooking")
+
+
+def test_overbooking_limits():
+    by_share = load_scenario(None, ["course.overbooking={ share_over = 0.25 }"])
+    by_attendance = load_scenario(None, ["course.overbooking={ to_expected_attendance = true }"])
+    assert by_share.course.overbooking.booking_limit(12, 0.8) == 15
+    assert by_attendance.course.overbooking.booking_limit(12, 0.8) == 15
+    assert by_attendance.course.overbooking.booking_limit(12, 0.0) == 12

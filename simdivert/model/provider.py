@@ -300,10 +300,12 @@ class SessionBook:
     booked: list[list[int]]
     attended: list[list[int]]
     places: list[int]  # per stream
-    capacity: list[list[int]] = field(default_factory=list)  # places open, per session
+    capacity: list[list[int]] = field(default_factory=list)  # bookings taken, per session
     # Per session: REGULAR, or a reactive slot not (yet) added, added, or taken away.
     kind: list[list[int]] = field(default_factory=list)
     unplaced: list[int] = field(default_factory=list)  # per stream: no free place left
+    turned_away: list[list[int]] = field(default_factory=list)  # came, but it was full
+    limits: list[int] = field(default_factory=list)  # per stream: bookings an open session takes
     _first_open: list[int] = field(default_factory=list)
 
     @classmethod
@@ -312,10 +314,14 @@ class SessionBook:
         timetable: dict[str, np.ndarray],
         places: list[int],
         reactive_slots: dict[str, np.ndarray] | None = None,
+        limits: list[int] | None = None,
     ) -> SessionBook:
-        """The timetabled sessions, and the closed slots reactive sessions may open in."""
+        """The timetabled sessions, and the closed slots reactive sessions may open in.
+        An open session takes bookings up to its stream's limit (its places unless
+        overbooked)."""
+        limits = places if limits is None else limits
         times, capacity, kinds = [], [], []
-        for stream, size in zip(STREAMS, places, strict=True):
+        for stream, size in zip(STREAMS, limits, strict=True):
             regular = timetable[stream]
             slots = (reactive_slots or {}).get(stream, np.empty(0))
             both = np.concatenate([regular, slots])
@@ -334,6 +340,8 @@ class SessionBook:
             capacity=capacity,
             kind=kinds,
             unplaced=[0] * len(STREAMS),
+            turned_away=[[0] * len(t) for t in times],
+            limits=list(limits),
             _first_open=[0] * len(STREAMS),
         )
 
@@ -374,7 +382,7 @@ class SessionBook:
         first = bisect.bisect_left(times, start)
         for k in range(first, len(times)):
             if kind[k] in (SLOT_CLOSED, SLOT_REMOVED):
-                kind[k], capacity[k] = SLOT_ADDED, self.places[stream]
+                kind[k], capacity[k] = SLOT_ADDED, self.limits[stream]
         self._first_open[stream] = min(self._first_open[stream], first)
 
     def remove_sessions(self, stream: int, start: float) -> None:
@@ -404,10 +412,16 @@ class ProviderModel:
         self.on_end = on_end
         self.windows = working_windows(scenario.provider)
         self.workers = DrugWorkers(env, duty)
+        places = [scenario.course.places(stream) for stream in STREAMS]
+        overbooking = scenario.course.overbooking
+        attend = scenario.engagement.group_attend_probability
         self.sessions = SessionBook.from_timetable(
             session_times(scenario),
-            [scenario.course.places(stream) for stream in STREAMS],
+            places,
             reactive_slot_times(scenario),
+            places
+            if overbooking is None
+            else [overbooking.booking_limit(n, attend) for n in places],
         )
         engagement, contact, course = scenario.engagement, scenario.contact, scenario.course
         self._patience_hours = engagement.patience_days * HOURS_PER_DAY
@@ -730,6 +744,14 @@ class ProviderModel:
             self.scenario.engagement.group_attend_probability,
             starts - booking.waiting_since,
         ):
+            if sessions.attended[stream][session] >= sessions.places[stream]:
+                # Overbooked and full: turned away at the door, rebooked as after a
+                # no-show without using a rebooking up (the same draw decides next time).
+                sessions.turned_away[stream][session] += 1
+                self._book_next(
+                    booking._replace(number=booking.number - 1), self.env.now + self._notice
+                )
+                return
             sessions.attended[stream][session] += 1
             attended = booking.attended + 1
             ends = starts + self._session_hours

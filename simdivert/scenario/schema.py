@@ -610,6 +610,33 @@ class ReactiveSessions(StrictModel):
         return self
 
 
+class Overbooking(StrictModel):
+    """Group places booked above a session's places, against expected no-shows.
+
+    Each session takes bookings up to its places times ``1 + share_over``, or, with
+    ``to_expected_attendance``, up to its places over ``group_attend_probability`` (the
+    attendance expected at no wait). Attenders above the places are turned away and
+    rebooked as after a no-show, without using a rebooking up.
+    """
+
+    share_over: Annotated[PositiveFloat, at_most(1, "more than double the places")] | None = None
+    to_expected_attendance: bool = False
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> Overbooking:
+        if (self.share_over is None) == (not self.to_expected_attendance):
+            raise ValueError("give either share_over or to_expected_attendance = true")
+        return self
+
+    def booking_limit(self, places: int, attend_probability: float) -> int:
+        """Bookings a session of ``places`` places takes."""
+        if self.share_over is not None:
+            return math.floor(places * (1 + self.share_over) + 1e-9)
+        if attend_probability == 0:
+            return places  # nobody is expected: overbooking would fill no place
+        return max(places, math.floor(places / attend_probability + 1e-9))
+
+
 class CourseSettings(StrictModel):
     """Group courses: a timetable of sessions per stream, online unless said in person."""
 
@@ -627,6 +654,7 @@ class CourseSettings(StrictModel):
     session_start_hours: Annotated[list[HourOfDay], Field(min_length=1)]
     sessions_per_week: SessionsPerStream
     reactive: ReactiveSessions | None = None
+    overbooking: Overbooking | None = None
 
     def places(self, stream: str) -> int:
         """Places in one session of a stream (in-person sessions have their own size)."""
