@@ -436,6 +436,9 @@ class PolicySettings(StrictModel):
 
     diversion: bool = True
     launch_after_days: NonNegativeFloat = 0.0
+    # A scheme already running: it went live this many days before the launch, in the
+    # warm-up, so its provider's queues (and officers' adoption) are as that far on.
+    running_before_days: Days = 0.0
     informal_finds_recorded_share: Probability = 1.0
     end_after_days: NonNegativeFloat | None = None  # a fixed-term pilot: no offers after
     adoption: AdoptionCurve
@@ -850,6 +853,21 @@ class Scenario(StrictModel):
         return areas
 
     @model_validator(mode="after")
+    def _running_before_in_the_warmup(self) -> Scenario:
+        before = self.policy.running_before_days
+        if before > 0 and self.policy.launch_after_days > 0:
+            raise ValueError(
+                "policy.running_before_days: a scheme already running starts the measured "
+                "window, so policy.launch_after_days must be 0"
+            )
+        if before > self.run.warmup_days:
+            raise ValueError(
+                f"policy.running_before_days ({before:g}) must be within run.warmup_days "
+                f"({self.run.warmup_days:g}): the scheme runs before the window in the warm-up"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _youth_pilot_areas_exist(self) -> Scenario:
         youth = self.policy.youth
         names = {area.name for area in self.areas}
@@ -906,6 +924,12 @@ class Scenario(StrictModel):
             course = self._course_after(change, course)
         periods.append(StaffingPeriod(start, self.horizon_hours, drug_workers, course))
         return periods
+
+    @property
+    def go_live_hours(self) -> float:
+        """When the scheme first runs (model hours): the launch, or earlier for a scheme
+        already running (``policy.running_before_days``, in the warm-up)."""
+        return self.launch_hours - self.policy.running_before_days * HOURS_PER_DAY
 
     @property
     def launch_hours(self) -> float:
