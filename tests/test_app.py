@@ -200,7 +200,7 @@ def test_levers_that_do_not_fit_give_one_line_and_no_run(page):
 
 def test_a_start_date_not_on_a_monday(page):
     set_values(page, {"lever:run.start_date": date(2023, 4, 11)})
-    assert errors(page) == ["west_midlands.toml: run: start_date must be a Monday (got Tuesday)"]
+    assert errors(page) == ["levers: run: start_date must be a Monday (got Tuesday)"]
     assert page.button(key="run").disabled
 
 

@@ -250,6 +250,9 @@ def test_a_bad_upload_shows_its_one_line_error(page, tmp_path):
     error = tab.locator('[data-testid="stAlertContentError"]')
     error.wait_for()
     message = error.locator('[data-testid="stMarkdownContainer"]')
-    assert message.inner_text().strip() == "bad.toml: provider.drug_wrokers: unknown key"
+    assert (
+        message.inner_text().strip()
+        == "bad.toml: provider.drug_wrokers: unknown key (did you mean drug_workers?)"
+    )
     assert tab.get_by_role("button", name="Run").is_disabled()
     check_screenshot(tab, "7-bad-upload", error_expected=True)

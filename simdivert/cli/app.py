@@ -480,7 +480,7 @@ def staff(
         list[str] | None,
         typer.Option(
             help="A target, e.g. assessment_wait_p90_days<=10 (repeatable). Default: the "
-            "scenario's \\[targets] for the P90 assessment and course waits."
+            "scenario's [targets] for the P90 assessment and course waits."
         ),
     ] = None,
     quantile: Annotated[
