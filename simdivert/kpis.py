@@ -281,6 +281,18 @@ def _catalogue() -> dict[str, Kpi]:
             "added group sessions taken away again a year",
             CAPACITY,
         ),
+        Kpi(
+            "overbooked_sessions_per_year",
+            "sessions/year",
+            "group sessions booked above their places a year",
+            CAPACITY,
+        ),
+        Kpi(
+            "turned_away_per_year",
+            "people/year",
+            "people turned away from full overbooked sessions a year",
+            CAPACITY,
+        ),
         Kpi("provider_cost_per_year", "GBP/year", "provider cost a year", COSTS),
         Kpi("cost_per_completion", "GBP", "provider cost per completion", COSTS),
         Kpi(

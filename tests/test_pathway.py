@@ -264,6 +264,8 @@ def test_reactive_slots_open_and_close_in_the_session_book():
     assert book.book(0, 0.0) == 1
     book.remove_sessions(0, 15.0)  # the one at 20 is booked and stays; 40 goes
     assert book.kind[0] == [0, 2, 0, 3] and book.book(0, 0.0) == -1
+    # The waiting list: the places held after now, and the one person left unplaced.
+    assert [book.waiting(0, now) for now in (0.0, 10.0, 20.0, 40.0)] == [4, 3, 2, 1]
 
 
 def test_reactive_sessions_shorten_a_growing_course_queue():
@@ -288,4 +290,73 @@ def test_reactive_sessions_shorten_a_growing_course_queue():
     # No draw depends on the rule: the same people are found first (repeat finds follow
     # what happened to them, so those may differ).
     first = [simulate(short_scenario(*tight, *extra), 1, 0).demand for extra in ((), (rule,))]
+    np.testing.assert_array_equal(first[0].people.substance, first[1].people.substance)
+
+
+def test_a_waiting_list_threshold_adds_sessions_too():
+    """The same tight timetable, with the rule on the waiting list only (no wait
+    threshold): sessions are added once more than 30 people wait for a cannabis place,
+    and the wait falls as with the wait threshold."""
+    tight = (
+        "course.sessions_per_week={ cannabis = 0.5, cocaine = 0.5, nitrous_oxide = 0.5, "
+        "general = 0.5, under_18 = 0.5 }",
+        "run.years=0.5",
+    )
+    by_list = (
+        'course.reactive={ streams = ["cannabis"], add_above_waiting = 30, '
+        'remove_below_waiting = 10, lead_time_days = 7, session_days = ["Tue", "Thu"], '
+        "session_start_hour = 18 }"
+    )
+    never = by_list.replace("add_above_waiting = 30", "add_above_waiting = 100000")
+    fixed = run_replication(short_scenario(*tight, never), 1, 0).kpis
+    reactive = run_replication(short_scenario(*tight, by_list), 1, 0).kpis
+    assert fixed["reactive_sessions_added_per_year"] == 0
+    assert reactive["reactive_sessions_added_per_year"] > 0
+    assert reactive["course_wait_so_far_p90_days"] < fixed["course_wait_so_far_p90_days"]
+
+
+def test_an_overbooked_session_takes_bookings_above_its_places():
+    book = SessionBook.from_timetable(
+        {s: np.array([10.0, 30.0]) for s in STREAMS}, [2] * len(STREAMS), None, [3] * len(STREAMS)
+    )
+    assert [book.book(0, 0.0) for _ in range(4)] == [0, 0, 0, 1]
+
+
+def test_overbooking_turns_away_attenders_above_the_places_and_rebooks_them():
+    """Everyone turns up: a session booked to twice its places turns half away, nobody
+    sits in a place that is not there, and without overbooking nobody is turned away."""
+    everyone = ("engagement.group_attend_probability=1", "engagement.patience_days=inf")
+    over = "course.overbooking={ share_over = 1.0 }"
+    plain = simulate(short_scenario(*everyone), 1, 0)
+    overbooked = simulate(short_scenario(*everyone, over), 1, 0)
+    for stream, places in enumerate(overbooked.sessions.places):
+        assert max(overbooked.sessions.attended[stream]) <= places
+        assert max(overbooked.sessions.booked[stream]) <= 2 * places
+    assert sum(map(sum, overbooked.sessions.turned_away)) > 0
+    assert sum(map(sum, plain.sessions.turned_away)) == 0
+    kpis = {
+        name: run_replication(short_scenario(*everyone, *extra), 1, 0).kpis
+        for name, extra in (("plain", ()), ("over", (over,)))
+    }
+    assert kpis["plain"]["overbooked_sessions_per_year"] == 0
+    assert kpis["plain"]["turned_away_per_year"] == 0
+    assert kpis["over"]["overbooked_sessions_per_year"] > 0
+    assert kpis["over"]["turned_away_per_year"] > 0
+
+
+def test_overbooking_to_expected_attendance_fills_places_no_shows_leave_empty():
+    """With many no-shows on a tight timetable, booking to the expected attendance fills
+    more places and shortens the wait; the same people are found (no draw shifts)."""
+    tight = (
+        "course.sessions_per_week={ cannabis = 1, cocaine = 0.5, nitrous_oxide = 0.5, "
+        "general = 0.5, under_18 = 0.5 }",
+        "engagement.group_attend_probability=0.6",
+        "run.years=0.5",
+    )
+    over = "course.overbooking={ to_expected_attendance = true }"
+    fixed = run_replication(short_scenario(*tight), 1, 0).kpis
+    overbooked = run_replication(short_scenario(*tight, over), 1, 0).kpis
+    assert overbooked["group_session_fill_rate"] > fixed["group_session_fill_rate"]
+    assert overbooked["course_wait_so_far_p90_days"] < fixed["course_wait_so_far_p90_days"]
+    first = [simulate(short_scenario(*tight, *extra), 1, 0).demand for extra in ((), (over,))]
     np.testing.assert_array_equal(first[0].people.substance, first[1].people.substance)

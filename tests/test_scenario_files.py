@@ -201,3 +201,37 @@ def test_value_sources_come_from_the_comments_beside_each_value(tmp_path):
     assert sources["demand.searches_per_year"] == "published"  # from the built-in base
     assert sources["course.facilitators"] == "override"
     assert "run.seed" not in sources  # its file says neither
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "problem"),
+    [
+        ("", "give add_above_wait_days"),
+        ("add_above_waiting = 40,", "add_above_waiting and remove_below_waiting go together"),
+        ("add_above_waiting = 40, remove_below_waiting = 40,", "must be below"),
+    ],
+)
+def test_a_reactive_rule_needs_a_threshold_pair(thresholds, problem):
+    rule = (
+        f'course.reactive={{ streams = ["cannabis"], {thresholds} lead_time_days = 7, '
+        'session_days = ["Tue"], session_start_hour = 18 }'
+    )
+    error = error_of(None, [rule])
+    assert error.key == "course.reactive"
+    assert problem in error.problem
+
+
+@pytest.mark.parametrize(
+    "rule", ["{}", "{ share_over = 0.2, to_expected_attendance = true }", "{ share_over = 2 }"]
+)
+def test_overbooking_takes_one_rule_within_bounds(rule):
+    error = error_of(None, [f"course.overbooking={rule}"])
+    assert error.key.startswith("course.overbooking")
+
+
+def test_overbooking_limits():
+    by_share = load_scenario(None, ["course.overbooking={ share_over = 0.25 }"])
+    by_attendance = load_scenario(None, ["course.overbooking={ to_expected_attendance = true }"])
+    assert by_share.course.overbooking.booking_limit(12, 0.8) == 15
+    assert by_attendance.course.overbooking.booking_limit(12, 0.8) == 15
+    assert by_attendance.course.overbooking.booking_limit(12, 0.0) == 12

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from simdivert.cli.app import app
 from simdivert.clock import HOURS_PER_WEEK
-from simdivert.errors import UserError
+from simdivert.errors import ScenarioError, UserError
 from simdivert.experiments.executors import LocalPoolExecutor
 from simdivert.experiments.warmup import (
     REPEAT_FINDS,
@@ -22,9 +22,10 @@ from simdivert.experiments.warmup import (
     warmup_from_weekly,
     weekly_repeat_finds,
 )
-from simdivert.model.replication import run_replication
+from simdivert.model.replication import run_replication, simulate
+from simdivert.scenario.files import load_scenario
 
-from conftest import short_scenario
+from conftest import EMBEDDED, short_scenario
 
 runner = CliRunner()
 T = np.arange(1000)
@@ -247,3 +248,52 @@ def test_warmup_in_days_and_its_errors(tmp_path):
     assert without_events.exit_code == 2
     assert "events.parquet: no such file" in without_events.stderr
     assert "simdivert run --events" in without_events.stderr
+
+
+def _assessment_waits_first_and_later(running_before_days: float) -> tuple[float, float]:
+    """Mean wait to assessment of the referrals of the measured window's first four
+    weeks and of its weeks 8–26, three drug workers (a long queue), flat adoption."""
+    scenario = load_scenario(
+        None,
+        [
+            "run.years=0.5",
+            "run.warmup_days=140",
+            "policy.launch_after_days=0",
+            "provider.drug_workers=3",
+            *EMBEDDED,
+            f"policy.running_before_days={running_before_days}",
+        ],
+    )
+    log = simulate(scenario, 1, 0).pathway
+    week = (log.referral_hours - scenario.warmup_hours) // HOURS_PER_WEEK
+    wait = log.assessment_hours - log.referral_hours
+    first, later = (week >= 0) & (week < 4), (week >= 8) & (week < 26)
+    return float(np.nanmean(wait[first])), float(np.nanmean(wait[later]))
+
+
+def test_a_scheme_already_running_starts_the_window_in_its_steady_state():
+    """From an empty service the first weeks' waits dip (the queue is still building);
+    with the scheme running through the warm-up they match the later weeks'."""
+    first, later = _assessment_waits_first_and_later(0)
+    assert first < 0.6 * later
+    first, later = _assessment_waits_first_and_later(140)
+    assert abs(first / later - 1) < 0.15
+
+
+@pytest.mark.parametrize(
+    ("overrides", "problem"),
+    [
+        (
+            ["run.warmup_days=30", "policy.launch_after_days=0", "policy.running_before_days=60"],
+            "within run.warmup_days",
+        ),
+        (
+            ["run.warmup_days=60", "policy.running_before_days=60", "policy.launch_after_days=5"],
+            "launch_after_days must be 0",
+        ),
+    ],
+)
+def test_running_before_days_must_lie_in_the_warmup(overrides, problem):
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(None, overrides)
+    assert problem in caught.value.problem

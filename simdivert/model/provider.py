@@ -298,9 +298,12 @@ class SessionBook:
     booked: list[list[int]]
     attended: list[list[int]]
     places: list[int]  # per stream
-    capacity: list[list[int]] = field(default_factory=list)  # places open, per session
+    capacity: list[list[int]] = field(default_factory=list)  # bookings taken, per session
     # Per session: REGULAR, or a reactive slot not (yet) added, added, or taken away.
     kind: list[list[int]] = field(default_factory=list)
+    unplaced: list[int] = field(default_factory=list)  # per stream: no free place left
+    turned_away: list[list[int]] = field(default_factory=list)  # came, but it was full
+    limits: list[int] = field(default_factory=list)  # per stream: bookings an open session takes
     _first_open: list[int] = field(default_factory=list)
 
     @classmethod
@@ -309,10 +312,14 @@ class SessionBook:
         timetable: dict[str, np.ndarray],
         places: list[int],
         reactive_slots: dict[str, np.ndarray] | None = None,
+        limits: list[int] | None = None,
     ) -> SessionBook:
-        """The timetabled sessions, and the closed slots reactive sessions may open in."""
+        """The timetabled sessions, and the closed slots reactive sessions may open in.
+        An open session takes bookings up to its stream's limit (its places unless
+        overbooked)."""
+        limits = places if limits is None else limits
         times, capacity, kinds = [], [], []
-        for stream, size in zip(STREAMS, places, strict=True):
+        for stream, size in zip(STREAMS, limits, strict=True):
             regular = timetable[stream]
             slots = (reactive_slots or {}).get(stream, np.empty(0))
             both = np.concatenate([regular, slots])
@@ -330,6 +337,9 @@ class SessionBook:
             places=places,
             capacity=capacity,
             kind=kinds,
+            unplaced=[0] * len(STREAMS),
+            turned_away=[[0] * len(t) for t in times],
+            limits=list(limits),
             _first_open=[0] * len(STREAMS),
         )
 
@@ -340,6 +350,7 @@ class SessionBook:
         while k < len(times) and booked[k] >= capacity[k]:
             k += 1
         if k == len(times):
+            self.unplaced[stream] += 1
             return -1
         booked[k] += 1
         first_open = self._first_open[stream]
@@ -357,13 +368,19 @@ class SessionBook:
             k += 1
         return times[k] - earliest if k < len(times) else math.inf
 
+    def waiting(self, stream: int, now: float) -> int:
+        """The stream's waiting list: people holding a place in a session after ``now``,
+        and those for whom no session had a free place."""
+        booked = self.booked[stream]
+        return sum(booked[bisect.bisect_right(self.times[stream], now) :]) + self.unplaced[stream]
+
     def add_sessions(self, stream: int, start: float) -> None:
         """Open every reactive slot of the stream from ``start`` on."""
         times, kind, capacity = self.times[stream], self.kind[stream], self.capacity[stream]
         first = bisect.bisect_left(times, start)
         for k in range(first, len(times)):
             if kind[k] in (SLOT_CLOSED, SLOT_REMOVED):
-                kind[k], capacity[k] = SLOT_ADDED, self.places[stream]
+                kind[k], capacity[k] = SLOT_ADDED, self.limits[stream]
         self._first_open[stream] = min(self._first_open[stream], first)
 
     def remove_sessions(self, stream: int, start: float) -> None:
@@ -393,10 +410,16 @@ class ProviderModel:
         self.on_end = on_end
         self.windows = working_windows(scenario.provider)
         self.workers = DrugWorkers(env, duty)
+        places = [scenario.course.places(stream) for stream in STREAMS]
+        overbooking = scenario.course.overbooking
+        attend = scenario.engagement.group_attend_probability
         self.sessions = SessionBook.from_timetable(
             session_times(scenario),
-            [scenario.course.places(stream) for stream in STREAMS],
+            places,
             reactive_slot_times(scenario),
+            places
+            if overbooking is None
+            else [overbooking.booking_limit(n, attend) for n in places],
         )
         engagement, contact, course = scenario.engagement, scenario.contact, scenario.course
         self._patience_hours = engagement.patience_days * HOURS_PER_DAY
@@ -460,17 +483,24 @@ class ProviderModel:
             self.env.timeout(changes[k][0] - now).callbacks.append(self._rota_due)
 
     def _reactive_check(self, _event: simpy.Event | None = None) -> None:
-        """Add sessions to a stream whose projected wait is too long, take them away once
-        it is short again (``course.reactive``); then look again after the interval."""
+        """Add sessions to a stream whose projected wait or waiting list is too long, take
+        them away once both are short again (``course.reactive``); then look again after
+        the interval."""
         rule, now = self._reactive, self.env.now
         assert rule is not None, "only scheduled with a reactive rule"
         lead = now + rule.lead_time_days * HOURS_PER_DAY
         for stream, boosted in self._boosted.items():
-            wait_days = self.sessions.projected_wait(stream, now + self._notice) / HOURS_PER_DAY
-            if not boosted and wait_days > rule.add_above_wait_days:
+            measures: list[tuple[float, float, float]] = []
+            if rule.add_above_wait_days is not None and rule.remove_below_wait_days is not None:
+                wait = self.sessions.projected_wait(stream, now + self._notice) / HOURS_PER_DAY
+                measures.append((wait, rule.add_above_wait_days, rule.remove_below_wait_days))
+            if rule.add_above_waiting is not None and rule.remove_below_waiting is not None:
+                waiting = self.sessions.waiting(stream, now)
+                measures.append((waiting, rule.add_above_waiting, rule.remove_below_waiting))
+            if not boosted and any(value > add for value, add, _ in measures):
                 self.sessions.add_sessions(stream, lead)
                 self._boosted[stream] = True
-            elif boosted and wait_days < rule.remove_below_wait_days:
+            elif boosted and all(value < remove for value, _, remove in measures):
                 self.sessions.remove_sessions(stream, lead)
                 self._boosted[stream] = False
         self.env.timeout(rule.check_every_days * HOURS_PER_DAY).callbacks.append(
@@ -712,6 +742,14 @@ class ProviderModel:
             self.scenario.engagement.group_attend_probability,
             starts - booking.waiting_since,
         ):
+            if sessions.attended[stream][session] >= sessions.places[stream]:
+                # Overbooked and full: turned away at the door, rebooked as after a
+                # no-show without using a rebooking up (the same draw decides next time).
+                sessions.turned_away[stream][session] += 1
+                self._book_next(
+                    booking._replace(number=booking.number - 1), self.env.now + self._notice
+                )
+                return
             sessions.attended[stream][session] += 1
             attended = booking.attended + 1
             ends = starts + self._session_hours

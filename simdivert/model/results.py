@@ -238,6 +238,25 @@ def capacity_kpis(
         "group_sessions_per_year": _per_year(held, window),
         "facilitator_hours_used_per_year": _per_year(held * per_session, window),
         **reactive_kpis(sessions, window),
+        **overbooking_kpis(sessions, window),
+    }
+
+
+def overbooking_kpis(sessions: SessionBook, window: Window) -> dict[str, float]:
+    """Sessions in the window booked above their places (``course.overbooking``), and
+    the people turned away from them because more came than there were places, a year."""
+    times = np.concatenate([np.asarray(t, dtype=float) for t in sessions.times])
+    booked = np.concatenate([np.asarray(b, dtype=np.int64) for b in sessions.booked])
+    places = np.concatenate(
+        [np.full(len(t), n) for t, n in zip(sessions.times, sessions.places, strict=True)]
+    )
+    away = np.concatenate([np.asarray(t, dtype=np.int64) for t in sessions.turned_away])
+    in_window = window.contains(times)
+    return {
+        "overbooked_sessions_per_year": _per_year(
+            float(np.sum(in_window & (booked > places))), window
+        ),
+        "turned_away_per_year": _per_year(float(away[in_window].sum()), window),
     }
 
 

@@ -195,7 +195,7 @@ class SchemeRules:
         under-18s the youth scheme's date in their area where there is one; never
         without a scheme."""
         policy = scenario.policy
-        launch = scenario.launch_hours
+        launch = scenario.go_live_hours
         area_go_live = np.array(
             [
                 launch + area.go_live_after_days * HOURS_PER_DAY if policy.diversion else np.inf

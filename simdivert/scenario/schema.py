@@ -427,6 +427,9 @@ class PolicySettings(StrictModel):
 
     diversion: bool = True
     launch_after_days: NonNegativeFloat = 0.0
+    # A scheme already running: it went live this many days before the launch, in the
+    # warm-up, so its provider's queues (and officers' adoption) are as that far on.
+    running_before_days: Days = 0.0
     informal_finds_recorded_share: Probability = 1.0
     end_after_days: NonNegativeFloat | None = None  # a fixed-term pilot: no offers after
     adoption: AdoptionCurve
@@ -562,16 +565,20 @@ class ReactiveSessions(StrictModel):
     """Sessions added to a stream when its queue grows, and taken away when it falls.
 
     Every ``check_every_days`` the provider looks at each listed stream's projected wait
-    (from now to its first session with a free place, after the booking notice). Above
-    ``add_above_wait_days`` it adds a session on each of ``session_days`` at
-    ``session_start_hour`` every week from ``lead_time_days`` on; once the projected
-    wait is below ``remove_below_wait_days`` it takes away the added sessions that
-    nobody has booked yet, again from ``lead_time_days`` on.
+    (from now to its first session with a free place, after the booking notice) and its
+    waiting list (people holding a place in a later session, or waiting for one). Above
+    ``add_above_wait_days`` or ``add_above_waiting`` (either, whichever are given) it adds
+    a session on each of ``session_days`` at ``session_start_hour`` every week from
+    ``lead_time_days`` on; once every given measure is below its ``remove_below_*``
+    it takes away the added sessions that nobody has booked yet, again from
+    ``lead_time_days`` on.
     """
 
     streams: Annotated[list[StreamName], Field(min_length=1)]
-    add_above_wait_days: PositiveFloat
-    remove_below_wait_days: NonNegativeFloat
+    add_above_wait_days: PositiveFloat | None = None
+    remove_below_wait_days: NonNegativeFloat | None = None
+    add_above_waiting: PositiveInt | None = None
+    remove_below_waiting: NonNegativeInt | None = None
     lead_time_days: NonNegativeFloat
     session_days: Annotated[list[DayName], Field(min_length=1)]
     session_start_hour: HourOfDay
@@ -579,12 +586,50 @@ class ReactiveSessions(StrictModel):
 
     @model_validator(mode="after")
     def _hysteresis(self) -> ReactiveSessions:
-        if self.remove_below_wait_days >= self.add_above_wait_days:
+        pairs = (
+            ("wait_days", self.add_above_wait_days, self.remove_below_wait_days),
+            ("waiting", self.add_above_waiting, self.remove_below_waiting),
+        )
+        if all(add is None and remove is None for _, add, remove in pairs):
             raise ValueError(
-                f"remove_below_wait_days ({self.remove_below_wait_days:g}) must be below "
-                f"add_above_wait_days ({self.add_above_wait_days:g})"
+                "give add_above_wait_days and remove_below_wait_days, or add_above_waiting "
+                "and remove_below_waiting, or both"
             )
+        for name, add, remove in pairs:
+            if (add is None) != (remove is None):
+                raise ValueError(f"add_above_{name} and remove_below_{name} go together")
+            if add is not None and remove is not None and remove >= add:
+                raise ValueError(
+                    f"remove_below_{name} ({remove:g}) must be below add_above_{name} ({add:g})"
+                )
         return self
+
+
+class Overbooking(StrictModel):
+    """Group places booked above a session's places, against expected no-shows.
+
+    Each session takes bookings up to its places times ``1 + share_over``, or, with
+    ``to_expected_attendance``, up to its places over ``group_attend_probability`` (the
+    attendance expected at no wait). Attenders above the places are turned away and
+    rebooked as after a no-show, without using a rebooking up.
+    """
+
+    share_over: Annotated[PositiveFloat, at_most(1, "more than double the places")] | None = None
+    to_expected_attendance: bool = False
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> Overbooking:
+        if (self.share_over is None) == (not self.to_expected_attendance):
+            raise ValueError("give either share_over or to_expected_attendance = true")
+        return self
+
+    def booking_limit(self, places: int, attend_probability: float) -> int:
+        """Bookings a session of ``places`` places takes."""
+        if self.share_over is not None:
+            return math.floor(places * (1 + self.share_over) + 1e-9)
+        if attend_probability == 0:
+            return places  # nobody is expected: overbooking would fill no place
+        return max(places, math.floor(places / attend_probability + 1e-9))
 
 
 class CourseSettings(StrictModel):
@@ -606,6 +651,7 @@ class CourseSettings(StrictModel):
     session_start_hours: Annotated[list[HourOfDay], Field(min_length=1)]
     sessions_per_week: SessionsPerStream
     reactive: ReactiveSessions | None = None
+    overbooking: Overbooking | None = None
 
     def places(self, stream: str) -> int:
         """Places in one session of a stream (in-person sessions have their own size)."""
@@ -884,6 +930,21 @@ class Scenario(StrictModel):
         return np.array([mix.get(name, 0.0) for name in self.substances])
 
     @model_validator(mode="after")
+    def _running_before_in_the_warmup(self) -> Scenario:
+        before = self.policy.running_before_days
+        if before > 0 and self.policy.launch_after_days > 0:
+            raise ValueError(
+                "policy.running_before_days: a scheme already running starts the measured "
+                "window, so policy.launch_after_days must be 0"
+            )
+        if before > self.run.warmup_days:
+            raise ValueError(
+                f"policy.running_before_days ({before:g}) must be within run.warmup_days "
+                f"({self.run.warmup_days:g}): the scheme runs before the window in the warm-up"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _youth_pilot_areas_exist(self) -> Scenario:
         youth = self.policy.youth
         names = {area.name for area in self.areas}
@@ -940,6 +1001,12 @@ class Scenario(StrictModel):
             course = self._course_after(change, course)
         periods.append(StaffingPeriod(start, self.horizon_hours, drug_workers, course))
         return periods
+
+    @property
+    def go_live_hours(self) -> float:
+        """When the scheme first runs (model hours): the launch, or earlier for a scheme
+        already running (``policy.running_before_days``, in the warm-up)."""
+        return self.launch_hours - self.policy.running_before_days * HOURS_PER_DAY
 
     @property
     def launch_hours(self) -> float:
