@@ -4,7 +4,7 @@ and for any command that runs batches of replications on an executor."""
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from rich.console import Console
 from rich.progress import (
@@ -32,7 +32,37 @@ class ReplicationRateColumn(ProgressColumn):
         return Text("– reps/s" if speed is None else f"{speed:.1f} reps/s", style="cyan")
 
 
-class SweepProgressBar:
+class _Bar:
+    """A rich progress display shown while the ``with`` block runs."""
+
+    _progress: Progress
+
+    def __enter__(self) -> Self:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._progress.stop()
+
+
+def _replication_columns() -> tuple[ProgressColumn, ...]:
+    """Replications done of those planned, their rate, the time taken and to go."""
+    return (
+        TextColumn("reps"),
+        MofNCompleteColumn(),
+        ReplicationRateColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+
+
+class SweepProgressBar(_Bar):
     """``with SweepProgressBar(console, title) as bar: ... bar.update(progress)``.
 
     Cells count those a previous, interrupted run finished too; replications count this
@@ -44,29 +74,12 @@ class SweepProgressBar:
             TextColumn("[bold]{task.description}"),
             BarColumn(),
             TextColumn("cells {task.fields[cells]}"),
-            TextColumn("reps"),
-            MofNCompleteColumn(),
-            ReplicationRateColumn(),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
+            *_replication_columns(),
             console=console,
         )
         self._title = title
         self._task: TaskID | None = None
         self._cells_before = 0
-
-    def __enter__(self) -> SweepProgressBar:
-        self._progress.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._progress.stop()
 
     def start(self, cells_done: int, cells_total: int) -> None:
         """Called once the sweep knows what a previous run finished."""
@@ -88,7 +101,7 @@ class SweepProgressBar:
         )
 
 
-class ReplicationProgressBar:
+class ReplicationProgressBar(_Bar):
     """``with ReplicationProgressBar(console, title) as bar: executor.progress = bar``: a
     bar of replications (tasks) done against those planned so far, which grows as a search
     adds candidates; the rate and the time remaining."""
@@ -97,27 +110,10 @@ class ReplicationProgressBar:
         self._progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
-            TextColumn("reps"),
-            MofNCompleteColumn(),
-            ReplicationRateColumn(),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
+            *_replication_columns(),
             console=console,
         )
         self._task = self._progress.add_task(title, total=0)
-
-    def __enter__(self) -> ReplicationProgressBar:
-        self._progress.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._progress.stop()
 
     def planned(self, tasks: int) -> None:
         total = self._progress.tasks[0].total or 0
@@ -127,7 +123,7 @@ class ReplicationProgressBar:
         self._progress.advance(self._task, tasks)
 
 
-class StaffingProgressBar:
+class StaffingProgressBar(_Bar):
     """``with StaffingProgressBar(console, title) as bar: ... bar.update(stage, runs, done,
     total)``: the periods planned (and the fresh-seed check) out of all, the one under
     way, candidates simulated so far and the time elapsed."""
@@ -143,18 +139,6 @@ class StaffingProgressBar:
             console=console,
         )
         self._task = self._progress.add_task(title, total=None, stage="", runs=0)
-
-    def __enter__(self) -> StaffingProgressBar:
-        self._progress.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._progress.stop()
 
     def update(self, stage: str, runs: int, done: int, total: int) -> None:
         self._progress.update(self._task, completed=done, total=total, stage=stage, runs=runs)
