@@ -16,9 +16,10 @@ Every function here is a thin composition of the layers below; the command line
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -26,6 +27,9 @@ from simdivert.experiments.executors import DaskExecutor, Executor, local_execut
 from simdivert.experiments.replications import RunResult, paired_comparison, run_experiments
 from simdivert.scenario import files
 from simdivert.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from simdivert.outputs.fit_folder import FitOutcome
 
 ScenarioLike = Scenario | str | Path
 
@@ -142,6 +146,68 @@ def compare(
     names = unique_names(scenarios)
     results = _run_all(scenarios, replications, seed, executor, keep_events=False, force=force)
     return ComparisonResult(names, results, paired_comparison(results, names))
+
+
+def fit(
+    scenario: str | Path = "west_midlands",
+    out: str | Path = "outputs/fit-west_midlands",
+    *,
+    targets: str | Path | None = None,
+    points: int = 120,
+    waves: int = 4,
+    replications: int = 1,
+    seed: int | None = None,
+    cutoff: float = 3.0,
+    cut_rank: int = 1,
+    executor: Executor | None = None,
+    fresh: bool = False,
+    figures: bool = True,
+    command: str = "",
+) -> FitOutcome:
+    """History-match ``scenario``'s uncertain inputs to its published targets (as
+    ``simdivert calibrate --fit`` does) in the folder ``out``; a rerun resumes. The
+    outcome's ``parameter_sets`` are the final wave's non-implausible sets, ``checks``
+    the per-target table (fitted rows and tests), ``waves`` every run."""
+    from simdivert.clock import utc_now
+    from simdivert.experiments.calibration import load_targets
+    from simdivert.experiments.fit_plan import plan_fit
+    from simdivert.experiments.history_matching import Settings
+    from simdivert.outputs.fit_folder import run_fit
+    from simdivert.outputs.manifest import Provenance
+
+    started = utc_now()
+    path = files.resolve_scenario_path(scenario)
+    seed_used = seed if seed is not None else files.load_scenario(path).run.seed
+    settings = Settings(points, waves, cutoff, cut_rank, seed=seed_used)
+    source = str(targets) if targets is not None else "built-in targets"
+    plan = plan_fit(
+        path,
+        load_targets(None if targets is None else Path(targets)),
+        settings,
+        replications,
+        source,
+    )
+    with local(1) if executor is None else nullcontext(executor) as runner:
+        provenance = Provenance(started, where=runner.where(), command=command)
+        outcome = run_fit(plan, Path(out), runner, fresh, provenance)
+    if figures:
+        from simdivert.reporting.fit_plots import write_fit_figures
+
+        write_fit_figures(outcome.folder)
+    return outcome
+
+
+def fitted_parameter_sets(scenario: ScenarioLike = "west_midlands") -> pd.DataFrame:
+    """The parameter sets shipped with a built-in scenario (its checked-in fit), a row
+    per set and a column per uncertain input; an error if it has none."""
+    from simdivert.errors import UserError
+    from simdivert.outputs.parameter_sets import builtin_fit_path, read_parameter_sets
+
+    resolved = _scenario(scenario)
+    path = builtin_fit_path(resolved.name)
+    if path is None:
+        raise UserError(f"{resolved.name}: no fitted parameter sets are shipped for it")
+    return read_parameter_sets(path, resolved)
 
 
 def write_run(result: RunResult, folder: str | Path) -> Path:

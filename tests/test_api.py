@@ -29,6 +29,8 @@ PUBLIC = [
     "builtin_scenarios",
     "compare",
     "dask",
+    "fit",
+    "fitted_parameter_sets",
     "load_scenario",
     "local",
     "run",

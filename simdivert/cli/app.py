@@ -57,6 +57,7 @@ if TYPE_CHECKING:  # at run time each command imports what it needs, when it run
     # experiments load SimPy and pandas, which --help and validate do not need
     import pandas as pd
 
+    from simdivert.cli.fit import FitOptions
     from simdivert.experiments.precision import PrecisionTarget
     from simdivert.experiments.sensitivity import SensitivityResults
     from simdivert.experiments.warmup import Warmup
@@ -1118,14 +1119,60 @@ def calibrate(
     docs: Annotated[
         Path, typer.Option(help="Docs file whose calibrate-marked section --write-docs replaces.")
     ] = Path("docs/VALIDATION.md"),
+    fit: Annotated[
+        bool,
+        typer.Option(
+            "--fit",
+            help="History-match the scenario's uncertain inputs to all its targets at once "
+            "(waves of runs, an emulator per target); resumable: rerun to go on.",
+        ),
+    ] = False,
+    scenario: Annotated[
+        str | None,
+        typer.Option(help="With --fit: the scenario to fit.", show_default=DEFAULT_SCENARIO),
+    ] = None,
+    points: Annotated[int, typer.Option(help="With --fit: runs per wave.")] = 120,
+    waves: Annotated[int, typer.Option(help="With --fit: at most this many waves.")] = 4,
+    cutoff: Annotated[float, typer.Option(help="With --fit: the implausibility cut.")] = 3.0,
+    cut_rank: Annotated[
+        int, typer.Option(help="With --fit: cut the largest (1) or second largest (2).")
+    ] = 1,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="With --fit: discard a different fit's folder.")
+    ] = False,
     json_: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Check scenarios against published figures; exit 1 if any check fails."""
+    """Check scenarios against published figures; exit 1 if any check fails. With --fit,
+    calibrate a scenario to them all at once (default folder outputs/fit-<scenario>)."""
     from simdivert.experiments.calibration import load_targets, run_calibration
     from simdivert.experiments.executors import open_executor
 
     output = Output(console, json_, quiet)
+    if fit:
+        from simdivert.cli.fit import FitOptions
+
+        _calibrate_fit(
+            FitOptions(
+                scenario,
+                targets,
+                points,
+                waves,
+                reps,
+                seed,
+                cutoff,
+                cut_rank,
+                out,
+                fresh,
+                write_docs_,
+                docs,
+            ),
+            workers,
+            dask,
+            force,
+            output,
+        )
+        return
     try:
         table = load_targets(targets)
         target_dir = out if out is not None else default_run_dir("calibration")
@@ -1184,6 +1231,42 @@ def calibrate(
             highlight=False,
         )
         raise typer.Exit(code=1)
+
+
+def _calibrate_fit(options: FitOptions, workers, dask, force, output) -> None:
+    from simdivert.cli.fit import fit_table, run_fit_command
+
+    try:
+        outcome, folder = run_fit_command(options, workers, dask, force, console)
+    except UserError as exc:
+        raise _fail(exc) from None
+    except KeyboardInterrupt:
+        errors.print(
+            "interrupted: the runs that finished are saved; run the same command to go on",
+            highlight=False,
+        )
+        raise typer.Exit(code=INTERRUPTED_EXIT_CODE) from None
+    if outcome.runs_before:
+        console.print(
+            f"Resumed: {outcome.runs_before} runs were already saved, {outcome.runs_now} run now."
+        )
+    console.print(fit_table(outcome.checks))
+    console.print(
+        f"Stopped: {outcome.stopped}. {len(outcome.parameter_sets)} non-implausible "
+        f"parameter sets written to [bold]{folder}[/]"
+    )
+    if options.write_docs:
+        console.print(f"Table written to [bold]{options.docs}[/] (between the fit markers)")
+    output.result(
+        {
+            "folder": str(folder),
+            "stopped": outcome.stopped,
+            "parameter_sets": len(outcome.parameter_sets),
+            "runs_before": outcome.runs_before,
+            "runs_now": outcome.runs_now,
+            "checks": records(outcome.checks),
+        }
+    )
 
 
 def _read_text(path: Path) -> str:

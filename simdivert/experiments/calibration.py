@@ -56,6 +56,12 @@ class Target(StrictModel):
     against: str | None = None
     whole_ci: bool = False
     source: Annotated[str, Field(min_length=1)]
+    # For ``calibrate --fit`` (docs/MODEL.md, "Calibration"): used in the fit, or held
+    # out as a test; the published figure's observation error and the model's
+    # discrepancy from it, as standard deviations in the KPI's units (a fitted row needs both).
+    fit: bool = True
+    observation_sd: Annotated[float, Field(gt=0)] | None = None
+    discrepancy_sd: Annotated[float, Field(ge=0)] | None = None
 
     @model_validator(mode="after")
     def _checkable(self) -> Target:
@@ -144,7 +150,7 @@ class ScenarioRun:
     launch_after_days: float
 
 
-def _in_range(target: Target, value: float) -> bool:
+def in_range(target: Target, value: float) -> bool:
     if math.isnan(value):
         return False
     if target.low is not None and value < target.low:
@@ -164,9 +170,9 @@ def check(target: Target, summary: pd.DataFrame) -> Check:
     """Compare a one-scenario target with the scenario's summary (indexed by KPI)."""
     _require_kpis(target, summary)
     mean, low, high = (float(summary.loc[target.kpi, c]) for c in ("mean", "ci_low", "ci_high"))
-    passed = _in_range(target, mean)
+    passed = in_range(target, mean)
     if target.whole_ci:
-        passed &= _in_range(target, low) and _in_range(target, high)
+        passed &= in_range(target, low) and in_range(target, high)
     if target.below is not None:
         passed &= mean < float(summary.loc[target.below, "mean"])
     return Check(target, mean, low, high, bool(passed))
@@ -182,9 +188,9 @@ def check_against(target: Target, base: RunResult, other: RunResult) -> Check:
         float(change[c]) / base_mean if base_mean else math.nan
         for c in ("diff_mean", "diff_ci_low", "diff_ci_high")
     )
-    passed = _in_range(target, mean)
+    passed = in_range(target, mean)
     if target.whole_ci:
-        passed &= _in_range(target, low) and _in_range(target, high)
+        passed &= in_range(target, low) and in_range(target, high)
     return Check(target, mean, low, high, bool(passed))
 
 

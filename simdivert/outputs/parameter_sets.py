@@ -18,6 +18,18 @@ from simdivert.outputs.folders import write_atomically
 from simdivert.scenario.schema import Scenario
 
 PARAMETER_SETS_FILE = "parameter_sets.parquet"
+BUILTIN_FITS = "builtin/fits"  # in simdivert.scenario: <scenario name>.parquet
+
+
+def builtin_fit_path(scenario_name: str) -> Path | None:
+    """The parameter sets shipped for a built-in scenario (its fit by ``simdivert
+    calibrate --fit``, checked in), or None if it has none."""
+    from importlib import resources
+
+    path = Path(str(resources.files("simdivert.scenario") / BUILTIN_FITS)) / (
+        f"{scenario_name}.parquet"
+    )
+    return path if path.is_file() else None
 
 
 def write_parameter_sets(path: Path, table: pd.DataFrame) -> Path:

@@ -239,21 +239,27 @@ def write_calibration(
 # The markers of the calibration table in docs/VALIDATION.md.
 DOCS_BEGIN = "<!-- calibrate:begin -->"
 DOCS_END = "<!-- calibrate:end -->"
+# ... and of the fit's per-target table (``calibrate --fit --write-docs``).
+FIT_DOCS_MARKERS = ("<!-- fit:begin -->", "<!-- fit:end -->")
 
 
-def replace_marked_section(text: str, block: str, source: str) -> str:
-    """``text`` with what lies between the calibrate markers replaced by ``block``."""
-    begin, end = text.find(DOCS_BEGIN), text.find(DOCS_END)
+def replace_marked_section(
+    text: str, block: str, source: str, markers: tuple[str, str] = (DOCS_BEGIN, DOCS_END)
+) -> str:
+    """``text`` with what lies between the markers (the calibrate table's by default)
+    replaced by ``block``."""
+    opening, closing = markers
+    begin, end = text.find(opening), text.find(closing)
     if begin < 0 or end < 0 or end < begin:
-        raise UserError(f"{source}: needs the markers {DOCS_BEGIN} and {DOCS_END}, in that order")
-    return text[: begin + len(DOCS_BEGIN)] + "\n" + block + text[end:]
+        raise UserError(f"{source}: needs the markers {opening} and {closing}, in that order")
+    return text[: begin + len(opening)] + "\n" + block + text[end:]
 
 
-def write_docs(path: Path, block: str) -> None:
-    """Put ``block`` between the calibrate markers of ``path``, atomically."""
+def write_docs(path: Path, block: str, markers: tuple[str, str] = (DOCS_BEGIN, DOCS_END)) -> None:
+    """Put ``block`` between the markers of ``path``, atomically."""
     try:
         text = path.read_text()
     except FileNotFoundError:
         raise UserError(f"{path}: no such file") from None
-    updated = replace_marked_section(text, block, str(path))
+    updated = replace_marked_section(text, block, str(path), markers)
     write_atomically(path, lambda staging: staging.write_text(updated))
