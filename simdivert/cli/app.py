@@ -1103,14 +1103,21 @@ def calibrate(
         typer.Option(help="Targets file (TOML) (default: the built-in table)."),
     ] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications (default: each scenario's).", min=1)
+        int | None,
+        typer.Option(
+            help="Replications (default: each scenario's; with --fit, per point: 1).", min=1
+        ),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: each scenario's).")] = None,
     workers: WorkersOption = None,
     dask: DaskOption = None,
     force: ForceOption = False,
     out: Annotated[
-        Path | None, typer.Option(help="Output folder (default: outputs/calibration-<time>).")
+        Path | None,
+        typer.Option(
+            help="Output folder (default: outputs/calibration-<time>; with --fit, "
+            "outputs/fit-<scenario>, rerun to resume)."
+        ),
     ] = None,
     write_docs_: Annotated[
         bool,
@@ -1129,7 +1136,11 @@ def calibrate(
     ] = False,
     scenario: Annotated[
         str | None,
-        typer.Option(help="With --fit: the scenario to fit.", show_default=DEFAULT_SCENARIO),
+        typer.Option(
+            metavar="SCENARIO",
+            help="With --fit: the scenario to fit (a file or a built-in name).",
+            show_default=DEFAULT_SCENARIO,
+        ),
     ] = None,
     points: Annotated[int, typer.Option(help="With --fit: runs per wave.")] = 120,
     waves: Annotated[int, typer.Option(help="With --fit: at most this many waves.")] = 4,
@@ -1234,7 +1245,7 @@ def calibrate(
 
 
 def _calibrate_fit(options: FitOptions, workers, dask, force, output) -> None:
-    from simdivert.cli.fit import fit_table, run_fit_command
+    from simdivert.cli.fit import run_fit_command, show_fit
 
     try:
         outcome, folder = run_fit_command(options, workers, dask, force, console)
@@ -1246,27 +1257,7 @@ def _calibrate_fit(options: FitOptions, workers, dask, force, output) -> None:
             highlight=False,
         )
         raise typer.Exit(code=INTERRUPTED_EXIT_CODE) from None
-    if outcome.runs_before:
-        console.print(
-            f"Resumed: {outcome.runs_before} runs were already saved, {outcome.runs_now} run now."
-        )
-    console.print(fit_table(outcome.checks))
-    console.print(
-        f"Stopped: {outcome.stopped}. {len(outcome.parameter_sets)} non-implausible "
-        f"parameter sets written to [bold]{folder}[/]"
-    )
-    if options.write_docs:
-        console.print(f"Table written to [bold]{options.docs}[/] (between the fit markers)")
-    output.result(
-        {
-            "folder": str(folder),
-            "stopped": outcome.stopped,
-            "parameter_sets": len(outcome.parameter_sets),
-            "runs_before": outcome.runs_before,
-            "runs_now": outcome.runs_now,
-            "checks": records(outcome.checks),
-        }
-    )
+    show_fit(outcome, folder, options, console, output)
 
 
 def _read_text(path: Path) -> str:

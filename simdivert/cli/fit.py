@@ -14,6 +14,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     from simdivert.outputs.fit_folder import FitOutcome
 
+from simdivert.cli.conventions import Output, records
 from simdivert.cli.progress import SweepProgressBar
 from simdivert.errors import UserError
 from simdivert.numbers import format_with_unit
@@ -135,3 +136,30 @@ def fit_table(checks) -> Table:
             "yes" if c["passed"] else "[bold red]no[/]",
         )
     return table
+
+
+def show_fit(
+    outcome: FitOutcome, folder: Path, options: FitOptions, console: Console, output: Output
+) -> None:
+    """The fit's tables and where they went; the JSON document with ``--json``."""
+    if outcome.runs_before:
+        console.print(
+            f"Resumed: {outcome.runs_before} runs were already saved, {outcome.runs_now} run now."
+        )
+    console.print(fit_table(outcome.checks))
+    console.print(
+        f"Stopped: {outcome.stopped}. {len(outcome.parameter_sets)} non-implausible "
+        f"parameter sets written to [bold]{folder}[/]"
+    )
+    if options.write_docs:
+        console.print(f"Table written to [bold]{options.docs}[/] (between the fit markers)")
+    output.result(
+        {
+            "folder": str(folder),
+            "stopped": outcome.stopped,
+            "parameter_sets": len(outcome.parameter_sets),
+            "runs_before": outcome.runs_before,
+            "runs_now": outcome.runs_now,
+            "checks": records(outcome.checks),
+        }
+    )

@@ -43,6 +43,7 @@ CUTOFF = 3.0
 DESIGN_STREAM = "design.history_matching"  # wave k's candidates: its own child stream
 CANDIDATE_BATCH = 20_000
 MAX_CANDIDATES = 400_000  # prior points tried per wave before taking what was found
+MIN_POINTS = 4  # the fewest a wave may have
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,10 @@ class Settings:
 
     def check(self, targets: int) -> None:
         """One-line errors for settings no fit could use."""
-        if self.points_per_wave < 4:
+        if self.points_per_wave < MIN_POINTS:
             raise UserError(
-                f"points {self.points_per_wave}: a wave needs at least 4", option="points"
+                f"points {self.points_per_wave}: a wave needs at least {MIN_POINTS}",
+                option="points",
             )
         if self.max_waves < 1:
             raise UserError(f"waves {self.max_waves}: at least 1", option="waves")
@@ -258,6 +260,12 @@ def history_match(
         unit, new_share = candidates(waves, observations, settings, unit.shape[1], number + 1)
         if not len(unit):
             stopped = f"wave {number}'s emulators rule out every prior point tried"
+            break
+        if len(unit) < MIN_POINTS:  # too few to emulate: the space left is a speck
+            stopped = (
+                f"wave {number}'s emulators leave only {len(unit)} of the "
+                f"{MAX_CANDIDATES:,} prior points tried"
+            )
             break
         if number > 1 and new_share / share > settings.converged_ratio:
             stopped = (

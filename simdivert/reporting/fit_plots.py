@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -26,13 +27,21 @@ from simdivert.reporting.plots import (
     save_figure,
     styled,
 )
-from simdivert.reporting.sweep_design import key_label
 
 PRIOR_COLOUR = PALETTE["light_grey"]
 KEPT_COLOUR = PALETTE["blue"]
 MARGINAL_COLUMNS = 4
 BINS = 12
-IMPLAUSIBILITY_CEILING = 30.0  # runs further out are drawn at the top edge
+TITLE_CHARACTERS = 24
+IMPLAUSIBILITY_CEILING = 20.0  # runs further out are drawn at the top edge
+
+
+def input_title(key: str) -> str:
+    """A dotted key short enough for a small panel, yet never ambiguous: the key without
+    its table when it has three parts (``adoption.start share``), wrapped."""
+    parts = key.split(".")
+    shown = ".".join(parts[1:]) if len(parts) > 2 else key
+    return textwrap.fill(shown.replace("_", " "), TITLE_CHARACTERS)
 
 
 @styled
@@ -58,12 +67,15 @@ def implausibility_by_wave(waves: pd.DataFrame, cutoff: float) -> Figure:
             fontsize=8,
         )
     ax.axhline(cutoff, color=TARGET_COLOUR, lw=1.2)
-    ax.text(numbers[-1] + 0.3, cutoff, f" cut {cutoff:g}", va="center", color=TARGET_COLOUR)
+    ax.text(numbers[0] - 0.45, cutoff, f"cut {cutoff:g}", va="bottom", color=TARGET_COLOUR)
     ax.set_xticks(numbers, [f"wave {n}\n{(waves['wave'] == n).sum()} runs" for n in numbers])
-    ax.set_xlim(numbers[0] - 0.5, numbers[-1] + 0.8)
+    ax.set_xlim(numbers[0] - 0.5, numbers[-1] + 0.5)
     ax.set_ylim(0, IMPLAUSIBILITY_CEILING * 1.12)
     ax.set_ylabel("implausibility of the run")
-    ax.set_title("Implausibility by wave (blue: non-implausible; above 30 drawn at 30)")
+    ceiling = f"{IMPLAUSIBILITY_CEILING:g}"
+    ax.set_title(
+        f"Implausibility by wave (blue: non-implausible; above {ceiling} drawn at {ceiling})"
+    )
     return figure
 
 
@@ -93,7 +105,7 @@ def marginals(waves: pd.DataFrame, keys: list[str]) -> Figure:
                 color=KEPT_COLOUR,
                 label="kept (final wave)",
             )
-        ax.set_title(key_label(key), fontsize=8)
+        ax.set_title(input_title(key), fontsize=7.5)
         ax.set_yticks([])
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(keys) :]:
