@@ -26,6 +26,7 @@ import simpy
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.model.demand import USER_DEALER, Demand, draw_people
 from simdivert.model.draws import FindDraws
+from simdivert.model.events import Due, call_later
 from simdivert.model.provider import (
     COMPLETED,
     ROUTE_ONE_TO_ONE,
@@ -212,11 +213,12 @@ class PoliceModel:
         planned.sort(key=itemgetter(0))
         return planned
 
-    def _planned_due(self, _event: simpy.Event | None = None) -> None:
+    def _planned_due(self, _event: Due | None = None) -> None:
         """Handle the planned police events due now, then wait for the next one.
 
-        Finds are callbacks on plain timeouts, not SimPy processes: a process would add
-        its start and end events and a generator resume to every find.
+        Finds are callbacks on the model's own light events
+        (:func:`~simdivert.model.events.call_later`), not SimPy processes: a process would
+        add its start and end events and a generator resume to every find.
         """
         planned, now, i = self._planned, self.env.now, self._next_planned
         while i < len(planned) and planned[i][0] <= now:
@@ -229,9 +231,9 @@ class PoliceModel:
                 self._schedule(person, due)
         self._next_planned = i
         if i < len(planned):
-            self.env.timeout(planned[i][0] - now).callbacks.append(self._planned_due)
+            call_later(self.env, planned[i][0] - now, self._planned_due)
 
-    def _repeat_find_due(self, event: simpy.Timeout) -> None:
+    def _repeat_find_due(self, event: Due) -> None:
         assert event.value is not None, "a repeat find's event carries (person, version)"
         self._repeat_find(*event.value)
 
@@ -259,8 +261,8 @@ class PoliceModel:
 
     def _schedule(self, person: int, due: float | None) -> None:
         if due is not None:
-            self.env.timeout(due - self.env.now, (person, self._version[person])).callbacks.append(
-                self._repeat_find_due
+            call_later(
+                self.env, due - self.env.now, self._repeat_find_due, (person, self._version[person])
             )
 
     def _record(

@@ -26,6 +26,7 @@ import simpy
 
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.model.draws import FindDraws, Sampler, uniform
+from simdivert.model.events import Due, call_later
 from simdivert.model.roster import reactive_slot_times, session_times, working_windows
 from simdivert.scenario.schema import STREAMS, Scenario
 
@@ -85,6 +86,12 @@ class DrugWorkers:
     def call(self, starts: Callable[[object], object], client: object, hours: float) -> None:
         """Queue ``client`` for a call booked to last ``hours``; ``starts(client)`` runs
         when a worker takes them (at once if one is free)."""
+        if not self._waiting and (
+            self.fits(hours) if self._duty_times else self.busy < self.on_calls
+        ):  # nobody ahead: what queueing and taking the next client would do, at once
+            self.busy += 1
+            starts(client)
+            return
         self._waiting.append((starts, client, hours))
         self._take_next()
 
@@ -103,6 +110,8 @@ class DrugWorkers:
         instant has been applied yet makes no difference, and no event is needed.
         """
         self.busy -= 1
+        if not self._waiting:
+            return
         if self._duty_times:
             self._take_next()
         else:
@@ -119,10 +128,10 @@ class DrugWorkers:
         times = self._duty_times
         if not times:
             return True
-        now, need = self.env.now, self.busy + 1
-        ends = now + hours - 1e-9
+        now = self.env.now
+        need, ends = self.busy + 1, now + hours - 1e-9
         start, end, count = self._segment
-        if start <= now < end and ends <= end:
+        if start <= now < end and ends <= end:  # within the rota's step now (most calls)
             return count >= need
         k = bisect.bisect_right(times, now) - 1  # the count due now, applied or about to be
         counts = self._duty_counts
@@ -137,20 +146,23 @@ class DrugWorkers:
 
     def _free_one(self) -> None:
         if self._waiting:
-            self.env.timeout(0).callbacks.append(self._take_next)
+            call_later(self.env, 0.0, self._take_next)
 
-    def _take_next(self, _event: simpy.Event | None = None) -> None:
+    def _take_next(self, _event: Due | None = None) -> None:
         # First come, first served: a call that does not fit in what is left of the
         # shift waits for the next, and so do the clients behind it (the worker spends
         # the rest of the shift off calls, counted in the admin time).
-        if (
-            self._waiting
-            and (self.busy < self.on_calls or self._duty_times)
-            and self.fits(self._waiting[0][2])
-        ):
-            self.busy += 1
-            starts, client, _hours = self._waiting.popleft()
-            starts(client)
+        waiting = self._waiting
+        if not waiting:
+            return
+        if self._duty_times:
+            if not self.fits(waiting[0][2]):
+                return
+        elif self.busy >= self.on_calls:
+            return
+        self.busy += 1
+        starts, client, _hours = waiting.popleft()
+        starts(client)
 
 
 class _Booking(NamedTuple):
@@ -434,6 +446,10 @@ class ProviderModel:
         self._answer = contact.answer_probability
         columns = draws.columns
         self._contact_u = [columns[f"pathway.contact.{k}"] for k in range(contact.max_attempts)]
+        self._max_attempts = contact.max_attempts
+        self._next_open = self.windows.next_open_at
+        self._attempt_start_times = self.log.attempt_starts
+        self._attempt_end_times = self.log.attempt_ends
         self._assessment_u = columns["pathway.assessment_engage"]
         self._assessment_minutes = columns["pathway.assessment_minutes"]
         self._one_to_one_u = columns["pathway.one_to_one_engage"]
@@ -472,7 +488,7 @@ class ProviderModel:
         if self.on_end is not None:
             self.on_end(referral, state, hours)
 
-    def _rota_due(self, _event: simpy.Event | None = None) -> None:
+    def _rota_due(self, _event: Due | None = None) -> None:
         """Set the number of drug workers on calls at each change of the rota due now."""
         changes, now, k = self._duty_changes, self.env.now, self._next_duty_change
         while k < len(changes) and changes[k][0] <= now:
@@ -480,7 +496,7 @@ class ProviderModel:
             k += 1
         self._next_duty_change = k
         if k < len(changes):
-            self.env.timeout(changes[k][0] - now).callbacks.append(self._rota_due)
+            call_later(self.env, changes[k][0] - now, self._rota_due)
 
     def _reactive_check(self, _event: simpy.Event | None = None) -> None:
         """Add sessions to a stream whose projected wait or waiting list is too long, take
@@ -564,28 +580,28 @@ class ProviderModel:
         one event, and queue in the order they were made due, as one event each would.
         """
         now = self.env.now
-        delay = self.windows.next_open_at(earliest) - now
+        delay = self._next_open(earliest) - now
         due = now + delay  # exactly when a timeout of this delay fires
         batch = self._due_attempts.get(due)
         if batch is None:
-            batch = self._due_attempts[due] = []
-            self.env.timeout(delay, due).callbacks.append(self._attempts_queue)
-        batch.append((r, k))
+            self._due_attempts[due] = [(r, k)]
+            call_later(self.env, delay, self._attempts_queue, due)
+        else:
+            batch.append((r, k))
 
-    def _attempts_queue(self, event: simpy.Timeout) -> None:
-        assert event.value is not None, "a batch's event carries the instant it is due"
+    def _attempts_queue(self, event: Due) -> None:
+        call, starts, hours = self.workers.call, self._attempt_starts, self._attempt_hours
         for attempt in self._due_attempts.pop(event.value):
-            self.workers.call(self._attempt_starts, attempt, self._attempt_hours)
+            call(starts, attempt, hours)
 
     def _attempt_starts(self, attempt: object) -> None:
-        now = self.env.now
-        self.log.attempt_starts.append(now)
-        self.log.attempt_ends.append(now + self._attempt_hours)
-        self.env.timeout(self._attempt_hours, attempt).callbacks.append(self._attempt_ends)
+        now, hours = self.env.now, self._attempt_hours
+        self._attempt_start_times.append(now)
+        self._attempt_end_times.append(now + hours)
+        call_later(self.env, hours, self._attempt_ends, attempt)
 
-    def _attempt_ends(self, event: simpy.Timeout) -> None:
+    def _attempt_ends(self, event: Due) -> None:
         """Answered: the referral waits for an assessment; if not, the next attempt, if any."""
-        assert event.value is not None, "an attempt carries (referral, attempt)"
         r, k = event.value
         self.workers.release()
         log, now = self.log, self.env.now
@@ -593,7 +609,7 @@ class ProviderModel:
         if self._contact_u[k][log.find[r]] < self._answer:
             log.first_contact_hours[r] = now
             self._request_assessment(r)
-        elif k + 1 < len(self._contact_u):
+        elif k + 1 < self._max_attempts:
             self._attempt_due(r, k + 1, now - self._attempt_hours + self._spacing)
         else:
             self._end(r, NOT_CONTACTED, now)
@@ -608,17 +624,17 @@ class ProviderModel:
         contacted_at, attempts, last_attempt = self._first_contact(self.log.find[r])
         self.log.contact_attempts[r] = attempts
         if contacted_at is None:
-            self.env.timeout(last_attempt - self.env.now, r).callbacks.append(self._not_contacted)
+            call_later(self.env, last_attempt - self.env.now, self._not_contacted, r)
             return
         self.log.first_contact_hours[r] = contacted_at
-        self.env.timeout(contacted_at - self.env.now, r).callbacks.append(self._contacted)
+        call_later(self.env, contacted_at - self.env.now, self._contacted, r)
 
-    def _not_contacted(self, event: simpy.Timeout) -> None:
+    def _not_contacted(self, event: Due) -> None:
         r = event.value
         assert r is not None, "a step's event carries its referral"
         self._end(r, NOT_CONTACTED, self.env.now)
 
-    def _contacted(self, event: simpy.Timeout) -> None:
+    def _contacted(self, event: Due) -> None:
         assert event.value is not None, "a step's event carries its referral"
         self._request_assessment(event.value)
 
@@ -634,20 +650,19 @@ class ProviderModel:
             start - log.referral_hours[r],  # the whole wait, chasing calls included
         ):
             log.assessment_end_hours[r] = start + self._failed_call_hours
-            due = self.env.timeout(self._failed_call_hours, r)
-            due.callbacks.append(self._failed_assessment_ends)
+            call_later(self.env, self._failed_call_hours, self._failed_assessment_ends, r)
             return
         hours = self._assessment_minutes[find] / 60.0
         log.assessment_end_hours[r] = start + hours
-        self.env.timeout(hours, r).callbacks.append(self._assessment_ends)
+        call_later(self.env, hours, self._assessment_ends, r)
 
-    def _failed_assessment_ends(self, event: simpy.Timeout) -> None:
+    def _failed_assessment_ends(self, event: Due) -> None:
         r = event.value
         assert r is not None, "a step's event carries its referral"
         self.workers.release()
         self._end(r, LEFT_AT_ASSESSMENT, self.env.now)
 
-    def _assessment_ends(self, event: simpy.Timeout) -> None:
+    def _assessment_ends(self, event: Due) -> None:
         r = event.value
         assert r is not None, "a step's event carries its referral"
         self.workers.release()
@@ -659,15 +674,14 @@ class ProviderModel:
         """Triage's outcome: a one-to-one call when a worker is free, or the group course."""
         if self._routes[r] == ROUTE_ONE_TO_ONE:
             if self._one_to_one_notice > 0:
-                notice = self.env.timeout(self._one_to_one_notice, r)
-                notice.callbacks.append(self._one_to_one_queues)
+                call_later(self.env, self._one_to_one_notice, self._one_to_one_queues, r)
             else:
                 self._request_one_to_one(r)
         else:
             course = _Booking(r, session=-1, attended=0, waiting_since=assessed_at)
             self._book_next(course, self.env.now + self._notice)
 
-    def _one_to_one_queues(self, event: simpy.Timeout) -> None:
+    def _one_to_one_queues(self, event: Due) -> None:
         assert event.value is not None, "a step's event carries its referral"
         self._request_one_to_one(event.value)
 
@@ -690,9 +704,9 @@ class ProviderModel:
             log.intervention_start_hours[r] = start
         log.intervention_end_hours[r] = start + hours
         state = COMPLETED if engaged else LEFT_AT_ONE_TO_ONE
-        self.env.timeout(hours, (r, state)).callbacks.append(self._one_to_one_ends)
+        call_later(self.env, hours, self._one_to_one_ends, (r, state))
 
-    def _one_to_one_ends(self, event: simpy.Timeout) -> None:
+    def _one_to_one_ends(self, event: Due) -> None:
         assert event.value is not None, "a one-to-one's end carries (referral, state)"
         r, state = event.value
         self.workers.release()

@@ -305,8 +305,7 @@ class SchemeRules:
                 offered = (
                     not barred
                     and not (self._once_only and self._diversions[person] > 0)
-                    and self._offer_u[find]
-                    < self._offer_chance_at(person, find, now, counterfactual)
+                    and self._offer_u[find] < self._offer_chance_at(person, find, now, counterfactual)
                 )
                 if offered and self._accept_u[find] < self._accept_chance[person]:
                     outcome = DIVERTED
@@ -320,12 +319,15 @@ class SchemeRules:
         """The chance of an offer for this find: the person's share (their area's adoption
         at ``now``, by whole days since go-live) times the odds ratios of the find's
         counterfactual outcome, of a previous find and of another offence found with the
-        possession (its own column of draws, so the share moves no other draw)."""
+        possession (its own column of draws, so the share moves no other draw).
+
+        :func:`with_odds_ratio` is written out here: this runs for most finds.
+        """
         chance = self._offer_chance[person]
         if chance == BY_ADOPTION:
             table = self._adoption[self._adoption_of[person]]
             day = int((now - self._live_from[person]) / HOURS_PER_DAY)
-            chance = table[min(day, len(table) - 1)]
+            chance = table[day] if day < len(table) else table[-1]
         ratio = self._outcome_odds[counterfactual]
         if find != person or self._known_before[person]:
             ratio *= self._prior_odds
@@ -334,7 +336,12 @@ class SchemeRules:
             and not self._user_dealer[person]
         ):
             ratio *= self._other_offence_odds
-        return chance if ratio == 1.0 else with_odds_ratio(chance, ratio)
+        if ratio == 1.0:
+            return chance
+        if chance >= 1.0:
+            return 1.0 if ratio > 0 else 0.0
+        odds = chance / (1.0 - chance) * ratio
+        return odds / (1.0 + odds)
 
     def recorded(self, person: int, outcome: int) -> None:
         """The find's outcome is on the person's record: the escalation ladder's step."""

@@ -1,0 +1,42 @@
+"""The model's own scheduled callbacks: what SimPy's event loop needs of an event, no more.
+
+The model's steps are callbacks on timeouts (no SimPy processes), so a SimPy
+:class:`~simpy.events.Timeout` is mostly overhead for them: a bound-class call, seven
+attributes, a check of the delay, :meth:`~simpy.core.Environment.schedule` and a
+``value`` property read by the callback. :func:`call_later` puts a :class:`Due` on the
+environment's queue exactly as a timeout would be put there (the same time, priority
+and event id, so simultaneous events are handled in the same order as with
+``env.timeout(delay, value).callbacks.append(callback)``), and the loop runs it as any
+other event. Only the model's hot paths use it; anything that yields or waits on an
+event uses SimPy's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from heapq import heappush
+from typing import Any
+
+import simpy
+from simpy.events import NORMAL
+
+
+class Due:
+    """A callback due at a time, with a value: the fields SimPy's ``step`` reads."""
+
+    __slots__ = ("callbacks", "value", "_ok")
+
+    def __init__(self, callback: Callable[[Due], object], value: Any) -> None:
+        self.callbacks: list[Callable[[Due], object]] | None = [callback]
+        self.value = value
+        self._ok = True  # never fails: SimPy's step checks it after the callbacks
+
+
+def call_later(
+    env: simpy.Environment, delay: float, callback: Callable[[Due], object], value: Any = None
+) -> None:
+    """Run ``callback(due)`` ``delay`` hours from now, ``due.value`` being ``value``: the
+    same as ``env.timeout(delay, value).callbacks.append(callback)``, in the same order."""
+    if delay < 0:
+        raise ValueError(f"negative delay {delay}")
+    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), Due(callback, value)))
