@@ -156,7 +156,15 @@ class DrugWorkers:
         if not waiting:
             return
         if self._duty_times:
-            if not self.fits(waiting[0][2]):
+            # fits(), with its commonest case (the call ends within the rota's step now)
+            # written out: the pool is asked this at every call and every release.
+            hours = waiting[0][2]
+            start, end, count = self._segment
+            now = self.env.now
+            if start <= now < end and now + hours - 1e-9 <= end:
+                if count < self.busy + 1:
+                    return
+            elif not self.fits(hours):
                 return
         elif self.busy >= self.on_calls:
             return

@@ -301,11 +301,11 @@ class SchemeRules:
                 breach, outcome = True, CHARGE
             elif self._once_only and self._diversions[person] > 0 and self._after_once_only >= 0:
                 outcome = self._after_once_only  # a second find is dealt with formally
+            elif barred or (self._once_only and self._diversions[person] > 0):
+                outcome = UPLIFT_OUTCOME if informal else recorded_outcome
             else:
-                offered = (
-                    not barred
-                    and not (self._once_only and self._diversions[person] > 0)
-                    and self._offer_u[find] < self._offer_chance_at(person, find, now, counterfactual)
+                offered = self._offer_u[find] < self._offer_chance_at(
+                    person, find, now, counterfactual
                 )
                 if offered and self._accept_u[find] < self._accept_chance[person]:
                     outcome = DIVERTED
