@@ -17,6 +17,7 @@ reports back when each ends.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -110,6 +111,13 @@ class FindsLog:
         return self
 
 
+def _unit_exponentials(rng: np.random.Generator, chunk: int = 1024) -> Iterator[float]:
+    """The stream's unit exponentials one by one, drawn in chunks: the same numbers in the
+    same order as one draw at a time, without numpy's cost per call."""
+    while True:
+        yield from rng.exponential(1.0, chunk).tolist()
+
+
 class PoliceModel:
     """Finds over time, the decision at the scene, and people's histories."""
 
@@ -152,7 +160,7 @@ class PoliceModel:
         self._after_completion = refind.after_completion
         self._after_disengagement = refind.after_disengagement
         self._first_gap = streams.generator("refind.first_gap").exponential(1.0, n).tolist()
-        self._later_gaps = streams.generator("refind.later_gaps")
+        self._later_gap = _unit_exponentials(streams.generator("refind.later_gaps")).__next__
         # Person histories (the scheme's part is the rules').
         self._last_find = [-1] * n
         self._version = [0] * n
@@ -298,7 +306,7 @@ class PoliceModel:
         self._last_find[person] = find
         self._on_record(person, outcome)
         first_in_run = find == person
-        unit = self._first_gap[person] if first_in_run else float(self._later_gaps.exponential())
+        unit = self._first_gap[person] if first_in_run else self._later_gap()
         if outcome == DIVERTED:
             multiplier = self._during_diversion
         elif outcome == NOT_RECORDED:

@@ -117,6 +117,11 @@ class DrugWorkers:
         else:
             self._free_one()
 
+    def dismantle(self) -> None:
+        """Forget the clients still waiting at the end of the run (their steps are bound
+        to the model that holds this pool)."""
+        self._waiting.clear()
+
     def set_on_calls(self, count: int) -> None:
         for _ in range(count - self.on_calls):
             self._free_one()
@@ -486,6 +491,14 @@ class ProviderModel:
 
     def finish(self) -> PathwayLog:
         return self.log.finish()
+
+    def dismantle(self) -> None:
+        """After the run: drop the references back to the police side and to this model's
+        own steps (clients still waiting for a drug worker), so that neither forms a cycle
+        the garbage collector would have to find (see
+        :func:`~simdivert.model.events.discard_pending`)."""
+        self.on_end = None
+        self.workers.dismantle()
 
     def _engages(self, u: float, probability: float, waited_hours: float) -> bool:
         return u < probability * math.exp(-waited_hours / self._patience_hours)

@@ -14,6 +14,7 @@ import simpy
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.model.demand import FIND_KINDS, Demand, draw_demand
 from simdivert.model.draws import FindDraws, uniform
+from simdivert.model.events import discard_pending
 from simdivert.model.police import FindsLog, PoliceModel
 from simdivert.model.provider import (
     ROUTES,
@@ -99,9 +100,12 @@ def _simulate(scenario: Scenario, seed: int, replication: int) -> SimulationLogs
     police = PoliceModel(env, scenario, demand, draws, streams)
     env.run(until=scenario.horizon_hours)
     provider = police.provider
-    return SimulationLogs(
+    logs = SimulationLogs(
         demand, police.finish(), provider.finish(), provider.sessions, provider.duty, streams
     )
+    discard_pending(env)
+    provider.dismantle()
+    return logs
 
 
 def run_replication(
