@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from operator import itemgetter
 
 import numpy as np
 import simpy
@@ -38,7 +37,6 @@ from simdivert.model.provider import (
 from simdivert.model.random_streams import RandomStreams
 from simdivert.model.roster import duty_changes
 from simdivert.model.rules import (
-    DECISION_OUTCOME,
     DIVERTED,
     NO_LATER_OUTCOME,
     NOT_RECORDED,
@@ -169,7 +167,9 @@ class PoliceModel:
         self._hazard = [0.0] * n
         self._finds = n + self._start_backlog(demand, streams)  # then repeat finds' ids
         self._person_of_referral: dict[int, int] = {}  # referrals made in the run
-        self._planned = self._plan_first_finds()
+        self._planned = self._plan_first_finds(
+            demand.person_find_hours, demand.known_before, people.frailty * base
+        )
         self._next_planned = 0  # the next planned event
         self._planned_due()
 
@@ -199,27 +199,77 @@ class PoliceModel:
             )
         return len(waiting)
 
-    def _plan_first_finds(self) -> list[tuple[float, int, tuple | None, int]]:
+    def _plan_first_finds(
+        self, hours: np.ndarray, known_before: np.ndarray, base_hazard: np.ndarray
+    ) -> list[tuple[float, int, tuple | None, int]]:
         """Decide every first find before the run; return the police events to come.
 
         A person's first find in the run meets an empty history, so its outcome is
-        known before the run starts. A find not diverted is recorded at once and only the
+        known before the run starts (:meth:`SchemeRules.decide_first_finds`, all at once).
+        A find not diverted is recorded at once, as :meth:`_record` would, and only the
         next find it leads to becomes an event; a diverted one is an event of its own,
         since its referral starts then. Returns ``(when, person, decision, version)`` in
-        time order: a first find's decision, or ``None`` and the hazard's version for a
-        repeat find.
+        time order (ties by person): a first find's decision, or ``None`` and the
+        hazard's version for a repeat find.
         """
-        planned: list[tuple[float, int, tuple | None, int]] = []
-        for person, when in enumerate(self._first_find_hours):
-            decision = self._decide(person, person, when)
-            if decision[DECISION_OUTCOME] == DIVERTED:
-                planned.append((when, person, decision, 0))
-                continue
-            due = self._record(person, person, self._known_before[person], when, decision)
-            if due is not None:
-                planned.append((due, person, None, self._version[person]))
-        planned.sort(key=itemgetter(0))
-        return planned
+        decisions = self.rules.decide_first_finds(hours)
+        live, recorded, informal, barred, breach, offered, outcome, counterfactual = decisions
+        diverted = np.flatnonzero(outcome == DIVERTED)
+        now = np.flatnonzero(outcome != DIVERTED)
+        persons = now.tolist()
+        self.log.rows.extend(
+            zip(
+                persons,
+                persons,
+                hours[now].tolist(),
+                known_before[now].tolist(),
+                *(column[now].tolist() for column in (live, recorded, ~informal, barred)),
+                *(column[now].tolist() for column in (breach, offered, outcome, counterfactual)),
+                [-1] * now.size,
+                strict=True,
+            )
+        )
+        self.rules.recorded_all(now, outcome[now])
+        # The wait for the next find, as _set_hazard starts it.
+        multiplier = np.where(
+            outcome[now] == NOT_RECORDED, self._after_no_action, self._after_recorded
+        )
+        hazard = base_hazard[now] * multiplier
+        unit = np.asarray(self._first_gap)[now]
+        with np.errstate(divide="ignore"):
+            due = hours[now] + unit / hazard
+        falls_due = (hazard > 0) & (due < np.asarray(self._find_until)[now])
+        n = hours.size
+        for name, values, default in (
+            ("_last_find", now, -1),
+            ("_version", 1, 0),
+            ("_gap_unit", unit, 0.0),
+            ("_gap_start", hours[now], 0.0),
+            ("_hazard", hazard, 0.0),
+        ):
+            column = np.full(n, default)
+            column[now] = values
+            setattr(self, name, column.tolist())
+        # The events: diverted first finds and the repeat finds that fall due, by time.
+        due_persons = now[falls_due]
+        when = np.concatenate([hours[diverted], due[falls_due]])
+        who = np.concatenate([diverted, due_persons])
+        by_person = np.argsort(who, kind="stable")
+        order = by_person[np.argsort(when[by_person], kind="stable")]
+        scene = [column[diverted].tolist() for column in decisions]
+        events: list[tuple | None] = [*zip(*scene, strict=True), *([None] * due_persons.size)]
+        versions = np.concatenate(
+            [np.zeros(diverted.size, np.int64), np.ones(due_persons.size, np.int64)]
+        )
+        return list(
+            zip(
+                when[order].tolist(),
+                who[order].tolist(),
+                [events[i] for i in order.tolist()],
+                versions[order].tolist(),
+                strict=True,
+            )
+        )
 
     def _planned_due(self, _event: Due | None = None) -> None:
         """Handle the planned police events due now, then wait for the next one.

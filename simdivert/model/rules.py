@@ -171,6 +171,7 @@ class SchemeRules:
             scenario, under_18, people.substance, people.ethnic_group
         )
         self._outcome_table = outcome_table.tolist()
+        self._scene_columns = scene_draws
         self._informal_u = scene_draws["scene.informal"]
         self._recorded_u = scene_draws["scene.recorded"]
         self._offer_u = scene_draws["scene.offer"]
@@ -184,6 +185,17 @@ class SchemeRules:
         escalates = ~under_18 & (people.substance == cannabis)
         self._escalates = (escalates & scenario.police.cannabis_escalation).tolist()
         self._step = np.where(known_before, 0, -1).tolist()  # the last step on the ladder
+        # The same per-person values as arrays, for deciding every first find at once.
+        self._people = {
+            "known_before": np.asarray(known_before, bool),
+            "user_dealer": np.asarray(user_dealer, bool),
+            "live_from": live_from,
+            "offer_chance": np.asarray(self._offer_chance),
+            "accept_chance": np.asarray(self._accept_chance),
+            "area": people.area,
+            "outcome_table": outcome_table,
+            "escalates": np.asarray(self._escalates, bool),
+        }
         self._barred_until = [-math.inf] * n
         self._diversions = [0] * n
         self._contract_until = [-math.inf] * n
@@ -342,6 +354,70 @@ class SchemeRules:
             return 1.0 if ratio > 0 else 0.0
         odds = chance / (1.0 - chance) * ratio
         return odds / (1.0 + odds)
+
+    def decide_first_finds(self, hours: np.ndarray) -> tuple[np.ndarray, ...]:
+        """:meth:`decide` for every person's first find in the run at once (find number =
+        person, at ``hours[person]``), as columns in :data:`DECISION_FIELDS` order.
+
+        A first find meets an empty history (no bar, contract or diversion; the ladder's
+        step is the record from before the run), so each decision depends only on the
+        person, the time and the find's draws, which are the first rows of every column:
+        the same numbers, compared in the same order, as :meth:`decide` one by one
+        (``tests/test_rules.py`` checks every first find of the built-in schemes).
+        """
+        p, n = self._people, hours.size
+        u = {name: np.asarray(column[:n]) for name, column in self._scene_columns.items()}
+        user_dealer, known_before = p["user_dealer"], p["known_before"]
+        informal = ~user_dealer & (u["scene.informal"] < self._informal_share)
+        recorded_outcome = np.full(n, CHARGE, np.int64)
+        tables = p["outcome_table"]
+        for t, table in enumerate(self._outcome_tables):
+            rows = np.flatnonzero((tables == t) & ~user_dealer)
+            recorded_outcome[rows] = np.searchsorted(table, u["scene.mix"][rows], side="right")
+        # The ladder: a person known before the run (step 0) goes from a warning to a
+        # penalty notice (last = 0: only a warning is at or below the step).
+        climbs = p["escalates"] & ~user_dealer & known_before & (recorded_outcome == LADDER[0])
+        recorded_outcome[climbs] = LADDER[1]
+        counterfactual = np.where(informal, NOT_RECORDED, recorded_outcome)
+        live = (p["live_from"] <= hours) & (hours < self._end_hours)
+        recorded = np.where(
+            live, ~informal | (u["scene.recorded"] < self._recorded_share), ~informal
+        )
+        considered = live & recorded
+        chance = p["offer_chance"].copy()
+        by_adoption = considered & (chance == BY_ADOPTION)
+        for area, table in enumerate(self._adoption):
+            rows = np.flatnonzero(by_adoption & (p["area"] == area))
+            day = ((hours[rows] - p["live_from"][rows]) / HOURS_PER_DAY).astype(np.int64)
+            chance[rows] = np.asarray(table)[np.minimum(day, len(table) - 1)]
+        ratio = np.asarray(self._outcome_odds)[counterfactual]
+        ratio = np.where(known_before, ratio * self._prior_odds, ratio)
+        other = (u["scene.other_offence"] < self._other_offence_share) & ~user_dealer
+        ratio = np.where(other, ratio * self._other_offence_odds, ratio)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            odds = chance / (1.0 - chance) * ratio
+            scaled = np.where(chance >= 1.0, np.where(ratio > 0, 1.0, 0.0), odds / (1.0 + odds))
+        chance = np.where(ratio == 1.0, chance, scaled)
+        offered = considered & (u["scene.offer"] < chance)
+        diverted = offered & (u["scene.accept"] < p["accept_chance"])
+        outcome = np.where(
+            ~live,
+            counterfactual,
+            np.where(
+                ~recorded,
+                NOT_RECORDED,
+                np.where(diverted, DIVERTED, np.where(informal, UPLIFT_OUTCOME, recorded_outcome)),
+            ),
+        )
+        no = np.zeros(n, bool)
+        return live, recorded, informal, no, no, offered, outcome, counterfactual
+
+    def recorded_all(self, persons: np.ndarray, outcomes: np.ndarray) -> None:
+        """:meth:`recorded` for many people, each at most once."""
+        steps = np.asarray([STEP_OF.get(o, -1) for o in range(len(FIND_OUTCOMES))])[outcomes]
+        step = np.asarray(self._step)
+        step[persons] = np.maximum(step[persons], steps)
+        self._step = step.tolist()
 
     def recorded(self, person: int, outcome: int) -> None:
         """The find's outcome is on the person's record: the escalation ladder's step."""
