@@ -14,7 +14,7 @@ event uses SimPy's own.
 from __future__ import annotations
 
 from collections.abc import Callable
-from heapq import heappush
+from heapq import heappop, heappush
 from typing import Any
 
 import simpy
@@ -51,3 +51,29 @@ def discard_pending(env: simpy.Environment) -> None:
     run. Without them the model is freed by reference counting as soon as it goes.
     """
     env._queue.clear()
+
+
+def run_until(env: simpy.Environment, until: float) -> None:
+    """``env.run(until=until)`` for a model of callbacks: every event before ``until`` is
+    handled, in SimPy's order (time, priority, event id), and the clock is left at
+    ``until``; events due at ``until`` or later stay pending, as with SimPy's own stop
+    event (scheduled urgent, so it comes before them).
+
+    The same loop as :meth:`simpy.core.Environment.step`, written once around the queue
+    instead of called per event: the model handles about 20,000 events per simulated
+    year and the call was a noticeable part of each. A failed event that nobody defused
+    stops the run with a copy of its exception, as SimPy's step does.
+    """
+    if until <= env._now:
+        raise ValueError(f"until ({until}) must be greater than the current simulation time")
+    queue = env._queue
+    while queue and queue[0][0] < until:
+        env._now, _, _, event = heappop(queue)
+        callbacks, event.callbacks = event.callbacks, None
+        for callback in callbacks:
+            callback(event)
+        if not event._ok and not hasattr(event, "_defused"):
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc
+    env._now = until

@@ -14,7 +14,7 @@ import simpy
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.model.demand import FIND_KINDS, Demand, draw_demand
 from simdivert.model.draws import FindDraws, uniform
-from simdivert.model.events import discard_pending
+from simdivert.model.events import discard_pending, run_until
 from simdivert.model.police import FindsLog, PoliceModel
 from simdivert.model.provider import (
     ROUTES,
@@ -98,7 +98,7 @@ def _simulate(scenario: Scenario, seed: int, replication: int) -> SimulationLogs
     draws = FindDraws(streams, samplers, first_rows=demand.people.size + waiting)
     env = simpy.Environment()
     police = PoliceModel(env, scenario, demand, draws, streams)
-    env.run(until=scenario.horizon_hours)
+    run_until(env, scenario.horizon_hours)
     provider = police.provider
     logs = SimulationLogs(
         demand, police.finish(), provider.finish(), provider.sessions, provider.duty, streams
