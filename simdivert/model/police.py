@@ -65,13 +65,14 @@ _COLUMNS = (
 class FindsLog:
     """One row per possession or user-dealer find, in the order they happen.
 
-    Rows are tuples appended as finds are decided (first finds not diverted before the
-    run, the rest as they happen), and later outcomes (a prosecution after
-    a breach or after not engaging) are kept by find; :meth:`finish` turns both into
-    columns in time order.
+    The first finds not diverted are recorded before the run, all at once, as columns
+    (``bulk``); the rest are tuples appended as they happen (``rows``). Later outcomes (a
+    prosecution after a breach or after not engaging) are kept by find; :meth:`finish`
+    turns all of it into columns in time order.
     """
 
     rows: list[tuple] = field(default_factory=list)
+    bulk: tuple[np.ndarray, ...] = ()  # rows recorded all at once, a column per field
     later: dict[int, tuple[int, float]] = field(default_factory=dict)  # find: (outcome, hours)
     find: np.ndarray = field(init=False)
     person: np.ndarray = field(init=False)
@@ -91,8 +92,9 @@ class FindsLog:
 
     def finish(self) -> FindsLog:
         columns = list(zip(*self.rows, strict=True)) if self.rows else [()] * len(_COLUMNS)
-        for (name, dtype), values in zip(_COLUMNS, columns, strict=True):
-            setattr(self, name, np.asarray(values, dtype=dtype))
+        bulk = self.bulk or [np.empty(0)] * len(_COLUMNS)
+        for (name, dtype), first, values in zip(_COLUMNS, bulk, columns, strict=True):
+            setattr(self, name, np.concatenate([first, np.asarray(values, dtype)]).astype(dtype))
         in_time_order = np.lexsort((self.find, self.hours))
         for name, _ in _COLUMNS:
             setattr(self, name, getattr(self, name)[in_time_order])
@@ -105,7 +107,7 @@ class FindsLog:
             outcomes, hours = zip(*self.later.values(), strict=True)
             self.later_outcome[rows] = outcomes
             self.later_outcome_hours[rows] = hours
-        self.rows = []
+        self.rows, self.bulk = [], ()
         return self
 
 
@@ -139,9 +141,12 @@ class PoliceModel:
         n = people.size
         self._first_find_hours = demand.person_find_hours.tolist()
         self._known_before = demand.known_before.tolist()
-        self._find_until = np.minimum(people.desist_hours, scenario.horizon_hours).tolist()
+        find_until = np.minimum(people.desist_hours, scenario.horizon_hours)
+        self._find_until = find_until.tolist()
         user_dealer = demand.person_kind == USER_DEALER
-        self.rules = SchemeRules(scenario, people, user_dealer, demand.known_before, draws.columns)
+        self.rules = SchemeRules(
+            scenario, people, user_dealer, demand.known_before, draws.columns, draws.first
+        )
         self._decide = self.rules.decide
         self._on_record = self.rules.recorded
         self._stream = stream_for(scenario, people.substance, people.under_18).tolist()
@@ -157,7 +162,8 @@ class PoliceModel:
         self._during_diversion = refind.during_diversion
         self._after_completion = refind.after_completion
         self._after_disengagement = refind.after_disengagement
-        self._first_gap = streams.generator("refind.first_gap").exponential(1.0, n).tolist()
+        first_gap = streams.generator("refind.first_gap").exponential(1.0, n)
+        self._first_gap = first_gap.tolist()
         self._later_gap = _unit_exponentials(streams.generator("refind.later_gaps")).__next__
         # Person histories (the scheme's part is the rules').
         self._last_find = [-1] * n
@@ -168,7 +174,11 @@ class PoliceModel:
         self._finds = n + self._start_backlog(demand, streams)  # then repeat finds' ids
         self._person_of_referral: dict[int, int] = {}  # referrals made in the run
         self._planned = self._plan_first_finds(
-            demand.person_find_hours, demand.known_before, people.frailty * base
+            demand.person_find_hours,
+            demand.known_before,
+            people.frailty * base,
+            first_gap,
+            find_until,
         )
         self._next_planned = 0  # the next planned event
         self._planned_due()
@@ -200,7 +210,12 @@ class PoliceModel:
         return len(waiting)
 
     def _plan_first_finds(
-        self, hours: np.ndarray, known_before: np.ndarray, base_hazard: np.ndarray
+        self,
+        hours: np.ndarray,
+        known_before: np.ndarray,
+        base_hazard: np.ndarray,
+        first_gap: np.ndarray,
+        find_until: np.ndarray,
     ) -> list[tuple[float, int, tuple | None, int]]:
         """Decide every first find before the run; return the police events to come.
 
@@ -216,18 +231,14 @@ class PoliceModel:
         live, recorded, informal, barred, breach, offered, outcome, counterfactual = decisions
         diverted = np.flatnonzero(outcome == DIVERTED)
         now = np.flatnonzero(outcome != DIVERTED)
-        persons = now.tolist()
-        self.log.rows.extend(
-            zip(
-                persons,
-                persons,
-                hours[now].tolist(),
-                known_before[now].tolist(),
-                *(column[now].tolist() for column in (live, recorded, ~informal, barred)),
-                *(column[now].tolist() for column in (breach, offered, outcome, counterfactual)),
-                [-1] * now.size,
-                strict=True,
-            )
+        self.log.bulk = (
+            now,
+            now,
+            hours[now],
+            known_before[now],
+            *(column[now] for column in (live, recorded, ~informal, barred)),
+            *(column[now] for column in (breach, offered, outcome, counterfactual)),
+            np.full(now.size, -1),
         )
         self.rules.recorded_all(now, outcome[now])
         # The wait for the next find, as _set_hazard starts it.
@@ -235,10 +246,10 @@ class PoliceModel:
             outcome[now] == NOT_RECORDED, self._after_no_action, self._after_recorded
         )
         hazard = base_hazard[now] * multiplier
-        unit = np.asarray(self._first_gap)[now]
+        unit = first_gap[now]
         with np.errstate(divide="ignore"):
             due = hours[now] + unit / hazard
-        falls_due = (hazard > 0) & (due < np.asarray(self._find_until)[now])
+        falls_due = (hazard > 0) & (due < find_until[now])
         n = hours.size
         for name, values, default in (
             ("_last_find", now, -1),

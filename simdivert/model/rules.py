@@ -136,6 +136,7 @@ class SchemeRules:
         user_dealer: np.ndarray,
         known_before: np.ndarray,
         scene_draws: Mapping[str, Sequence[float]],
+        first_scene_draws: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         policy = scenario.policy
         under_18 = people.under_18
@@ -155,12 +156,14 @@ class SchemeRules:
         self._user_dealer = user_dealer.tolist()
         live_from = self._live_from_hours(scenario, people.area, under_18)
         self._live_from = live_from.tolist()
-        self._offer_chance = self._offer_chances(scenario, people, user_dealer).tolist()
-        self._accept_chance = np.where(
+        offer_chance = self._offer_chances(scenario, people, user_dealer)
+        self._offer_chance = offer_chance.tolist()
+        accept_chance = np.where(
             people.possible_dependence,
             with_odds_ratio(policy.accept_share, policy.dependent_accept_odds_ratio),
             policy.accept_share,
-        ).tolist()
+        )
+        self._accept_chance = accept_chance.tolist()
         self._adoption_of = people.area.tolist()
         self._adoption = adoption_tables(scenario)
         self._outcome_odds = self._outcome_odds_of(scenario)
@@ -171,7 +174,9 @@ class SchemeRules:
             scenario, under_18, people.substance, people.ethnic_group
         )
         self._outcome_table = outcome_table.tolist()
-        self._scene_columns = scene_draws
+        self._first_scene_draws = first_scene_draws or {
+            name: np.asarray(scene_draws[name][: people.size]) for name in SCENE_COLUMNS
+        }
         self._informal_u = scene_draws["scene.informal"]
         self._recorded_u = scene_draws["scene.recorded"]
         self._offer_u = scene_draws["scene.offer"]
@@ -183,18 +188,19 @@ class SchemeRules:
         substances = scenario.substances
         cannabis = substances.index("cannabis") if "cannabis" in substances else -1
         escalates = ~under_18 & (people.substance == cannabis)
-        self._escalates = (escalates & scenario.police.cannabis_escalation).tolist()
+        escalates &= scenario.police.cannabis_escalation
+        self._escalates = escalates.tolist()
         self._step = np.where(known_before, 0, -1).tolist()  # the last step on the ladder
         # The same per-person values as arrays, for deciding every first find at once.
         self._people = {
             "known_before": np.asarray(known_before, bool),
             "user_dealer": np.asarray(user_dealer, bool),
             "live_from": live_from,
-            "offer_chance": np.asarray(self._offer_chance),
-            "accept_chance": np.asarray(self._accept_chance),
+            "offer_chance": offer_chance,
+            "accept_chance": accept_chance,
             "area": people.area,
             "outcome_table": outcome_table,
-            "escalates": np.asarray(self._escalates, bool),
+            "escalates": escalates,
         }
         self._barred_until = [-math.inf] * n
         self._diversions = [0] * n
@@ -366,7 +372,7 @@ class SchemeRules:
         (``tests/test_rules.py`` checks every first find of the built-in schemes).
         """
         p, n = self._people, hours.size
-        u = {name: np.asarray(column[:n]) for name, column in self._scene_columns.items()}
+        u = {name: column[:n] for name, column in self._first_scene_draws.items()}
         user_dealer, known_before = p["user_dealer"], p["known_before"]
         informal = ~user_dealer & (u["scene.informal"] < self._informal_share)
         recorded_outcome = np.full(n, CHARGE, np.int64)
