@@ -42,6 +42,16 @@ def call_later(
     heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), Due(callback, value)))
 
 
+def call_at(
+    env: simpy.Environment, when: float, callback: Callable[[Due], object], value: Any = None
+) -> None:
+    """:func:`call_later` at the absolute time ``when`` (not before now), exactly: for an
+    event whose time was worked out as now + delay at an earlier now."""
+    if when < env._now:
+        raise ValueError(f"time {when} is before now ({env._now})")
+    heappush(env._queue, (when, NORMAL, next(env._eid), Due(callback, value)))
+
+
 def discard_pending(env: simpy.Environment) -> None:
     """Drop the events still pending when the run ends.
 

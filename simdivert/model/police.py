@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from heapq import heappop, heappush
 
 import numpy as np
 import simpy
@@ -26,7 +27,7 @@ import simpy
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.model.demand import USER_DEALER, Demand, draw_people
 from simdivert.model.draws import FindDraws
-from simdivert.model.events import Due, call_later
+from simdivert.model.events import Due, call_at, call_later
 from simdivert.model.provider import (
     COMPLETED,
     ROUTE_ONE_TO_ONE,
@@ -173,6 +174,11 @@ class PoliceModel:
         self._hazard = [0.0] * n
         self._finds = n + self._start_backlog(demand, streams)  # then repeat finds' ids
         self._person_of_referral: dict[int, int] = {}  # referrals made in the run
+        # Repeat finds to come: (when, order scheduled, person, hazard version), and the
+        # times of the wake-up events pending for them.
+        self._pending: list[tuple[float, int, int, int]] = []
+        self._scheduled = 0
+        self._wakes: set[float] = set()
         self._planned = self._plan_first_finds(
             demand.person_find_hours,
             demand.known_before,
@@ -302,9 +308,20 @@ class PoliceModel:
         if i < len(planned):
             call_later(self.env, planned[i][0] - now, self._planned_due)
 
-    def _repeat_find_due(self, event: Due) -> None:
-        assert event.value is not None, "a repeat find's event carries (person, version)"
-        self._repeat_find(*event.value)
+    def _repeat_finds_due(self, event: Due) -> None:
+        """Handle the repeat finds due now, in the order they were scheduled, then make
+        sure the next one has a wake-up (one may be pending already)."""
+        pending, now = self._pending, self.env.now
+        self._wakes.discard(event.value)
+        while pending and pending[0][0] <= now:
+            _, _, person, version = heappop(pending)
+            self._repeat_find(person, version)
+        if pending and pending[0][0] < min(self._wakes, default=math.inf):
+            self._wake(pending[0][0])
+
+    def _wake(self, when: float) -> None:
+        self._wakes.add(when)
+        call_at(self.env, when, self._repeat_finds_due, when)
 
     def _repeat_find(self, person: int, version: int) -> None:
         if self._version[person] == version:  # not superseded by a change of hazard
@@ -329,10 +346,21 @@ class PoliceModel:
         return None
 
     def _schedule(self, person: int, due: float | None) -> None:
+        """Put the person's next find among the pending repeat finds.
+
+        They wait in this model's own queue, with a SimPy event only for the next one
+        due: about 1,300 of them are pending at any time (many superseded by a change of
+        hazard), and in SimPy's queue every event would have paid for their depth. The
+        time is exactly the one a timeout of ``due - now`` would fire at, and finds due
+        at one instant are handled in the order scheduled, as SimPy would.
+        """
         if due is not None:
-            call_later(
-                self.env, due - self.env.now, self._repeat_find_due, (person, self._version[person])
-            )
+            now = self.env.now
+            when = now + (due - now)
+            heappush(self._pending, (when, self._scheduled, person, self._version[person]))
+            self._scheduled += 1
+            if when < min(self._wakes, default=math.inf):
+                self._wake(when)
 
     def _record(
         self, person: int, find: int, repeat: bool, now: float, decision: tuple
