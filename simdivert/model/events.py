@@ -1,14 +1,15 @@
-"""The model's own scheduled callbacks: what SimPy's event loop needs of an event, no more.
+"""The model's own scheduled callbacks and run loop: what SimPy's event loop needs, no more.
 
 The model's steps are callbacks on timeouts (no SimPy processes), so a SimPy
 :class:`~simpy.events.Timeout` is mostly overhead for them: a bound-class call, seven
 attributes, a check of the delay, :meth:`~simpy.core.Environment.schedule` and a
-``value`` property read by the callback. :func:`call_later` puts a :class:`Due` on the
-environment's queue exactly as a timeout would be put there (the same time, priority
-and event id, so simultaneous events are handled in the same order as with
-``env.timeout(delay, value).callbacks.append(callback)``), and the loop runs it as any
-other event. Only the model's hot paths use it; anything that yields or waits on an
-event uses SimPy's own.
+``value`` property read by the callback. :func:`call_later` (and :func:`call_at`) puts
+a :class:`Due` on the environment's queue exactly as a timeout would be put there (the
+same time, priority and event id, so simultaneous events are handled in the same order
+as with ``env.timeout(delay, value).callbacks.append(callback)``), and
+:func:`run_until` runs the queue as ``env.run(until=...)`` would. SimPy's own events
+(the group sessions' timeouts) share the queue and run as before.
+``tests/test_events.py`` checks the order against SimPy's.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def call_later(
     same as ``env.timeout(delay, value).callbacks.append(callback)``, in the same order."""
     if delay < 0:
         raise ValueError(f"negative delay {delay}")
-    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), Due(callback, value)))
+    queue: list[Any] = env._queue  # SimPy types it as holding its own events only
+    heappush(queue, (env._now + delay, NORMAL, next(env._eid), Due(callback, value)))
 
 
 def call_at(
@@ -49,7 +51,8 @@ def call_at(
     event whose time was worked out as now + delay at an earlier now."""
     if when < env._now:
         raise ValueError(f"time {when} is before now ({env._now})")
-    heappush(env._queue, (when, NORMAL, next(env._eid), Due(callback, value)))
+    queue: list[Any] = env._queue
+    heappush(queue, (when, NORMAL, next(env._eid), Due(callback, value)))
 
 
 def discard_pending(env: simpy.Environment) -> None:
@@ -76,7 +79,7 @@ def run_until(env: simpy.Environment, until: float) -> None:
     """
     if until <= env._now:
         raise ValueError(f"until ({until}) must be greater than the current simulation time")
-    queue = env._queue
+    queue: list[Any] = env._queue  # SimPy's events and the model's Due
     while queue and queue[0][0] < until:
         env._now, _, _, event = heappop(queue)
         callbacks, event.callbacks = event.callbacks, None
