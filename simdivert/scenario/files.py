@@ -335,6 +335,19 @@ def _suggestion(error: ErrorDetails, model: Any) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
+_LEADING_KEY = re.compile(r"^(?P<key>[a-z_][a-z0-9_]*(?:\.[A-Za-z0-9_]+)+): (?P<problem>.+)$")
+
+
+def _key_in_problem(key: str | None, problem: str, model: Any) -> tuple[str | None, str]:
+    """A check across the whole model (no location) names the dotted key it is about at
+    the start of its message (``course.streams.ketamine: ...``): take the key from there,
+    so that the error names the file, or override, that set it."""
+    match = _LEADING_KEY.match(problem) if key is None and model is not None else None
+    if match is None or match["key"].split(".", 1)[0] not in model.model_fields:
+        return key, problem
+    return match["key"], match["problem"]
+
+
 def first_problem(
     exc: ValidationError,
     data: Any,
@@ -346,7 +359,9 @@ def first_problem(
     ``source_of``, where that differs from the first's). An unknown key close to one that
     ``model`` (the pydantic model validated) takes says which it may have meant."""
     found = [
-        (_dotted(error["loc"], data) or None, _problem(error) + _suggestion(error, model))
+        _key_in_problem(
+            _dotted(error["loc"], data) or None, _problem(error) + _suggestion(error, model), model
+        )
         for error in exc.errors()
     ]
     (key, problem), others = found[0], found[1:]

@@ -9,6 +9,7 @@ category, so an error names the dotted key (``population.substance.cannabis``).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -58,7 +59,7 @@ from simdivert.scenario.policy_settings import (
     YouthScheme,
 )
 from simdivert.scenario.strict import NoLimit, NotBool, Probability, StrictModel
-from simdivert.scenario.timetable import timetable_capacity
+from simdivert.scenario.timetable import sessions_per_fortnight, timetable_capacity
 
 if TYPE_CHECKING:  # numpy is imported where arrays are made: validating a scenario never needs it
     import numpy as np
@@ -66,8 +67,20 @@ if TYPE_CHECKING:  # numpy is imported where arrays are made: validating a scena
 DayName = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 # A substance is a key of population.substance (the scenario's list, in file order).
 SubstanceName = Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
-StreamName = Literal["cannabis", "cocaine", "nitrous_oxide", "general", "under_18"]
 HourOfDay = Annotated[float, Field(ge=0.0, le=24.0)]
+
+
+def _not_a_year(name: str) -> str:
+    if re.fullmatch(r"y[0-9]+", name):
+        raise ValueError(
+            f"{name!r} reads as a year of a KPI (y0, y1...): name the stream otherwise"
+        )
+    return name
+
+
+# A course stream: a key of course.sessions_per_week (it ends KPI names:
+# ``group_session_fill_rate_<stream>``).
+StreamName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$"), AfterValidator(_not_a_year)]
 
 AGE_BANDS = ("under_18", "age_18_to_24", "age_25_to_34", "age_35_plus")
 SEXES = ("male", "female")
@@ -76,7 +89,11 @@ ETHNIC_GROUPS = ("white", "black", "asian", "mixed", "other")
 # takes; substances named as a stream go to that stream.
 FALLBACK_SUBSTANCE, FALLBACK_STREAM = "other", "general"
 UNDER_18_MIX = "under_18"  # the counterfactual mix row of under-18s
-STREAMS = ("cannabis", "cocaine", "nitrous_oxide", "general", "under_18")
+# The course streams are the keys of course.sessions_per_week; these are the built-in
+# names, which come first in this order (then a scenario's own, in file order) so that
+# the timetable, and so the results, do not depend on the order a file lists them in.
+BUILTIN_STREAMS = ("cannabis", "cocaine", "nitrous_oxide", "general", "under_18")
+YOUTH_STREAM = "under_18"  # every under-18 referred goes to it
 OUTCOMES = (
     "charge",
     "caution",
@@ -252,28 +269,23 @@ class HolisticNeeds(StrictModel):
         return np.array([getattr(self, n) for n in HOLISTIC_NEEDS])
 
 
-class SessionsPerStream(StrictModel):
-    """Group sessions a week for each stream; 0.5 means one a fortnight."""
+def _whole_fortnights(sessions: dict[str, float]) -> dict[str, float]:
+    """Each stream's sessions a whole number a fortnight; the streams in their order
+    (:data:`BUILTIN_STREAMS` first, then the others as given)."""
+    for stream, value in sessions.items():
+        if not math.isclose(2 * value, round(2 * value)):
+            raise ValueError(f"{stream}: sessions a week must be a multiple of 0.5 (got {value:g})")
+    builtin = {s: sessions[s] for s in BUILTIN_STREAMS if s in sessions}
+    return {**builtin, **{s: v for s, v in sessions.items() if s not in builtin}}
 
-    cannabis: SessionsAWeek
-    cocaine: SessionsAWeek
-    nitrous_oxide: SessionsAWeek
-    general: SessionsAWeek
-    under_18: SessionsAWeek
 
-    @model_validator(mode="after")
-    def _whole_fortnights(self) -> SessionsPerStream:
-        for stream in STREAMS:
-            per_fortnight = 2 * getattr(self, stream)
-            if not math.isclose(per_fortnight, round(per_fortnight)):
-                raise ValueError(
-                    f"{stream}: sessions a week must be a multiple of 0.5 "
-                    f"(got {getattr(self, stream)})"
-                )
-        return self
-
-    def per_fortnight(self) -> dict[str, int]:
-        return {s: round(2 * getattr(self, s)) for s in STREAMS}
+# Group sessions a week of each course stream (its keys are the scenario's streams);
+# 0.5 means one a fortnight.
+SessionsPerStream = Annotated[
+    dict[StreamName, Annotated[SessionsAWeek, NotBool]],
+    Field(min_length=1, max_length=100),
+    AfterValidator(_whole_fortnights),
+]
 
 
 class RunSettings(StrictModel):
@@ -642,7 +654,8 @@ class CourseSettings(StrictModel):
     prep_hours_per_session: Annotated[NonNegativeFloat, at_most(24, "a typo")]
     places_per_session: PositiveInt  # online sessions (a count only: any size is cheap)
     in_person_streams: list[StreamName] = []
-    # The course stream of each substance not named as a stream (default "general").
+    # The course stream of a substance, where it is not the stream of its name (an
+    # adult's substance without one goes to "general"; every under-18 to "under_18").
     streams: dict[SubstanceName, StreamName] = {}
     in_person_places_per_session: PositiveInt = 12
     booking_notice_hours: Annotated[NonNegativeFloat, at_most(8_760, "a year's notice")]
@@ -678,7 +691,7 @@ class CourseSettings(StrictModel):
 
     @model_validator(mode="after")
     def _timetable_fits(self) -> CourseSettings:
-        needed = sum(self.sessions_per_week.per_fortnight().values())
+        needed = sum(sessions_per_fortnight(self.sessions_per_week).values())
         room = timetable_capacity(self)
         if needed > room:
             raise ValueError(
@@ -890,6 +903,73 @@ class Scenario(StrictModel):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _streams_known(self) -> Scenario:
+        """Every stream named anywhere is a key of course.sessions_per_week, and every
+        substance's stream (and the youth stream) has one."""
+        course, streams = self.course, self.streams
+        if YOUTH_STREAM not in streams:
+            raise ValueError(
+                f"course.sessions_per_week.{YOUTH_STREAM}: missing (every under-18 referred "
+                "goes to this stream; give 0 for none)"
+            )
+        for name in self.substances:
+            stream = self._stream_of(name)
+            if stream in streams:
+                continue
+            if name in course.streams:
+                raise ValueError(
+                    f"course.streams.{name}: {stream!r} is not a stream (a key of "
+                    "course.sessions_per_week)"
+                )
+            raise ValueError(
+                f"course.sessions_per_week.{stream}: missing (substance {name!r} goes to "
+                f"{stream!r} unless course.streams maps it to another stream)"
+            )
+        named = [("course.in_person_streams", course.in_person_streams)]
+        if course.reactive is not None:
+            named.append(("course.reactive.streams", course.reactive.streams))
+        named.extend(
+            (f"staffing.{index}.sessions_per_week", list(change.sessions_per_week))
+            for index, change in enumerate(self.staffing)
+            if change.sessions_per_week is not None
+        )
+        for key, names in named:
+            for index, name in enumerate(names):
+                if name not in streams:
+                    where = f"{key}.{name}" if key.startswith("staffing") else f"{key}.{index}"
+                    raise ValueError(
+                        f"{where}: {name!r} is not a stream (a key of course.sessions_per_week)"
+                    )
+        return self
+
+    def _stream_of(self, substance: str) -> str:
+        """The course stream of an adult's substance: as mapped in ``course.streams``,
+        else the stream of its name, else the fallback ("general")."""
+        if substance in self.course.streams:
+            return self.course.streams[substance]
+        return substance if substance in self.streams else FALLBACK_STREAM
+
+    @property
+    def streams(self) -> tuple[str, ...]:
+        """The scenario's course streams: the keys of course.sessions_per_week, the built-in
+        names first (a referral's stream code indexes this)."""
+        return tuple(self.course.sessions_per_week)
+
+    def unreachable_streams(self) -> list[str]:
+        """Streams with sessions that no substance goes to, at any staffing level: their
+        sessions run empty (allowed, e.g. a substance left out for a test; front ends
+        warn)."""
+        reached = {YOUTH_STREAM, *(self._stream_of(name) for name in self.substances)}
+        return [
+            stream
+            for stream in self.streams
+            if stream not in reached
+            and any(
+                period.course.sessions_per_week[stream] > 0 for period in self.staffing_periods()
+            )
+        ]
+
     @property
     def substances(self) -> tuple[str, ...]:
         """The scenario's substances: the keys of population.substance, in file order
@@ -906,15 +986,10 @@ class Scenario(StrictModel):
         return np.vstack([row.shares() for row in [*rows, mix[UNDER_18_MIX]]])
 
     def course_stream_codes(self) -> np.ndarray:
-        """The course stream (a code into STREAMS) of each substance code."""
+        """The course stream (a code into :attr:`streams`) of each substance code."""
         import numpy as np
 
-        def stream(name: str) -> str:
-            if name in self.course.streams:
-                return self.course.streams[name]
-            return name if name in STREAMS else FALLBACK_STREAM
-
-        return np.array([STREAMS.index(stream(name)) for name in self.substances])
+        return np.array([self.streams.index(self._stream_of(name)) for name in self.substances])
 
     def possible_dependence_shares(self) -> np.ndarray:
         """The possibly-dependent share of each substance code."""
@@ -974,11 +1049,15 @@ class Scenario(StrictModel):
 
     @staticmethod
     def _course_after(change: StaffingChange, course: CourseSettings) -> CourseSettings:
+        sessions = change.sessions_per_week  # the streams it names; the others keep theirs
         updates = {
             key: value
             for key, value in (
                 ("facilitators", change.facilitators),
-                ("sessions_per_week", change.sessions_per_week),
+                (
+                    "sessions_per_week",
+                    None if sessions is None else {**course.sessions_per_week, **sessions},
+                ),
             )
             if value is not None
         }
