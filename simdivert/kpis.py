@@ -571,11 +571,6 @@ def stream_kpi(kpi: str, stream: str) -> str:
     return f"{kpi}_{stream}"
 
 
-def stream_kpi_names(streams: Iterable[str]) -> tuple[str, ...]:
-    """Every per-stream KPI of a scenario with these course streams."""
-    return tuple(stream_kpi(kpi, stream) for kpi in STREAM_KPIS for stream in streams)
-
-
 def capacity_kpi_names(streams: Iterable[str]) -> tuple[str, ...]:
     """The capacity KPIs of a scenario with these course streams, each per-stream KPI
     followed by its streams': undefined (NaN) in a scenario with no provider."""

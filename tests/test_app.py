@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 import simdivert
 import simdivert as sd
-from simdivert.app.levers import MAIN_KEYS, scenario_levers
+from simdivert.app.levers import main_keys, scenario_levers
 from simdivert.app.results import scenario_toml
 from simdivert.app.runs import COMPARISON_FOLDER, RUN_FOLDER
 from simdivert.kpis import kpi_label
@@ -123,7 +123,8 @@ def test_every_scalar_of_the_scenario_has_a_widget(page):
 
 
 def test_every_main_lever_reaches_the_scenario(page):
-    present = {lever.key for lever in scenario_levers(request(page).scenario)} & MAIN_KEYS
+    scenario = request(page).scenario
+    present = {lever.key for lever in scenario_levers(scenario)} & main_keys(scenario)
     assert present == set(NEW_VALUES)  # a new main lever needs a value here
     set_values(page, {f"lever:{key}": value for key, value in NEW_VALUES.items()})
     assert errors(page) == []

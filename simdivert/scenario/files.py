@@ -298,7 +298,8 @@ def _dotted(loc: tuple, data: Any) -> str:
         if child is _ABSENT and position < len(loc) - 1:
             continue  # e.g. the tag "lognormal" pydantic adds inside a tagged union
         node = child
-        parts.append(str(part))
+        if part != "[key]":  # pydantic's mark of a problem with a mapping's key itself
+            parts.append(str(part))
     return ".".join(parts)
 
 
