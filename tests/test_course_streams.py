@@ -36,11 +36,12 @@ name = "ketamine_force"
 
 [population]
 substance = { cannabis = 0.63, cocaine = 0.08, nitrous_oxide = 0.04, other = 0.05, ketamine = 0.20 }
-possible_dependence = { cannabis = 0.04, cocaine = 0.12, nitrous_oxide = 0.03, other = 0.15, ketamine = 0.05 }
+possible_dependence.ketamine = 0.05
 
 [course]
 streams = { ketamine = "ketamine" }
-sessions_per_week = { cannabis = 6, cocaine = 1, nitrous_oxide = 0.5, general = 0.5, under_18 = 1.5, ketamine = 1 }
+sessions_per_week.cannabis = 6
+sessions_per_week.ketamine = 1
 """
 
 
@@ -244,7 +245,7 @@ def test_bad_streams_fail_in_one_line_naming_the_key(overrides, key, problem):
 
 def test_a_bad_stream_in_a_file_names_the_file(tmp_path):
     path = tmp_path / "force.toml"
-    path.write_text(KETAMINE_FILE.replace(", ketamine = 1 }", " }"))
+    path.write_text(KETAMINE_FILE.replace("sessions_per_week.ketamine = 1\n", ""))
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
     assert str(caught.value) == (
