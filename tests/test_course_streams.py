@@ -20,6 +20,7 @@ from simdivert.importers.scenario_toml import import_police_uk
 from simdivert.kpis import kpi_label, lookup
 from simdivert.model.replication import run_replication
 from simdivert.model.roster import cycle_timetable
+from simdivert.reporting.content import assumption_value
 from simdivert.scenario.files import load_scenario
 from simdivert.scenario.schema import BUILTIN_STREAMS
 
@@ -252,3 +253,20 @@ def test_a_bad_stream_in_a_file_names_the_file(tmp_path):
         f"{path}: course.streams.ketamine: 'ketamine' is not a stream (a key of "
         "course.sessions_per_week)"
     )
+
+
+def test_without_a_provider_every_streams_capacity_kpis_are_blank():
+    scenario = load_scenario("status_quo", [*SHORT, *KETAMINE, *OWN_STREAM])
+    kpis = run_replication(scenario, 1, 0).kpis
+    fill = [name for name in kpis if name.startswith("group_session_fill_rate_")]
+    assert fill == [f"group_session_fill_rate_{s}" for s in (*BUILTIN_STREAMS, "ketamine")]
+    assert all(math.isnan(kpis[name]) for name in fill)
+
+
+def test_the_report_lists_the_streams_and_the_substances_mapped_to_them():
+    scenario = load_scenario(None, [*KETAMINE, *OWN_STREAM]).model_dump(mode="json")
+    sessions = assumption_value(scenario, "course.sessions_per_week", "mix")
+    assert sessions == (
+        "cannabis 7, cocaine 1, nitrous oxide 0.5, general 0.5, under 18 1.5, ketamine 1"
+    )
+    assert assumption_value(scenario, "course.streams", "stream_map") == "ketamine to ketamine"

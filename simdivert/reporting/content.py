@@ -26,7 +26,8 @@ def _mix(value: dict[str, Any], fmt: Callable[[Any], str]) -> str:
 
 
 def _stream_map(value: dict[str, str]) -> str:
-    """Substances sent to a course stream not of their own name (``course.streams``)."""
+    """Substances mapped to a course stream (``course.streams``); the others go to the
+    stream of their name, else general."""
     if not value:
         return "none: each to the stream of its name, else general"
     return ", ".join(
@@ -158,7 +159,7 @@ KEY_ASSUMPTIONS: tuple[tuple[str, str, str], ...] = (
     ("engagement.patience_days", "Patience: engagement falls as exp(−wait / this) (days)", "auto"),
     ("course.facilitators", "Group facilitators", "auto"),
     ("course.sessions_per_week", "Group sessions a week, by stream", "mix"),
-    ("course.streams", "Substances sent to another course stream", "stream_map"),
+    ("course.streams", "Substances mapped to a course stream", "stream_map"),
     ("course.places_per_session", "Places per group session", "auto"),
     ("course.session_hours", "Group session length (hours)", "auto"),
     ("course.sessions_per_course", "Sessions in a course", "auto"),
