@@ -45,8 +45,9 @@ from simpy.resources.resource import PriorityRequest, SortedQueue
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.model.demand import hourly_profile, new_person_finds_per_year
 from simdivert.model.roster import duty_changes, session_times, working_windows
+from simdivert.scenario.course_streams import YOUTH_STREAM
 from simdivert.scenario.files import load_scenario
-from simdivert.scenario.schema import YOUTH_STREAM, Scenario
+from simdivert.scenario.schema import Scenario
 
 
 class _InsortQueue(SortedQueue):

@@ -21,8 +21,8 @@ from simdivert.kpis import kpi_label, lookup
 from simdivert.model.replication import run_replication
 from simdivert.model.roster import cycle_timetable
 from simdivert.reporting.content import assumption_value
+from simdivert.scenario.course_streams import BUILTIN_STREAMS
 from simdivert.scenario.files import load_scenario
-from simdivert.scenario.schema import BUILTIN_STREAMS
 
 from conftest import EMBEDDED, SHORT
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from simdivert.model.provider import COMPLETED, SessionBook
 from simdivert.model.replication import run_replication, simulate
 from simdivert.model.roster import cycle_session_times, session_times, working_windows
-from simdivert.scenario.schema import BUILTIN_STREAMS as STREAMS
+from simdivert.scenario.course_streams import BUILTIN_STREAMS as STREAMS
 
 from conftest import short_scenario
 

@@ -27,7 +27,8 @@ import simpy
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.model.draws import FindDraws, Sampler, uniform
 from simdivert.model.roster import reactive_slot_times, session_times, working_windows
-from simdivert.scenario.schema import YOUTH_STREAM, Scenario
+from simdivert.scenario.course_streams import YOUTH_STREAM
+from simdivert.scenario.schema import Scenario
 
 # Terminal states (IN_SYSTEM: not yet terminal when the run ends).
 IN_SYSTEM, COMPLETED, NOT_CONTACTED, LEFT_AT_ASSESSMENT, LEFT_AT_ONE_TO_ONE, LEFT_AT_COURSE = range(

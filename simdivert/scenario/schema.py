@@ -9,7 +9,6 @@ category, so an error names the dotted key (``population.substance.cannabis``).
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -43,6 +42,13 @@ from simdivert.scenario.bounds import (
     at_most,
 )
 from simdivert.scenario.cohort_settings import CohortSettings
+from simdivert.scenario.course_streams import (
+    SessionsPerStream,
+    StreamName,
+    check_streams,
+    stream_of,
+    unreachable_streams,
+)
 from simdivert.scenario.distributions import Distribution
 from simdivert.scenario.outcome_settings import (
     CourtSettings,
@@ -69,31 +75,13 @@ DayName = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 SubstanceName = Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
 HourOfDay = Annotated[float, Field(ge=0.0, le=24.0)]
 
-
-def _not_a_year(name: str) -> str:
-    if re.fullmatch(r"y[0-9]+", name):
-        raise ValueError(
-            f"{name!r} reads as a year of a KPI (y0, y1...): name the stream otherwise"
-        )
-    return name
-
-
-# A course stream: a key of course.sessions_per_week (it ends KPI names:
-# ``group_session_fill_rate_<stream>``).
-StreamName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$"), AfterValidator(_not_a_year)]
-
 AGE_BANDS = ("under_18", "age_18_to_24", "age_25_to_34", "age_35_plus")
 SEXES = ("male", "female")
 ETHNIC_GROUPS = ("white", "black", "asian", "mixed", "other")
-# The substance whose counterfactual mix and course stream a substance without its own
-# takes; substances named as a stream go to that stream.
-FALLBACK_SUBSTANCE, FALLBACK_STREAM = "other", "general"
+# The substance whose counterfactual mix a substance without its own takes (its course
+# stream: scenario/course_streams.py).
+FALLBACK_SUBSTANCE = "other"
 UNDER_18_MIX = "under_18"  # the counterfactual mix row of under-18s
-# The course streams are the keys of course.sessions_per_week; these are the built-in
-# names, which come first in this order (then a scenario's own, in file order) so that
-# the timetable, and so the results, do not depend on the order a file lists them in.
-BUILTIN_STREAMS = ("cannabis", "cocaine", "nitrous_oxide", "general", "under_18")
-YOUTH_STREAM = "under_18"  # every under-18 referred goes to it
 OUTCOMES = (
     "charge",
     "caution",
@@ -118,7 +106,6 @@ HOLISTIC_NEEDS = (
 # Bounds of this file's sizes, with their reasons (the shared ones are in bounds.py).
 Days = Annotated[NonNegativeFloat, at_most(36_500, "a hundred years; a typo")]
 Multiplier = Annotated[NonNegativeFloat, at_most(100, "a hundredfold change is a typo")]
-SessionsAWeek = Annotated[NonNegativeFloat, at_most(100, "more than 14 sessions a day; a typo")]
 Changes = at_most(MAX_LIST, LIST_WHY)
 MAX_GROWTH = 1_000  # demand at the end of a run over demand at its start
 
@@ -267,25 +254,6 @@ class HolisticNeeds(StrictModel):
         import numpy as np
 
         return np.array([getattr(self, n) for n in HOLISTIC_NEEDS])
-
-
-def _whole_fortnights(sessions: dict[str, float]) -> dict[str, float]:
-    """Each stream's sessions a whole number a fortnight; the streams in their order
-    (:data:`BUILTIN_STREAMS` first, then the others as given)."""
-    for stream, value in sessions.items():
-        if not math.isclose(2 * value, round(2 * value)):
-            raise ValueError(f"{stream}: sessions a week must be a multiple of 0.5 (got {value:g})")
-    builtin = {s: sessions[s] for s in BUILTIN_STREAMS if s in sessions}
-    return {**builtin, **{s: v for s, v in sessions.items() if s not in builtin}}
-
-
-# Group sessions a week of each course stream (its keys are the scenario's streams);
-# 0.5 means one a fortnight.
-SessionsPerStream = Annotated[
-    dict[StreamName, Annotated[SessionsAWeek, NotBool]],
-    Field(min_length=1, max_length=100),
-    AfterValidator(_whole_fortnights),
-]
 
 
 class RunSettings(StrictModel):
@@ -905,50 +873,8 @@ class Scenario(StrictModel):
 
     @model_validator(mode="after")
     def _streams_known(self) -> Scenario:
-        """Every stream named anywhere is a key of course.sessions_per_week, and every
-        substance's stream (and the youth stream) has one."""
-        course, streams = self.course, self.streams
-        if YOUTH_STREAM not in streams:
-            raise ValueError(
-                f"course.sessions_per_week.{YOUTH_STREAM}: missing (every under-18 referred "
-                "goes to this stream; give 0 for none)"
-            )
-        for name in self.substances:
-            stream = self._stream_of(name)
-            if stream in streams:
-                continue
-            if name in course.streams:
-                raise ValueError(
-                    f"course.streams.{name}: {stream!r} is not a stream (a key of "
-                    "course.sessions_per_week)"
-                )
-            raise ValueError(
-                f"course.sessions_per_week.{stream}: missing (substance {name!r} goes to "
-                f"{stream!r} unless course.streams maps it to another stream)"
-            )
-        named = [("course.in_person_streams", course.in_person_streams)]
-        if course.reactive is not None:
-            named.append(("course.reactive.streams", course.reactive.streams))
-        named.extend(
-            (f"staffing.{index}.sessions_per_week", list(change.sessions_per_week))
-            for index, change in enumerate(self.staffing)
-            if change.sessions_per_week is not None
-        )
-        for key, names in named:
-            for index, name in enumerate(names):
-                if name not in streams:
-                    where = f"{key}.{name}" if key.startswith("staffing") else f"{key}.{index}"
-                    raise ValueError(
-                        f"{where}: {name!r} is not a stream (a key of course.sessions_per_week)"
-                    )
+        check_streams(self)
         return self
-
-    def _stream_of(self, substance: str) -> str:
-        """The course stream of an adult's substance: as mapped in ``course.streams``,
-        else the stream of its name, else the fallback ("general")."""
-        if substance in self.course.streams:
-            return self.course.streams[substance]
-        return substance if substance in self.streams else FALLBACK_STREAM
 
     @property
     def streams(self) -> tuple[str, ...]:
@@ -957,18 +883,8 @@ class Scenario(StrictModel):
         return tuple(self.course.sessions_per_week)
 
     def unreachable_streams(self) -> list[str]:
-        """Streams with sessions that no substance goes to, at any staffing level: their
-        sessions run empty (allowed, e.g. a substance left out for a test; front ends
-        warn)."""
-        reached = {YOUTH_STREAM, *(self._stream_of(name) for name in self.substances)}
-        return [
-            stream
-            for stream in self.streams
-            if stream not in reached
-            and any(
-                period.course.sessions_per_week[stream] > 0 for period in self.staffing_periods()
-            )
-        ]
+        """Streams with sessions that no substance goes to (:func:`unreachable_streams`)."""
+        return unreachable_streams(self)
 
     @property
     def substances(self) -> tuple[str, ...]:
@@ -989,7 +905,7 @@ class Scenario(StrictModel):
         """The course stream (a code into :attr:`streams`) of each substance code."""
         import numpy as np
 
-        return np.array([self.streams.index(self._stream_of(name)) for name in self.substances])
+        return np.array([self.streams.index(stream_of(self, name)) for name in self.substances])
 
     def possible_dependence_shares(self) -> np.ndarray:
         """The possibly-dependent share of each substance code."""
