@@ -231,6 +231,24 @@ def test_an_upload_extending_a_builtin(page):
     assert request(page).scenario.name == "four_workers"
 
 
+def test_an_uploaded_scenarios_own_stream_is_a_main_lever(page):
+    content = (
+        'extends = "west_midlands"\nname = "ketamine_force"\n\n[population]\n'
+        "substance = { cannabis = 0.63, cocaine = 0.08, nitrous_oxide = 0.04, other = 0.05, "
+        "ketamine = 0.20 }\npossible_dependence.ketamine = 0.05\n\n[course]\n"
+        'streams = { ketamine = "ketamine" }\nsessions_per_week.ketamine = 1\n'
+    )
+    page.radio(key="source").set_value("Upload a TOML file").run()
+    page.file_uploader(key="upload").set_value(("k.toml", content.encode(), "text/plain")).run()
+    assert errors(page) == []
+    # Shown with the other streams' sessions, not only under "Every other parameter".
+    assert not page.toggle(key="show_others").value
+    lever = widget(page, "lever:course.sessions_per_week.ketamine")
+    assert (lever.label, lever.value) == ("Group sessions a week: ketamine", 1.0)
+    set_values(page, {"lever:course.sessions_per_week.ketamine": 2.0})
+    assert request(page).scenario.course.sessions_per_week["ketamine"] == 2.0
+
+
 def test_a_run_shows_its_folder_and_offers_downloads(page, tmp_path):
     set_values(page, {**SHORT, "lever:provider.drug_workers": 6.0})
     run_to_the_end(page)
