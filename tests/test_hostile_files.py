@@ -86,7 +86,7 @@ def test_an_inline_tables_mistake_blames_the_child(tmp_path):
     [
         ("a = { x = 1 }\n", {("a",)}),
         ("[p]\nm = {dist='fixed', value=1}\n", {("p", "m")}),
-        ('[p.q]\n"r.s" = { x = 1 }\n', {("p", "q", "r", "s")}),
+        ('[p.q]\n"r.s" = { x = 1 }\n', {("p", "q", "r.s")}),
         ("[p]\nm.n = { x = 1 }\n[[areas]]\nx = { y = 1 }\n", {("p", "m", "n")}),
         ('d = """\nx = { not a table }\n"""\n[p]\nm = 1\n', set()),
         ("[p]\nm = 1\n[p.sub]\nk = 2\n", set()),

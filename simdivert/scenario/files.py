@@ -127,7 +127,16 @@ _INLINE_TABLE = re.compile(r"([A-Za-z0-9_\-.\"' ]+?)\s*=\s*\{")
 
 
 def _dotted_parts(key: str) -> tuple[str, ...]:
-    return tuple(part.strip().strip("\"'") for part in key.split("."))
+    """The parts of a TOML key as written (``a."b.c"`` is two parts, the second quoted)."""
+    try:
+        node: Any = tomllib.loads(f"{key} = 0")
+    except tomllib.TOMLDecodeError:
+        return tuple(part.strip().strip("\"'") for part in key.split("."))
+    parts = []
+    while isinstance(node, dict) and len(node) == 1:
+        part, node = next(iter(node.items()))
+        parts.append(part)
+    return tuple(parts)
 
 
 def inline_tables(text: str) -> set[tuple[str, ...]]:
@@ -295,7 +304,8 @@ def _dotted(loc: tuple, data: Any) -> str:
     node = data
     for position, part in enumerate(loc):
         child = _child(node, part)
-        if child is _ABSENT and position < len(loc) - 1:
+        is_tag = isinstance(node, dict) and part in node.values()
+        if child is _ABSENT and (position < len(loc) - 1 or is_tag):
             continue  # e.g. the tag "lognormal" pydantic adds inside a tagged union
         node = child
         if part != "[key]":  # pydantic's mark of a problem with a mapping's key itself

@@ -66,6 +66,7 @@ from simdivert.scenario.policy_settings import (
 )
 from simdivert.scenario.strict import NoLimit, NotBool, Probability, StrictModel
 from simdivert.scenario.timetable import sessions_per_fortnight, timetable_capacity
+from simdivert.scenario.uncertainty import MAX_UNCERTAIN_INPUTS, MISSING, Prior, key_problem
 
 if TYPE_CHECKING:  # numpy is imported where arrays are made: validating a scenario never needs it
     import numpy as np
@@ -801,6 +802,29 @@ class Scenario(StrictModel):
     courts: CourtSettings
     targets: TargetSettings = TargetSettings()
     cohorts: Annotated[list[CohortSettings], Changes] = []
+    # The inputs nobody knows well, each with a prior (scenario/uncertainty.py); used
+    # only by runs with uncertainty, fits and global sensitivity, never by a plain run.
+    uncertainty: Annotated[dict[str, Prior], Field(max_length=MAX_UNCERTAIN_INPUTS)] = {}
+
+    @model_validator(mode="after")
+    def _uncertain_inputs_are_numbers(self) -> Scenario:
+        for key in self.uncertainty:
+            problem = key_problem(key, self.value_at(key))
+            if problem is not None:
+                raise ValueError(f"uncertainty.{key}: {problem}")
+        return self
+
+    def value_at(self, key: str) -> object:
+        """The value at a dotted key through the scenario's tables, or MISSING."""
+        node: object = self
+        for part in key.split("."):
+            if isinstance(node, StrictModel) and part in type(node).model_fields:
+                node = getattr(node, part)
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                return MISSING
+        return node
 
     @field_validator("cohorts")
     @classmethod
