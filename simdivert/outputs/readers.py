@@ -560,6 +560,9 @@ class OutputFolder:
     staffing_spread: pd.DataFrame | None = None
     staffing_check: pd.DataFrame | None = None
     staffing_costs: pd.DataFrame | None = None
+    # A forecast with uncertainty's replications.csv: a row per parameter set and
+    # replication (None: a run without uncertainty, or not a run).
+    forecast: pd.DataFrame | None = None
 
     @property
     def is_run(self) -> bool:
@@ -594,6 +597,9 @@ def read_output_folder(folder: Path) -> OutputFolder:
         else None
     )
     sensitivity = read_sensitivity(folder) if (folder / ONE_AT_A_TIME).exists() else None
+    forecast = None
+    if summary is not None and PREDICTION_COLUMNS[0] in summary.columns:
+        forecast = _read_csv(folder / REPLICATIONS, (SET_COLUMN, "replication"))
     if all(x is None for x in (summary, sweep, comparison, plan, sensitivity)):
         raise UserError(
             f"{folder}: no simdivert results here "
@@ -625,6 +631,7 @@ def read_output_folder(folder: Path) -> OutputFolder:
                 (STAFFING_COSTS, STAFFING_COSTS_COLUMNS),
             )
         ),
+        forecast=forecast,
     )
 
 

@@ -20,6 +20,7 @@ from simdivert.kpis import kpi_unit
 from simdivert.numbers import format_value
 from simdivert.outputs.readers import Comparison, OutputFolder, RunFacts
 from simdivert.reporting.content import KEY_ASSUMPTIONS, STYLESHEET, assumption_value
+from simdivert.reporting.fan_charts import forecast_section
 from simdivert.reporting.headlines import (
     Headline,
     comparison_headlines,
@@ -44,7 +45,7 @@ class FigureHtml:
     heading: str
     caption: str
     png: bytes
-    section: str  # "run", "comparison", "sweep" or "staffing"
+    section: str  # "forecast", "run", "comparison", "sweep" or "staffing"
     files_folder: str
     data_points: int = 0  # finite points the figure draws (0: an empty chart)
 
@@ -465,6 +466,7 @@ def render_html(
     """The whole report page of an output folder (``sensitivity_kpis``: those its
     sensitivity section shows)."""
     by_section: dict[str, list[FigureHtml]] = {
+        "forecast": [],
         "run": [],
         "comparison": [],
         "sweep": [],
@@ -481,6 +483,7 @@ def render_html(
         )
     candidates = (
         _headline_section(output, list(sensitivity_kpis)),
+        forecast_section(output, "".join(_figure(f) for f in by_section["forecast"])),
         league_section(output),
         _staffing_section(output, by_section["staffing"]),
         _figures_section("figures", "Figures", by_section["run"], events_note),
