@@ -108,6 +108,16 @@ def test_the_sets_run_and_the_settings_are_in_the_folder(forecast_folder, fit_fi
     pd.testing.assert_frame_equal(written, fitted.loc[written.index], check_dtype=False)
 
 
+def test_a_forecast_is_the_same_on_a_process_pool_and_written_from_python(base, tmp_path):
+    in_process = sd.forecast(base, sets=2, replications=2, seed=4)
+    with sd.local(2) as executor:
+        pooled = sd.forecast(base, sets=2, replications=2, seed=4, executor=executor)
+    pd.testing.assert_frame_equal(in_process.replications, pooled.replications)
+    assert {"pi_low", "pi_high"} <= set(pooled.summary.columns)
+    folder = sd.write_run(pooled, tmp_path / "run")
+    assert (folder / "parameter_sets.parquet").is_file()
+
+
 def test_a_run_without_uncertainty_writes_no_prediction_interval(base) -> None:
     result = sd.run(base, replications=2, seed=1)
     assert "pi_low" not in result.summary.columns and "set" not in result.replications

@@ -597,6 +597,14 @@ def read_output_folder(folder: Path) -> OutputFolder:
         else None
     )
     sensitivity = read_sensitivity(folder) if (folder / ONE_AT_A_TIME).exists() else None
+    spread, check, costs = (
+        _read_csv(folder / name, columns) if (folder / name).exists() else None
+        for name, columns in (
+            (STAFFING_SPREAD, STAFFING_SPREAD_COLUMNS),
+            (STAFFING_CHECK, STAFFING_CHECK_COLUMNS),
+            (STAFFING_COSTS, STAFFING_COSTS_COLUMNS),
+        )
+    )
     forecast = None
     if summary is not None and PREDICTION_COLUMNS[0] in summary.columns:
         forecast = _read_csv(folder / REPLICATIONS, (SET_COLUMN, "replication"))
@@ -623,15 +631,10 @@ def read_output_folder(folder: Path) -> OutputFolder:
         sweep,
         plan,
         sensitivity,
-        *(
-            _read_csv(folder / name, columns) if (folder / name).exists() else None
-            for name, columns in (
-                (STAFFING_SPREAD, STAFFING_SPREAD_COLUMNS),
-                (STAFFING_CHECK, STAFFING_CHECK_COLUMNS),
-                (STAFFING_COSTS, STAFFING_COSTS_COLUMNS),
-            )
-        ),
-        forecast=forecast,
+        spread,
+        check,
+        costs,
+        forecast,
     )
 
 
