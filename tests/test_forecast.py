@@ -118,6 +118,11 @@ def test_a_forecast_is_the_same_on_a_process_pool_and_written_from_python(base, 
     assert (folder / "parameter_sets.parquet").is_file()
 
 
+def test_the_budget_counts_sets_x_replications(base) -> None:
+    with pytest.raises(UserError, match="^too (long|big) .*: 2,000,000 replications"):
+        sd.forecast(base, sets=20_000, replications=100, seed=1)
+
+
 def test_a_run_without_uncertainty_writes_no_prediction_interval(base) -> None:
     result = sd.run(base, replications=2, seed=1)
     assert "pi_low" not in result.summary.columns and "set" not in result.replications

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from simdivert.errors import ScenarioError, UserError
+from simdivert.experiments.budget import check_budget
 from simdivert.experiments.executors import Executor
 from simdivert.experiments.replications import RunResult, run_experiments
 from simdivert.experiments.uncertainty import SET_COLUMN, prior_sets, set_overrides, uncertain_keys
@@ -131,6 +132,9 @@ def run_forecasts(
     """Each scenario under every parameter set, ``replications`` each, all on the same
     seed and replication indices; one result per scenario, its tables with a ``set``
     column. All the cells go to the executor at once (and its budget check) together."""
+    # Sized before every set's scenario is built (a typo of --sets 100000 is refused at once).
+    total = replications * len(sets.table)
+    check_budget([(s, total) for s in scenarios], executor.workers, keep_events, force)
     names = list(sources) or [s.name for s in scenarios]
     cells = [set_scenarios(s, sets.table, name) for s, name in zip(scenarios, names, strict=True)]
     flat = [cell for arm in cells for cell in arm]

@@ -122,6 +122,9 @@ def _intro(output: OutputFolder) -> str:
             parts.append(f'<p class="lead">{escape(run.description)}</p>')
         replications = manifest.get("replications", manifest.get("replications_per_cell", "?"))
         each = " in each cell" if output.sensitivity is not None else ""
+        uncertainty = manifest.get("uncertainty")
+        if output.forecast is not None and isinstance(uncertainty, dict):
+            each = f" of each of {uncertainty.get('sets', '?')} parameter sets"
         facts.append(
             f"{replications} replications{each} of {_window_words(run)}, "
             f"seed {manifest.get('seed', '?')}"
