@@ -25,9 +25,9 @@ from simdivert.experiments.staffing import (
     spread_rows,
     staffed_scenario,
 )
-from simdivert.model.costs import Period as CostPeriod
 from simdivert.model.costs import provider_cost
 from simdivert.model.replication import simulate
+from simdivert.model.window import Window
 from simdivert.scenario.schema import STREAMS, Scenario
 from simdivert.stats import replication_quantile
 
@@ -127,7 +127,7 @@ def plan_costs(
     rows = []
     for period, staffing, surge in zip(periods, plan, surged, strict=True):
         sessions = sum(staffing.sessions_per_week.values())
-        span = CostPeriod(period.start_hours, period.end_hours)
+        span = Window(period.start_hours, period.end_hours)
         held = sessions * (period.end_hours - period.start_hours) / HOURS_PER_WEEK
         rows.append(
             {

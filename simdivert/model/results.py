@@ -12,7 +12,6 @@ and, with suffix ``_y0`` (the year before launch), ``_y1``, ``_y2``... per polic
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -26,7 +25,7 @@ from simdivert.kpis import (
     area_kpi,
     cohort_kpi_names,
 )
-from simdivert.model.costs import Period, cost_kpis
+from simdivert.model.costs import cost_kpis
 from simdivert.model.courts import court_kpis, scheme_and_status_quo
 from simdivert.model.demand import POSSESSION, USER_DEALER, Demand
 from simdivert.model.equity import equity_kpis
@@ -58,6 +57,7 @@ from simdivert.model.rules import (
     officer_hours,
 )
 from simdivert.model.utilisation import call_intervals, facilitator_hours_contracted, sessions_held
+from simdivert.model.window import Window
 from simdivert.scenario.schema import ETHNIC_GROUPS, OUTCOMES, SEXES, STREAMS, Scenario
 from simdivert.stats import p90
 from simdivert.waits import ROUNDING_HOURS, StepTimes, finished_waits, in_days, waits_so_far
@@ -65,32 +65,6 @@ from simdivert.waits import ROUNDING_HOURS, StepTimes, finished_waits, in_days, 
 FORMAL_SHARE_GROUPS = [(g, s) for g in ETHNIC_GROUPS for s in SEXES]
 COMMUNITY_RESOLUTION = OUTCOMES.index("community_resolution")
 HOURS_PER_MONTH = HOURS_PER_YEAR / 12
-
-
-@dataclass(frozen=True)
-class Window:
-    """The measured part of the run: [start, end) in model hours."""
-
-    start: float
-    end: float
-
-    @property
-    def years(self) -> float:
-        return (self.end - self.start) / HOURS_PER_YEAR
-
-    @property
-    def empty(self) -> bool:
-        return self.end <= self.start
-
-    def contains(self, hours: np.ndarray) -> np.ndarray:
-        return (hours >= self.start) & (hours < self.end)
-
-    def overlap_hours(self, starts: np.ndarray, ends: np.ndarray) -> float:
-        """Total length of the intervals [starts, ends) inside the window (NaN rows skipped)."""
-        valid = ~(np.isnan(starts) | np.isnan(ends))
-        lo = np.clip(starts[valid], self.start, self.end)
-        hi = np.clip(ends[valid], self.start, self.end)
-        return float(np.sum(np.maximum(hi - lo, 0.0)))
 
 
 def _mean(values: np.ndarray) -> float:
@@ -554,7 +528,7 @@ def downstream_kpis(
             scenario,
             demand,
             finds,
-            Period(policy.start, policy.end),
+            policy,
             completions,
             {**kpis, **downstream},
         )
