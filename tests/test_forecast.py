@@ -162,9 +162,17 @@ def test_an_input_an_arm_lacks_is_an_error_naming_it(base) -> None:
     assert str(error.value).startswith("other.toml: provider.no_such_input: ")
 
 
-def test_sets_without_uncertainty_is_an_error(tmp_path) -> None:
-    result = runner.invoke(app, ["run", "--sets", "3", "--out", str(tmp_path / "x")])
-    assert result.exit_code == 2 and "--sets: only with --uncertainty" in result.output
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--sets", "3"], "error: --sets: only with --uncertainty"),
+        (["--uncertainty", "--fit", "no_such_fit"], "error: --fit no_such_fit: no such file or"),
+    ],
+)
+def test_a_bad_forecast_option_is_one_line(tmp_path, args, message) -> None:
+    result = runner.invoke(app, ["run", *args, "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2 and message in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "x").exists()
 
 
 # --- Item 5: a new force's forecast --------------------------------------------------

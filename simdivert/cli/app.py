@@ -276,6 +276,9 @@ def run(
         resolved = load_scenario(source, overrides)
         target = out if out is not None else default_run_dir(resolved.name)
         check_new_dir(target)
+        chosen = None
+        if uncertainty:
+            chosen = forecast.parameter_sets(resolved, source, overrides, sets, fit)
         warmup_record: dict[str, object] | None = None
         if warmup == AUTO_WARMUP:
             with (
@@ -296,9 +299,9 @@ def run(
             open_executor(workers, dask, force) as executor,
             ReplicationProgressBar(console, f"{resolved.name}") as executor.progress,
         ):
-            if uncertainty:
+            if chosen is not None:
                 (experiment,) = forecast.run_arms(
-                    [resolved], [source], overrides, executor, events or report, force, sets, fit
+                    [resolved], [source], chosen, executor, events or report, force
                 )
             else:
                 (experiment,) = run_experiments(
@@ -446,6 +449,9 @@ def compare(
         scenarios = [load_scenario(source, overrides) for source in sources]
         target = out if out is not None else default_run_dir("compare")
         check_new_dir(target)
+        chosen = None
+        if uncertainty:
+            chosen = forecast.parameter_sets(scenarios[0], sources[0], overrides, sets, fit)
     except UserError as exc:
         raise _fail(exc) from None
     from simdivert.api import unique_names
@@ -463,10 +469,8 @@ def compare(
             open_executor(workers, dask, force) as executor,
             ReplicationProgressBar(console, f"{len(names)} scenarios") as executor.progress,
         ):
-            if uncertainty:
-                experiments = forecast.run_arms(
-                    scenarios, sources, overrides, executor, False, force, sets, fit
-                )
+            if chosen is not None:
+                experiments = forecast.run_arms(scenarios, sources, chosen, executor, False, force)
             else:
                 experiments = run_experiments(
                     scenarios, replications, seed_used, executor, force=force

@@ -19,6 +19,7 @@ from simdivert.scenario.files import describe_file, parse_override
 
 if TYPE_CHECKING:
     from simdivert.experiments.executors import Executor
+    from simdivert.experiments.forecast import ForecastSets
     from simdivert.experiments.replications import RunResult
     from simdivert.scenario.schema import Scenario
 
@@ -53,30 +54,45 @@ def check_options(uncertainty: bool, sets: int | None, fit: str | None) -> None:
             raise UserError(f"{option}: only with --uncertainty", option=option)
 
 
+def parameter_sets(
+    scenario: Scenario, source: Path, overrides: Sequence[str], sets: int | None, fit: str | None
+) -> ForecastSets:
+    """The sets a forecast of ``scenario`` (read from ``source`` with ``overrides``) runs,
+    chosen before anything starts: a bad ``--fit`` or prior is one line and nothing runs.
+
+    Drawn from priors, every prior's ends are checked first to give a valid scenario
+    (one line naming the file and ``uncertainty.<key>``).
+    """
+    from simdivert.api import DEFAULT_SETS, forecast_sets
+    from simdivert.experiments.uncertainty import check_priors, uncertain_keys
+
+    uncertain_keys(scenario, describe_file(source))
+    if fit is None:
+        check_priors(source, [parse_override(text) for text in overrides], scenario)
+    return forecast_sets(scenario, sets or DEFAULT_SETS, scenario.run.seed, fit)
+
+
 def run_arms(
     scenarios: Sequence[Scenario],
     sources: Sequence[Path],
-    overrides: Sequence[str],
+    chosen: ForecastSets,
     executor: Executor,
     keep_events: bool,
     force: bool,
-    sets: int | None,
-    fit: str | None,
 ) -> list[RunResult]:
-    """A forecast with uncertainty of each scenario, the first's parameter sets in all.
-
-    Drawn from priors, every prior's ends are checked first to give a valid scenario
-    (one line naming the file and ``uncertainty.<key>``), before anything runs.
-    """
-    from simdivert.api import DEFAULT_SETS, forecast_sets
+    """A forecast with uncertainty of each scenario, the same parameter sets in all, with
+    the first scenario's replications and seed."""
     from simdivert.experiments.forecast import run_forecasts
-    from simdivert.experiments.uncertainty import check_priors, uncertain_keys
 
     first = scenarios[0]
-    replications, seed = first.run.replications, first.run.seed
-    uncertain_keys(first, describe_file(sources[0]))
-    if fit is None:
-        check_priors(sources[0], [parse_override(text) for text in overrides], first)
-    chosen = forecast_sets(first, sets or DEFAULT_SETS, seed, fit)
     names = [describe_file(source) for source in sources]
-    return run_forecasts(scenarios, chosen, replications, seed, executor, keep_events, force, names)
+    return run_forecasts(
+        scenarios,
+        chosen,
+        first.run.replications,
+        first.run.seed,
+        executor,
+        keep_events,
+        force,
+        names,
+    )
