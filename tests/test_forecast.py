@@ -144,6 +144,7 @@ def test_compare_runs_the_same_sets_in_both_arms(tmp_path) -> None:
         app, [*args, "--workers", "1", "--uncertainty", "--sets", "2", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
+    assert "; 90% PI " in result.output  # the league table: each difference's PI too
     comparison = pd.read_csv(out / "comparison.csv")
     for column in ("pi_low", "pi_high", "diff_pi_low", "diff_pi_high"):
         assert column in comparison.columns

@@ -378,8 +378,10 @@ def league_table(comparison: pd.DataFrame, names: list[str]) -> Table:
         unit_heading,
     )
 
+    uncertain = "diff_pi_low" in comparison.columns  # compared with uncertainty
     table = Table(
-        title=f"League table: each scheme against {names[0]} (paired, 95% CI)",
+        title=f"League table: each scheme against {names[0]} (paired, 95% CI"
+        + ("; 90% PI over the same parameter sets)" if uncertain else ")"),
         title_justify="left",
         caption="All KPIs: comparison.csv",
     )
