@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from simdivert.errors import UserError
 from simdivert.outputs.folders import json_writer, write_atomically, write_run_dir
 from simdivert.outputs.manifest import Provenance, build_manifest, package_versions
-from simdivert.outputs.parameter_sets import PARAMETER_SETS_FILE, write_parameter_sets
 from simdivert.scenario.files import value_sources
 
 if TYPE_CHECKING:
@@ -82,10 +81,19 @@ def write_run(
     events = result.events
     if events is not None:
         writers["events.parquet"] = lambda path: events.to_parquet(path, index=False)
-    if sets is not None:
-        writers[PARAMETER_SETS_FILE] = lambda path: write_parameter_sets(path, sets)
+    _add_parameter_sets(writers, sets)
     writers["manifest.json"] = json_writer(manifest)
     return write_run_dir(Path(folder), writers)
+
+
+def _add_parameter_sets(writers: dict[str, Any], sets: pd.DataFrame | None) -> None:
+    """A forecast with uncertainty's ``parameter_sets.parquet`` (imported here: pandas and
+    pyarrow load only when a folder is written, never with the command line)."""
+    if sets is None:
+        return
+    from simdivert.outputs.parameter_sets import PARAMETER_SETS_FILE, write_parameter_sets
+
+    writers[PARAMETER_SETS_FILE] = lambda path: write_parameter_sets(path, sets)
 
 
 def write_comparison(
@@ -127,8 +135,7 @@ def write_comparison(
         },
     )
     writers = {"comparison.csv": _csv(comparison), "replications.csv": _csv(long_table)}
-    if sets is not None:
-        writers[PARAMETER_SETS_FILE] = lambda path: write_parameter_sets(path, sets)
+    _add_parameter_sets(writers, sets)
     writers["manifest.json"] = json_writer(manifest)
     return write_run_dir(Path(folder), writers)
 
