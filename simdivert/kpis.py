@@ -435,6 +435,14 @@ HEADLINE_KPIS = (
     "facilitator_utilisation",
     "police_hours_saved_adjusted_per_year",
 )
+# A forecast with uncertainty's table of prediction intervals: the referrals and
+# completions of the first year after the launch, then the headlines and the net cost.
+FORECAST_KPIS = (
+    "referrals_by_month_12",
+    "completions_by_month_12",
+    *HEADLINE_KPIS,
+    "net_public_cost_per_year",
+)
 # The forest plot's KPIs; those counted per year in their last whole policy year
 # (``charges_per_year`` stands for ``charges_per_year_y2``).
 FOREST_KPIS = (

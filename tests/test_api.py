@@ -29,6 +29,7 @@ PUBLIC = [
     "builtin_scenarios",
     "compare",
     "dask",
+    "forecast",
     "load_scenario",
     "local",
     "run",

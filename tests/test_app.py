@@ -279,6 +279,23 @@ def test_a_run_shows_its_folder_and_offers_downloads(page, tmp_path):
     assert sd.load_scenario(path) == job.request.scenario
 
 
+def test_showing_how_sure_the_forecast_is(page):
+    set_values(page, {**SHORT, "lever:run.replications": 1})
+    page.checkbox(key="uncertainty").check().run()
+    widget(page, "uncertainty:sets").set_value(2)
+    page.run()
+    assert request(page).sets == 2
+    run_to_the_end(page)
+    assert errors(page) == []
+    folder = page.session_state["job"].folders[RUN_FOLDER]
+    summary = pd.read_csv(folder / "summary.csv").set_index("kpi")
+    shown = page.table[0].value  # the headline KPIs, now with the prediction interval
+    row = shown.loc[kpi_label("referrals_per_year")]
+    low, high, mean = summary.loc["referrals_per_year", ["pi_low", "pi_high", "mean"]]
+    assert row["90% PI"] == format_interval(low, high, mean)
+    assert any("how precisely the simulation has" in i.value for i in page.info)
+
+
 def test_a_paired_comparison(page):
     set_values(page, SHORT)
     page.selectbox(key="compare").set_value("status_quo").run()

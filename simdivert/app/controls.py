@@ -23,6 +23,8 @@ from simdivert.errors import OVERRIDE_SOURCE, ScenarioError
 from simdivert.scenario.files import DEFAULT_SCENARIO
 
 PAGE_REPLICATIONS = 10  # a run from the page: quick, with a confidence interval
+PAGE_SETS = 10  # parameter sets when the page shows how sure the forecast is
+MAX_SETS = 100
 MAX_REPLICATIONS = 200
 BUILTIN, UPLOAD = "Built-in", "Upload a TOML file"
 NOTHING, AS_LOADED = "nothing", "the scenario as loaded (before changes)"
@@ -253,6 +255,36 @@ def run_options(scenario: sd.Scenario) -> dict[str, Any]:
     return {"run.replications": int(reps), "run.seed": int(seed)}
 
 
+def uncertainty_sets(scenario: sd.Scenario) -> int | None:
+    """The checkbox "Show how sure the forecast is" and, when ticked, how many parameter
+    sets to run (each with the replications); None when not ticked."""
+    bar = st.sidebar
+    bar.subheader("How sure")
+    if not bar.checkbox(
+        "Show how sure the forecast is",
+        key="uncertainty",
+        disabled=not scenario.uncertainty,
+        help="Run the scenario over its uncertain inputs (its [uncertainty] priors) too: "
+        "the results add a 90% prediction interval, where a year's figure is likely to "
+        "fall given what is not known about the inputs."
+        if scenario.uncertainty
+        else "This scenario names no uncertain inputs (no [uncertainty] table).",
+    ):
+        return None
+    return int(
+        bar.number_input(
+            "Parameter sets",
+            min_value=2,
+            max_value=MAX_SETS,
+            value=PAGE_SETS,
+            step=1,
+            key="uncertainty:sets",
+            help="Sets of values for the uncertain inputs, each run with the replications "
+            "above on the same random numbers.",
+        )
+    )
+
+
 TIMING_KEYS = (
     "run.years",
     "run.warmup_days",
@@ -303,6 +335,7 @@ def run_request(folder: SessionFolder) -> tuple[RunRequest | None, Any]:
         return None, slot
     where, loaded = chosen
     options = run_options(loaded)
+    sets = uncertainty_sets(loaded)
     chosen_base = compare_choice()
     changes = {**lever_changes(loaded), **options}
     try:
@@ -311,4 +344,4 @@ def run_request(folder: SessionFolder) -> tuple[RunRequest | None, Any]:
     except sd.UserError as exc:
         st.error(in_page_words(exc), icon=":material/error:")
         return None, slot
-    return RunRequest(edited, edited.run.replications, edited.run.seed, base), slot
+    return RunRequest(edited, edited.run.replications, edited.run.seed, base, sets), slot

@@ -485,6 +485,25 @@ def _load(
         raise ScenarioError(source_of_key, bad_key, problem) from None
 
 
+def scenario_with_values(
+    scenario: Scenario, values: Sequence[tuple[str, Any]], source: str
+) -> Scenario:
+    """``scenario`` (already loaded) with dotted-key values set, validated again; an error
+    names ``source`` (where the values came from), the key and the problem."""
+    from pydantic import ValidationError
+
+    from simdivert.scenario.schema import Scenario
+
+    data = scenario.model_dump(mode="json")
+    for key, value in values:
+        _apply_override(data, key, value, source)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        bad_key, problem = first_problem(exc, data, Scenario)
+        raise ScenarioError(source, bad_key, problem) from None
+
+
 def scenario_as_toml(scenario: Scenario, header: str = "") -> str:
     """A scenario, whole (its bases and overrides merged in), as a TOML file that loads
     back to the same scenario; ``header`` (comment lines) goes first."""
