@@ -48,6 +48,7 @@ class Timing:
 
     replication: int
     wall_seconds: float
+    cpu_seconds: float  # this process's CPU time (time.process_time): others' load moves it less
     referrals: int
 
     @property
@@ -85,11 +86,12 @@ def simulated_years(scenario: Scenario) -> float:
     return scenario.horizon_hours / HOURS_PER_YEAR
 
 
-def time_replication(scenario: Scenario, replication: int) -> float:
-    """Wall seconds for one replication as the experiment runner calls it (no event log)."""
-    start = time.perf_counter()
+def time_replication(scenario: Scenario, replication: int) -> tuple[float, float]:
+    """Wall and CPU seconds for one replication as the experiment runner calls it (no event
+    log)."""
+    start, cpu = time.perf_counter(), time.process_time()
     run_replication(scenario, scenario.run.seed, replication)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def count_referrals(scenario: Scenario, replication: int) -> int:
@@ -155,10 +157,12 @@ def summarise(scenario: Scenario, timings: list[Timing], peak: int, rss: int | N
     attributable to the measured force-year.
     """
     walls = [t.wall_seconds for t in timings]
+    cpus = [t.cpu_seconds for t in timings]
     years = simulated_years(scenario)
     return {
         "wall_seconds_per_replication": spread(walls),
         "wall_seconds_per_simulated_year": spread([w / years for w in walls]),
+        "cpu_seconds_per_simulated_year": spread([c / years for c in cpus]),
         "referrals_per_replication": spread([float(t.referrals) for t in timings]),
         "referrals_per_second": spread([t.referrals_per_second for t in timings]),
         "peak_traced_mib": peak / MIB,
@@ -188,16 +192,17 @@ def report(
         f"{timings[-1].replication}), after 1 untimed warm-up (index {WARMUP_REPLICATION})"
     )
     print()
-    print(f"  {'rep':>4} {'wall s':>8} {'referrals':>10} {'referrals/s':>12}")
+    print(f"  {'rep':>4} {'wall s':>8} {'CPU s':>8} {'referrals':>10} {'referrals/s':>12}")
     for t in timings:
         print(
-            f"  {t.replication:>4} {t.wall_seconds:>8.3f} {t.referrals:>10,}"
-            f" {t.referrals_per_second:>12,.0f}"
+            f"  {t.replication:>4} {t.wall_seconds:>8.3f} {t.cpu_seconds:>8.3f}"
+            f" {t.referrals:>10,} {t.referrals_per_second:>12,.0f}"
         )
     print()
     rows = [
         ("wall s per replication (raw: warm-up + measured)", "wall_seconds_per_replication", 3),
         ("wall s per simulated force-year", "wall_seconds_per_simulated_year", 3),
+        ("CPU s per simulated force-year", "cpu_seconds_per_simulated_year", 3),
         ("referrals per replication (incl. warm-up)", "referrals_per_replication", 0),
         ("referrals simulated per wall second", "referrals_per_second", 0),
     ]
@@ -234,10 +239,10 @@ def main(argv: list[str] | None = None) -> int:
 
     time_replication(scenario, WARMUP_REPLICATION)
     indices = range(WARMUP_REPLICATION + 1, WARMUP_REPLICATION + 1 + args.reps)
-    walls = [time_replication(scenario, r) for r in indices]
+    times = [time_replication(scenario, r) for r in indices]
     timings = [
-        Timing(r, wall, count_referrals(scenario, r))
-        for r, wall in zip(indices, walls, strict=True)
+        Timing(r, wall, cpu, count_referrals(scenario, r))
+        for r, (wall, cpu) in zip(indices, times, strict=True)
     ]
     peak = traced_peak_bytes(scenario, indices[0])
     summary = summarise(scenario, timings, peak, max_rss_bytes())

@@ -6,6 +6,8 @@
     scenario = sd.load_scenario("west_midlands", set={"provider.drug_workers": 6})
     result = sd.run(scenario, replications=20, seed=1)
     result.summary                      # kpi, mean, ci_low, ci_high, unit
+    forecast = sd.forecast(scenario, sets=20, replications=5, seed=1)
+    forecast.summary                    # ... and pi_low, pi_high: 90% prediction intervals
     comparison = sd.compare("status_quo", scenario, replications=10)
     sd.write_run(result, "outputs/my-run"); sd.write_report("outputs/my-run")
 
@@ -29,9 +31,11 @@ from simdivert.scenario import files
 from simdivert.scenario.schema import Scenario
 
 if TYPE_CHECKING:
+    from simdivert.experiments.forecast import ForecastSets
     from simdivert.outputs.fit_folder import FitOutcome
 
 ScenarioLike = Scenario | str | Path
+DEFAULT_SETS = 20  # parameter sets of a forecast with uncertainty, unless told
 
 
 def load_scenario(
@@ -103,6 +107,62 @@ def run(
     return _run_all([_scenario(scenario)], replications, seed, executor, keep_events, force)[0]
 
 
+def forecast_sets(
+    scenario: Scenario, sets: int, seed: int, fit: str | Path | None = None
+) -> ForecastSets:
+    """The parameter sets a forecast of ``scenario`` runs: ``sets`` chosen among those of
+    ``fit`` (a Parquet file, a fit's folder or a built-in fit's name) with the seed's own
+    stream, else ``sets`` drawn from the scenario's ``[uncertainty]`` priors."""
+    from simdivert.experiments.forecast import forecast_sets as choose
+    from simdivert.outputs.parameter_sets import read_parameter_sets, resolve_fit
+
+    if fit is None:
+        return choose(scenario, sets, seed)
+    path = resolve_fit(fit)
+    return choose(scenario, sets, seed, read_parameter_sets(path, scenario), str(path))
+
+
+def forecast(
+    scenario: ScenarioLike,
+    sets: int = DEFAULT_SETS,
+    fit: str | Path | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    keep_events: bool = False,
+    force: bool = False,
+) -> RunResult:
+    """A forecast with uncertainty: ``sets`` parameter sets (from ``fit``, else the
+    scenario's priors: :func:`forecast_sets`) x ``replications`` each, every set on the
+    same seed and replication indices. The result's ``summary`` adds ``pi_low`` and
+    ``pi_high``, the 90% prediction interval over all sets x replications, beside the
+    Monte-Carlo ``ci_low`` and ``ci_high`` of the mean; its tables have a ``set`` column."""
+    return _forecast_all(
+        [_scenario(scenario)], sets, fit, replications, seed, executor, force, keep_events
+    )[0]
+
+
+def _forecast_all(
+    scenarios: list[Scenario],
+    sets: int,
+    fit: str | Path | None,
+    replications: int | None,
+    seed: int | None,
+    executor: Executor | None,
+    force: bool,
+    keep_events: bool = False,
+) -> list[RunResult]:
+    from simdivert.experiments.forecast import run_forecasts
+
+    reps = replications if replications is not None else scenarios[0].run.replications
+    seed_used = seed if seed is not None else scenarios[0].run.seed
+    chosen = forecast_sets(scenarios[0], sets, seed_used, fit)
+    if executor is None:
+        with local(1) as in_process:
+            return run_forecasts(scenarios, chosen, reps, seed_used, in_process, keep_events, force)
+    return run_forecasts(scenarios, chosen, reps, seed_used, executor, keep_events, force)
+
+
 @dataclass(frozen=True)
 class ComparisonResult:
     """Scenarios run on common random numbers, the first the base.
@@ -139,12 +199,23 @@ def compare(
     seed: int | None = None,
     executor: Executor | None = None,
     force: bool = False,
+    sets: int | None = None,
+    fit: str | Path | None = None,
 ) -> ComparisonResult:
     """Run ``base`` and each of ``others`` with the base's seed and replications (common
-    random numbers), and pair every scenario's replications with the base's."""
+    random numbers), and pair every scenario's replications with the base's.
+
+    With ``sets`` (a comparison with uncertainty), the base's parameter sets (from
+    ``fit``, else its priors) are applied to every scenario too, so the differences are
+    paired by set and replication and come with prediction intervals."""
     scenarios = [_scenario(s) for s in (base, *others)]
     names = unique_names(scenarios)
-    results = _run_all(scenarios, replications, seed, executor, keep_events=False, force=force)
+    if sets is not None or fit is not None:
+        results = _forecast_all(
+            scenarios, sets or DEFAULT_SETS, fit, replications, seed, executor, force
+        )
+    else:
+        results = _run_all(scenarios, replications, seed, executor, keep_events=False, force=force)
     return ComparisonResult(names, results, paired_comparison(results, names))
 
 
@@ -201,13 +272,12 @@ def fitted_parameter_sets(scenario: ScenarioLike = "west_midlands") -> pd.DataFr
     """The parameter sets shipped with a built-in scenario (its checked-in fit), a row
     per set and a column per uncertain input; an error if it has none."""
     from simdivert.errors import UserError
-    from simdivert.outputs.parameter_sets import builtin_fit_path, read_parameter_sets
+    from simdivert.outputs.parameter_sets import builtin_fits, read_parameter_sets, resolve_fit
 
     resolved = _scenario(scenario)
-    path = builtin_fit_path(resolved.name)
-    if path is None:
+    if resolved.name not in builtin_fits():
         raise UserError(f"{resolved.name}: no fitted parameter sets are shipped for it")
-    return read_parameter_sets(path, resolved)
+    return read_parameter_sets(resolve_fit(resolved.name), resolved)
 
 
 def write_run(result: RunResult, folder: str | Path) -> Path:

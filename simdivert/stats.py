@@ -1,5 +1,5 @@
-"""The statistics every layer shares: Student's t quantiles, t confidence intervals and
-the 90th percentile.
+"""The statistics every layer shares: Student's t quantiles, t confidence intervals, the
+90th percentile and prediction intervals.
 
 Only numpy and the standard library: importing scipy costs over a second of CPU, more
 than a short command spends on anything else, and a t quantile was all it did here. The
@@ -78,6 +78,24 @@ def student_t_ppf(probability: float, degrees_of_freedom: int) -> float:
 def p90(values: np.ndarray) -> float:
     """The 90th percentile (numpy's default, linear interpolation); NaN when empty."""
     return float(np.quantile(values, 0.9)) if values.size else math.nan
+
+
+PREDICTION_COVERAGE = 0.90  # a forecast's prediction interval: its 5th to 95th percentiles
+
+
+def prediction_interval(
+    values: np.ndarray, coverage: float = PREDICTION_COVERAGE
+) -> tuple[float, float]:
+    """The central ``coverage`` of ``values`` (by default the 5th and 95th percentiles,
+    numpy's linear interpolation): where a new value is likely to fall, not how precisely
+    their mean is known. NaNs (a KPI undefined in some runs) are dropped; NaN when none."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return math.nan, math.nan
+    tail = (1 - coverage) / 2
+    low, high = np.quantile(values, [tail, 1 - tail])
+    return float(low), float(high)
 
 
 def _cdf(t: Decimal, df: int) -> Decimal:

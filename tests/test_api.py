@@ -31,6 +31,7 @@ PUBLIC = [
     "dask",
     "fit",
     "fitted_parameter_sets",
+    "forecast",
     "load_scenario",
     "local",
     "run",

@@ -230,6 +230,22 @@ def test_a_paired_comparison(page):
     assert header[1:3] == ["status_quo", "west_midlands"]
 
 
+def test_showing_how_sure_the_forecast_is(page):
+    tab = page
+    for label, value in {**SHORT_LEVERS, "Replications": "1"}.items():
+        set_number(tab, label, value)
+    tab.get_by_text("Show how sure the forecast is").click()
+    tab.wait_for_timeout(500)
+    set_number(tab, "Parameter sets", "2")
+    tab.get_by_role("button", name="Run").click()
+    tab.get_by_role("button", name="Run folder (zip)").wait_for()
+    tab.get_by_text("Headline KPIs").evaluate("element => element.scrollIntoView({block: 'start'})")
+    check_screenshot(tab, "9-how-sure")
+    header = next(t[0] for t in shown_tables(tab) if t and "90% PI" in t[0])
+    assert header[1:4] == ["mean", "90% PI", "95% CI"]
+    assert tab.get_by_text("how precisely the simulation has", exact=False).count() > 0
+
+
 def test_progress_and_cancel(page):
     tab = page
     set_number(tab, "Replications", "40")

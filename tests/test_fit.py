@@ -19,7 +19,7 @@ from simdivert.experiments.executors import InProcessExecutor
 from simdivert.experiments.fit_plan import plan_fit
 from simdivert.experiments.history_matching import Settings
 from simdivert.outputs.fit_folder import run_fit
-from simdivert.outputs.parameter_sets import builtin_fit_path, read_parameter_sets
+from simdivert.outputs.parameter_sets import builtin_fits, read_parameter_sets, resolve_fit
 from simdivert.scenario.files import load_scenario
 
 # A quarter of a policy year from the end of a two-week warm-up: a replication is quick.
@@ -247,8 +247,8 @@ def test_a_below_row_cannot_be_fitted_and_bad_options_are_named(files, tmp_path)
 
 
 def test_the_default_scenario_ships_its_fitted_sets():
-    path = builtin_fit_path("west_midlands")
-    assert path is not None
+    assert "west_midlands" in builtin_fits()
+    path = resolve_fit("west_midlands")
     scenario = load_scenario("west_midlands")
     sets = sd.fitted_parameter_sets("west_midlands")
     assert list(sets.columns) == list(scenario.uncertainty) and len(sets) >= 20

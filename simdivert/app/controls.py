@@ -16,13 +16,15 @@ from typing import Any
 import streamlit as st
 
 import simdivert as sd
-from simdivert.app.levers import MAIN_KEYS, MAIN_LEVERS, PAGE_KEYS, Lever, changed, section
+from simdivert.app.levers import PAGE_KEYS, Lever, changed, main_keys, main_levers, section
 from simdivert.app.levers import scenario_levers as all_levers
 from simdivert.app.runs import RunRequest, SessionFolder
 from simdivert.errors import OVERRIDE_SOURCE, ScenarioError
 from simdivert.scenario.files import DEFAULT_SCENARIO
 
 PAGE_REPLICATIONS = 10  # a run from the page: quick, with a confidence interval
+PAGE_SETS = 10  # parameter sets when the page shows how sure the forecast is
+MAX_SETS = 100
 MAX_REPLICATIONS = 200
 BUILTIN, UPLOAD = "Built-in", "Upload a TOML file"
 NOTHING, AS_LOADED = "nothing", "the scenario as loaded (before changes)"
@@ -191,7 +193,7 @@ def lever_changes(scenario: sd.Scenario) -> dict[str, Any]:
         if changed(lever, value):
             changes[lever.key] = value
 
-    for group, words in MAIN_LEVERS.items():
+    for group, words in main_levers(scenario).items():
         present = [levers[key] for key in words if key in levers]
         if not present and group not in ("Rollout", "Demand"):
             continue
@@ -210,8 +212,9 @@ def lever_changes(scenario: sd.Scenario) -> dict[str, Any]:
         "lists are changed in a file. Values changed here are kept while hidden.",
     )
     others: dict[str, list[Lever]] = {}
+    main = main_keys(scenario)
     for lever in levers.values():
-        if lever.key not in MAIN_KEYS and lever.key not in PAGE_KEYS:
+        if lever.key not in main and lever.key not in PAGE_KEYS:
             others.setdefault(section(lever.key), []).append(lever)
     for name, group_levers in others.items():
         if not shown:  # not drawn (a page of widgets fewer), their values as last set
@@ -250,6 +253,36 @@ def run_options(scenario: sd.Scenario) -> dict[str, Any]:
         help="The same seed gives the same numbers, on any number of cores.",
     )
     return {"run.replications": int(reps), "run.seed": int(seed)}
+
+
+def uncertainty_sets(scenario: sd.Scenario) -> int | None:
+    """The checkbox "Show how sure the forecast is" and, when ticked, how many parameter
+    sets to run (each with the replications); None when not ticked."""
+    bar = st.sidebar
+    bar.subheader("How sure")
+    if not bar.checkbox(
+        "Show how sure the forecast is",
+        key="uncertainty",
+        disabled=not scenario.uncertainty,
+        help="Run the scenario over its uncertain inputs (its [uncertainty] priors) too: "
+        "the results add a 90% prediction interval, where a year's figure is likely to "
+        "fall given what is not known about the inputs."
+        if scenario.uncertainty
+        else "This scenario names no uncertain inputs (no [uncertainty] table).",
+    ):
+        return None
+    return int(
+        bar.number_input(
+            "Parameter sets",
+            min_value=2,
+            max_value=MAX_SETS,
+            value=PAGE_SETS,
+            step=1,
+            key="uncertainty:sets",
+            help="Sets of values for the uncertain inputs, each run with the replications "
+            "above on the same random numbers.",
+        )
+    )
 
 
 TIMING_KEYS = (
@@ -302,6 +335,7 @@ def run_request(folder: SessionFolder) -> tuple[RunRequest | None, Any]:
         return None, slot
     where, loaded = chosen
     options = run_options(loaded)
+    sets = uncertainty_sets(loaded)
     chosen_base = compare_choice()
     changes = {**lever_changes(loaded), **options}
     try:
@@ -310,4 +344,4 @@ def run_request(folder: SessionFolder) -> tuple[RunRequest | None, Any]:
     except sd.UserError as exc:
         st.error(in_page_words(exc), icon=":material/error:")
         return None, slot
-    return RunRequest(edited, edited.run.replications, edited.run.seed, base), slot
+    return RunRequest(edited, edited.run.replications, edited.run.seed, base, sets), slot

@@ -28,6 +28,7 @@ from simdivert.kpis import (
 )
 from simdivert.numbers import format_interval, format_value
 from simdivert.outputs.readers import OutputFolder, read_output_folder
+from simdivert.reporting.fan_charts import INTERVAL_WORDS
 from simdivert.reporting.headlines import (
     MET,
     MISSED,
@@ -42,6 +43,7 @@ from simdivert.reporting.report import (
     REPORT,
     FigureSpec,
     comparison_figures,
+    forecast_figures,
     police_hours_estimates,
     run_figures,
 )
@@ -50,6 +52,7 @@ from simdivert.scenario.files import scenario_as_toml
 BADGES = {MET: "green", MISSED: "red"}  # too close to call: orange
 FAMILY_TITLES = {COSTS: "Costs", OUTCOMES: "Police outcomes", EQUITY: "Equity"}
 KPI_COLUMNS = ["KPI", "mean", "95% CI", "unit"]
+PI_COLUMN = "90% PI"  # a forecast with uncertainty's prediction interval
 
 
 def _markdown(text: str) -> str:
@@ -71,12 +74,23 @@ def headline_list(lines: list[Headline]) -> None:
 
 
 def kpi_rows(summary: pd.DataFrame, kpis: list[str]) -> pd.DataFrame:
-    """Rows of a KPI table in the order given: label, mean, CI, unit (as the CLI prints)."""
+    """Rows of a KPI table in the order given: label, mean, CI, unit (as the CLI prints);
+    a forecast with uncertainty's adds its 90% prediction interval after the mean."""
     rows = summary.set_index("kpi")
+    uncertain = "pi_low" in rows.columns
     table = [
         {
             "KPI": kpi_label(kpi),
             "mean": format_value(rows.at[kpi, "mean"]),
+            **(
+                {
+                    PI_COLUMN: format_interval(
+                        rows.at[kpi, "pi_low"], rows.at[kpi, "pi_high"], rows.at[kpi, "mean"]
+                    )
+                }
+                if uncertain
+                else {}
+            ),
             "95% CI": format_interval(
                 rows.at[kpi, "ci_low"], rows.at[kpi, "ci_high"], rows.at[kpi, "mean"]
             ),
@@ -85,7 +99,8 @@ def kpi_rows(summary: pd.DataFrame, kpis: list[str]) -> pd.DataFrame:
         for kpi in kpis
         if kpi in rows.index
     ]
-    return pd.DataFrame(table, columns=KPI_COLUMNS)
+    columns = [*KPI_COLUMNS[:2], PI_COLUMN, *KPI_COLUMNS[2:]] if uncertain else KPI_COLUMNS
+    return pd.DataFrame(table, columns=columns)
 
 
 def _table(rows: pd.DataFrame) -> None:
@@ -165,6 +180,13 @@ def show_run(folder: Path, ready: bool) -> OutputFolder:
         f"{run.years:g} measured year(s) after a {run.warmup_days:g}-day warm-up. Means over "
         "the replications with their 95% confidence intervals."
     )
+    uncertainty = manifest.get("uncertainty")
+    if output.forecast is not None and isinstance(uncertainty, dict):
+        st.info(
+            f"How sure the forecast is: {uncertainty.get('sets')} sets of the uncertain "
+            f"inputs, each run {manifest.get('replications')} times. {INTERVAL_WORDS}",
+            icon=":material/insights:",
+        )
     headline_list(headlines(summary, run.targets, run.diversion))
     st.subheader("Headline KPIs")
     _table(kpi_rows(summary, [k for k in HEADLINE_KPIS if k in CATALOGUE]))
@@ -189,7 +211,7 @@ def show_run(folder: Path, ready: bool) -> OutputFolder:
     with st.expander("Every KPI (summary.csv)"):
         st.dataframe(summary, hide_index=True)
     st.subheader("Figures")
-    _figures(folder, run_figures(output), ready)
+    _figures(folder, [*forecast_figures(output), *run_figures(output)], ready)
     return output
 
 

@@ -3,10 +3,10 @@ progress and cancel, written into the session's own temporary folder.
 
 Each browser session owns a :class:`SessionFolder` (deleted when the session is gone),
 and each run its own sub-folder, so two people using the page at once never see each
-other's runs. The run goes through the public API (:mod:`simdivert.api`): ``run`` or
-``compare`` on ``local(workers)``, then ``write_run``, ``write_comparison`` and
-``write_report``. The results are shown as soon as the folders are written; the
-report's figures follow.
+other's runs. The run goes through the public API (:mod:`simdivert.api`): ``run`` (or
+``forecast``, to show how sure it is) or ``compare`` on ``local(workers)``, then
+``write_run``, ``write_comparison`` and ``write_report``. The results are shown as soon
+as the folders are written; the report's figures follow.
 """
 
 from __future__ import annotations
@@ -100,6 +100,7 @@ class RunRequest:
     replications: int
     seed: int
     base: sd.Scenario | None = None  # paired against this one (common random numbers)
+    sets: int | None = None  # parameter sets, to show how sure the forecast is
 
 
 @dataclass
@@ -117,7 +118,8 @@ class RunJob:
 
     def __post_init__(self) -> None:
         scenarios = 1 if self.request.base is None else 2
-        self.progress = Progress(total=self.request.replications * scenarios)
+        sets = self.request.sets or 1
+        self.progress = Progress(total=self.request.replications * scenarios * sets)
 
     def start(self) -> RunJob:
         self.thread = threading.Thread(target=self._work, name="simdivert-run", daemon=True)
@@ -147,7 +149,16 @@ class RunJob:
         request = self.request
         self.progress.stage = "running"
         with ProgressExecutor(sd.local(self.workers), self.progress, self.cancel) as executor:
-            if request.base is None:
+            if request.base is None and request.sets is not None:
+                result = sd.forecast(
+                    request.scenario,
+                    request.sets,
+                    replications=request.replications,
+                    seed=request.seed,
+                    executor=executor,
+                )
+                comparison = None
+            elif request.base is None:
                 result = sd.run(request.scenario, request.replications, request.seed, executor)
                 comparison = None
             else:
@@ -157,6 +168,7 @@ class RunJob:
                     replications=request.replications,
                     seed=request.seed,
                     executor=executor,
+                    sets=request.sets,
                 )
                 result = comparison.results[1]
         self.progress.stage = "writing"

@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from simdivert import __version__
+from simdivert.cli import forecast
 from simdivert.cli.conventions import ConventionalGroup, JsonOption, Output, QuietOption, records
 from simdivert.cli.progress import ReplicationProgressBar, StaffingProgressBar, SweepProgressBar
 from simdivert.clock import utc_now
@@ -159,13 +160,19 @@ def _warn(message: str) -> None:
     errors.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
-def _warn_if_before_launch(scenario: Scenario, name: str) -> None:
-    """A run that ended before its scheme launched referred nobody: say so."""
+def _warn_about_scenario(scenario: Scenario, name: str) -> None:
+    """Say what a run did that its scenario may not have meant: it ended before its
+    scheme launched (nobody referred), or a course stream's sessions ran empty."""
     if scenario.policy.diversion and scenario.launch_hours >= scenario.horizon_hours:
         _warn(
             f"{name}: the run ends before the scheme launches (policy.launch_after_days "
             f"{scenario.policy.launch_after_days:g}, run.years {scenario.run.years:g}): "
             "nobody is referred, so every referral KPI is blank"
+        )
+    for stream in scenario.unreachable_streams() if scenario.policy.diversion else []:
+        _warn(
+            f"{name}: course.sessions_per_week.{stream}: no substance goes to this stream "
+            "(course.streams), so its sessions run empty"
         )
 
 
@@ -208,14 +215,15 @@ def summary_table(summary: pd.DataFrame, title: str) -> Table:
     table.add_column("KPI", no_wrap=True)
     table.add_column("mean", justify="right", no_wrap=True)
     table.add_column("95% CI", justify="right", no_wrap=True)
+    uncertain = "pi_low" in summary.columns  # a forecast with uncertainty
+    if uncertain:
+        table.add_column("90% PI", justify="right", no_wrap=True)
     table.add_column("unit")
     for row in summary[_whole_window(summary["kpi"])].itertuples():
-        table.add_row(
-            row.kpi,
-            format_value(row.mean),
-            format_interval(row.ci_low, row.ci_high, row.mean),
-            row.unit,
-        )
+        intervals = [format_interval(row.ci_low, row.ci_high, row.mean)]
+        if uncertain:
+            intervals.append(format_interval(row.pi_low, row.pi_high, row.mean))
+        table.add_row(row.kpi, format_value(row.mean), *intervals, row.unit)
     return table
 
 
@@ -250,10 +258,17 @@ def run(
             "finds in a pilot run from empty (default: the scenario's run.warmup_days)."
         ),
     ] = None,
+    uncertainty: forecast.UncertaintyOption = False,
+    sets: forecast.SetsOption = None,
+    fit: forecast.FitOption = None,
     json_: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Run replications of a scenario and write manifest, replications, summary."""
+    """Run replications of a scenario and write manifest, replications, summary.
+
+    With --uncertainty, a forecast: --sets parameter sets x --reps replications each, all
+    on the same random numbers; summary.csv adds the 90% prediction interval.
+    """
     from simdivert.experiments.executors import open_executor
     from simdivert.experiments.replications import run_experiments
     from simdivert.experiments.warmup import pilot_warmup
@@ -261,12 +276,16 @@ def run(
     output = Output(console, json_, quiet)
     overrides = _run_overrides(set_, years, reps, seed)
     try:
+        forecast.check_options(uncertainty, sets, fit)
         if warmup is not None and warmup != AUTO_WARMUP:
             overrides.append(f"run.warmup_days={_warmup_days(warmup)}")
         source = resolve_scenario_path(scenario)
         resolved = load_scenario(source, overrides)
         target = out if out is not None else default_run_dir(resolved.name)
         check_new_dir(target)
+        chosen = None
+        if uncertainty:
+            chosen = forecast.parameter_sets(resolved, source, overrides, sets, fit)
         warmup_record: dict[str, object] | None = None
         if warmup == AUTO_WARMUP:
             with (
@@ -287,14 +306,19 @@ def run(
             open_executor(workers, dask, force) as executor,
             ReplicationProgressBar(console, f"{resolved.name}") as executor.progress,
         ):
-            (experiment,) = run_experiments(
-                [resolved],
-                resolved.run.replications,
-                resolved.run.seed,
-                executor,
-                events or report,
-                force=force,
-            )
+            if chosen is not None:
+                (experiment,) = forecast.run_arms(
+                    [resolved], [source], chosen, executor, events or report, force
+                )
+            else:
+                (experiment,) = run_experiments(
+                    [resolved],
+                    resolved.run.replications,
+                    resolved.run.seed,
+                    executor,
+                    events or report,
+                    force=force,
+                )
     except UserError as exc:
         raise _fail(exc) from None
     try:
@@ -308,13 +332,14 @@ def run(
         )
     except UserError as exc:
         raise _fail(exc) from None
-    _warn_if_before_launch(resolved, resolved.name)
+    _warn_about_scenario(resolved, resolved.name)
     summary = experiment.summary
+    each = "" if experiment.parameter_sets is None else f" x {len(experiment.parameter_sets)} sets"
     console.print(
         summary_table(
             summary,
             f"{resolved.name}: {resolved.run.replications} "
-            f"replications, {resolved.run.years:g} year(s)",
+            f"replications{each}, {resolved.run.years:g} year(s)",
         )
     )
     console.print(f"Results written to [bold]{written}[/]")
@@ -360,8 +385,10 @@ def league_table(comparison: pd.DataFrame, names: list[str]) -> Table:
         unit_heading,
     )
 
+    uncertain = "diff_pi_low" in comparison.columns  # compared with uncertainty
     table = Table(
-        title=f"League table: each scheme against {names[0]} (paired, 95% CI)",
+        title=f"League table: each scheme against {names[0]} (paired, 95% CI"
+        + ("; 90% PI over the same parameter sets)" if uncertain else ")"),
         title_justify="left",
         caption="All KPIs: comparison.csv",
     )
@@ -407,6 +434,9 @@ def compare(
     report: Annotated[
         bool, typer.Option("--report", help="Also write report.html and figures/.")
     ] = False,
+    uncertainty: forecast.UncertaintyOption = False,
+    sets: forecast.SetsOption = None,
+    fit: forecast.FitOption = None,
     json_: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -414,6 +444,7 @@ def compare(
 
     Every scenario runs the base's replications with the base's seed, so the same
     encounters and people recur wherever the rules allow and differences are not noise.
+    With --uncertainty every scenario also runs the same parameter sets (the base's).
     """
 
     from simdivert.experiments.executors import open_executor
@@ -422,10 +453,14 @@ def compare(
     output = Output(console, json_, quiet)
     overrides = _run_overrides(set_, years, reps, seed)
     try:
+        forecast.check_options(uncertainty, sets, fit)
         sources = [resolve_scenario_path(name) for name in (base, *others)]
         scenarios = [load_scenario(source, overrides) for source in sources]
         target = out if out is not None else default_run_dir("compare")
         check_new_dir(target)
+        chosen = None
+        if uncertainty:
+            chosen = forecast.parameter_sets(scenarios[0], sources[0], overrides, sets, fit)
     except UserError as exc:
         raise _fail(exc) from None
     from simdivert.api import unique_names
@@ -443,7 +478,12 @@ def compare(
             open_executor(workers, dask, force) as executor,
             ReplicationProgressBar(console, f"{len(names)} scenarios") as executor.progress,
         ):
-            experiments = run_experiments(scenarios, replications, seed_used, executor, force=force)
+            if chosen is not None:
+                experiments = forecast.run_arms(scenarios, sources, chosen, executor, False, force)
+            else:
+                experiments = run_experiments(
+                    scenarios, replications, seed_used, executor, force=force
+                )
     except UserError as exc:
         raise _fail(exc) from None
     comparison = paired_comparison(experiments, names)
@@ -460,7 +500,7 @@ def compare(
     except UserError as exc:
         raise _fail(exc) from None
     for name, scenario in zip(names, scenarios, strict=True):
-        _warn_if_before_launch(scenario, name)
+        _warn_about_scenario(scenario, name)
     console.print(league_table(comparison, names))
     console.print(f"Results written to [bold]{written}[/]")
     report_path = _write_report(written) if report else None

@@ -20,13 +20,13 @@ from simdivert.experiments.sweep_cells import Overrides
 from simdivert.model.random_streams import RandomStreams
 from simdivert.scenario.files import load_scenario_with_values
 from simdivert.scenario.schema import Scenario
+from simdivert.scenario.uncertainty import SET_COLUMN as SET_COLUMN  # also named here
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
 UNCERTAINTY_STREAM = "design.uncertainty"
-SET_COLUMN = "set"  # the parameter set's number, 0, 1, ...
 
 
 def uncertain_keys(scenario: Scenario, source: str = "") -> list[str]:

@@ -26,9 +26,10 @@ from simdivert.importers.police_uk import (
     search_rate_ratio,
 )
 from simdivert.importers.police_uk_files import force_slug, read_searches
+from simdivert.importers.priors import moved_priors
 from simdivert.outputs.folders import check_writable, write_atomically
 from simdivert.scenario.files import load_scenario, load_scenario_with_values, resolve_scenario_path
-from simdivert.scenario.schema import STREAMS, CourseSettings, Scenario
+from simdivert.scenario.schema import CourseSettings, Scenario
 
 STAFFING_KEYS = (
     "demand.other_finds_per_year",
@@ -76,11 +77,9 @@ def scaled_staffing(base: Scenario, derived: Sequence[Derived]) -> list[Derived]
         f"{search_finds_per_year(demand):,.0f}"
     )
     course = base.course
-    sessions = {
-        s: _nearest_half(
-            getattr(course.sessions_per_week, s) * factor, getattr(course.sessions_per_week, s)
-        )
-        for s in STREAMS
+    sessions = {  # every stream of the base scheme, its own included
+        stream: _nearest_half(base_sessions * factor, base_sessions)
+        for stream, base_sessions in course.sessions_per_week.items()
     }
     facilitators = max(course.facilitators_per_session, round(course.facilitators * factor))
     while not _timetable_fits(course, facilitators, sessions):
@@ -159,8 +158,10 @@ def render(
     values: Sequence[Derived],
     quality: Sequence[str],
     period: str,
+    priors: Sequence[tuple[str, dict, str]] = (),
 ) -> str:
-    """The scenario file's text: a header, then each table with a comment above each value."""
+    """The scenario file's text: a header, then each table with a comment above each value,
+    then the base's priors on derived values moved to this force's (:mod:`.priors`)."""
     name = "_".join(force_slug(text).replace("-", "_") for text in (force, Path(scheme).stem))
     lines = [
         _comment(
@@ -192,6 +193,10 @@ def render(
         f"name = {_toml_value(force)}",
         "demand_share = 1.0",
     ]
+    if priors:
+        lines += ["", "[uncertainty]"]
+        for key, prior, basis in priors:
+            lines += [_comment(basis), f"{json.dumps(key)} = {_toml_value(prior)}"]
     return "\n".join(lines) + "\n"
 
 
@@ -221,7 +226,15 @@ def import_police_uk(
         derived += scaled_staffing(base, derived)
     quality = quality_lines(data)
     extends = _extends(scheme, out)
-    text = render(force, scheme, extends, _in_table_order(derived), quality, data.period)
+    text = render(
+        force,
+        scheme,
+        extends,
+        _in_table_order(derived),
+        quality,
+        data.period,
+        moved_priors(base, derived),
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     scenario_box: list[Scenario] = []
 

@@ -32,12 +32,16 @@ class FindDraws:
         self._samplers = samplers
         self._generators = {name: streams.generator(name) for name in samplers}
         self.columns: dict[str, list[float]] = {name: [] for name in samplers}
+        self.first: dict[str, np.ndarray] = {}  # the first rows as drawn, for bulk decisions
         self.rows = 0
         self._extend(first_rows)
 
     def _extend(self, n: int) -> None:
         for name, sample in self._samplers.items():
-            self.columns[name].extend(sample(self._generators[name], n).tolist())
+            values = sample(self._generators[name], n)
+            if not self.rows:
+                self.first[name] = values
+            self.columns[name].extend(values.tolist())
         self.rows += n
 
     def ensure(self, rows: int) -> None:

@@ -17,8 +17,9 @@ reports back when each ends.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from operator import itemgetter
+from heapq import heappop, heappush
 
 import numpy as np
 import simpy
@@ -26,6 +27,7 @@ import simpy
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.model.demand import USER_DEALER, Demand, draw_people
 from simdivert.model.draws import FindDraws
+from simdivert.model.events import Due, call_at, call_later
 from simdivert.model.provider import (
     COMPLETED,
     ROUTE_ONE_TO_ONE,
@@ -36,7 +38,6 @@ from simdivert.model.provider import (
 from simdivert.model.random_streams import RandomStreams
 from simdivert.model.roster import duty_changes
 from simdivert.model.rules import (
-    DECISION_OUTCOME,
     DIVERTED,
     NO_LATER_OUTCOME,
     NOT_RECORDED,
@@ -65,13 +66,14 @@ _COLUMNS = (
 class FindsLog:
     """One row per possession or user-dealer find, in the order they happen.
 
-    Rows are tuples appended as finds are decided (first finds not diverted before the
-    run, the rest as they happen), and later outcomes (a prosecution after
-    a breach or after not engaging) are kept by find; :meth:`finish` turns both into
-    columns in time order.
+    The first finds not diverted are recorded before the run, all at once, as columns
+    (``bulk``); the rest are tuples appended as they happen (``rows``). Later outcomes (a
+    prosecution after a breach or after not engaging) are kept by find; :meth:`finish`
+    turns all of it into columns in time order.
     """
 
     rows: list[tuple] = field(default_factory=list)
+    bulk: tuple[np.ndarray, ...] = ()  # rows recorded all at once, a column per field
     later: dict[int, tuple[int, float]] = field(default_factory=dict)  # find: (outcome, hours)
     find: np.ndarray = field(init=False)
     person: np.ndarray = field(init=False)
@@ -91,8 +93,9 @@ class FindsLog:
 
     def finish(self) -> FindsLog:
         columns = list(zip(*self.rows, strict=True)) if self.rows else [()] * len(_COLUMNS)
-        for (name, dtype), values in zip(_COLUMNS, columns, strict=True):
-            setattr(self, name, np.asarray(values, dtype=dtype))
+        bulk = self.bulk or [np.empty(0)] * len(_COLUMNS)
+        for (name, dtype), first, values in zip(_COLUMNS, bulk, columns, strict=True):
+            setattr(self, name, np.concatenate([first, np.asarray(values, dtype)]).astype(dtype))
         in_time_order = np.lexsort((self.find, self.hours))
         for name, _ in _COLUMNS:
             setattr(self, name, getattr(self, name)[in_time_order])
@@ -105,8 +108,15 @@ class FindsLog:
             outcomes, hours = zip(*self.later.values(), strict=True)
             self.later_outcome[rows] = outcomes
             self.later_outcome_hours[rows] = hours
-        self.rows = []
+        self.rows, self.bulk = [], ()
         return self
+
+
+def _unit_exponentials(rng: np.random.Generator, chunk: int = 1024) -> Iterator[float]:
+    """The stream's unit exponentials one by one, drawn in chunks: the same numbers in the
+    same order as one draw at a time, without numpy's cost per call."""
+    while True:
+        yield from rng.exponential(1.0, chunk).tolist()
 
 
 class PoliceModel:
@@ -132,9 +142,12 @@ class PoliceModel:
         n = people.size
         self._first_find_hours = demand.person_find_hours.tolist()
         self._known_before = demand.known_before.tolist()
-        self._find_until = np.minimum(people.desist_hours, scenario.horizon_hours).tolist()
+        find_until = np.minimum(people.desist_hours, scenario.horizon_hours)
+        self._find_until = find_until.tolist()
         user_dealer = demand.person_kind == USER_DEALER
-        self.rules = SchemeRules(scenario, people, user_dealer, demand.known_before, draws.columns)
+        self.rules = SchemeRules(
+            scenario, people, user_dealer, demand.known_before, draws.columns, draws.first
+        )
         self._decide = self.rules.decide
         self._on_record = self.rules.recorded
         self._stream = stream_for(scenario, people.substance, people.under_18).tolist()
@@ -150,8 +163,9 @@ class PoliceModel:
         self._during_diversion = refind.during_diversion
         self._after_completion = refind.after_completion
         self._after_disengagement = refind.after_disengagement
-        self._first_gap = streams.generator("refind.first_gap").exponential(1.0, n).tolist()
-        self._later_gaps = streams.generator("refind.later_gaps")
+        first_gap = streams.generator("refind.first_gap").exponential(1.0, n)
+        self._first_gap = first_gap.tolist()
+        self._later_gap = _unit_exponentials(streams.generator("refind.later_gaps")).__next__
         # Person histories (the scheme's part is the rules').
         self._last_find = [-1] * n
         self._version = [0] * n
@@ -160,7 +174,18 @@ class PoliceModel:
         self._hazard = [0.0] * n
         self._finds = n + self._start_backlog(demand, streams)  # then repeat finds' ids
         self._person_of_referral: dict[int, int] = {}  # referrals made in the run
-        self._planned = self._plan_first_finds()
+        # Repeat finds to come: (when, order scheduled, person, hazard version), and the
+        # times of the wake-up events pending for them.
+        self._pending: list[tuple[float, int, int, int]] = []
+        self._scheduled = 0
+        self._wakes: set[float] = set()
+        self._planned = self._plan_first_finds(
+            demand.person_find_hours,
+            demand.known_before,
+            people.frailty * base,
+            first_gap,
+            find_until,
+        )
         self._next_planned = 0  # the next planned event
         self._planned_due()
 
@@ -190,33 +215,85 @@ class PoliceModel:
             )
         return len(waiting)
 
-    def _plan_first_finds(self) -> list[tuple[float, int, tuple | None, int]]:
+    def _plan_first_finds(
+        self,
+        hours: np.ndarray,
+        known_before: np.ndarray,
+        base_hazard: np.ndarray,
+        first_gap: np.ndarray,
+        find_until: np.ndarray,
+    ) -> list[tuple[float, int, tuple | None, int]]:
         """Decide every first find before the run; return the police events to come.
 
         A person's first find in the run meets an empty history, so its outcome is
-        known before the run starts. A find not diverted is recorded at once and only the
+        known before the run starts (:meth:`SchemeRules.decide_first_finds`, all at once).
+        A find not diverted is recorded at once, as :meth:`_record` would, and only the
         next find it leads to becomes an event; a diverted one is an event of its own,
         since its referral starts then. Returns ``(when, person, decision, version)`` in
-        time order: a first find's decision, or ``None`` and the hazard's version for a
-        repeat find.
+        time order (ties by person): a first find's decision, or ``None`` and the
+        hazard's version for a repeat find.
         """
-        planned: list[tuple[float, int, tuple | None, int]] = []
-        for person, when in enumerate(self._first_find_hours):
-            decision = self._decide(person, person, when)
-            if decision[DECISION_OUTCOME] == DIVERTED:
-                planned.append((when, person, decision, 0))
-                continue
-            due = self._record(person, person, self._known_before[person], when, decision)
-            if due is not None:
-                planned.append((due, person, None, self._version[person]))
-        planned.sort(key=itemgetter(0))
-        return planned
+        decisions = self.rules.decide_first_finds(hours)
+        live, recorded, informal, barred, breach, offered, outcome, counterfactual = decisions
+        diverted = np.flatnonzero(outcome == DIVERTED)
+        now = np.flatnonzero(outcome != DIVERTED)
+        self.log.bulk = (
+            now,
+            now,
+            hours[now],
+            known_before[now],
+            *(column[now] for column in (live, recorded, ~informal, barred)),
+            *(column[now] for column in (breach, offered, outcome, counterfactual)),
+            np.full(now.size, -1),
+        )
+        self.rules.recorded_all(now, outcome[now])
+        # The wait for the next find, as _set_hazard starts it.
+        multiplier = np.where(
+            outcome[now] == NOT_RECORDED, self._after_no_action, self._after_recorded
+        )
+        hazard = base_hazard[now] * multiplier
+        unit = first_gap[now]
+        with np.errstate(divide="ignore"):
+            due = hours[now] + unit / hazard
+        falls_due = (hazard > 0) & (due < find_until[now])
+        n = hours.size
+        for name, values, default in (
+            ("_last_find", now, -1),
+            ("_version", 1, 0),
+            ("_gap_unit", unit, 0.0),
+            ("_gap_start", hours[now], 0.0),
+            ("_hazard", hazard, 0.0),
+        ):
+            column = np.full(n, default)
+            column[now] = values
+            setattr(self, name, column.tolist())
+        # The events: diverted first finds and the repeat finds that fall due, by time.
+        due_persons = now[falls_due]
+        when = np.concatenate([hours[diverted], due[falls_due]])
+        who = np.concatenate([diverted, due_persons])
+        by_person = np.argsort(who, kind="stable")
+        order = by_person[np.argsort(when[by_person], kind="stable")]
+        scene = [column[diverted].tolist() for column in decisions]
+        events: list[tuple | None] = [*zip(*scene, strict=True), *([None] * due_persons.size)]
+        versions = np.concatenate(
+            [np.zeros(diverted.size, np.int64), np.ones(due_persons.size, np.int64)]
+        )
+        return list(
+            zip(
+                when[order].tolist(),
+                who[order].tolist(),
+                [events[i] for i in order.tolist()],
+                versions[order].tolist(),
+                strict=True,
+            )
+        )
 
-    def _planned_due(self, _event: simpy.Event | None = None) -> None:
+    def _planned_due(self, _event: Due | None = None) -> None:
         """Handle the planned police events due now, then wait for the next one.
 
-        Finds are callbacks on plain timeouts, not SimPy processes: a process would add
-        its start and end events and a generator resume to every find.
+        Finds are callbacks on the model's own light events
+        (:func:`~simdivert.model.events.call_later`), not SimPy processes: a process would
+        add its start and end events and a generator resume to every find.
         """
         planned, now, i = self._planned, self.env.now, self._next_planned
         while i < len(planned) and planned[i][0] <= now:
@@ -229,11 +306,22 @@ class PoliceModel:
                 self._schedule(person, due)
         self._next_planned = i
         if i < len(planned):
-            self.env.timeout(planned[i][0] - now).callbacks.append(self._planned_due)
+            call_later(self.env, planned[i][0] - now, self._planned_due)
 
-    def _repeat_find_due(self, event: simpy.Timeout) -> None:
-        assert event.value is not None, "a repeat find's event carries (person, version)"
-        self._repeat_find(*event.value)
+    def _repeat_finds_due(self, event: Due) -> None:
+        """Handle the repeat finds due now, in the order they were scheduled, then make
+        sure the next one has a wake-up (one may be pending already)."""
+        pending, now = self._pending, self.env.now
+        self._wakes.discard(event.value)
+        while pending and pending[0][0] <= now:
+            _, _, person, version = heappop(pending)
+            self._repeat_find(person, version)
+        if pending and pending[0][0] < min(self._wakes, default=math.inf):
+            self._wake(pending[0][0])
+
+    def _wake(self, when: float) -> None:
+        self._wakes.add(when)
+        call_at(self.env, when, self._repeat_finds_due, when)
 
     def _repeat_find(self, person: int, version: int) -> None:
         if self._version[person] == version:  # not superseded by a change of hazard
@@ -258,10 +346,21 @@ class PoliceModel:
         return None
 
     def _schedule(self, person: int, due: float | None) -> None:
+        """Put the person's next find among the pending repeat finds.
+
+        They wait in this model's own queue, with a SimPy event only for the next one
+        due: about 1,300 of them are pending at any time (many superseded by a change of
+        hazard), and in SimPy's queue every event would have paid for their depth. The
+        time is exactly the one a timeout of ``due - now`` would fire at, and finds due
+        at one instant are handled in the order scheduled, as SimPy would.
+        """
         if due is not None:
-            self.env.timeout(due - self.env.now, (person, self._version[person])).callbacks.append(
-                self._repeat_find_due
-            )
+            now = self.env.now
+            when = now + (due - now)
+            heappush(self._pending, (when, self._scheduled, person, self._version[person]))
+            self._scheduled += 1
+            if when < min(self._wakes, default=math.inf):
+                self._wake(when)
 
     def _record(
         self, person: int, find: int, repeat: bool, now: float, decision: tuple
@@ -296,7 +395,7 @@ class PoliceModel:
         self._last_find[person] = find
         self._on_record(person, outcome)
         first_in_run = find == person
-        unit = self._first_gap[person] if first_in_run else float(self._later_gaps.exponential())
+        unit = self._first_gap[person] if first_in_run else self._later_gap()
         if outcome == DIVERTED:
             multiplier = self._during_diversion
         elif outcome == NOT_RECORDED:

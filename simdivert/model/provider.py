@@ -26,8 +26,10 @@ import simpy
 
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.model.draws import FindDraws, Sampler, uniform
+from simdivert.model.events import Due, call_later
 from simdivert.model.roster import reactive_slot_times, session_times, working_windows
-from simdivert.scenario.schema import STREAMS, Scenario
+from simdivert.scenario.course_streams import YOUTH_STREAM
+from simdivert.scenario.schema import Scenario
 
 # Terminal states (IN_SYSTEM: not yet terminal when the run ends).
 IN_SYSTEM, COMPLETED, NOT_CONTACTED, LEFT_AT_ASSESSMENT, LEFT_AT_ONE_TO_ONE, LEFT_AT_COURSE = range(
@@ -46,8 +48,6 @@ ROUTE_NONE, ROUTE_GROUP, ROUTE_ONE_TO_ONE = range(3)
 # A group session: timetabled, or a reactive slot not added, added, or added then removed.
 REGULAR, SLOT_CLOSED, SLOT_ADDED, SLOT_REMOVED = range(4)
 ROUTES = ("none", "group", "one_to_one")
-
-UNDER_18_STREAM = STREAMS.index("under_18")
 
 
 class DrugWorkers:
@@ -85,6 +85,12 @@ class DrugWorkers:
     def call(self, starts: Callable[[object], object], client: object, hours: float) -> None:
         """Queue ``client`` for a call booked to last ``hours``; ``starts(client)`` runs
         when a worker takes them (at once if one is free)."""
+        if not self._waiting and (
+            self.fits(hours) if self._duty_times else self.busy < self.on_calls
+        ):  # nobody ahead: what queueing and taking the next client would do, at once
+            self.busy += 1
+            starts(client)
+            return
         self._waiting.append((starts, client, hours))
         self._take_next()
 
@@ -103,10 +109,17 @@ class DrugWorkers:
         instant has been applied yet makes no difference, and no event is needed.
         """
         self.busy -= 1
+        if not self._waiting:
+            return
         if self._duty_times:
             self._take_next()
         else:
             self._free_one()
+
+    def dismantle(self) -> None:
+        """Forget the clients still waiting at the end of the run (their steps are bound
+        to the model that holds this pool)."""
+        self._waiting.clear()
 
     def set_on_calls(self, count: int) -> None:
         for _ in range(count - self.on_calls):
@@ -119,10 +132,10 @@ class DrugWorkers:
         times = self._duty_times
         if not times:
             return True
-        now, need = self.env.now, self.busy + 1
-        ends = now + hours - 1e-9
+        now = self.env.now
+        need, ends = self.busy + 1, now + hours - 1e-9
         start, end, count = self._segment
-        if start <= now < end and ends <= end:
+        if start <= now < end and ends <= end:  # within the rota's step now (most calls)
             return count >= need
         k = bisect.bisect_right(times, now) - 1  # the count due now, applied or about to be
         counts = self._duty_counts
@@ -137,20 +150,31 @@ class DrugWorkers:
 
     def _free_one(self) -> None:
         if self._waiting:
-            self.env.timeout(0).callbacks.append(self._take_next)
+            call_later(self.env, 0.0, self._take_next)
 
-    def _take_next(self, _event: simpy.Event | None = None) -> None:
+    def _take_next(self, _event: Due | None = None) -> None:
         # First come, first served: a call that does not fit in what is left of the
         # shift waits for the next, and so do the clients behind it (the worker spends
         # the rest of the shift off calls, counted in the admin time).
-        if (
-            self._waiting
-            and (self.busy < self.on_calls or self._duty_times)
-            and self.fits(self._waiting[0][2])
-        ):
-            self.busy += 1
-            starts, client, _hours = self._waiting.popleft()
-            starts(client)
+        waiting = self._waiting
+        if not waiting:
+            return
+        if self._duty_times:
+            # fits(), with its commonest case (the call ends within the rota's step now)
+            # written out: the pool is asked this at every call and every release.
+            hours = waiting[0][2]
+            start, end, count = self._segment
+            now = self.env.now
+            if start <= now < end and now + hours - 1e-9 <= end:
+                if count < self.busy + 1:
+                    return
+            elif not self.fits(hours):
+                return
+        elif self.busy >= self.on_calls:
+            return
+        self.busy += 1
+        starts, client, _hours = waiting.popleft()
+        starts(client)
 
 
 class _Booking(NamedTuple):
@@ -164,9 +188,11 @@ class _Booking(NamedTuple):
 
 
 def stream_for(scenario: Scenario, substance: np.ndarray, under_18: np.ndarray) -> np.ndarray:
-    """The group-course stream: under-18s have their own; adults go by main substance
-    (``course.streams``, else the stream of the substance's name, else general)."""
-    return np.where(under_18, UNDER_18_STREAM, scenario.course_stream_codes()[substance])
+    """The group-course stream (a code into ``scenario.streams``): under-18s have their
+    own; adults go by main substance (``course.streams``, else the stream of the
+    substance's name, else general)."""
+    youth = scenario.streams.index(YOUTH_STREAM)
+    return np.where(under_18, youth, scenario.course_stream_codes()[substance])
 
 
 def route_for(possible_dependence: np.ndarray, significant_safeguarding: np.ndarray) -> np.ndarray:
@@ -309,17 +335,18 @@ class SessionBook:
     @classmethod
     def from_timetable(
         cls,
+        streams: tuple[str, ...],
         timetable: dict[str, np.ndarray],
         places: list[int],
         reactive_slots: dict[str, np.ndarray] | None = None,
         limits: list[int] | None = None,
     ) -> SessionBook:
-        """The timetabled sessions, and the closed slots reactive sessions may open in.
-        An open session takes bookings up to its stream's limit (its places unless
-        overbooked)."""
+        """The timetabled sessions of each of ``streams`` (in that order: a stream's code
+        is its index), and the closed slots reactive sessions may open in. An open
+        session takes bookings up to its stream's limit (its places unless overbooked)."""
         limits = places if limits is None else limits
         times, capacity, kinds = [], [], []
-        for stream, size in zip(STREAMS, limits, strict=True):
+        for stream, size in zip(streams, limits, strict=True):
             regular = timetable[stream]
             slots = (reactive_slots or {}).get(stream, np.empty(0))
             both = np.concatenate([regular, slots])
@@ -337,10 +364,10 @@ class SessionBook:
             places=places,
             capacity=capacity,
             kind=kinds,
-            unplaced=[0] * len(STREAMS),
+            unplaced=[0] * len(streams),
             turned_away=[[0] * len(t) for t in times],
             limits=list(limits),
-            _first_open=[0] * len(STREAMS),
+            _first_open=[0] * len(streams),
         )
 
     def book(self, stream: int, earliest: float) -> int:
@@ -410,10 +437,11 @@ class ProviderModel:
         self.on_end = on_end
         self.windows = working_windows(scenario.provider)
         self.workers = DrugWorkers(env, duty)
-        places = [scenario.course.places(stream) for stream in STREAMS]
+        places = [scenario.course.places(stream) for stream in scenario.streams]
         overbooking = scenario.course.overbooking
         attend = scenario.engagement.group_attend_probability
         self.sessions = SessionBook.from_timetable(
+            scenario.streams,
             session_times(scenario),
             places,
             reactive_slot_times(scenario),
@@ -434,6 +462,10 @@ class ProviderModel:
         self._answer = contact.answer_probability
         columns = draws.columns
         self._contact_u = [columns[f"pathway.contact.{k}"] for k in range(contact.max_attempts)]
+        self._max_attempts = contact.max_attempts
+        self._next_open = self.windows.next_open_at
+        self._attempt_start_times = self.log.attempt_starts
+        self._attempt_end_times = self.log.attempt_ends
         self._assessment_u = columns["pathway.assessment_engage"]
         self._assessment_minutes = columns["pathway.assessment_minutes"]
         self._one_to_one_u = columns["pathway.one_to_one_engage"]
@@ -448,7 +480,10 @@ class ProviderModel:
         self._rota_due()
         self._reactive = course.reactive
         self._boosted = dict.fromkeys(
-            [STREAMS.index(s) for s in (course.reactive.streams if course.reactive else [])],
+            [
+                scenario.streams.index(s)
+                for s in (course.reactive.streams if course.reactive else [])
+            ],
             False,
         )
         if course.reactive is not None:
@@ -463,6 +498,14 @@ class ProviderModel:
     def finish(self) -> PathwayLog:
         return self.log.finish()
 
+    def dismantle(self) -> None:
+        """After the run: drop the references back to the police side and to this model's
+        own steps (clients still waiting for a drug worker), so that neither forms a cycle
+        the garbage collector would have to find (see
+        :func:`~simdivert.model.events.discard_pending`)."""
+        self.on_end = None
+        self.workers.dismantle()
+
     def _engages(self, u: float, probability: float, waited_hours: float) -> bool:
         return u < probability * math.exp(-waited_hours / self._patience_hours)
 
@@ -472,7 +515,7 @@ class ProviderModel:
         if self.on_end is not None:
             self.on_end(referral, state, hours)
 
-    def _rota_due(self, _event: simpy.Event | None = None) -> None:
+    def _rota_due(self, _event: Due | None = None) -> None:
         """Set the number of drug workers on calls at each change of the rota due now."""
         changes, now, k = self._duty_changes, self.env.now, self._next_duty_change
         while k < len(changes) and changes[k][0] <= now:
@@ -480,7 +523,7 @@ class ProviderModel:
             k += 1
         self._next_duty_change = k
         if k < len(changes):
-            self.env.timeout(changes[k][0] - now).callbacks.append(self._rota_due)
+            call_later(self.env, changes[k][0] - now, self._rota_due)
 
     def _reactive_check(self, _event: simpy.Event | None = None) -> None:
         """Add sessions to a stream whose projected wait or waiting list is too long, take
@@ -564,28 +607,28 @@ class ProviderModel:
         one event, and queue in the order they were made due, as one event each would.
         """
         now = self.env.now
-        delay = self.windows.next_open_at(earliest) - now
+        delay = self._next_open(earliest) - now
         due = now + delay  # exactly when a timeout of this delay fires
         batch = self._due_attempts.get(due)
         if batch is None:
-            batch = self._due_attempts[due] = []
-            self.env.timeout(delay, due).callbacks.append(self._attempts_queue)
-        batch.append((r, k))
+            self._due_attempts[due] = [(r, k)]
+            call_later(self.env, delay, self._attempts_queue, due)
+        else:
+            batch.append((r, k))
 
-    def _attempts_queue(self, event: simpy.Timeout) -> None:
-        assert event.value is not None, "a batch's event carries the instant it is due"
+    def _attempts_queue(self, event: Due) -> None:
+        call, starts, hours = self.workers.call, self._attempt_starts, self._attempt_hours
         for attempt in self._due_attempts.pop(event.value):
-            self.workers.call(self._attempt_starts, attempt, self._attempt_hours)
+            call(starts, attempt, hours)
 
     def _attempt_starts(self, attempt: object) -> None:
-        now = self.env.now
-        self.log.attempt_starts.append(now)
-        self.log.attempt_ends.append(now + self._attempt_hours)
-        self.env.timeout(self._attempt_hours, attempt).callbacks.append(self._attempt_ends)
+        now, hours = self.env.now, self._attempt_hours
+        self._attempt_start_times.append(now)
+        self._attempt_end_times.append(now + hours)
+        call_later(self.env, hours, self._attempt_ends, attempt)
 
-    def _attempt_ends(self, event: simpy.Timeout) -> None:
+    def _attempt_ends(self, event: Due) -> None:
         """Answered: the referral waits for an assessment; if not, the next attempt, if any."""
-        assert event.value is not None, "an attempt carries (referral, attempt)"
         r, k = event.value
         self.workers.release()
         log, now = self.log, self.env.now
@@ -593,7 +636,7 @@ class ProviderModel:
         if self._contact_u[k][log.find[r]] < self._answer:
             log.first_contact_hours[r] = now
             self._request_assessment(r)
-        elif k + 1 < len(self._contact_u):
+        elif k + 1 < self._max_attempts:
             self._attempt_due(r, k + 1, now - self._attempt_hours + self._spacing)
         else:
             self._end(r, NOT_CONTACTED, now)
@@ -608,17 +651,17 @@ class ProviderModel:
         contacted_at, attempts, last_attempt = self._first_contact(self.log.find[r])
         self.log.contact_attempts[r] = attempts
         if contacted_at is None:
-            self.env.timeout(last_attempt - self.env.now, r).callbacks.append(self._not_contacted)
+            call_later(self.env, last_attempt - self.env.now, self._not_contacted, r)
             return
         self.log.first_contact_hours[r] = contacted_at
-        self.env.timeout(contacted_at - self.env.now, r).callbacks.append(self._contacted)
+        call_later(self.env, contacted_at - self.env.now, self._contacted, r)
 
-    def _not_contacted(self, event: simpy.Timeout) -> None:
+    def _not_contacted(self, event: Due) -> None:
         r = event.value
         assert r is not None, "a step's event carries its referral"
         self._end(r, NOT_CONTACTED, self.env.now)
 
-    def _contacted(self, event: simpy.Timeout) -> None:
+    def _contacted(self, event: Due) -> None:
         assert event.value is not None, "a step's event carries its referral"
         self._request_assessment(event.value)
 
@@ -634,20 +677,19 @@ class ProviderModel:
             start - log.referral_hours[r],  # the whole wait, chasing calls included
         ):
             log.assessment_end_hours[r] = start + self._failed_call_hours
-            due = self.env.timeout(self._failed_call_hours, r)
-            due.callbacks.append(self._failed_assessment_ends)
+            call_later(self.env, self._failed_call_hours, self._failed_assessment_ends, r)
             return
         hours = self._assessment_minutes[find] / 60.0
         log.assessment_end_hours[r] = start + hours
-        self.env.timeout(hours, r).callbacks.append(self._assessment_ends)
+        call_later(self.env, hours, self._assessment_ends, r)
 
-    def _failed_assessment_ends(self, event: simpy.Timeout) -> None:
+    def _failed_assessment_ends(self, event: Due) -> None:
         r = event.value
         assert r is not None, "a step's event carries its referral"
         self.workers.release()
         self._end(r, LEFT_AT_ASSESSMENT, self.env.now)
 
-    def _assessment_ends(self, event: simpy.Timeout) -> None:
+    def _assessment_ends(self, event: Due) -> None:
         r = event.value
         assert r is not None, "a step's event carries its referral"
         self.workers.release()
@@ -659,15 +701,14 @@ class ProviderModel:
         """Triage's outcome: a one-to-one call when a worker is free, or the group course."""
         if self._routes[r] == ROUTE_ONE_TO_ONE:
             if self._one_to_one_notice > 0:
-                notice = self.env.timeout(self._one_to_one_notice, r)
-                notice.callbacks.append(self._one_to_one_queues)
+                call_later(self.env, self._one_to_one_notice, self._one_to_one_queues, r)
             else:
                 self._request_one_to_one(r)
         else:
             course = _Booking(r, session=-1, attended=0, waiting_since=assessed_at)
             self._book_next(course, self.env.now + self._notice)
 
-    def _one_to_one_queues(self, event: simpy.Timeout) -> None:
+    def _one_to_one_queues(self, event: Due) -> None:
         assert event.value is not None, "a step's event carries its referral"
         self._request_one_to_one(event.value)
 
@@ -690,9 +731,9 @@ class ProviderModel:
             log.intervention_start_hours[r] = start
         log.intervention_end_hours[r] = start + hours
         state = COMPLETED if engaged else LEFT_AT_ONE_TO_ONE
-        self.env.timeout(hours, (r, state)).callbacks.append(self._one_to_one_ends)
+        call_later(self.env, hours, self._one_to_one_ends, (r, state))
 
-    def _one_to_one_ends(self, event: simpy.Timeout) -> None:
+    def _one_to_one_ends(self, event: Due) -> None:
         assert event.value is not None, "a one-to-one's end carries (referral, state)"
         r, state = event.value
         self.workers.release()

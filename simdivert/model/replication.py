@@ -14,6 +14,7 @@ import simpy
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.model.demand import FIND_KINDS, Demand, draw_demand
 from simdivert.model.draws import FindDraws, uniform
+from simdivert.model.events import discard_pending, run_until
 from simdivert.model.police import FindsLog, PoliceModel
 from simdivert.model.provider import (
     ROUTES,
@@ -33,7 +34,6 @@ from simdivert.scenario.schema import (
     ETHNIC_GROUPS,
     OUTCOMES,
     SEXES,
-    STREAMS,
     Scenario,
 )
 
@@ -97,11 +97,14 @@ def _simulate(scenario: Scenario, seed: int, replication: int) -> SimulationLogs
     draws = FindDraws(streams, samplers, first_rows=demand.people.size + waiting)
     env = simpy.Environment()
     police = PoliceModel(env, scenario, demand, draws, streams)
-    env.run(until=scenario.horizon_hours)
+    run_until(env, scenario.horizon_hours)
     provider = police.provider
-    return SimulationLogs(
+    logs = SimulationLogs(
         demand, police.finish(), provider.finish(), provider.sessions, provider.duty, streams
     )
+    discard_pending(env)
+    provider.dismantle()
+    return logs
 
 
 def run_replication(
@@ -163,7 +166,7 @@ def event_table(scenario: Scenario, logs: SimulationLogs, replication: int) -> p
         column = np.full(person.size, np.nan)
         column[referred] = getattr(pathway, name)[referral[referred]]
         table[name] = column
-    for name, labels in (("stream", STREAMS), ("route", ROUTES), ("state", STATES)):
+    for name, labels in (("stream", scenario.streams), ("route", ROUTES), ("state", STATES)):
         codes = np.full(person.size, -1)
         codes[referred] = getattr(pathway, name)[referral[referred]]
         table[name] = pd.Categorical.from_codes(codes, categories=list(labels))

@@ -17,13 +17,14 @@ import numpy as np
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.kpis import (
-    CAPACITY_KPIS,
     COHORT_MONTHS,
     COHORT_STATES,
     OUTCOME_KPIS,
     SHARE_SUBSTANCES,
     area_kpi,
+    capacity_kpi_names,
     cohort_kpi_names,
+    stream_kpi,
 )
 from simdivert.model.costs import cost_kpis
 from simdivert.model.courts import court_kpis, scheme_and_status_quo
@@ -58,7 +59,7 @@ from simdivert.model.rules import (
 )
 from simdivert.model.utilisation import call_intervals, facilitator_hours_contracted, sessions_held
 from simdivert.model.window import Window
-from simdivert.scenario.schema import ETHNIC_GROUPS, OUTCOMES, SEXES, STREAMS, Scenario
+from simdivert.scenario.schema import ETHNIC_GROUPS, OUTCOMES, SEXES, Scenario
 from simdivert.stats import p90
 from simdivert.waits import ROUNDING_HOURS, StepTimes, finished_waits, in_days, waits_so_far
 
@@ -194,13 +195,13 @@ def capacity_kpis(
         course.session_hours + course.prep_hours_per_session
     )
     contracted = facilitator_hours_contracted(scenario, window.start, window.end)
-    places = np.array([course.places(stream) for stream in STREAMS])[session_streams]
+    places = np.array([course.places(stream) for stream in scenario.streams])[session_streams]
     fill = {
-        f"group_session_fill_rate_{stream}": _ratio(
+        stream_kpi("group_session_fill_rate", stream): _ratio(
             float(attended[in_window & (session_streams == k)].sum()),
             float(places[in_window & (session_streams == k)].sum()),
         )
-        for k, stream in enumerate(STREAMS)
+        for k, stream in enumerate(scenario.streams)
     }
     return {
         "drug_worker_utilisation": _ratio(busy, on_duty),
@@ -567,7 +568,7 @@ def replication_kpis(
     if scenario.policy.diversion:
         kpis.update(capacity_kpis(scenario, pathway, sessions, duty, policy))
     else:  # no provider: no one to employ, nothing to use
-        kpis.update(dict.fromkeys(CAPACITY_KPIS, math.nan))
+        kpis.update(dict.fromkeys(capacity_kpi_names(scenario.streams), math.nan))
     kpis.update(downstream_kpis(scenario, demand, finds, pathway, streams, policy, kpis))
     kpis.update(
         equity_kpis(

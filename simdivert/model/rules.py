@@ -136,6 +136,7 @@ class SchemeRules:
         user_dealer: np.ndarray,
         known_before: np.ndarray,
         scene_draws: Mapping[str, Sequence[float]],
+        first_scene_draws: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         policy = scenario.policy
         under_18 = people.under_18
@@ -155,12 +156,14 @@ class SchemeRules:
         self._user_dealer = user_dealer.tolist()
         live_from = self._live_from_hours(scenario, people.area, under_18)
         self._live_from = live_from.tolist()
-        self._offer_chance = self._offer_chances(scenario, people, user_dealer).tolist()
-        self._accept_chance = np.where(
+        offer_chance = self._offer_chances(scenario, people, user_dealer)
+        self._offer_chance = offer_chance.tolist()
+        accept_chance = np.where(
             people.possible_dependence,
             with_odds_ratio(policy.accept_share, policy.dependent_accept_odds_ratio),
             policy.accept_share,
-        ).tolist()
+        )
+        self._accept_chance = accept_chance.tolist()
         self._adoption_of = people.area.tolist()
         self._adoption = adoption_tables(scenario)
         self._outcome_odds = self._outcome_odds_of(scenario)
@@ -171,6 +174,9 @@ class SchemeRules:
             scenario, under_18, people.substance, people.ethnic_group
         )
         self._outcome_table = outcome_table.tolist()
+        self._first_scene_draws = first_scene_draws or {
+            name: np.asarray(scene_draws[name][: people.size]) for name in SCENE_COLUMNS
+        }
         self._informal_u = scene_draws["scene.informal"]
         self._recorded_u = scene_draws["scene.recorded"]
         self._offer_u = scene_draws["scene.offer"]
@@ -182,8 +188,20 @@ class SchemeRules:
         substances = scenario.substances
         cannabis = substances.index("cannabis") if "cannabis" in substances else -1
         escalates = ~under_18 & (people.substance == cannabis)
-        self._escalates = (escalates & scenario.police.cannabis_escalation).tolist()
+        escalates &= scenario.police.cannabis_escalation
+        self._escalates = escalates.tolist()
         self._step = np.where(known_before, 0, -1).tolist()  # the last step on the ladder
+        # The same per-person values as arrays, for deciding every first find at once.
+        self._people = {
+            "known_before": np.asarray(known_before, bool),
+            "user_dealer": np.asarray(user_dealer, bool),
+            "live_from": live_from,
+            "offer_chance": offer_chance,
+            "accept_chance": accept_chance,
+            "area": people.area,
+            "outcome_table": outcome_table,
+            "escalates": escalates,
+        }
         self._barred_until = [-math.inf] * n
         self._diversions = [0] * n
         self._contract_until = [-math.inf] * n
@@ -301,12 +319,11 @@ class SchemeRules:
                 breach, outcome = True, CHARGE
             elif self._once_only and self._diversions[person] > 0 and self._after_once_only >= 0:
                 outcome = self._after_once_only  # a second find is dealt with formally
+            elif barred or (self._once_only and self._diversions[person] > 0):
+                outcome = UPLIFT_OUTCOME if informal else recorded_outcome
             else:
-                offered = (
-                    not barred
-                    and not (self._once_only and self._diversions[person] > 0)
-                    and self._offer_u[find]
-                    < self._offer_chance_at(person, find, now, counterfactual)
+                offered = self._offer_u[find] < self._offer_chance_at(
+                    person, find, now, counterfactual
                 )
                 if offered and self._accept_u[find] < self._accept_chance[person]:
                     outcome = DIVERTED
@@ -320,12 +337,15 @@ class SchemeRules:
         """The chance of an offer for this find: the person's share (their area's adoption
         at ``now``, by whole days since go-live) times the odds ratios of the find's
         counterfactual outcome, of a previous find and of another offence found with the
-        possession (its own column of draws, so the share moves no other draw)."""
+        possession (its own column of draws, so the share moves no other draw).
+
+        :func:`with_odds_ratio` is written out here: this runs for most finds.
+        """
         chance = self._offer_chance[person]
         if chance == BY_ADOPTION:
             table = self._adoption[self._adoption_of[person]]
             day = int((now - self._live_from[person]) / HOURS_PER_DAY)
-            chance = table[min(day, len(table) - 1)]
+            chance = table[day] if day < len(table) else table[-1]
         ratio = self._outcome_odds[counterfactual]
         if find != person or self._known_before[person]:
             ratio *= self._prior_odds
@@ -334,7 +354,76 @@ class SchemeRules:
             and not self._user_dealer[person]
         ):
             ratio *= self._other_offence_odds
-        return chance if ratio == 1.0 else with_odds_ratio(chance, ratio)
+        if ratio == 1.0:
+            return chance
+        if chance >= 1.0:
+            return 1.0 if ratio > 0 else 0.0
+        odds = chance / (1.0 - chance) * ratio
+        return odds / (1.0 + odds)
+
+    def decide_first_finds(self, hours: np.ndarray) -> tuple[np.ndarray, ...]:
+        """:meth:`decide` for every person's first find in the run at once (find number =
+        person, at ``hours[person]``), as columns in :data:`DECISION_FIELDS` order.
+
+        A first find meets an empty history (no bar, contract or diversion; the ladder's
+        step is the record from before the run), so each decision depends only on the
+        person, the time and the find's draws, which are the first rows of every column:
+        the same numbers, compared in the same order, as :meth:`decide` one by one
+        (``tests/test_rules.py`` checks every first find of the built-in schemes).
+        """
+        p, n = self._people, hours.size
+        u = {name: column[:n] for name, column in self._first_scene_draws.items()}
+        user_dealer, known_before = p["user_dealer"], p["known_before"]
+        informal = ~user_dealer & (u["scene.informal"] < self._informal_share)
+        recorded_outcome = np.full(n, CHARGE, np.int64)
+        tables = p["outcome_table"]
+        for t, table in enumerate(self._outcome_tables):
+            rows = np.flatnonzero((tables == t) & ~user_dealer)
+            recorded_outcome[rows] = np.searchsorted(table, u["scene.mix"][rows], side="right")
+        # The ladder: a person known before the run (step 0) goes from a warning to a
+        # penalty notice (last = 0: only a warning is at or below the step).
+        climbs = p["escalates"] & ~user_dealer & known_before & (recorded_outcome == LADDER[0])
+        recorded_outcome[climbs] = LADDER[1]
+        counterfactual = np.where(informal, NOT_RECORDED, recorded_outcome)
+        live = (p["live_from"] <= hours) & (hours < self._end_hours)
+        recorded = np.where(
+            live, ~informal | (u["scene.recorded"] < self._recorded_share), ~informal
+        )
+        considered = live & recorded
+        chance = p["offer_chance"].copy()
+        by_adoption = considered & (chance == BY_ADOPTION)
+        for area, table in enumerate(self._adoption):
+            rows = np.flatnonzero(by_adoption & (p["area"] == area))
+            day = ((hours[rows] - p["live_from"][rows]) / HOURS_PER_DAY).astype(np.int64)
+            chance[rows] = np.asarray(table)[np.minimum(day, len(table) - 1)]
+        ratio = np.asarray(self._outcome_odds)[counterfactual]
+        ratio = np.where(known_before, ratio * self._prior_odds, ratio)
+        other = (u["scene.other_offence"] < self._other_offence_share) & ~user_dealer
+        ratio = np.where(other, ratio * self._other_offence_odds, ratio)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            odds = chance / (1.0 - chance) * ratio
+            scaled = np.where(chance >= 1.0, np.where(ratio > 0, 1.0, 0.0), odds / (1.0 + odds))
+        chance = np.where(ratio == 1.0, chance, scaled)
+        offered = considered & (u["scene.offer"] < chance)
+        diverted = offered & (u["scene.accept"] < p["accept_chance"])
+        outcome = np.where(
+            ~live,
+            counterfactual,
+            np.where(
+                ~recorded,
+                NOT_RECORDED,
+                np.where(diverted, DIVERTED, np.where(informal, UPLIFT_OUTCOME, recorded_outcome)),
+            ),
+        )
+        no = np.zeros(n, bool)
+        return live, recorded, informal, no, no, offered, outcome, counterfactual
+
+    def recorded_all(self, persons: np.ndarray, outcomes: np.ndarray) -> None:
+        """:meth:`recorded` for many people, each at most once."""
+        steps = np.asarray([STEP_OF.get(o, -1) for o in range(len(FIND_OUTCOMES))])[outcomes]
+        step = np.asarray(self._step)
+        step[persons] = np.maximum(step[persons], steps)
+        self._step = step.tolist()
 
     def recorded(self, person: int, outcome: int) -> None:
         """The find's outcome is on the person's record: the escalation ladder's step."""

@@ -12,24 +12,35 @@ from pathlib import Path
 
 import pandas as pd
 
-from simdivert.errors import ScenarioError
-from simdivert.experiments.uncertainty import SET_COLUMN
+from simdivert.errors import ScenarioError, UserError
 from simdivert.outputs.folders import write_atomically
+from simdivert.scenario.files import builtin_scenario_dir
 from simdivert.scenario.schema import Scenario
+from simdivert.scenario.uncertainty import SET_COLUMN
 
 PARAMETER_SETS_FILE = "parameter_sets.parquet"
-BUILTIN_FITS = "builtin/fits"  # in simdivert.scenario: <scenario name>.parquet
+FITS_FOLDER = "fits"  # beside the built-in scenarios: the fits shipped with simdivert
 
 
-def builtin_fit_path(scenario_name: str) -> Path | None:
-    """The parameter sets shipped for a built-in scenario (its fit by ``simdivert
-    calibrate --fit``, checked in), or None if it has none."""
-    from importlib import resources
+def builtin_fits() -> list[str]:
+    """The names of the fits shipped with simdivert (``west_midlands``...)."""
+    return sorted(p.stem for p in (builtin_scenario_dir() / FITS_FOLDER).glob("*.parquet"))
 
-    path = Path(str(resources.files("simdivert.scenario") / BUILTIN_FITS)) / (
-        f"{scenario_name}.parquet"
+
+def resolve_fit(name_or_path: str | Path) -> Path:
+    """A fit a forecast names: a Parquet file or a fit's folder, else the name of a
+    built-in fit (``simdivert/scenario/builtin/fits/<name>.parquet``); one line if neither."""
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    builtin = builtin_scenario_dir() / FITS_FOLDER / f"{path.name.removesuffix('.parquet')}.parquet"
+    if path.parent == Path(".") and builtin.is_file():
+        return builtin
+    shipped = ", ".join(builtin_fits()) or "none yet"
+    raise UserError(
+        f"fit {name_or_path}: no such file or folder, nor a built-in fit (built in: {shipped})",
+        option="fit",
     )
-    return path if path.is_file() else None
 
 
 def write_parameter_sets(path: Path, table: pd.DataFrame) -> Path:

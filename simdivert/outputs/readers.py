@@ -43,6 +43,7 @@ from simdivert.kpis import (
     years_of,
 )
 from simdivert.scenario.schema import RunSettings, Scenario, TargetSettings
+from simdivert.scenario.uncertainty import SET_COLUMN
 from simdivert.stats import t_interval
 from simdivert.waits import STAGES, StepTimes, finished_rows, finished_waits, in_days
 
@@ -74,6 +75,9 @@ STAFFING_CHECK = "staffing_check.csv"
 STAFFING_COSTS = "staffing_costs.csv"
 
 SUMMARY_COLUMNS = ("kpi", "mean", "ci_low", "ci_high")
+# A forecast with uncertainty's summary.csv (and comparison.csv) adds its 90% prediction
+# interval; its replications.csv and timeseries.csv have a column for the parameter set.
+PREDICTION_COLUMNS = ("pi_low", "pi_high")
 TIMESERIES_COLUMNS = ("replication", "week", "stage", "queue_mean", "waits_started")
 UTILISATION_COLUMNS = (
     "replication",
@@ -398,14 +402,21 @@ class Comparison:
     def others(self) -> list[str]:
         return self.names[1:]
 
+    @property
+    def run_keys(self) -> list[str]:
+        """What pairs a scenario's rows with the base's: the replication, and the
+        parameter set in a comparison with uncertainty."""
+        return [c for c in (SET_COLUMN, "replication") if c in self.replications.columns]
+
     def paired_differences(self, kpi: str) -> pd.DataFrame:
-        """Per replication and scenario, the KPI minus the base's: replication, scenario, diff."""
+        """Per replication (and set) and scenario, the KPI minus the base's: replication,
+        scenario, diff."""
         if kpi not in self.replications.columns:
             return pd.DataFrame(columns=["replication", "scenario", "diff"])
-        values = self.replications.pivot(index="replication", columns="scenario", values=kpi)
+        values = self.replications.pivot(index=self.run_keys, columns="scenario", values=kpi)
         diffs = values[self.others].sub(values[self.base], axis=0)
         long = diffs.reset_index().melt(
-            id_vars="replication", var_name="scenario", value_name="diff"
+            id_vars=self.run_keys, var_name="scenario", value_name="diff"
         )
         return long.dropna(subset=["diff"])
 
@@ -423,14 +434,10 @@ class Comparison:
         if not years:
             return pd.DataFrame(columns=["scenario", "mean", "ci_low", "ci_high", "years"])
         reps = self.replications
-        per_rep = pd.DataFrame(
-            {
-                "replication": reps["replication"],
-                "scenario": reps["scenario"],
-                "hours": reps[[f"police_hours_per_year_{y}" for y in years]].mean(axis=1),
-            }
+        per_rep = reps[[*self.run_keys, "scenario"]].assign(
+            hours=reps[[f"police_hours_per_year_{y}" for y in years]].mean(axis=1)
         )
-        values = per_rep.pivot(index="replication", columns="scenario", values="hours")
+        values = per_rep.pivot(index=self.run_keys, columns="scenario", values="hours")
         rows = []
         for scenario in self.others:
             mean, low, high = t_interval((values[self.base] - values[scenario]).to_numpy())
@@ -480,7 +487,17 @@ def read_comparison(folder: Path, manifest: dict[str, Any] | None) -> Comparison
 
 # Columns of a sweep's summary.csv that are not varied parameters.
 SWEEP_VALUE_COLUMNS = frozenset(
-    {*SUMMARY_COLUMNS, "unit", "cell", "replications", "n", "half_width", "sd", "std"}
+    {
+        *SUMMARY_COLUMNS,
+        *PREDICTION_COLUMNS,
+        "unit",
+        "cell",
+        "replications",
+        "n",
+        "half_width",
+        "sd",
+        "std",
+    }
 )
 
 
@@ -543,6 +560,9 @@ class OutputFolder:
     staffing_spread: pd.DataFrame | None = None
     staffing_check: pd.DataFrame | None = None
     staffing_costs: pd.DataFrame | None = None
+    # A forecast with uncertainty's replications.csv: a row per parameter set and
+    # replication (None: a run without uncertainty, or not a run).
+    forecast: pd.DataFrame | None = None
 
     @property
     def is_run(self) -> bool:
@@ -577,6 +597,17 @@ def read_output_folder(folder: Path) -> OutputFolder:
         else None
     )
     sensitivity = read_sensitivity(folder) if (folder / ONE_AT_A_TIME).exists() else None
+    spread, check, costs = (
+        _read_csv(folder / name, columns) if (folder / name).exists() else None
+        for name, columns in (
+            (STAFFING_SPREAD, STAFFING_SPREAD_COLUMNS),
+            (STAFFING_CHECK, STAFFING_CHECK_COLUMNS),
+            (STAFFING_COSTS, STAFFING_COSTS_COLUMNS),
+        )
+    )
+    forecast = None
+    if summary is not None and PREDICTION_COLUMNS[0] in summary.columns:
+        forecast = _read_csv(folder / REPLICATIONS, (SET_COLUMN, "replication"))
     if all(x is None for x in (summary, sweep, comparison, plan, sensitivity)):
         raise UserError(
             f"{folder}: no simdivert results here "
@@ -600,14 +631,10 @@ def read_output_folder(folder: Path) -> OutputFolder:
         sweep,
         plan,
         sensitivity,
-        *(
-            _read_csv(folder / name, columns) if (folder / name).exists() else None
-            for name, columns in (
-                (STAFFING_SPREAD, STAFFING_SPREAD_COLUMNS),
-                (STAFFING_CHECK, STAFFING_CHECK_COLUMNS),
-                (STAFFING_COSTS, STAFFING_COSTS_COLUMNS),
-            )
-        ),
+        spread,
+        check,
+        costs,
+        forecast,
     )
 
 

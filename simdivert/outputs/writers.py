@@ -47,16 +47,22 @@ def write_run(
     ``utilisation.csv``, ``events.parquet`` (if the run kept its events), ``manifest.json``.
 
     ``source`` and ``overrides`` say where the scenario came from; ``warmup`` how its
-    warm-up was chosen (default: given in the scenario).
+    warm-up was chosen (default: given in the scenario). A forecast with uncertainty
+    also writes ``parameter_sets.parquet`` (the sets it ran) and its manifest records
+    the result's ``uncertainty`` (how the sets were drawn); ``replications`` is then the
+    number of each set.
     """
     scenario = result.scenario
+    sets = result.parameter_sets
+    per_set = len(result.replications) // (1 if sets is None else len(sets))
     manifest = build_manifest(
         {
             "scenario_name": scenario.name,
             "scenario_source": str(source) if source is not None else "",
             "overrides": list(overrides),
             "seed": result.seed,
-            "replications": len(result.replications),
+            "replications": per_set,
+            **({} if result.uncertainty is None else {"uncertainty": result.uncertainty}),
         },
         _provenance(result, command),
         {
@@ -75,8 +81,19 @@ def write_run(
     events = result.events
     if events is not None:
         writers["events.parquet"] = lambda path: events.to_parquet(path, index=False)
+    _add_parameter_sets(writers, sets)
     writers["manifest.json"] = json_writer(manifest)
     return write_run_dir(Path(folder), writers)
+
+
+def _add_parameter_sets(writers: dict[str, Any], sets: pd.DataFrame | None) -> None:
+    """A forecast with uncertainty's ``parameter_sets.parquet`` (imported here: pandas and
+    pyarrow load only when a folder is written, never with the command line)."""
+    if sets is None:
+        return
+    from simdivert.outputs.parameter_sets import PARAMETER_SETS_FILE, write_parameter_sets
+
+    writers[PARAMETER_SETS_FILE] = lambda path: write_parameter_sets(path, sets)
 
 
 def write_comparison(
@@ -90,7 +107,9 @@ def write_comparison(
     command: str = "",
 ) -> Path:
     """A comparison folder: ``comparison.csv`` (paired differences from the first),
-    ``replications.csv`` (every scenario's, with a ``scenario`` column), ``manifest.json``."""
+    ``replications.csv`` (every scenario's, with a ``scenario`` column), ``manifest.json``;
+    with uncertainty also ``parameter_sets.parquet`` (the sets every scenario ran) and
+    the manifest's ``uncertainty``."""
     import pandas as pd
 
     long_table = pd.concat(
@@ -98,13 +117,15 @@ def write_comparison(
         ignore_index=True,
     )
     base = results[0]
+    sets = base.parameter_sets
     manifest = build_manifest(
         {
             "scenario_names": list(names),
             "scenario_sources": [str(s) for s in sources],
             "overrides": list(overrides),
             "seed": base.seed,
-            "replications": len(base.replications),
+            "replications": len(base.replications) // (1 if sets is None else len(sets)),
+            **({} if base.uncertainty is None else {"uncertainty": base.uncertainty}),
         },
         _provenance(base, command),
         {
@@ -113,14 +134,10 @@ def write_comparison(
             }
         },
     )
-    return write_run_dir(
-        Path(folder),
-        {
-            "comparison.csv": _csv(comparison),
-            "replications.csv": _csv(long_table),
-            "manifest.json": json_writer(manifest),
-        },
-    )
+    writers = {"comparison.csv": _csv(comparison), "replications.csv": _csv(long_table)}
+    _add_parameter_sets(writers, sets)
+    writers["manifest.json"] = json_writer(manifest)
+    return write_run_dir(Path(folder), writers)
 
 
 def write_staffing_plan(

@@ -20,6 +20,7 @@ from simdivert.kpis import kpi_unit
 from simdivert.numbers import format_value
 from simdivert.outputs.readers import Comparison, OutputFolder, RunFacts
 from simdivert.reporting.content import KEY_ASSUMPTIONS, STYLESHEET, assumption_value
+from simdivert.reporting.fan_charts import forecast_section
 from simdivert.reporting.headlines import (
     Headline,
     comparison_headlines,
@@ -44,7 +45,7 @@ class FigureHtml:
     heading: str
     caption: str
     png: bytes
-    section: str  # "run", "comparison", "sweep" or "staffing"
+    section: str  # "forecast", "run", "comparison", "sweep" or "staffing"
     files_folder: str
     data_points: int = 0  # finite points the figure draws (0: an empty chart)
 
@@ -121,6 +122,9 @@ def _intro(output: OutputFolder) -> str:
             parts.append(f'<p class="lead">{escape(run.description)}</p>')
         replications = manifest.get("replications", manifest.get("replications_per_cell", "?"))
         each = " in each cell" if output.sensitivity is not None else ""
+        uncertainty = manifest.get("uncertainty")
+        if output.forecast is not None and isinstance(uncertainty, dict):
+            each = f" of each of {uncertainty.get('sets', '?')} parameter sets"
         facts.append(
             f"{replications} replications{each} of {_window_words(run)}, "
             f"seed {manifest.get('seed', '?')}"
@@ -465,6 +469,7 @@ def render_html(
     """The whole report page of an output folder (``sensitivity_kpis``: those its
     sensitivity section shows)."""
     by_section: dict[str, list[FigureHtml]] = {
+        "forecast": [],
         "run": [],
         "comparison": [],
         "sweep": [],
@@ -481,6 +486,7 @@ def render_html(
         )
     candidates = (
         _headline_section(output, list(sensitivity_kpis)),
+        forecast_section(output, "".join(_figure(f) for f in by_section["forecast"])),
         league_section(output),
         _staffing_section(output, by_section["staffing"]),
         _figures_section("figures", "Figures", by_section["run"], events_note),

@@ -1,7 +1,9 @@
 """A comparison's league table: the schemes side by side, one row per KPI (referrals,
 completions, waits, provider cost, police hours by each method, formal outcomes, the
 equity measure), each scheme's mean and its paired difference from the base with the
-95% CI. The terminal (``simdivert compare``) and the report show the same rows."""
+95% CI (and, compared with uncertainty, the difference's 90% prediction interval over
+the same parameter sets x replications). The terminal (``simdivert compare``) and the
+report show the same rows."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import pandas as pd
 from simdivert.kpis import LEAGUE_KPIS, kpi_label, kpi_unit, latest_policy_year
 from simdivert.numbers import with_minus
 
+PREDICTION_DIFFERENCES = ("diff_pi_low", "diff_pi_high")  # comparison.csv, with uncertainty
+
 
 @dataclass(frozen=True)
 class LeagueCell:
@@ -22,6 +26,8 @@ class LeagueCell:
     diff: float
     diff_low: float
     diff_high: float
+    diff_pi_low: float = math.nan  # compared with uncertainty: the 90% PI of the difference
+    diff_pi_high: float = math.nan
 
     @property
     def clear(self) -> bool:
@@ -52,11 +58,11 @@ def league_rows(table: pd.DataFrame, names: list[str]) -> list[LeagueRow]:
             if (kpi, name) not in by_key.index:
                 continue
             row = by_key.loc[(kpi, name)]
-            mean, *difference = (
-                float(row[c]) for c in ("mean", "diff_mean", "diff_ci_low", "diff_ci_high")
-            )
+            columns = ["mean", "diff_mean", "diff_ci_low", "diff_ci_high"]
+            columns += [c for c in PREDICTION_DIFFERENCES if c in row.index]
+            mean, *difference = (float(row[c]) for c in columns)
             if name == names[0]:  # the base: no difference from itself
-                difference = [math.nan] * 3
+                difference = [math.nan] * len(difference)
             cells[name] = LeagueCell(mean, *difference)
         if any(not math.isnan(cell.mean) for cell in cells.values()):
             rows.append(LeagueRow(kpi, kpi_label(kpi), kpi_unit(kpi), cells))
@@ -86,7 +92,8 @@ def mean_text(cell: LeagueCell, unit: str) -> str:
 
 
 def difference_text(cell: LeagueCell, unit: str) -> str:
-    """The paired difference from the base and its 95% CI (shares in percentage points)."""
+    """The paired difference from the base and its 95% CI (shares in percentage points),
+    then its 90% PI when compared with uncertainty."""
     if math.isnan(cell.diff):
         return ""
     points = " pts" if unit in PERCENT_UNITS else ""
@@ -95,4 +102,8 @@ def difference_text(cell: LeagueCell, unit: str) -> str:
         if math.isnan(cell.diff_low)
         else f" ({_number(cell.diff_low, unit)} to {_number(cell.diff_high, unit)})"
     )
+    if not math.isnan(cell.diff_pi_low):
+        interval += (
+            f"; 90% PI {_number(cell.diff_pi_low, unit)} to {_number(cell.diff_pi_high, unit)}"
+        )
     return f"Δ {_number(cell.diff, unit, signed=True)}{points}{interval}"

@@ -40,6 +40,7 @@ from simdivert.outputs.readers import (
 )
 from simdivert.reporting import (
     comparison_plots,
+    fan_charts,
     outcome_plots,
     plots,
     sensitivity_plots,
@@ -321,6 +322,27 @@ def forest_kpis(comparison: Comparison) -> list[str]:
     return [k for k in chosen if k in defined][:FOREST_PANELS]
 
 
+def forecast_figures(output: OutputFolder) -> list[FigureSpec]:
+    """A forecast with uncertainty's fan chart (none for a run without uncertainty)."""
+    data = fan_charts.forecast_figure_data(output)
+    if data is None:
+        return []
+    monthly, cumulative = data
+    return [
+        FigureSpec(
+            "forecast_fan_chart",
+            "Forecast fan chart",
+            "Over every parameter set x replication: the line is the median, the dark band "
+            "holds the middle 50% of the runs and the light band 90% (the 90% prediction "
+            "interval). Left, referrals a month after the launch (each whole month's weekly "
+            "referrals, scaled to a month); right, referrals and completions since the "
+            "launch at the months counted (summary.csv's referrals_by_month_*).",
+            lambda: fan_charts.forecast_fan_chart(monthly, cumulative),
+            section="forecast",
+        )
+    ]
+
+
 def comparison_figures(output: OutputFolder) -> list[FigureSpec]:
     comparison = output.comparison
     if comparison is None:
@@ -562,6 +584,7 @@ def write_report(folder: Path, workers: int | None = None) -> Path:
     staging.mkdir()
     try:
         specs = [
+            *forecast_figures(output),
             *run_figures(output),
             *comparison_figures(output),
             *sweep_figures(output),

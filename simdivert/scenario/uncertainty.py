@@ -33,6 +33,8 @@ if TYPE_CHECKING:  # numpy and scipy are imported where values are drawn
 NOT_UNCERTAIN = ("name", "description", "run", "uncertainty")
 # More would make every design too large to run (a Sobol sample is (d + 2) x N runs).
 MAX_UNCERTAIN_INPUTS = 50
+# A parameter set's number: the column of parameter_sets.parquet and of a forecast's tables.
+SET_COLUMN = "set"
 # A normal prior without bounds is cut at these quantiles, so that no draw is absurd.
 NORMAL_TAIL = 1e-4
 
@@ -205,6 +207,8 @@ def key_problem(key: str, value: object) -> str | None:
         return f"{key.split('.')[0]} settings say how to run, they are not uncertain inputs"
     if value is MISSING:
         return "no such scenario value"
+    if value is None:
+        return "has no value in the scenario (give it one, or drop its prior)"
     if isinstance(value, bool) or not isinstance(value, int | float):
         return "not a number in the scenario (an uncertain input must be one number)"
     return None
