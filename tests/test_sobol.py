@@ -171,9 +171,14 @@ def test_a_kpi_the_runs_cannot_measure_says_why(sobol_dir):
     assert kpis["noise_share"].isna().all()  # one replication per point: not measured
 
 
-def test_the_api_gives_the_same_indices_in_this_process(three_inputs, sobol_dir):
+def test_the_api_on_a_dask_cluster_gives_the_commands_indices(
+    three_inputs, sobol_dir, dask_address
+):
     overrides = [SHORT[i + 1] for i in range(2, len(SHORT), 2)]
-    results = sd.sobol(three_inputs, samples=SAMPLES, set=["run.years=0.1", *overrides])
+    with sd.dask(dask_address) as cluster:
+        results = sd.sobol(
+            three_inputs, samples=SAMPLES, set=["run.years=0.1", *overrides], executor=cluster
+        )
     written = pd.read_csv(sobol_dir / "sobol.csv")
     pd.testing.assert_frame_equal(results.indices, written, check_dtype=False)
     assert results.plan.cost(1).replications == 5 * SAMPLES
@@ -211,6 +216,7 @@ def test_the_report_shows_the_figure_and_the_table(sobol_dir):
     assert "Which uncertain inputs matter" in report
     assert 'id="fig-sobol_indices"' in report
     assert "Referrals a year depends most on demand: searches per year" in report
+    assert "Wait to assessment for 9 in 10 depends most on provider: drug workers" in report
     assert (sobol_dir / "figures" / "sobol_indices.png").is_file()
 
 

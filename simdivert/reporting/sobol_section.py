@@ -33,6 +33,17 @@ def sobol_headlines(sobol: SobolIndices) -> list[Headline]:
         if rows.empty:
             continue
         top = rows.iloc[0]
+        if top["ST"] < NEGLIGIBLE:
+            lines.append(
+                Headline(
+                    kpi,
+                    f"{kpi_label(kpi).capitalize()}: no input has an ST of {NEGLIGIBLE:g} or "
+                    f"more (the largest, {input_words(top['input'])}, "
+                    f"{share_index(top['ST'])}): the priors barely move it, or what moves it is "
+                    "too rare for the design to see.",
+                )
+            )
+            continue
         text = (
             f"{kpi_label(kpi).capitalize()} depends most on {input_words(top['input'])} "
             f"(ST {index_interval(top['ST'], top['ST_conf'])}; alone, S1 {share_index(top['S1'])})"
