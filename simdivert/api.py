@@ -26,7 +26,7 @@ import pandas as pd
 
 from simdivert.experiments.executors import DaskExecutor, Executor, local_executor
 from simdivert.experiments.replications import RunResult, paired_comparison, run_experiments
-from simdivert.experiments.sobol import DEFAULT_SAMPLES, SobolResults, plan_sobol, run_sobol
+from simdivert.experiments.sobol import SobolResults, plan_sobol, run_sobol
 from simdivert.kpis import SENSITIVITY_KPIS
 from simdivert.scenario import files
 from simdivert.scenario.schema import Scenario
@@ -150,7 +150,7 @@ def compare(
 
 def sobol(
     scenario: str | Path | None = None,
-    samples: int = DEFAULT_SAMPLES,
+    samples: int | None = None,
     replications: int = 1,
     seed: int | None = None,
     set: Mapping[str, Any] | Sequence[str] | None = None,  # noqa: A002 (the CLI's --set)
@@ -162,7 +162,8 @@ def sobol(
     scenario file or built-in name (its ``[uncertainty]`` table), from a design of
     ``(inputs + 2) x samples`` points of ``replications`` each on common random numbers
     (seed: the scenario's), run on ``executor`` (None: in this process), as
-    ``simdivert sensitivity --method sobol`` does. ``samples`` is a power of 2."""
+    ``simdivert sensitivity --method sobol`` does. ``samples`` is a power of 2 (None:
+    the smallest with 8 per input, 128 for 15 inputs)."""
     path = files.resolve_scenario_path(scenario)
     if set is None:
         fixed: tuple[tuple[str, Any], ...] = ()

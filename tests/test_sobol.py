@@ -209,6 +209,8 @@ def test_the_plan_counts_every_run_on_one_seed(three_inputs):
     assert plan.runs == 5 * 4 * 3 and plan.cost(2).replications == 60
     assert all(cell.scenario.run.seed == 1 for cell in plan.cells)  # common random numbers
     assert plan.balance_warning() is not None and "32 or more" in plan.balance_warning()
+    default = plan_sobol(three_inputs, (("run.years", 0.1),), None, 1, seed=1)
+    assert default.samples == 32 and default.balance_warning() is None  # 8 per input
 
 
 def test_the_report_shows_the_figure_and_the_table(sobol_dir):

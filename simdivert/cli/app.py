@@ -960,8 +960,8 @@ def sensitivity(
         int | None,
         typer.Option(
             help="Latin hypercube samples for the rank correlations (default 20); with "
-            "--method sobol the base sample N, a power of 2 (default 32): (inputs + 2) x N "
-            "points."
+            "--method sobol the base sample N, a power of 2 (default: 8 per input, 128 for "
+            "15): (inputs + 2) x N points."
         ),
     ] = None,
     years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
@@ -1018,7 +1018,7 @@ def sensitivity(
                     "are the scenario's [uncertainty] table"
                 )
             _check_kpi(kpi)
-            results, written = run_sobol_command(
+            indices, folder = run_sobol_command(
                 scenario,
                 overrides,
                 samples,
@@ -1032,14 +1032,14 @@ def sensitivity(
             )
         except UserError as exc:
             raise _fail(exc) from None
-        show_sobol(results, kpi, written, console)
-        report_path = _write_report(written) if report else None
+        show_sobol(indices, kpi, folder, console)
+        report_path = _write_report(folder) if report else None
         output.result(
             {
-                "folder": str(written),
+                "folder": str(folder),
                 "report": _text(report_path),
-                "sobol": records(results.indices),
-                "kpis": records(results.kpis),
+                "sobol": records(indices.indices),
+                "kpis": records(indices.kpis),
             }
         )
         return

@@ -37,7 +37,7 @@ def run_sobol_command(
     """Run the analysis and write its folder; a UserError before any run if the input
     is wrong or the design too big for this machine (unless forced)."""
     from simdivert.experiments.executors import open_executor
-    from simdivert.experiments.sobol import DEFAULT_SAMPLES, plan_sobol, run_sobol
+    from simdivert.experiments.sobol import plan_sobol, run_sobol
     from simdivert.kpis import SENSITIVITY_KPIS
     from simdivert.outputs.sobol_files import write_sobol
 
@@ -46,7 +46,7 @@ def run_sobol_command(
     plan = plan_sobol(
         source,
         tuple(parse_override(text) for text in overrides),
-        samples if samples is not None else DEFAULT_SAMPLES,
+        samples,
         reps if reps is not None else 1,
         base.run.seed,
         (*SENSITIVITY_KPIS, kpi),

@@ -63,7 +63,6 @@ MIN_SAMPLES = 4
 # N = 128), which biases that input's indices by more than their bootstrap intervals show.
 POINTS_PER_INPUT = 8
 BALANCE_LIMIT = 0.2  # the largest |correlation| of A's and B's columns taken as balanced
-DEFAULT_SAMPLES = 32  # N: (d + 2) x 32 points, 544 for the default scenario's 15 inputs
 INDEX_COLUMNS = ("kpi", "input", "S1", "S1_conf", "ST", "ST_conf")
 KPI_COLUMNS = (
     "kpi",
@@ -197,16 +196,19 @@ class SobolPlan:
 def plan_sobol(
     base: Path,
     fixed: Overrides,
-    samples: int,
+    samples: int | None,
     replications: int,
     seed: int,
     kpis: Sequence[str] = SENSITIVITY_KPIS,
 ) -> SobolPlan:
     """Resolve every point of the design of the uncertain inputs of ``base`` (with the
-    ``fixed`` overrides); one-line errors name the option, file or key at fault."""
-    check_samples(samples)
+    ``fixed`` overrides), of ``samples`` base points (None: :func:`balanced_samples`);
+    one-line errors name the option, file or key at fault."""
+    if samples is not None:
+        check_samples(samples)
     scenario = load_scenario_with_values(base, fixed)
     inputs = uncertain_keys(scenario, str(base))
+    samples = samples if samples is not None else balanced_samples(len(inputs))
     check_priors(base, fixed, scenario)
     unit = sobol_sample(len(inputs), samples, seed)
     sets = values_at(scenario, unit)
