@@ -45,8 +45,9 @@ from simpy.resources.resource import PriorityRequest, SortedQueue
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.model.demand import hourly_profile, new_person_finds_per_year
 from simdivert.model.roster import duty_changes, session_times, working_windows
+from simdivert.scenario.course_streams import YOUTH_STREAM
 from simdivert.scenario.files import load_scenario
-from simdivert.scenario.schema import STREAMS, Scenario
+from simdivert.scenario.schema import Scenario
 
 
 class _InsortQueue(SortedQueue):
@@ -127,10 +128,10 @@ def stream_and_route_shares(scenario: Scenario) -> tuple[np.ndarray, float]:
     population = scenario.population
     substance = scenario.substance_shares(population.substance)
     under_18 = population.age_band.under_18
-    shares = np.zeros(len(STREAMS))
+    shares = np.zeros(len(scenario.streams))
     for stream, share in zip(scenario.course_stream_codes(), substance, strict=True):
         shares[stream] += (1 - under_18) * share
-    shares[STREAMS.index("under_18")] = under_18
+    shares[scenario.streams.index(YOUTH_STREAM)] = under_18
     dependence = float(scenario.possible_dependence_shares() @ substance)
     significant = population.safeguarding_need * population.significant_safeguarding_share
     one_to_one = 1 - (1 - dependence) * (1 - significant)
@@ -160,7 +161,7 @@ def simulate(scenario: Scenario, seed: int) -> dict[str, float]:
     # Per-referral draws, in bulk (at most one referral per find).
     n = len(find_hours)
     shares, one_to_one_share = stream_and_route_shares(scenario)
-    stream = rng.choice(len(STREAMS), size=n, p=shares).tolist()
+    stream = rng.choice(len(scenario.streams), size=n, p=shares).tolist()
     one_to_one = (rng.random(n) < one_to_one_share).tolist()
     assessment_hours = (provider.assessment_minutes.sample(rng, n) / 60).tolist()
     one_to_one_hours = (provider.one_to_one_minutes.sample(rng, n) / 60).tolist()
@@ -170,9 +171,9 @@ def simulate(scenario: Scenario, seed: int) -> dict[str, float]:
     attend_u = rng.random((n, bookings)).tolist()
 
     timetable = session_times(scenario)
-    session_start = [timetable[s].tolist() for s in STREAMS]
+    session_start = [timetable[s].tolist() for s in scenario.streams]
     session_booked = [[0] * len(times) for times in session_start]
-    places = [course.places(s) for s in STREAMS]
+    places = [course.places(s) for s in scenario.streams]
     windows = working_windows(provider)
     patience = engagement.patience_days * HOURS_PER_DAY
     failed_call = provider.failed_call_minutes / 60

@@ -39,7 +39,7 @@ from simdivert.clock import HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
 from simdivert.model.demand import hourly_profile
 from simdivert.model.roster import cycle_timetable, working_windows
 from simdivert.scenario.files import load_scenario
-from simdivert.scenario.schema import STREAMS, Scenario
+from simdivert.scenario.schema import Scenario
 from simdivert.scenario.timetable import CYCLE_HOURS
 
 
@@ -125,8 +125,8 @@ def build_network(scenario: Scenario) -> ciw.Network:
     )
     shares, one_to_one_share = stream_and_route_shares(scenario)
     timetable = cycle_timetable(course)
-    streams = [s for s in STREAMS if timetable[s].size]
-    stream_share = np.array([shares[STREAMS.index(s)] for s in streams])
+    streams = [s for s in scenario.streams if timetable[s].size]
+    stream_share = np.array([shares[scenario.streams.index(s)] for s in streams])
     stream_share /= stream_share.sum()
     n_nodes = 3 + len(streams)
     routing = [[0.0] * n_nodes for _ in range(n_nodes)]

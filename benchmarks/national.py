@@ -30,8 +30,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from simdivert.model.replication import run_replication
-from simdivert.scenario.schema import STREAMS, Scenario
-from simdivert.scenario.timetable import timetable_capacity
+from simdivert.scenario.schema import Scenario
+from simdivert.scenario.timetable import sessions_per_fortnight, timetable_capacity
 
 SIZE_MIX = ((1, 6.0), (5, 1.0), (12, 0.5), (25, 0.15))
 YEARS = 5.0
@@ -59,20 +59,17 @@ def scaled_force(scenario: Scenario, factor: float, years: float = YEARS) -> Sce
     provider = scenario.provider.model_copy(
         update={"drug_workers": scenario.provider.drug_workers * factor}
     )
-    base_sessions = scenario.course.sessions_per_week
-    sessions = base_sessions.model_copy(
-        update={
-            s: _nearest_half(getattr(base_sessions, s) * factor, getattr(base_sessions, s))
-            for s in STREAMS
-        }
-    )
+    sessions = {
+        s: _nearest_half(base * factor, base)
+        for s, base in scenario.course.sessions_per_week.items()
+    }
     course = scenario.course.model_copy(
         update={
             "sessions_per_week": sessions,
             "facilitators": max(1, round(scenario.course.facilitators * factor)),
         }
     )
-    needed = sum(sessions.per_fortnight().values())
+    needed = sum(sessions_per_fortnight(sessions).values())
     per_session = course.facilitators_per_session
     while timetable_capacity(course) < needed:  # room for every session in the fortnight
         course = course.model_copy(update={"facilitators": course.facilitators + per_session})

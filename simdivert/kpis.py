@@ -2,7 +2,8 @@
 also counted per year; and the lists of KPIs that tables and reports show first.
 
 A KPI is added in two places: its computation (``model/results.py``) and its entry
-here. A few are also counted per area (:data:`AREA_KPIS`), named after the area.
+here. A few are also counted per area (:data:`AREA_KPIS`), named after the area, or
+per course stream (:data:`STREAM_KPIS`), named after the scenario's stream.
 Everything that names, labels or groups KPIs (the terminal tables, the report, the
 staffing targets, the readers of old folders) reads this module.
 
@@ -17,7 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from simdivert.scenario.schema import ETHNIC_GROUPS, FORMAL_OUTCOMES, SEXES, STREAMS
+from simdivert.scenario.schema import ETHNIC_GROUPS, FORMAL_OUTCOMES, SEXES
 
 # Families: what part of the system a KPI describes (the report groups by them).
 DEMAND, POLICE, OUTCOMES, EQUITY, PATHWAY, COHORTS, WAITS, QUEUES, CAPACITY, COSTS, AREAS = (
@@ -253,15 +254,6 @@ def _catalogue() -> dict[str, Kpi]:
         Kpi("drug_worker_utilisation", "share", "drug-worker utilisation", CAPACITY),
         Kpi("facilitator_utilisation", "share", "facilitator utilisation", CAPACITY),
         Kpi("group_session_fill_rate", "share", "group-session places filled", CAPACITY),
-        *(
-            Kpi(
-                f"group_session_fill_rate_{stream}",
-                "share",
-                f"group-session places filled, {stream.replace('_', ' ')}",
-                CAPACITY,
-            )
-            for stream in STREAMS
-        ),
         Kpi("group_sessions_per_year", "sessions/year", "group sessions a year", CAPACITY),
         Kpi(
             "facilitator_hours_used_per_year",
@@ -495,8 +487,6 @@ COMPARED_KPIS = (
     "drug_worker_utilisation",
     "facilitator_utilisation",
 )
-# Capacity KPIs: undefined (NaN) in a scenario with no provider.
-CAPACITY_KPIS = tuple(k.name for k in CATALOGUE.values() if k.family == CAPACITY)
 
 
 # --- Names with a year ------------------------------------------------------------------
@@ -578,12 +568,39 @@ def area_words(slug: str) -> str:
     return slug.replace("_", " ").capitalize()
 
 
+# --- Names with a course stream --------------------------------------------------------
+
+# The KPIs also counted per course stream, for each of the scenario's streams (the keys
+# of course.sessions_per_week), named after the stream: ``group_session_fill_rate_cannabis``.
+# A stream is never named like a year (``y1``), so the two suffixes cannot be confused.
+STREAM_KPIS = ("group_session_fill_rate",)
+_STREAM = re.compile(rf"^(?P<kpi>{'|'.join(STREAM_KPIS)})_(?P<stream>(?!y[0-9]+$)[a-z][a-z0-9_]*)$")
+
+
+def stream_kpi(kpi: str, stream: str) -> str:
+    """The name of ``kpi`` counted in one course stream."""
+    return f"{kpi}_{stream}"
+
+
+def capacity_kpi_names(streams: Iterable[str]) -> tuple[str, ...]:
+    """The capacity KPIs of a scenario with these course streams, each per-stream KPI
+    followed by its streams': undefined (NaN) in a scenario with no provider."""
+    streams = tuple(streams)
+    names: list[str] = []
+    for kpi in CATALOGUE.values():
+        if kpi.family == CAPACITY:
+            names.append(kpi.name)
+            if kpi.name in STREAM_KPIS:
+                names.extend(stream_kpi(kpi.name, stream) for stream in streams)
+    return tuple(names)
+
+
 # --- Looking a KPI up -------------------------------------------------------------------
 
 
 def lookup(name: str) -> Kpi | None:
-    """The catalogue entry of a KPI (per-year and per-area variants included); None if
-    unknown, as in a folder written by another version."""
+    """The catalogue entry of a KPI (per-year, per-area and per-stream variants included);
+    None if unknown, as in a folder written by another version."""
     kpi = CATALOGUE.get(name)
     if kpi is not None:
         return kpi
@@ -596,6 +613,11 @@ def lookup(name: str) -> Kpi | None:
         area, base_name = in_area
         base_kpi = CATALOGUE[base_name]
         return Kpi(name, base_kpi.unit, f"{base_kpi.label} in {area_words(area)}", AREAS)
+    in_stream = _STREAM.match(name)
+    if in_stream is not None:
+        base_kpi = CATALOGUE[in_stream["kpi"]]
+        words = in_stream["stream"].replace("_", " ")
+        return Kpi(name, base_kpi.unit, f"{base_kpi.label}, {words}", base_kpi.family)
     base, year = split_year(name)
     kpi = CATALOGUE.get(base)
     return kpi if kpi is not None and kpi.per_year and year else None

@@ -158,10 +158,19 @@ def reported_staffing(tmp_path_factory) -> Path:
 
 def whole_window_kpis(scenario: Scenario) -> set[str]:
     """The KPIs (less per-year ones) a replication of ``scenario`` has: the catalogue,
-    with more than one area those counted per area, and those of its cohorts."""
-    from simdivert.kpis import AREA_KPIS, CATALOGUE, area_kpi, cohort_kpi_names
+    those counted per course stream, with more than one area those counted per area, and
+    those of its cohorts."""
+    from simdivert.kpis import (
+        AREA_KPIS,
+        CATALOGUE,
+        STREAM_KPIS,
+        area_kpi,
+        cohort_kpi_names,
+        stream_kpi,
+    )
 
     areas = [area.name for area in scenario.areas] if len(scenario.areas) > 1 else []
     cohorts = {name for cohort in scenario.cohorts for name in cohort_kpi_names(cohort.name)}
     in_areas = {area_kpi(area, kpi) for area in areas for kpi in AREA_KPIS}
-    return set(CATALOGUE) | in_areas | cohorts
+    in_streams = {stream_kpi(kpi, stream) for kpi in STREAM_KPIS for stream in scenario.streams}
+    return set(CATALOGUE) | in_streams | in_areas | cohorts

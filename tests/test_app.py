@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 import simdivert
 import simdivert as sd
-from simdivert.app.levers import MAIN_KEYS, scenario_levers
+from simdivert.app.levers import main_keys, scenario_levers
 from simdivert.app.results import scenario_toml
 from simdivert.app.runs import COMPARISON_FOLDER, RUN_FOLDER
 from simdivert.kpis import kpi_label
@@ -123,7 +123,8 @@ def test_every_scalar_of_the_scenario_has_a_widget(page):
 
 
 def test_every_main_lever_reaches_the_scenario(page):
-    present = {lever.key for lever in scenario_levers(request(page).scenario)} & MAIN_KEYS
+    scenario = request(page).scenario
+    present = {lever.key for lever in scenario_levers(scenario)} & main_keys(scenario)
     assert present == set(NEW_VALUES)  # a new main lever needs a value here
     set_values(page, {f"lever:{key}": value for key, value in NEW_VALUES.items()})
     assert errors(page) == []
@@ -228,6 +229,24 @@ def test_an_upload_extending_a_builtin(page):
     assert errors(page) == []
     assert widget(page, "lever:provider.drug_workers").value == 4.0
     assert request(page).scenario.name == "four_workers"
+
+
+def test_an_uploaded_scenarios_own_stream_is_a_main_lever(page):
+    content = (
+        'extends = "west_midlands"\nname = "ketamine_force"\n\n[population]\n'
+        "substance = { cannabis = 0.63, cocaine = 0.08, nitrous_oxide = 0.04, other = 0.05, "
+        "ketamine = 0.20 }\npossible_dependence.ketamine = 0.05\n\n[course]\n"
+        'streams = { ketamine = "ketamine" }\nsessions_per_week.ketamine = 1\n'
+    )
+    page.radio(key="source").set_value("Upload a TOML file").run()
+    page.file_uploader(key="upload").set_value(("k.toml", content.encode(), "text/plain")).run()
+    assert errors(page) == []
+    # Shown with the other streams' sessions, not only under "Every other parameter".
+    assert not page.toggle(key="show_others").value
+    lever = widget(page, "lever:course.sessions_per_week.ketamine")
+    assert (lever.label, lever.value) == ("Group sessions a week: ketamine", 1.0)
+    set_values(page, {"lever:course.sessions_per_week.ketamine": 2.0})
+    assert request(page).scenario.course.sessions_per_week["ketamine"] == 2.0
 
 
 def test_a_run_shows_its_folder_and_offers_downloads(page, tmp_path):

@@ -108,7 +108,7 @@ def test_the_staffing_plan_is_what_the_model_docs_say(tmp_path):
 
     scenario = load_scenario("west_midlands", ["provider.drug_workers=5"])
     course = scenario.course
-    plan = [Staffing(7, course.sessions_per_week.model_dump(), course.facilitators)]
+    plan = [Staffing(7, dict(course.sessions_per_week), course.facilitators)]
     toml = plan_as_toml(scenario, plan, [Period("year 1", 0.0, scenario.horizon_hours)])
     (tmp_path / "staffing_plan.toml").write_text(toml)
     assert "extends" not in toml

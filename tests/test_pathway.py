@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from simdivert.model.provider import COMPLETED, SessionBook
 from simdivert.model.replication import run_replication, simulate
 from simdivert.model.roster import cycle_session_times, session_times, working_windows
-from simdivert.scenario.schema import STREAMS
+from simdivert.scenario.course_streams import BUILTIN_STREAMS as STREAMS
 
 from conftest import short_scenario
 
@@ -24,7 +24,7 @@ TERMINAL = {
 
 def test_session_book_fills_sessions_in_order():
     book = SessionBook.from_timetable(
-        {s: np.array([10.0, 20.0, 30.0]) for s in STREAMS}, [2] * len(STREAMS)
+        STREAMS, {s: np.array([10.0, 20.0, 30.0]) for s in STREAMS}, [2] * len(STREAMS)
     )
     assert [book.book(0, 0.0) for _ in range(5)] == [0, 0, 1, 1, 2]
     assert book.book(0, 0.0) == 2
@@ -36,8 +36,8 @@ def test_session_book_fills_sessions_in_order():
 def test_timetable_runs_the_sessions_asked_for(scenario):
     times = cycle_session_times(scenario.course, 0.0, 4 * 168.0)
     weekly = scenario.course.sessions_per_week
-    assert len(times["cannabis"]) == 4 * weekly.cannabis
-    assert len(times["nitrous_oxide"]) == 4 * weekly.nitrous_oxide
+    assert len(times["cannabis"]) == 4 * weekly["cannabis"]
+    assert len(times["nitrous_oxide"]) == 4 * weekly["nitrous_oxide"]
     every = np.concatenate(list(times.values()))
     # One session at a time: three facilitators, two a session.
     assert len(np.unique(every)) == len(every)
@@ -245,13 +245,14 @@ def test_in_person_streams_have_their_own_session_size():
         'course.in_person_streams=["under_18"]', "course.in_person_places_per_session=4"
     )
     sessions = simulate(scenario, 1, 0).sessions
-    under_18 = STREAMS.index("under_18")
+    under_18 = scenario.streams.index("under_18")
     assert max(sessions.booked[under_18]) == 4
-    assert max(sessions.booked[STREAMS.index("cannabis")]) == 12
+    assert max(sessions.booked[scenario.streams.index("cannabis")]) == 12
 
 
 def test_reactive_slots_open_and_close_in_the_session_book():
     book = SessionBook.from_timetable(
+        STREAMS,
         {s: np.array([10.0, 30.0]) for s in STREAMS},
         [1] * len(STREAMS),
         {"cannabis": np.array([20.0, 40.0])},
@@ -317,7 +318,11 @@ def test_a_waiting_list_threshold_adds_sessions_too():
 
 def test_an_overbooked_session_takes_bookings_above_its_places():
     book = SessionBook.from_timetable(
-        {s: np.array([10.0, 30.0]) for s in STREAMS}, [2] * len(STREAMS), None, [3] * len(STREAMS)
+        STREAMS,
+        {s: np.array([10.0, 30.0]) for s in STREAMS},
+        [2] * len(STREAMS),
+        None,
+        [3] * len(STREAMS),
     )
     assert [book.book(0, 0.0) for _ in range(4)] == [0, 0, 0, 1]
 

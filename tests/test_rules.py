@@ -218,9 +218,11 @@ def test_thames_valley_youth_scheme_starts_in_its_pilot_area_then_goes_force_wid
 
 
 def with_policy(scenario: Scenario, **policy) -> Scenario:
-    """The scenario with some policy values changed (validated again)."""
+    """The scenario with some policy values changed (validated again; its priors dropped,
+    since a changed table may no longer have the values they name)."""
     data = scenario.model_dump()
     data["policy"].update(policy)
+    data["uncertainty"] = {}
     return Scenario.model_validate(data)
 
 

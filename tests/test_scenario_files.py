@@ -49,7 +49,7 @@ def test_overrides_use_dotted_keys_and_toml_values():
         None, ["provider.drug_workers=14", "course.sessions_per_week.cannabis=8", "run.years=0.5"]
     )
     assert scenario.provider.drug_workers == 14
-    assert scenario.course.sessions_per_week.cannabis == 8
+    assert scenario.course.sessions_per_week["cannabis"] == 8
     assert scenario.run.years == 0.5
 
 

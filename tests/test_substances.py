@@ -10,7 +10,7 @@ import pytest
 from simdivert.errors import ScenarioError
 from simdivert.model.replication import run_replication
 from simdivert.scenario.files import load_scenario
-from simdivert.scenario.schema import OUTCOMES, STREAMS
+from simdivert.scenario.schema import OUTCOMES
 
 SHORT = ("run.years=0.25", "run.warmup_days=0", "policy.launch_after_days=0")
 WITH_MDMA = (
@@ -23,7 +23,7 @@ WITH_MDMA = (
 def test_the_built_in_substances_are_the_keys_of_population_substance():
     scenario = load_scenario("west_midlands")
     assert scenario.substances == ("cannabis", "cocaine", "nitrous_oxide", "other")
-    streams = [STREAMS[code] for code in scenario.course_stream_codes()]
+    streams = [scenario.streams[code] for code in scenario.course_stream_codes()]
     assert streams == ["cannabis", "cocaine", "nitrous_oxide", "general"]
 
 
@@ -33,9 +33,9 @@ def test_an_added_substance_takes_the_other_row_and_the_general_stream():
     matrix = scenario.counterfactual_matrix()
     other = scenario.substances.index("other")
     np.testing.assert_array_equal(matrix[-2], matrix[other])  # mdma, then under-18s
-    assert STREAMS[scenario.course_stream_codes()[-1]] == "general"
+    assert scenario.streams[scenario.course_stream_codes()[-1]] == "general"
     mapped = load_scenario("west_midlands", [*WITH_MDMA, 'course.streams={ mdma = "cocaine" }'])
-    assert STREAMS[mapped.course_stream_codes()[-1]] == "cocaine"
+    assert mapped.streams[mapped.course_stream_codes()[-1]] == "cocaine"
 
 
 def test_mdma_end_to_end_referred_to_its_stream_with_its_own_mix():

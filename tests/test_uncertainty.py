@@ -175,3 +175,11 @@ def test_a_one_line_table_replaces_the_base_scenarios_priors(tmp_path):
         'uncertainty = { "policy.accept_share" = { prior = "uniform", low = 0.9, high = 0.99 } }\n'
     )
     assert list(load_scenario(path).uncertainty) == ["policy.accept_share"]
+
+
+def test_a_prior_on_a_value_the_scenario_leaves_unset_says_so(tmp_path):
+    path = tmp_path / "flat.toml"  # the base's priors name the adoption curve's mature share
+    path.write_text('extends = "west_midlands"\n[policy]\nadoption = { start_share = 0.5 }\n')
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code != 0
+    assert f"{path}: uncertainty.policy.adoption.mature_share: has no value" in result.output

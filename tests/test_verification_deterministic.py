@@ -26,11 +26,12 @@ from simdivert.model.provider import (
 from simdivert.model.random_streams import RandomStreams
 from simdivert.model.results import Window, capacity_kpis, queue_kpis
 from simdivert.model.roster import duty_changes, session_times
-from simdivert.scenario.schema import STREAMS, Scenario
+from simdivert.scenario.course_streams import BUILTIN_STREAMS
+from simdivert.scenario.schema import Scenario
 
 from conftest import NO_SESSIONS, ROUND_THE_CLOCK, short_scenario
 
-CANNABIS = STREAMS.index("cannabis")
+CANNABIS = BUILTIN_STREAMS.index("cannabis")
 CERTAIN = (
     "run.warmup_days=0",
     "provider.availability=1",

@@ -17,7 +17,6 @@ from simdivert.cli.app import app
 from simdivert.model.replication import run_replication
 from simdivert.model.results import Window
 from simdivert.model.roster import session_times
-from simdivert.scenario.schema import STREAMS
 
 from conftest import NO_SESSIONS, ROUND_THE_CLOCK, short_scenario
 
@@ -129,7 +128,7 @@ def test_unlimited_places_everyone_gets_the_first_session_after_the_notice():
     booked &= events["route"].astype(str) == "group"
     assert booked.sum() > 500
     notice = scenario.course.booking_notice_hours
-    for stream in STREAMS:
+    for stream in scenario.streams:
         rows = events[booked & (events["stream"].astype(str) == stream)]
         earliest = rows["assessment_end_hours"].to_numpy() + notice
         times = timetable[stream]

@@ -16,7 +16,7 @@ from typing import Any
 import streamlit as st
 
 import simdivert as sd
-from simdivert.app.levers import MAIN_KEYS, MAIN_LEVERS, PAGE_KEYS, Lever, changed, section
+from simdivert.app.levers import PAGE_KEYS, Lever, changed, main_keys, main_levers, section
 from simdivert.app.levers import scenario_levers as all_levers
 from simdivert.app.runs import RunRequest, SessionFolder
 from simdivert.errors import OVERRIDE_SOURCE, ScenarioError
@@ -191,7 +191,7 @@ def lever_changes(scenario: sd.Scenario) -> dict[str, Any]:
         if changed(lever, value):
             changes[lever.key] = value
 
-    for group, words in MAIN_LEVERS.items():
+    for group, words in main_levers(scenario).items():
         present = [levers[key] for key in words if key in levers]
         if not present and group not in ("Rollout", "Demand"):
             continue
@@ -210,8 +210,9 @@ def lever_changes(scenario: sd.Scenario) -> dict[str, Any]:
         "lists are changed in a file. Values changed here are kept while hidden.",
     )
     others: dict[str, list[Lever]] = {}
+    main = main_keys(scenario)
     for lever in levers.values():
-        if lever.key not in MAIN_KEYS and lever.key not in PAGE_KEYS:
+        if lever.key not in main and lever.key not in PAGE_KEYS:
             others.setdefault(section(lever.key), []).append(lever)
     for name, group_levers in others.items():
         if not shown:  # not drawn (a page of widgets fewer), their values as last set

@@ -3,10 +3,11 @@
 Every scalar value of a scenario (a number, a yes/no, a choice, a date) is a lever: the
 page walks the resolved scenario and asks the pydantic schema for each value's bounds
 and choices, so a parameter added to the schema appears on the page with no change
-here. The main levers (:data:`MAIN_LEVERS`) carry words, units and help for
-commissioners; the rest are shown under their dotted key. Lists (areas, surges,
-profiles) are not scalars: the page edits the areas' go-live dates and the surges, and
-the rest of a list is changed in a TOML file and uploaded.
+here. The main levers (:func:`main_levers`: :data:`MAIN_LEVERS` and each of the
+scenario's course streams) carry words, units and help for commissioners; the rest are
+shown under their dotted key. Lists (areas, surges, profiles) are not scalars: the page
+edits the areas' go-live dates and the surges, and the rest of a list is changed in a
+TOML file and uploaded.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any, Literal
 
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from simdivert.scenario.schema import Scenario
 
@@ -161,14 +163,7 @@ MAIN_LEVERS: dict[str, dict[str, Words]] = {
             "Facilitators running the group course; each session needs "
             "course.facilitators_per_session of them.",
         ),
-        **{
-            f"course.sessions_per_week.{stream}": Words(
-                f"Group sessions a week: {stream.replace('_', ' ')}",
-                "Sessions a week of this stream; 0.5 is one a fortnight.",
-                0.5,
-            )
-            for stream in ("cannabis", "cocaine", "nitrous_oxide", "general", "under_18")
-        },
+        # then the sessions a week of each of the scenario's streams: main_levers()
     },
     "Demand": {
         "demand.annual_growth": Words(
@@ -181,7 +176,31 @@ MAIN_LEVERS: dict[str, dict[str, Words]] = {
         ),
     },
 }
-MAIN_KEYS = frozenset(key for group in MAIN_LEVERS.values() for key in group)
+STREAMS_GROUP = "Provider capacity"  # where each course stream's sessions a week go
+
+
+def main_levers(scenario: Scenario) -> dict[str, dict[str, Words]]:
+    """The main levers of a scenario: :data:`MAIN_LEVERS`, with the sessions a week of
+    each of its course streams (the keys of ``course.sessions_per_week``, its own
+    streams included) under provider capacity."""
+    streams = {
+        f"course.sessions_per_week.{stream}": Words(
+            f"Group sessions a week: {stream.replace('_', ' ')}",
+            "Sessions a week of this stream; 0.5 is one a fortnight.",
+            0.5,
+        )
+        for stream in scenario.streams
+    }
+    return {
+        group: {**words, **streams} if group == STREAMS_GROUP else words
+        for group, words in MAIN_LEVERS.items()
+    }
+
+
+def main_keys(scenario: Scenario) -> frozenset[str]:
+    """The dotted keys of the scenario's main levers."""
+    return frozenset(key for group in main_levers(scenario).values() for key in group)
+
 
 # Set by the page itself, outside the generic levers: the seed and replications (run
 # options) and the scenario's name and description.
@@ -213,6 +232,8 @@ def _field(model: type[BaseModel], parts: list[str]) -> Any:
         if info is None:
             return None
         inner = _unwrap(info.annotation)
+        if typing.get_origin(inner) is dict and depth == len(parts) - 2:
+            return FieldInfo.from_annotation(typing.get_args(inner)[1])  # a mapping's value
         if depth < len(parts) - 1:
             if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
                 return None
@@ -262,7 +283,7 @@ def _label(key: str) -> str:
 def scenario_levers(scenario: Scenario) -> list[Lever]:
     """Every scalar value of the scenario as a lever, in the schema's order."""
     levers = []
-    words = {key: w for group in MAIN_LEVERS.values() for key, w in group.items()}
+    words = {key: w for group in main_levers(scenario).values() for key, w in group.items()}
     for key, value in _leaves(scenario.model_dump()):
         info = _field(Scenario, key.split("."))
         if isinstance(value, float) and not math.isfinite(value):

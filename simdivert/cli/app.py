@@ -159,13 +159,19 @@ def _warn(message: str) -> None:
     errors.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
-def _warn_if_before_launch(scenario: Scenario, name: str) -> None:
-    """A run that ended before its scheme launched referred nobody: say so."""
+def _warn_about_scenario(scenario: Scenario, name: str) -> None:
+    """Say what a run did that its scenario may not have meant: it ended before its
+    scheme launched (nobody referred), or a course stream's sessions ran empty."""
     if scenario.policy.diversion and scenario.launch_hours >= scenario.horizon_hours:
         _warn(
             f"{name}: the run ends before the scheme launches (policy.launch_after_days "
             f"{scenario.policy.launch_after_days:g}, run.years {scenario.run.years:g}): "
             "nobody is referred, so every referral KPI is blank"
+        )
+    for stream in scenario.unreachable_streams() if scenario.policy.diversion else []:
+        _warn(
+            f"{name}: course.sessions_per_week.{stream}: no substance goes to this stream "
+            "(course.streams), so its sessions run empty"
         )
 
 
@@ -308,7 +314,7 @@ def run(
         )
     except UserError as exc:
         raise _fail(exc) from None
-    _warn_if_before_launch(resolved, resolved.name)
+    _warn_about_scenario(resolved, resolved.name)
     summary = experiment.summary
     console.print(
         summary_table(
@@ -460,7 +466,7 @@ def compare(
     except UserError as exc:
         raise _fail(exc) from None
     for name, scenario in zip(names, scenarios, strict=True):
-        _warn_if_before_launch(scenario, name)
+        _warn_about_scenario(scenario, name)
     console.print(league_table(comparison, names))
     console.print(f"Results written to [bold]{written}[/]")
     report_path = _write_report(written) if report else None

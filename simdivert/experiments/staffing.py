@@ -44,7 +44,7 @@ from simdivert.model.results import step_times
 from simdivert.model.roster import on_duty_hours
 from simdivert.model.utilisation import call_intervals
 from simdivert.scenario.files import scenario_as_toml
-from simdivert.scenario.schema import STREAMS, CourseSettings, Scenario
+from simdivert.scenario.schema import CourseSettings, Scenario
 from simdivert.scenario.timetable import concurrent_sessions, timetable_capacity
 from simdivert.stats import p90, replication_quantile
 from simdivert.waits import waits_so_far
@@ -181,9 +181,12 @@ def so_far(kpi: str) -> str:
     return kpi.replace("_wait_", "_wait_so_far_", 1)
 
 
-def period_waits(log: PathwayLog, start: float, end: float, horizon: float) -> dict[str, float]:
-    """Waits so far (days) of people referred in [start, end): unfinished ones run to the
-    horizon, so that a plan is never accepted on waits that have not ended yet."""
+def period_waits(
+    log: PathwayLog, streams: tuple[str, ...], start: float, end: float, horizon: float
+) -> dict[str, float]:
+    """Waits so far (days) of people referred in [start, end), also per course stream
+    (``streams``, the scenario's): unfinished ones run to the horizon, so that a plan is
+    never accepted on waits that have not ended yet."""
     cohort = (log.referral_hours >= start) & (log.referral_hours < end) & ~log.waiting_at_start
     measured = waits_so_far(step_times(log, cohort), horizon)
     to_call, _ = measured["assessment"]
@@ -198,9 +201,9 @@ def period_waits(log: PathwayLog, start: float, end: float, horizon: float) -> d
         if to_course.size
         else math.nan,
     }
-    streams = log.stream[cohort][group]
-    for k, stream in enumerate(STREAMS):
-        mine = to_course[streams == k]
+    codes = log.stream[cohort][group]
+    for k, stream in enumerate(streams):
+        mine = to_course[codes == k]
         waits[so_far(f"course_wait_p90_days_{stream}")] = p90(mine) / 24
         waits[so_far(f"course_wait_mean_days_{stream}")] = (
             float(np.mean(mine)) / 24 if mine.size else math.nan
@@ -222,12 +225,13 @@ class PeriodWaitsTask:
     def run(self) -> dict[str, float]:
         start, end = self.start_hours, self.end_hours
         logs = simulate(self.scenario, self.seed, self.replication)
-        waits = period_waits(logs.pathway, start, end, self.scenario.horizon_hours)
+        streams = self.scenario.streams
+        waits = period_waits(logs.pathway, streams, start, end, self.scenario.horizon_hours)
         busy_starts, busy_ends = call_intervals(logs.pathway)
         in_period = (busy_starts >= start) & (busy_starts < end)
         waits["call_hours"] = float(np.nansum(busy_ends[in_period] - busy_starts[in_period]))
         waits["calls"] = float(in_period.sum())
-        for k, stream in enumerate(STREAMS):
+        for k, stream in enumerate(streams):
             times = np.asarray(logs.sessions.times[k])
             booked = np.asarray(logs.sessions.booked[k])
             waits[f"places_booked_{stream}"] = float(booked[(times >= start) & (times < end)].sum())
@@ -333,6 +337,7 @@ class StaffingSearch:
         self.evaluator = evaluator
         scenario = evaluator.scenario
         self.course = scenario.course
+        self.streams = scenario.streams
         self.provider = scenario.provider
         self.assessment_targets = [t for t in targets if t.kpi.startswith("assessment")]
         self.course_targets = [t for t in targets if t.kpi.startswith("course")]
@@ -392,17 +397,17 @@ class StaffingSearch:
         period = self.evaluator.periods[k]
         weeks = (period.end_hours - period.start_hours) / (7 * HOURS_PER_DAY)
         floor = self.floor(k)
-        least = floor.sessions_per_week if floor is not None else dict.fromkeys(STREAMS, 0.0)
+        least = floor.sessions_per_week if floor is not None else dict.fromkeys(self.streams, 0.0)
         sessions = {
             s: max(
                 _half_up(pilot[f"places_booked_{s}"].mean() / weeks / self.course.places(s)),
                 least[s],
             )
-            for s in STREAMS
+            for s in self.streams
         }
         for _ in range(40):
             table = self._measure(k, workers, sessions)
-            failing = [s for s in STREAMS if not self._stream_ok(table, s)]
+            failing = [s for s in self.streams if not self._stream_ok(table, s)]
             if not failing:
                 break
             for stream in failing:
@@ -412,7 +417,7 @@ class StaffingSearch:
         while True:
             lower = {s: max(v - 0.5, least[s]) for s, v in sessions.items()}
             table = self._measure(k, workers, lower)
-            cut = [s for s in STREAMS if lower[s] < sessions[s] and self._stream_ok(table, s)]
+            cut = [s for s in self.streams if lower[s] < sessions[s] and self._stream_ok(table, s)]
             if not cut:
                 return sessions
             for stream in cut:
@@ -420,7 +425,7 @@ class StaffingSearch:
 
     def plan_period(self, k: int) -> None:
         """Choose period k's staffing and record it with the evidence that one fewer fails."""
-        base_sessions = self.course.sessions_per_week.model_dump()
+        base_sessions = dict(self.course.sessions_per_week)
         ample_sessions = {s: 2 * v + 2 for s, v in base_sessions.items()}
         ample_workers = max(2 * math.ceil(self.provider.drug_workers), 4)
         pilot = self._measure(k, ample_workers, ample_sessions)
@@ -443,7 +448,7 @@ class StaffingSearch:
             )
         fewer = {s: max(v - 0.5, 0.0) for s, v in sessions.items()}
         fewer_sessions = self._measure(k, workers, fewer)
-        for stream in STREAMS:
+        for stream in self.streams:
             for target in self.course_targets:
                 has_fewer = sessions[stream] > 0
                 self._row(

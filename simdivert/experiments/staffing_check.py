@@ -25,10 +25,10 @@ from simdivert.experiments.staffing import (
     spread_rows,
     staffed_scenario,
 )
-from simdivert.model.costs import Period as CostPeriod
 from simdivert.model.costs import provider_cost
 from simdivert.model.replication import simulate
-from simdivert.scenario.schema import STREAMS, Scenario
+from simdivert.model.window import Window
+from simdivert.scenario.schema import Scenario
 from simdivert.stats import replication_quantile
 
 
@@ -48,18 +48,18 @@ class PlanCheckTask:
             {
                 "period": label,
                 "replication": self.replication,
-                **period_waits(logs.pathway, start, end, horizon),
+                **period_waits(logs.pathway, self.scenario.streams, start, end, horizon),
             }
             for label, start, end in self.periods
         ]
 
 
-def tested_columns(targets: list[Target]) -> list[tuple[Target, str]]:
+def tested_columns(targets: list[Target], streams: tuple[str, ...]) -> list[tuple[Target, str]]:
     """Each target with the column that judges it (course targets: one per stream)."""
     columns = []
     for target in targets:
         if target.kpi.startswith("course"):
-            columns += [(target, so_far(f"{target.kpi}_{s}")) for s in STREAMS]
+            columns += [(target, so_far(f"{target.kpi}_{s}")) for s in streams]
         else:
             columns.append((target, so_far(target.kpi)))
     return columns
@@ -89,7 +89,7 @@ def check_plan(
     rows = []
     for period in periods:
         mine = waits[waits["period"] == period.label]
-        for target, column in tested_columns(targets):
+        for target, column in tested_columns(targets, scenario.streams):
             values = mine[column].dropna().to_numpy()
             if values.size == 0:
                 continue  # nobody waited for this stream
@@ -127,7 +127,7 @@ def plan_costs(
     rows = []
     for period, staffing, surge in zip(periods, plan, surged, strict=True):
         sessions = sum(staffing.sessions_per_week.values())
-        span = CostPeriod(period.start_hours, period.end_hours)
+        span = Window(period.start_hours, period.end_hours)
         held = sessions * (period.end_hours - period.start_hours) / HOURS_PER_WEEK
         rows.append(
             {

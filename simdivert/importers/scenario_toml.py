@@ -28,7 +28,7 @@ from simdivert.importers.police_uk import (
 from simdivert.importers.police_uk_files import force_slug, read_searches
 from simdivert.outputs.folders import check_writable, write_atomically
 from simdivert.scenario.files import load_scenario, load_scenario_with_values, resolve_scenario_path
-from simdivert.scenario.schema import STREAMS, CourseSettings, Scenario
+from simdivert.scenario.schema import CourseSettings, Scenario
 
 STAFFING_KEYS = (
     "demand.other_finds_per_year",
@@ -76,11 +76,9 @@ def scaled_staffing(base: Scenario, derived: Sequence[Derived]) -> list[Derived]
         f"{search_finds_per_year(demand):,.0f}"
     )
     course = base.course
-    sessions = {
-        s: _nearest_half(
-            getattr(course.sessions_per_week, s) * factor, getattr(course.sessions_per_week, s)
-        )
-        for s in STREAMS
+    sessions = {  # every stream of the base scheme, its own included
+        stream: _nearest_half(base_sessions * factor, base_sessions)
+        for stream, base_sessions in course.sessions_per_week.items()
     }
     facilitators = max(course.facilitators_per_session, round(course.facilitators * factor))
     while not _timetable_fits(course, facilitators, sessions):

@@ -15,7 +15,6 @@ avoids. Every figure is converted to ``costs.price_year`` prices
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,23 +22,12 @@ from simdivert.clock import HOURS_PER_YEAR
 from simdivert.model.demand import POSSESSION, Demand
 from simdivert.model.police import FindsLog
 from simdivert.model.rules import CHARGE, FORMAL_CODES
+from simdivert.model.window import Window
 from simdivert.scenario.outcome_settings import money_in
 from simdivert.scenario.schema import Scenario
 
 
-@dataclass(frozen=True)
-class Period:
-    """The period the costs cover: [start, end) in model hours."""
-
-    start: float
-    end: float
-
-    @property
-    def years(self) -> float:
-        return max(self.end - self.start, 0.0) / HOURS_PER_YEAR
-
-
-def provider_cost(scenario: Scenario, period: Period, sessions_held: float) -> float:
+def provider_cost(scenario: Scenario, period: Window, sessions_held: float) -> float:
     """The provider's cost over the period: staff, sessions and overhead."""
     costs = scenario.costs
     course = scenario.course
@@ -66,7 +54,7 @@ def provider_cost(scenario: Scenario, period: Period, sessions_held: float) -> f
 
 
 def commissioning_cost(
-    scenario: Scenario, period: Period, referrals: float, provider: float
+    scenario: Scenario, period: Window, referrals: float, provider: float
 ) -> float:
     """What the commissioner pays over the period: the contract price if the scenario has
     one, else the provider's cost."""
@@ -78,7 +66,7 @@ def commissioning_cost(
     )
 
 
-def formal_outcomes_avoided(demand: Demand, finds: FindsLog, period: Period) -> float:
+def formal_outcomes_avoided(demand: Demand, finds: FindsLog, period: Window) -> float:
     """Possession finds in the period with a formal outcome without the scheme, less those
     with one under it (at the find or a later charge), on the same finds."""
     in_period = (finds.hours >= period.start) & (finds.hours < period.end)
@@ -92,7 +80,7 @@ def cost_kpis(
     scenario: Scenario,
     demand: Demand,
     finds: FindsLog,
-    period: Period,
+    period: Window,
     completions: float,
     kpis: dict[str, float],
 ) -> dict[str, float]:

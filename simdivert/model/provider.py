@@ -27,7 +27,8 @@ import simpy
 from simdivert.clock import HOURS_PER_DAY
 from simdivert.model.draws import FindDraws, Sampler, uniform
 from simdivert.model.roster import reactive_slot_times, session_times, working_windows
-from simdivert.scenario.schema import STREAMS, Scenario
+from simdivert.scenario.course_streams import YOUTH_STREAM
+from simdivert.scenario.schema import Scenario
 
 # Terminal states (IN_SYSTEM: not yet terminal when the run ends).
 IN_SYSTEM, COMPLETED, NOT_CONTACTED, LEFT_AT_ASSESSMENT, LEFT_AT_ONE_TO_ONE, LEFT_AT_COURSE = range(
@@ -46,8 +47,6 @@ ROUTE_NONE, ROUTE_GROUP, ROUTE_ONE_TO_ONE = range(3)
 # A group session: timetabled, or a reactive slot not added, added, or added then removed.
 REGULAR, SLOT_CLOSED, SLOT_ADDED, SLOT_REMOVED = range(4)
 ROUTES = ("none", "group", "one_to_one")
-
-UNDER_18_STREAM = STREAMS.index("under_18")
 
 
 class DrugWorkers:
@@ -164,9 +163,11 @@ class _Booking(NamedTuple):
 
 
 def stream_for(scenario: Scenario, substance: np.ndarray, under_18: np.ndarray) -> np.ndarray:
-    """The group-course stream: under-18s have their own; adults go by main substance
-    (``course.streams``, else the stream of the substance's name, else general)."""
-    return np.where(under_18, UNDER_18_STREAM, scenario.course_stream_codes()[substance])
+    """The group-course stream (a code into ``scenario.streams``): under-18s have their
+    own; adults go by main substance (``course.streams``, else the stream of the
+    substance's name, else general)."""
+    youth = scenario.streams.index(YOUTH_STREAM)
+    return np.where(under_18, youth, scenario.course_stream_codes()[substance])
 
 
 def route_for(possible_dependence: np.ndarray, significant_safeguarding: np.ndarray) -> np.ndarray:
@@ -309,17 +310,18 @@ class SessionBook:
     @classmethod
     def from_timetable(
         cls,
+        streams: tuple[str, ...],
         timetable: dict[str, np.ndarray],
         places: list[int],
         reactive_slots: dict[str, np.ndarray] | None = None,
         limits: list[int] | None = None,
     ) -> SessionBook:
-        """The timetabled sessions, and the closed slots reactive sessions may open in.
-        An open session takes bookings up to its stream's limit (its places unless
-        overbooked)."""
+        """The timetabled sessions of each of ``streams`` (in that order: a stream's code
+        is its index), and the closed slots reactive sessions may open in. An open
+        session takes bookings up to its stream's limit (its places unless overbooked)."""
         limits = places if limits is None else limits
         times, capacity, kinds = [], [], []
-        for stream, size in zip(STREAMS, limits, strict=True):
+        for stream, size in zip(streams, limits, strict=True):
             regular = timetable[stream]
             slots = (reactive_slots or {}).get(stream, np.empty(0))
             both = np.concatenate([regular, slots])
@@ -337,10 +339,10 @@ class SessionBook:
             places=places,
             capacity=capacity,
             kind=kinds,
-            unplaced=[0] * len(STREAMS),
+            unplaced=[0] * len(streams),
             turned_away=[[0] * len(t) for t in times],
             limits=list(limits),
-            _first_open=[0] * len(STREAMS),
+            _first_open=[0] * len(streams),
         )
 
     def book(self, stream: int, earliest: float) -> int:
@@ -410,10 +412,11 @@ class ProviderModel:
         self.on_end = on_end
         self.windows = working_windows(scenario.provider)
         self.workers = DrugWorkers(env, duty)
-        places = [scenario.course.places(stream) for stream in STREAMS]
+        places = [scenario.course.places(stream) for stream in scenario.streams]
         overbooking = scenario.course.overbooking
         attend = scenario.engagement.group_attend_probability
         self.sessions = SessionBook.from_timetable(
+            scenario.streams,
             session_times(scenario),
             places,
             reactive_slot_times(scenario),
@@ -448,7 +451,10 @@ class ProviderModel:
         self._rota_due()
         self._reactive = course.reactive
         self._boosted = dict.fromkeys(
-            [STREAMS.index(s) for s in (course.reactive.streams if course.reactive else [])],
+            [
+                scenario.streams.index(s)
+                for s in (course.reactive.streams if course.reactive else [])
+            ],
             False,
         )
         if course.reactive is not None:

@@ -33,7 +33,6 @@ from simdivert.scenario.schema import (
     ETHNIC_GROUPS,
     OUTCOMES,
     SEXES,
-    STREAMS,
     Scenario,
 )
 
@@ -163,7 +162,7 @@ def event_table(scenario: Scenario, logs: SimulationLogs, replication: int) -> p
         column = np.full(person.size, np.nan)
         column[referred] = getattr(pathway, name)[referral[referred]]
         table[name] = column
-    for name, labels in (("stream", STREAMS), ("route", ROUTES), ("state", STATES)):
+    for name, labels in (("stream", scenario.streams), ("route", ROUTES), ("state", STATES)):
         codes = np.full(person.size, -1)
         codes[referred] = getattr(pathway, name)[referral[referred]]
         table[name] = pd.Categorical.from_codes(codes, categories=list(labels))

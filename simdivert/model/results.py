@@ -12,21 +12,21 @@ and, with suffix ``_y0`` (the year before launch), ``_y1``, ``_y2``... per polic
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from simdivert.clock import HOURS_PER_DAY, HOURS_PER_YEAR
 from simdivert.kpis import (
-    CAPACITY_KPIS,
     COHORT_MONTHS,
     COHORT_STATES,
     OUTCOME_KPIS,
     SHARE_SUBSTANCES,
     area_kpi,
+    capacity_kpi_names,
     cohort_kpi_names,
+    stream_kpi,
 )
-from simdivert.model.costs import Period, cost_kpis
+from simdivert.model.costs import cost_kpis
 from simdivert.model.courts import court_kpis, scheme_and_status_quo
 from simdivert.model.demand import POSSESSION, USER_DEALER, Demand
 from simdivert.model.equity import equity_kpis
@@ -58,39 +58,14 @@ from simdivert.model.rules import (
     officer_hours,
 )
 from simdivert.model.utilisation import call_intervals, facilitator_hours_contracted, sessions_held
-from simdivert.scenario.schema import ETHNIC_GROUPS, OUTCOMES, SEXES, STREAMS, Scenario
+from simdivert.model.window import Window
+from simdivert.scenario.schema import ETHNIC_GROUPS, OUTCOMES, SEXES, Scenario
 from simdivert.stats import p90
 from simdivert.waits import ROUNDING_HOURS, StepTimes, finished_waits, in_days, waits_so_far
 
 FORMAL_SHARE_GROUPS = [(g, s) for g in ETHNIC_GROUPS for s in SEXES]
 COMMUNITY_RESOLUTION = OUTCOMES.index("community_resolution")
 HOURS_PER_MONTH = HOURS_PER_YEAR / 12
-
-
-@dataclass(frozen=True)
-class Window:
-    """The measured part of the run: [start, end) in model hours."""
-
-    start: float
-    end: float
-
-    @property
-    def years(self) -> float:
-        return (self.end - self.start) / HOURS_PER_YEAR
-
-    @property
-    def empty(self) -> bool:
-        return self.end <= self.start
-
-    def contains(self, hours: np.ndarray) -> np.ndarray:
-        return (hours >= self.start) & (hours < self.end)
-
-    def overlap_hours(self, starts: np.ndarray, ends: np.ndarray) -> float:
-        """Total length of the intervals [starts, ends) inside the window (NaN rows skipped)."""
-        valid = ~(np.isnan(starts) | np.isnan(ends))
-        lo = np.clip(starts[valid], self.start, self.end)
-        hi = np.clip(ends[valid], self.start, self.end)
-        return float(np.sum(np.maximum(hi - lo, 0.0)))
 
 
 def _mean(values: np.ndarray) -> float:
@@ -220,13 +195,13 @@ def capacity_kpis(
         course.session_hours + course.prep_hours_per_session
     )
     contracted = facilitator_hours_contracted(scenario, window.start, window.end)
-    places = np.array([course.places(stream) for stream in STREAMS])[session_streams]
+    places = np.array([course.places(stream) for stream in scenario.streams])[session_streams]
     fill = {
-        f"group_session_fill_rate_{stream}": _ratio(
+        stream_kpi("group_session_fill_rate", stream): _ratio(
             float(attended[in_window & (session_streams == k)].sum()),
             float(places[in_window & (session_streams == k)].sum()),
         )
-        for k, stream in enumerate(STREAMS)
+        for k, stream in enumerate(scenario.streams)
     }
     return {
         "drug_worker_utilisation": _ratio(busy, on_duty),
@@ -554,7 +529,7 @@ def downstream_kpis(
             scenario,
             demand,
             finds,
-            Period(policy.start, policy.end),
+            policy,
             completions,
             {**kpis, **downstream},
         )
@@ -593,7 +568,7 @@ def replication_kpis(
     if scenario.policy.diversion:
         kpis.update(capacity_kpis(scenario, pathway, sessions, duty, policy))
     else:  # no provider: no one to employ, nothing to use
-        kpis.update(dict.fromkeys(CAPACITY_KPIS, math.nan))
+        kpis.update(dict.fromkeys(capacity_kpi_names(scenario.streams), math.nan))
     kpis.update(downstream_kpis(scenario, demand, finds, pathway, streams, policy, kpis))
     kpis.update(
         equity_kpis(

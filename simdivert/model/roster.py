@@ -24,6 +24,7 @@ from simdivert.scenario.timetable import (
     CYCLE_HOURS,
     concurrent_sessions,
     cycle_cells,
+    sessions_per_fortnight,
 )
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def cycle_timetable(course: CourseSettings) -> dict[str, np.ndarray]:
     """
     cells = cycle_cells(course)
     room = np.full(len(cells), concurrent_sessions(course))
-    per_fortnight = course.sessions_per_week.per_fortnight()
+    per_fortnight = sessions_per_fortnight(course.sessions_per_week)
     order = sorted(per_fortnight, key=lambda s: -per_fortnight[s])  # stable: busiest first
     timetable: dict[str, np.ndarray] = {}
     positions = np.arange(len(cells))

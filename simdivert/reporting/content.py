@@ -25,6 +25,16 @@ def _mix(value: dict[str, Any], fmt: Callable[[Any], str]) -> str:
     return ", ".join(f"{name.replace('_', ' ')} {fmt(v)}" for name, v in value.items())
 
 
+def _stream_map(value: dict[str, str]) -> str:
+    """Substances mapped to a course stream (``course.streams``); the others go to the
+    stream of their name, else general."""
+    if not value:
+        return "none: each to the stream of its name, else general"
+    return ", ".join(
+        f"{name.replace('_', ' ')} to {stream.replace('_', ' ')}" for name, stream in value.items()
+    )
+
+
 def _distribution(value: dict[str, Any]) -> str:
     params = ", ".join(f"{k} {_number(v)}" for k, v in value.items() if k != "dist")
     return f"{value.get('dist', '?')}: {params}"
@@ -86,6 +96,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "percent": _percent,
     "percent_mix": lambda v: _mix(v, _percent),
     "mix": lambda v: _mix(v, _number),
+    "stream_map": _stream_map,
     "distribution": _distribution,
     "working_hours": _working_hours,
     "areas": _areas,
@@ -148,6 +159,7 @@ KEY_ASSUMPTIONS: tuple[tuple[str, str, str], ...] = (
     ("engagement.patience_days", "Patience: engagement falls as exp(−wait / this) (days)", "auto"),
     ("course.facilitators", "Group facilitators", "auto"),
     ("course.sessions_per_week", "Group sessions a week, by stream", "mix"),
+    ("course.streams", "Substances mapped to a course stream", "stream_map"),
     ("course.places_per_session", "Places per group session", "auto"),
     ("course.session_hours", "Group session length (hours)", "auto"),
     ("course.sessions_per_course", "Sessions in a course", "auto"),

@@ -308,7 +308,8 @@ def _dotted(loc: tuple, data: Any) -> str:
         if child is _ABSENT and (position < len(loc) - 1 or is_tag):
             continue  # e.g. the tag "lognormal" pydantic adds inside a tagged union
         node = child
-        parts.append(str(part))
+        if part != "[key]":  # pydantic's mark of a problem with a mapping's key itself
+            parts.append(str(part))
     return ".".join(parts)
 
 
@@ -345,6 +346,19 @@ def _suggestion(error: ErrorDetails, model: Any) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
+_LEADING_KEY = re.compile(r"^(?P<key>[a-z_][a-z0-9_]*(?:\.[A-Za-z0-9_]+)+): (?P<problem>.+)$")
+
+
+def _key_in_problem(key: str | None, problem: str, model: Any) -> tuple[str | None, str]:
+    """A check across the whole model (no location) names the dotted key it is about at
+    the start of its message (``course.streams.ketamine: ...``): take the key from there,
+    so that the error names the file, or override, that set it."""
+    match = _LEADING_KEY.match(problem) if key is None and model is not None else None
+    if match is None or match["key"].split(".", 1)[0] not in model.model_fields:
+        return key, problem
+    return match["key"], match["problem"]
+
+
 def first_problem(
     exc: ValidationError,
     data: Any,
@@ -356,7 +370,9 @@ def first_problem(
     ``source_of``, where that differs from the first's). An unknown key close to one that
     ``model`` (the pydantic model validated) takes says which it may have meant."""
     found = [
-        (_dotted(error["loc"], data) or None, _problem(error) + _suggestion(error, model))
+        _key_in_problem(
+            _dotted(error["loc"], data) or None, _problem(error) + _suggestion(error, model), model
+        )
         for error in exc.errors()
     ]
     (key, problem), others = found[0], found[1:]

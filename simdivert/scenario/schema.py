@@ -42,6 +42,13 @@ from simdivert.scenario.bounds import (
     at_most,
 )
 from simdivert.scenario.cohort_settings import CohortSettings
+from simdivert.scenario.course_streams import (
+    SessionsPerStream,
+    StreamName,
+    check_streams,
+    stream_of,
+    unreachable_streams,
+)
 from simdivert.scenario.distributions import Distribution
 from simdivert.scenario.outcome_settings import (
     CourtSettings,
@@ -58,7 +65,7 @@ from simdivert.scenario.policy_settings import (
     YouthScheme,
 )
 from simdivert.scenario.strict import NoLimit, NotBool, Probability, StrictModel
-from simdivert.scenario.timetable import timetable_capacity
+from simdivert.scenario.timetable import sessions_per_fortnight, timetable_capacity
 from simdivert.scenario.uncertainty import MAX_UNCERTAIN_INPUTS, MISSING, Prior, key_problem
 
 if TYPE_CHECKING:  # numpy is imported where arrays are made: validating a scenario never needs it
@@ -67,17 +74,15 @@ if TYPE_CHECKING:  # numpy is imported where arrays are made: validating a scena
 DayName = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 # A substance is a key of population.substance (the scenario's list, in file order).
 SubstanceName = Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
-StreamName = Literal["cannabis", "cocaine", "nitrous_oxide", "general", "under_18"]
 HourOfDay = Annotated[float, Field(ge=0.0, le=24.0)]
 
 AGE_BANDS = ("under_18", "age_18_to_24", "age_25_to_34", "age_35_plus")
 SEXES = ("male", "female")
 ETHNIC_GROUPS = ("white", "black", "asian", "mixed", "other")
-# The substance whose counterfactual mix and course stream a substance without its own
-# takes; substances named as a stream go to that stream.
-FALLBACK_SUBSTANCE, FALLBACK_STREAM = "other", "general"
+# The substance whose counterfactual mix a substance without its own takes (its course
+# stream: scenario/course_streams.py).
+FALLBACK_SUBSTANCE = "other"
 UNDER_18_MIX = "under_18"  # the counterfactual mix row of under-18s
-STREAMS = ("cannabis", "cocaine", "nitrous_oxide", "general", "under_18")
 OUTCOMES = (
     "charge",
     "caution",
@@ -102,7 +107,6 @@ HOLISTIC_NEEDS = (
 # Bounds of this file's sizes, with their reasons (the shared ones are in bounds.py).
 Days = Annotated[NonNegativeFloat, at_most(36_500, "a hundred years; a typo")]
 Multiplier = Annotated[NonNegativeFloat, at_most(100, "a hundredfold change is a typo")]
-SessionsAWeek = Annotated[NonNegativeFloat, at_most(100, "more than 14 sessions a day; a typo")]
 Changes = at_most(MAX_LIST, LIST_WHY)
 MAX_GROWTH = 1_000  # demand at the end of a run over demand at its start
 
@@ -251,30 +255,6 @@ class HolisticNeeds(StrictModel):
         import numpy as np
 
         return np.array([getattr(self, n) for n in HOLISTIC_NEEDS])
-
-
-class SessionsPerStream(StrictModel):
-    """Group sessions a week for each stream; 0.5 means one a fortnight."""
-
-    cannabis: SessionsAWeek
-    cocaine: SessionsAWeek
-    nitrous_oxide: SessionsAWeek
-    general: SessionsAWeek
-    under_18: SessionsAWeek
-
-    @model_validator(mode="after")
-    def _whole_fortnights(self) -> SessionsPerStream:
-        for stream in STREAMS:
-            per_fortnight = 2 * getattr(self, stream)
-            if not math.isclose(per_fortnight, round(per_fortnight)):
-                raise ValueError(
-                    f"{stream}: sessions a week must be a multiple of 0.5 "
-                    f"(got {getattr(self, stream)})"
-                )
-        return self
-
-    def per_fortnight(self) -> dict[str, int]:
-        return {s: round(2 * getattr(self, s)) for s in STREAMS}
 
 
 class RunSettings(StrictModel):
@@ -643,7 +623,8 @@ class CourseSettings(StrictModel):
     prep_hours_per_session: Annotated[NonNegativeFloat, at_most(24, "a typo")]
     places_per_session: PositiveInt  # online sessions (a count only: any size is cheap)
     in_person_streams: list[StreamName] = []
-    # The course stream of each substance not named as a stream (default "general").
+    # The course stream of a substance, where it is not the stream of its name (an
+    # adult's substance without one goes to "general"; every under-18 to "under_18").
     streams: dict[SubstanceName, StreamName] = {}
     in_person_places_per_session: PositiveInt = 12
     booking_notice_hours: Annotated[NonNegativeFloat, at_most(8_760, "a year's notice")]
@@ -679,7 +660,7 @@ class CourseSettings(StrictModel):
 
     @model_validator(mode="after")
     def _timetable_fits(self) -> CourseSettings:
-        needed = sum(self.sessions_per_week.per_fortnight().values())
+        needed = sum(sessions_per_fortnight(self.sessions_per_week).values())
         room = timetable_capacity(self)
         if needed > room:
             raise ValueError(
@@ -914,6 +895,21 @@ class Scenario(StrictModel):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _streams_known(self) -> Scenario:
+        check_streams(self)
+        return self
+
+    @property
+    def streams(self) -> tuple[str, ...]:
+        """The scenario's course streams: the keys of course.sessions_per_week, the built-in
+        names first (a referral's stream code indexes this)."""
+        return tuple(self.course.sessions_per_week)
+
+    def unreachable_streams(self) -> list[str]:
+        """Streams with sessions that no substance goes to (:func:`unreachable_streams`)."""
+        return unreachable_streams(self)
+
     @property
     def substances(self) -> tuple[str, ...]:
         """The scenario's substances: the keys of population.substance, in file order
@@ -930,15 +926,10 @@ class Scenario(StrictModel):
         return np.vstack([row.shares() for row in [*rows, mix[UNDER_18_MIX]]])
 
     def course_stream_codes(self) -> np.ndarray:
-        """The course stream (a code into STREAMS) of each substance code."""
+        """The course stream (a code into :attr:`streams`) of each substance code."""
         import numpy as np
 
-        def stream(name: str) -> str:
-            if name in self.course.streams:
-                return self.course.streams[name]
-            return name if name in STREAMS else FALLBACK_STREAM
-
-        return np.array([STREAMS.index(stream(name)) for name in self.substances])
+        return np.array([self.streams.index(stream_of(self, name)) for name in self.substances])
 
     def possible_dependence_shares(self) -> np.ndarray:
         """The possibly-dependent share of each substance code."""
@@ -998,11 +989,15 @@ class Scenario(StrictModel):
 
     @staticmethod
     def _course_after(change: StaffingChange, course: CourseSettings) -> CourseSettings:
+        sessions = change.sessions_per_week  # the streams it names; the others keep theirs
         updates = {
             key: value
             for key, value in (
                 ("facilitators", change.facilitators),
-                ("sessions_per_week", change.sessions_per_week),
+                (
+                    "sessions_per_week",
+                    None if sessions is None else {**course.sessions_per_week, **sessions},
+                ),
             )
             if value is not None
         }

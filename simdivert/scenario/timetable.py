@@ -4,6 +4,7 @@ each can hold. The scenario checks its sessions fit; the rota (``model/roster.py
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from simdivert.clock import DAY_NAMES, HOURS_PER_DAY, HOURS_PER_WEEK
@@ -35,6 +36,11 @@ def _cell_hours(course: CourseSettings) -> list[float]:
         for hour in starts
     ]
     return sorted(cells)
+
+
+def sessions_per_fortnight(sessions_per_week: Mapping[str, float]) -> dict[str, int]:
+    """Each stream's sessions a fortnight (a timetable repeats every fortnight)."""
+    return {stream: round(CYCLE_WEEKS * n) for stream, n in sessions_per_week.items()}
 
 
 def concurrent_sessions(course: CourseSettings) -> int:

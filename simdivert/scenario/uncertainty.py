@@ -205,6 +205,8 @@ def key_problem(key: str, value: object) -> str | None:
         return f"{key.split('.')[0]} settings say how to run, they are not uncertain inputs"
     if value is MISSING:
         return "no such scenario value"
+    if value is None:
+        return "has no value in the scenario (give it one, or drop its prior)"
     if isinstance(value, bool) or not isinstance(value, int | float):
         return "not a number in the scenario (an uncertain input must be one number)"
     return None
