@@ -248,3 +248,28 @@ def test_a_base_sample_not_a_power_of_two_is_refused(tmp_path):
     line = _one_line_error(["--method", "sobol", "--samples", "20"], tmp_path)
     assert line.startswith("error: --samples: 20: the base sample of a Sobol design must be a")
     assert "power of 2" in line
+
+
+def test_the_headlines_do_not_read_noise_as_an_effect():
+    from simdivert.outputs.readers import SobolIndices
+    from simdivert.reporting.sobol_section import sobol_headlines
+
+    rows = [
+        # kpi, input, S1, ST: an effect, noise (large ST, S1 near 0), and nothing at all
+        ("referrals_per_year", "demand.searches_per_year", 0.9, 0.95),
+        ("referrals_per_year", "provider.drug_workers", 0.0, 0.01),
+        ("course_wait_p90_days", "demand.searches_per_year", 0.02, 0.8),
+        ("course_wait_p90_days", "provider.drug_workers", -0.03, 0.7),
+        ("share_completed", "demand.searches_per_year", 0.01, 0.02),
+        ("share_completed", "provider.drug_workers", 0.0, 0.01),
+    ]
+    indices = pd.DataFrame(rows, columns=["kpi", "input", "S1", "ST"]).assign(
+        S1_conf=0.05, ST_conf=0.05
+    )
+    kpis = indices.groupby("kpi", sort=False)["S1"].sum().rename("S1_sum").reset_index()
+    lines = {line.kpi: line.text for line in sobol_headlines(SobolIndices(indices, kpis))}
+    assert lines["referrals_per_year"].startswith(
+        "Referrals a year depends most on demand: searches per year (ST 0.95"
+    )
+    assert "mostly Monte-Carlo noise or interactions" in lines["course_wait_p90_days"]
+    assert "no input has an ST of 0.05 or more" in lines["share_completed"]

@@ -470,7 +470,7 @@ def sobol_figures(output: OutputFolder) -> list[FigureSpec]:
             f"(ST, dark bar), with 95% bootstrap CIs, from {manifest.get('points', '?')} "
             f"points (N = {manifest.get('samples', '?')}) of "
             f"{manifest.get('replications_per_point', '?')} replication(s) each on common "
-            "random numbers. Inputs in the same order in every panel, the largest ST on top.",
+            "random numbers. Inputs in the same order in every panel, the largest S1 on top.",
             functools.partial(sobol_plots.sobol_bars, sobol.indices, sobol.kpis),
             "sensitivity",
         )

@@ -1,7 +1,7 @@
 """The figure of a Sobol analysis: for each headline KPI a panel of horizontal bars, per
 uncertain input its total index ST (dark) and its first-order index S1 (light) with
 their 95% confidence intervals; the inputs in one order in every panel, the one that
-matters most (the largest ST in any panel) on top."""
+matters most alone (the largest S1 in any panel) on top."""
 
 from __future__ import annotations
 
@@ -38,8 +38,9 @@ def _input_label(key: str) -> str:
 
 
 def input_order(indices: pd.DataFrame) -> list[str]:
-    """The inputs, the largest ST in any KPI first."""
-    largest = indices.groupby("input", sort=False)["ST"].max().fillna(0)
+    """The inputs, the largest S1 in any KPI first: noise raises every ST of a KPI it
+    dominates, and would put any input on top, but leaves its S1 near zero."""
+    largest = indices.groupby("input", sort=False)["S1"].max().fillna(0)
     return list(largest.sort_values(ascending=False, kind="stable").index)
 
 

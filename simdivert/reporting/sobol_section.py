@@ -17,6 +17,9 @@ from simdivert.reporting.sobol_plots import input_words
 
 # An input whose total index is below this explains next to nothing of a KPI.
 NEGLIGIBLE = 0.05
+# Inputs that alone explain less than this share of a KPI's variance leave most of it to
+# interactions or noise: its ST are not read as effects.
+EXPLAINED = 0.5
 
 
 def _ranked(sobol: SobolIndices, kpi: str) -> pd.DataFrame:
@@ -26,13 +29,26 @@ def _ranked(sobol: SobolIndices, kpi: str) -> pd.DataFrame:
 
 def sobol_headlines(sobol: SobolIndices) -> list[Headline]:
     """Per KPI with indices: the input with the largest ST, the next one, and how many
-    inputs barely matter."""
+    inputs barely matter; or that no input moves it, or that noise or interactions hold
+    most of its variance."""
     lines = []
+    explained = sobol.kpis.set_index("kpi")["S1_sum"]
     for kpi in sobol.kpis["kpi"]:
         rows = _ranked(sobol, kpi)
         if rows.empty:
             continue
         top = rows.iloc[0]
+        if top["ST"] >= NEGLIGIBLE and explained[kpi] < EXPLAINED:
+            lines.append(
+                Headline(
+                    kpi,
+                    f"{kpi_label(kpi).capitalize()}: the inputs alone explain little of its "
+                    f"variance (S1 sum {share_index(explained[kpi])}), so its ST (up to "
+                    f"{share_index(top['ST'])}) are mostly Monte-Carlo noise or interactions: "
+                    "more replications per point tell which.",
+                )
+            )
+            continue
         if top["ST"] < NEGLIGIBLE:
             lines.append(
                 Headline(
