@@ -26,6 +26,9 @@ _PUBLIC = {
     "write_run": "simdivert.api",
     "write_comparison": "simdivert.api",
     "write_report": "simdivert.api",
+    "sobol": "simdivert.api",
+    "write_sobol": "simdivert.api",
+    "SobolResults": "simdivert.experiments.sobol",
     "local": "simdivert.api",
     "dask": "simdivert.api",
     "fit": "simdivert.api",
@@ -47,6 +50,7 @@ __all__ = [
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "SobolResults",
     "UserError",
     "__version__",
     "builtin_scenarios",
@@ -58,9 +62,11 @@ __all__ = [
     "load_scenario",
     "local",
     "run",
+    "sobol",
     "write_comparison",
     "write_report",
     "write_run",
+    "write_sobol",
 ]
 
 if TYPE_CHECKING:
@@ -75,12 +81,15 @@ if TYPE_CHECKING:
         load_scenario,
         local,
         run,
+        sobol,
         write_comparison,
         write_report,
         write_run,
+        write_sobol,
     )
     from simdivert.errors import ScenarioError, UserError
     from simdivert.experiments.replications import RunResult
+    from simdivert.experiments.sobol import SobolResults
     from simdivert.kpis import CATALOGUE as KPIS
     from simdivert.kpis import Kpi
     from simdivert.scenario.schema import Scenario

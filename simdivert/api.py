@@ -10,6 +10,8 @@
     forecast.summary                    # ... and pi_low, pi_high: 90% prediction intervals
     comparison = sd.compare("status_quo", scenario, replications=10)
     sd.write_run(result, "outputs/my-run"); sd.write_report("outputs/my-run")
+    indices = sd.sobol("west_midlands", samples=32, set={"run.years": 2})
+    indices.indices                     # kpi, input, S1, S1_conf, ST, ST_conf
 
 Every function here is a thin composition of the layers below; the command line
 (:mod:`simdivert.cli`) calls the same functions.
@@ -27,6 +29,8 @@ import pandas as pd
 
 from simdivert.experiments.executors import DaskExecutor, Executor, local_executor
 from simdivert.experiments.replications import RunResult, paired_comparison, run_experiments
+from simdivert.experiments.sobol import SobolResults, plan_sobol, run_sobol
+from simdivert.kpis import SENSITIVITY_KPIS
 from simdivert.scenario import files
 from simdivert.scenario.schema import Scenario
 
@@ -278,6 +282,48 @@ def fitted_parameter_sets(scenario: ScenarioLike = "west_midlands") -> pd.DataFr
     if resolved.name not in builtin_fits():
         raise UserError(f"{resolved.name}: no fitted parameter sets are shipped for it")
     return read_parameter_sets(resolve_fit(resolved.name), resolved)
+
+
+def sobol(
+    scenario: str | Path | None = None,
+    samples: int | None = None,
+    replications: int = 1,
+    seed: int | None = None,
+    set: Mapping[str, Any] | Sequence[str] | None = None,  # noqa: A002 (the CLI's --set)
+    kpis: Sequence[str] = SENSITIVITY_KPIS,
+    executor: Executor | None = None,
+    force: bool = False,
+) -> SobolResults:
+    """Sobol indices (S1 and ST with 95% CIs) of ``kpis`` to the uncertain inputs of a
+    scenario file or built-in name (its ``[uncertainty]`` table), from a design of
+    ``(inputs + 2) x samples`` points of ``replications`` each on common random numbers
+    (seed: the scenario's), run on ``executor`` (None: in this process), as
+    ``simdivert sensitivity --method sobol`` does. ``samples`` is a power of 2 (None:
+    the smallest with 8 per input, 128 for 15 inputs)."""
+    path = files.resolve_scenario_path(scenario)
+    if set is None:
+        fixed: tuple[tuple[str, Any], ...] = ()
+    elif isinstance(set, Mapping):
+        fixed = tuple(set.items())
+    else:
+        fixed = tuple(files.parse_override(text) for text in set)
+    base = files.load_scenario_with_values(path, fixed)
+    plan = plan_sobol(
+        path, fixed, samples, replications, seed if seed is not None else base.run.seed, kpis
+    )
+    if executor is None:
+        with local(1) as in_process:
+            return run_sobol(plan, in_process, force=force)
+    return run_sobol(plan, executor, force=force)
+
+
+def write_sobol(results: SobolResults, folder: str | Path) -> Path:
+    """Write a Sobol analysis's folder (as ``simdivert sensitivity --method sobol`` does)."""
+    from simdivert.clock import utc_now
+    from simdivert.outputs.manifest import Provenance
+    from simdivert.outputs.sobol_files import write_sobol as write
+
+    return write(results, folder, Provenance(utc_now()))
 
 
 def write_run(result: RunResult, folder: str | Path) -> Path:

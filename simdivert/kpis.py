@@ -443,6 +443,17 @@ FORECAST_KPIS = (
     *HEADLINE_KPIS,
     "net_public_cost_per_year",
 )
+# What global sensitivity (``simdivert sensitivity --method sobol``) apportions among the
+# uncertain inputs: referrals, the waits, completions, police time, net cost, reoffending.
+SENSITIVITY_KPIS = (
+    "referrals_per_year",
+    "assessment_wait_p90_days",
+    "course_wait_p90_days",
+    "share_completed",
+    "police_hours_per_year",
+    "net_public_cost_per_year",
+    "reoffending_12_months",
+)
 # The forest plot's KPIs; those counted per year in their last whole policy year
 # (``charges_per_year`` stands for ``charges_per_year_y2``).
 FOREST_KPIS = (

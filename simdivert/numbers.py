@@ -40,6 +40,22 @@ def with_minus(text: str) -> str:
     return text.replace("-", MINUS)
 
 
+def share_index(value: float) -> str:
+    """A share of variance (a Sobol index) to two decimals, a true minus sign, never
+    "-0.00"; NaN is –."""
+    if math.isnan(value):
+        return "–"
+    return with_minus(f"{round(value, 2) + 0.0:.2f}")
+
+
+def index_interval(value: float, half_width: float) -> str:
+    """A Sobol index and its 95% CI from its half-width: ``0.62 (0.48 to 0.76)``."""
+    return (
+        f"{share_index(value)} ({share_index(value - half_width)} to "
+        f"{share_index(value + half_width)})"
+    )
+
+
 def count(value: float) -> str:
     """A count in words: three significant figures, thousands separated."""
     if abs(value) < 10:

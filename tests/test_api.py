@@ -24,6 +24,7 @@ PUBLIC = [
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "SobolResults",
     "UserError",
     "__version__",
     "builtin_scenarios",
@@ -35,9 +36,11 @@ PUBLIC = [
     "load_scenario",
     "local",
     "run",
+    "sobol",
     "write_comparison",
     "write_report",
     "write_run",
+    "write_sobol",
 ]
 
 

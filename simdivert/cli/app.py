@@ -11,6 +11,7 @@ file, the key and the problem, and exit with status 2; they never show a traceba
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -976,50 +977,119 @@ def sweep(
     )
 
 
+class SensitivityMethod(StrEnum):
+    ranges = "ranges"
+    sobol = "sobol"
+
+
 @app.command()
 def sensitivity(
     scenario: ScenarioArg = None,
+    method: Annotated[
+        SensitivityMethod,
+        typer.Option(
+            metavar="ranges|sobol",
+            help="ranges: one at a time and rank correlations over the --vary ranges; sobol: "
+            "Sobol indices of the headline KPIs over the scenario's [uncertainty] priors.",
+        ),
+    ] = SensitivityMethod.ranges,
     vary: Annotated[
         list[str] | None,
         typer.Option("--vary", help="A factor and its range: dotted.key=low:high (repeatable)."),
     ] = None,
     samples: Annotated[
-        int, typer.Option(help="Latin hypercube samples for the rank correlations.")
-    ] = 20,
+        int | None,
+        typer.Option(
+            help="Latin hypercube samples for the rank correlations (default 20); with "
+            "--method sobol the base sample N, a power of 2 (default: 8 per input, 128 for "
+            "15): (inputs + 2) x N points."
+        ),
+    ] = None,
     years: Annotated[float | None, typer.Option(help="Years to measure (after warm-up).")] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications per cell (default: the scenario's).", min=1)
+        int | None,
+        typer.Option(
+            help="Replications per cell (default: the scenario's; with --method sobol, per "
+            "point, default 1).",
+            min=1,
+        ),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
     kpi: Annotated[
-        str, typer.Option(help="The KPI to show (every KPI is written).")
+        str,
+        typer.Option(
+            help="The KPI to show (every KPI is written; with --method sobol, its indices too)."
+        ),
     ] = "assessment_wait_p90_days",
     workers: WorkersOption = None,
     dask: DaskOption = None,
     force: ForceOption = False,
     out: Annotated[
         Path | None,
-        typer.Option(help="Output folder (default: outputs/sensitivity-<scenario>-<time>)."),
+        typer.Option(
+            help="Output folder (default: outputs/sensitivity-<scenario>-<time>, or "
+            "sobol-<scenario>-<time>)."
+        ),
     ] = None,
     set_: SetOption = None,
     report: Annotated[
         bool,
-        typer.Option("--report", help="Also write report.html with a tornado chart per KPI."),
+        typer.Option(
+            "--report",
+            help="Also write report.html with a tornado chart per KPI (or the Sobol indices).",
+        ),
     ] = False,
     json_: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """One-at-a-time effects (tornado data) and rank correlations of inputs with KPIs."""
+    """Which inputs move which KPIs: one-at-a-time effects (tornado data) and rank
+    correlations over --vary ranges, or Sobol indices over the scenario's priors."""
     from simdivert.experiments.executors import open_executor
     from simdivert.experiments.sensitivity import parse_vary, plan_sensitivity, run_sensitivity
 
     output = Output(console, json_, quiet)
     overrides = _run_overrides(set_, years, reps, seed)
+    if method is SensitivityMethod.sobol:  # cli/sobol_command.py
+        from simdivert.cli.sobol_command import run_sobol_command, show_sobol
+
+        try:
+            if vary:
+                raise UserError(
+                    "--vary: not with --method sobol, whose inputs and their priors "
+                    "are the scenario's [uncertainty] table"
+                )
+            _check_kpi(kpi)
+            indices, folder = run_sobol_command(
+                scenario,
+                overrides,
+                samples,
+                reps,
+                kpi,
+                (workers, dask, force),
+                out,
+                _command(),
+                console,
+                _warn,
+            )
+        except UserError as exc:
+            raise _fail(exc) from None
+        show_sobol(indices, kpi, folder, console)
+        report_path = _write_report(folder) if report else None
+        output.result(
+            {
+                "folder": str(folder),
+                "report": _text(report_path),
+                "sobol": records(indices.indices),
+                "kpis": records(indices.kpis),
+            }
+        )
+        return
     try:
         _check_kpi(kpi)
         source = resolve_scenario_path(scenario)
         base = load_scenario(source, overrides)
         factors = [parse_vary(text) for text in vary or []]
+        samples = samples if samples is not None else LATIN_HYPERCUBE_SAMPLES
         plan = plan_sensitivity(
             source,
             tuple(parse_override(text) for text in overrides),
@@ -1067,6 +1137,9 @@ def sensitivity(
             "rank_correlations": records(results.rank_correlations),
         }
     )
+
+
+LATIN_HYPERCUBE_SAMPLES = 20  # --samples of --method ranges
 
 
 def sensitivity_table(results: SensitivityResults, kpi: str) -> Table:

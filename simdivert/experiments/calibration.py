@@ -56,7 +56,7 @@ class Target(StrictModel):
     against: str | None = None
     whole_ci: bool = False
     source: Annotated[str, Field(min_length=1)]
-    # For ``calibrate --fit`` (docs/MODEL.md §5.2): used in the fit, or held
+    # For ``calibrate --fit`` (docs/MODEL.md §5.3): used in the fit, or held
     # out as a test; the published figure's observation error and the model's
     # discrepancy from it, as standard deviations in the KPI's units (a fitted row needs both).
     fit: bool = True

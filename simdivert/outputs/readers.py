@@ -13,7 +13,10 @@ folder saved long ago. What a folder holds decides what the report shows:
 - a staffing plan (``simdivert staff``): ``staffing_plan.csv``, ``staffing_spread.csv``,
   ``staffing_check.csv``, ``staffing_costs.csv`` and ``manifest.json``;
 - a sweep (``simdivert sweep``): a ``summary.csv`` with one row per cell and KPI, whose
-  extra columns are the varied parameters.
+  extra columns are the varied parameters;
+- a sensitivity analysis (``simdivert sensitivity``): ``one_at_a_time.csv`` and
+  ``rank_correlations.csv``, or with ``--method sobol`` ``sobol.csv`` and
+  ``sobol_kpis.csv`` (:mod:`simdivert.outputs.sobol_files`).
 
 KPIs counted per year come whole-window (``charges_per_year``) and per year around the
 launch (``charges_per_year_y0`` the year before it, ``_y1``, ``_y2``... policy years).
@@ -42,6 +45,7 @@ from simdivert.kpis import (
     split_year,
     years_of,
 )
+from simdivert.outputs.sobol_files import SOBOL, SOBOL_COLUMNS, SOBOL_KPI_COLUMNS, SOBOL_KPIS
 from simdivert.scenario.schema import RunSettings, Scenario, TargetSettings
 from simdivert.scenario.uncertainty import SET_COLUMN
 from simdivert.stats import t_interval
@@ -538,6 +542,21 @@ def read_sensitivity(folder: Path) -> Sensitivity:
     )
 
 
+@dataclass(frozen=True)
+class SobolIndices:
+    """A Sobol analysis: S1 and ST per KPI and input, and a row per KPI (its S1 sum, the
+    noise share, or why it has no indices)."""
+
+    indices: pd.DataFrame
+    kpis: pd.DataFrame
+
+
+def read_sobol(folder: Path) -> SobolIndices:
+    return SobolIndices(
+        _read_csv(folder / SOBOL, SOBOL_COLUMNS), _read_csv(folder / SOBOL_KPIS, SOBOL_KPI_COLUMNS)
+    )
+
+
 # --- What a folder holds ----------------------------------------------------------------
 
 
@@ -563,6 +582,7 @@ class OutputFolder:
     # A forecast with uncertainty's replications.csv: a row per parameter set and
     # replication (None: a run without uncertainty, or not a run).
     forecast: pd.DataFrame | None = None
+    sobol: SobolIndices | None = None  # a Sobol analysis of the uncertain inputs
 
     @property
     def is_run(self) -> bool:
@@ -597,6 +617,21 @@ def read_output_folder(folder: Path) -> OutputFolder:
         else None
     )
     sensitivity = read_sensitivity(folder) if (folder / ONE_AT_A_TIME).exists() else None
+    forecast = None
+    if summary is not None and PREDICTION_COLUMNS[0] in summary.columns:
+        forecast = _read_csv(folder / REPLICATIONS, (SET_COLUMN, "replication"))
+    sobol = read_sobol(folder) if (folder / SOBOL).exists() else None
+    if all(x is None for x in (summary, sweep, comparison, plan, sensitivity, sobol)):
+        raise UserError(
+            f"{folder}: no simdivert results here "
+            f"(expected {SUMMARY}, {COMPARISON}, {STAFFING_PLAN}, {ONE_AT_A_TIME} or {SOBOL})"
+        )
+    if (
+        timeseries is not None or utilisation is not None or events_path is not None
+    ) and run is None:
+        raise UserError(
+            f"{folder / MANIFEST}: scenario: missing; the charts over time need the run window"
+        )
     spread, check, costs = (
         _read_csv(folder / name, columns) if (folder / name).exists() else None
         for name, columns in (
@@ -605,20 +640,6 @@ def read_output_folder(folder: Path) -> OutputFolder:
             (STAFFING_COSTS, STAFFING_COSTS_COLUMNS),
         )
     )
-    forecast = None
-    if summary is not None and PREDICTION_COLUMNS[0] in summary.columns:
-        forecast = _read_csv(folder / REPLICATIONS, (SET_COLUMN, "replication"))
-    if all(x is None for x in (summary, sweep, comparison, plan, sensitivity)):
-        raise UserError(
-            f"{folder}: no simdivert results here "
-            f"(expected {SUMMARY}, {COMPARISON}, {STAFFING_PLAN} or {ONE_AT_A_TIME})"
-        )
-    if (
-        timeseries is not None or utilisation is not None or events_path is not None
-    ) and run is None:
-        raise UserError(
-            f"{folder / MANIFEST}: scenario: missing; the charts over time need the run window"
-        )
     return OutputFolder(
         folder,
         manifest,
@@ -635,6 +656,7 @@ def read_output_folder(folder: Path) -> OutputFolder:
         check,
         costs,
         forecast,
+        sobol,
     )
 
 

@@ -35,6 +35,7 @@ from simdivert.reporting.result_tables import (
     sensitivity_section,
     sweep_cells_section,
 )
+from simdivert.reporting.sobol_section import sobol_headlines, sobol_section
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ def report_title(output: OutputFolder) -> str:
         return f"{', '.join(comparison.others)} against {comparison.base}"
     if output.run is not None:
         prefix = "staffing plan for " if output.staffing_plan is not None else ""
-        prefix = "sensitivity of " if output.sensitivity is not None else prefix
+        sensitivity = output.sensitivity is not None or output.sobol is not None
+        prefix = "sensitivity of " if sensitivity else prefix
         return prefix + output.run.scenario_name
     return f"sweep ({output.path.name})"
 
@@ -120,11 +122,15 @@ def _intro(output: OutputFolder) -> str:
     elif run is not None:
         if run.description:
             parts.append(f'<p class="lead">{escape(run.description)}</p>')
-        replications = manifest.get("replications", manifest.get("replications_per_cell", "?"))
+        replications = manifest.get(
+            "replications",
+            manifest.get("replications_per_cell", manifest.get("replications_per_point", "?")),
+        )
         each = " in each cell" if output.sensitivity is not None else ""
         uncertainty = manifest.get("uncertainty")
         if output.forecast is not None and isinstance(uncertainty, dict):
             each = f" of each of {uncertainty.get('sets', '?')} parameter sets"
+        each = " at each point" if output.sobol is not None else each
         facts.append(
             f"{replications} replications{each} of {_window_words(run)}, "
             f"seed {manifest.get('seed', '?')}"
@@ -156,6 +162,10 @@ def _headline_section(output: OutputFolder, sensitivity_kpis: list[str]) -> Sect
                 )
     if output.sensitivity is not None:
         lines = sensitivity_headlines(output.sensitivity.one_at_a_time, sensitivity_kpis)
+        if lines:
+            blocks.append(_headline_list(lines))
+    if output.sobol is not None:
+        lines = sobol_headlines(output.sobol)
         if lines:
             blocks.append(_headline_list(lines))
     if output.sweep is not None:
@@ -496,6 +506,7 @@ def render_html(
         sweep_cells_section(output),
         _figures_section("tornado", "Sensitivity", by_section["sensitivity"]),
         sensitivity_section(output, list(sensitivity_kpis)),
+        sobol_section(output),
         _assumptions_section(output),
         _kpi_section(output),
         _manifest_section(output),

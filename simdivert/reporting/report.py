@@ -44,6 +44,7 @@ from simdivert.reporting import (
     outcome_plots,
     plots,
     sensitivity_plots,
+    sobol_plots,
     staffing_plots,
     sweep_plots,
 )
@@ -476,6 +477,28 @@ def sensitivity_figures(output: OutputFolder) -> list[FigureSpec]:
     ]
 
 
+def sobol_figures(output: OutputFolder) -> list[FigureSpec]:
+    """A Sobol analysis's bars, a panel per KPI with indices."""
+    sobol = output.sobol
+    if sobol is None or sobol.indices.empty:
+        return []
+    manifest = output.manifest or {}
+    return [
+        FigureSpec(
+            "sobol_indices",
+            "Which uncertain inputs matter: Sobol indices",
+            "For each headline KPI, the share of its variance over the priors that each "
+            "uncertain input explains alone (S1, light bar) and alone or with the others "
+            f"(ST, dark bar), with 95% bootstrap CIs, from {manifest.get('points', '?')} "
+            f"points (N = {manifest.get('samples', '?')}) of "
+            f"{manifest.get('replications_per_point', '?')} replication(s) each on common "
+            "random numbers. Inputs in the same order in every panel, the largest S1 on top.",
+            functools.partial(sobol_plots.sobol_bars, sobol.indices, sobol.kpis),
+            "sensitivity",
+        )
+    ]
+
+
 def staffing_figures(output: OutputFolder) -> list[FigureSpec]:
     """A staffing plan's figures: the spread of each target's wait, and the cost."""
     plan, spread, costs = output.staffing_plan, output.staffing_spread, output.staffing_costs
@@ -589,6 +612,7 @@ def write_report(folder: Path, workers: int | None = None) -> Path:
             *comparison_figures(output),
             *sweep_figures(output),
             *sensitivity_figures(output),
+            *sobol_figures(output),
             *staffing_figures(output),
         ]
         figures = render_figures(specs, staging / FIGURES, workers)
