@@ -223,6 +223,20 @@ def test_all_checks_passing_exits_zero(tmp_path):
         ("[[target]\n", "not valid TOML"),
         (PAIRED.replace('"status_quo"', '"west_midlands"'), "is the row's own scenario"),
         (PAIRED.replace("high = -0.3", 'high = -0.3\nbelow = "charges_per_year"'), "not both"),
+        (
+            PASSING.replace('source = "test"', 'source = "test"\nevidence = "plausibility"'),
+            "evidence: a fitted row is fitted, not 'plausibility'",
+        ),
+        (
+            PASSING.replace(
+                'source = "test"', 'source = "test"\nfit = false\nevidence = "input echoed"'
+            ),
+            "set_by names the input",
+        ),
+        (
+            PASSING.replace('source = "test"', 'source = "test"\nfit = false\nset_by = "x.y"'),
+            "set_by names the input",
+        ),
     ],
 )
 def test_a_bad_targets_file_is_named_with_row_and_key(tmp_path, rows, message):

@@ -133,7 +133,11 @@ def test_the_command_writes_the_fit_folder_and_the_docs_table(files, fitted):
         assert sets[key].between(low - 1e-9, high + 1e-9).all(), key
     docs = (files / "VALIDATION.md").read_text()
     assert "old" not in docs and docs.endswith("<!-- fit:end -->\nend\n")
-    assert "**Fitted targets: 2**" in docs and "**Tests (figures not used in the fit): 1**" in docs
+    assert (
+        "**Fitted targets: 2**" in docs
+        and "**Tests (published figures not used to set anything, in the fit or by hand): 1**"
+        in docs
+    )
     checks = pd.read_csv(out / "targets.csv")
     assert list(checks["role"]) == ["fitted", "fitted", "test"]
     assert "History matching: per target" in output and "non-implausible" in output

@@ -114,11 +114,13 @@ def _read(path: Path) -> str:
 
 
 def fit_table(checks) -> Table:
-    """The per-target table: fitted rows first, then the tests."""
+    """The per-target table: fitted rows first, then the tests, then the rest held out."""
+    from simdivert.experiments.fit_plan import ROLES
+
     table = Table(title="History matching: per target", title_justify="left")
     for column in ("role", "KPI", "range", "prior 5–95%", "calibrated 5–95%", "pass"):
         table.add_column(column, overflow="fold")
-    ordered = checks.sort_values("role", kind="stable")  # "fitted" before "test"
+    ordered = checks.sort_values("role", key=lambda roles: roles.map(ROLES.index), kind="stable")
     for _, c in ordered.iterrows():
         unit = c["unit"]
 

@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
@@ -62,12 +62,25 @@ class Target(StrictModel):
     fit: bool = True
     observation_sd: Annotated[float, Field(gt=0)] | None = None
     discrepancy_sd: Annotated[float, Field(ge=0)] | None = None
+    # What a row held out of the fit is evidence of: a *test* (nothing was set for it), a
+    # *plausibility* check (no published figure), or none, because it repeats an input
+    # (*input echoed*) or a parameter outside the fit was chosen by hand to meet it
+    # (*fitted by hand*); those two name the input or parameter in ``set_by``.
+    evidence: Literal["test", "plausibility", "input echoed", "fitted by hand"] = "test"
+    set_by: Annotated[str, Field(min_length=1)] | None = None
 
     @model_validator(mode="after")
     def _checkable(self) -> Target:
         for kpi in (self.kpi, self.below):
             if kpi is not None and not is_kpi(kpi):
                 raise ValueError(f"unknown KPI {kpi!r}")
+        if self.fit and self.evidence != "test":
+            raise ValueError(f"evidence: a fitted row is fitted, not {self.evidence!r}")
+        if (self.evidence in ("input echoed", "fitted by hand")) != (self.set_by is not None):
+            raise ValueError(
+                "set_by names the input of a row whose evidence is "
+                "'input echoed' or 'fitted by hand', and only of those"
+            )
         if self.low is None and self.high is None and self.below is None:
             raise ValueError("give at least one of low, high, below")
         if self.low is not None and self.high is not None and self.low > self.high:

@@ -34,6 +34,8 @@ from simdivert.scenario.schema import Scenario
 
 ARM_COLUMN = "arm"  # which scenario a cell ran: the fitted one or a base it is compared with
 FITTED, TEST = "fitted", "test"
+PLAUSIBILITY, ECHOED, BY_HAND = "plausibility", "input echoed", "fitted by hand"
+ROLES = (FITTED, TEST, PLAUSIBILITY, ECHOED, BY_HAND)  # the table's order
 LOW_QUANTILE, HIGH_QUANTILE = 0.05, 0.95
 
 
@@ -57,7 +59,8 @@ class FitTarget:
 
     @property
     def role(self) -> str:
-        return FITTED if self.target.fit else TEST
+        """``fitted``, or what a row held out is evidence of (``Target.evidence``)."""
+        return FITTED if self.target.fit else self.target.evidence
 
     def observation(self) -> Observation:
         t = self.target
@@ -86,7 +89,8 @@ class FitPlan:
         return [t for t in self.targets if t.target.fit]
 
     @property
-    def tests(self) -> list[FitTarget]:
+    def held_out(self) -> list[FitTarget]:
+        """The rows not fitted: tests, plausibility checks and rows that are no evidence."""
         return [t for t in self.targets if not t.target.fit]
 
     def observations(self) -> list[Observation]:
@@ -244,6 +248,7 @@ def checks_table(plan: FitPlan, prior_runs: pd.DataFrame, kept_runs: pd.DataFram
                 "range": t.range_text().replace("`", ""),
                 "source": t.source,
                 "role": row.role,
+                "set_by": t.set_by,
                 "observation_sd": t.observation_sd,
                 "discrepancy_sd": t.discrepancy_sd,
                 "unit": t.unit,
@@ -266,7 +271,7 @@ def markdown_checks(checks: pd.DataFrame, header: list[str]) -> str:
         "| prior 5–95% | calibrated 5–95% (median) | pass |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    ordered = pd.concat([checks[checks["role"] == FITTED], checks[checks["role"] == TEST]])
+    ordered = pd.concat([checks[checks["role"] == role] for role in ROLES])
     for _, c in ordered.iterrows():
         unit = c["unit"]
 
@@ -277,15 +282,27 @@ def markdown_checks(checks: pd.DataFrame, header: list[str]) -> str:
         lines.append(
             f"| {c['figure']} (`{c['kpi']}`) | {c['target']} | {c['range']} | {c['source']} "
             f"| {fmt(c['observation_sd'], sd_unit)} | {fmt(c['discrepancy_sd'], sd_unit)} "
-            f"| {c['role']} | {fmt(c['prior_low'])} – {fmt(c['prior_high'])} "
+            f"| {_role_text(c)} | {fmt(c['prior_low'])} – {fmt(c['prior_high'])} "
             f"| {fmt(c['fitted_low'])} – {fmt(c['fitted_high'])} ({fmt(c['fitted_median'])}) "
             f"| {'yes' if c['passed'] else '**no**'} |"
         )
-    fitted, tests = checks[checks["role"] == FITTED], checks[checks["role"] == TEST]
+    fitted, tests, plausible, echoes = (
+        checks[checks["role"].isin(roles)]
+        for roles in ([FITTED], [TEST], [PLAUSIBILITY], [ECHOED, BY_HAND])
+    )
     lines += [
         "",
         f"**Fitted targets: {len(fitted)}**, of which {int(fitted['passed'].sum())} pass. "
-        f"**Tests (figures not used in the fit): {len(tests)}**, of which "
-        f"{int(tests['passed'].sum())} pass.",
+        f"**Tests (published figures not used to set anything, in the fit or by hand): "
+        f"{len(tests)}**, of which {int(tests['passed'].sum())} pass. Not counted as "
+        f"evidence: {len(plausible)} plausibility checks (no published figure; "
+        f"{int(plausible['passed'].sum())} pass) and {len(echoes)} rows that echo an input "
+        f"or were fitted by hand outside the fit ({int(echoes['passed'].sum())} pass).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _role_text(check: pd.Series) -> str:
+    if check["role"] in (ECHOED, BY_HAND):
+        return f"{check['role']}: `{check['set_by']}`"
+    return str(check["role"])

@@ -6,7 +6,7 @@
     <out>/waves/wave-N/          one sweep folder per wave: a cell file per finished run
     <out>/waves.parquet          every run: wave, point, inputs, outputs, implausibility
     <out>/parameter_sets.parquet the final wave's non-implausible parameter sets
-    <out>/targets.csv, fit.md    per target: fitted or test, intervals, pass
+    <out>/targets.csv, fit.md    per target: fitted or held out (and as what), intervals, pass
     <out>/figures/               implausibility by wave, marginals (written by reporting)
 
 Each wave's runs are saved as they finish, as a sweep's cells are
@@ -168,7 +168,7 @@ def run_fit(
             "targets": plan.targets_source,
             "uncertain_inputs": {k: plan.scenario.uncertainty[k].describe() for k in plan.keys},
             "fitted": [t.name for t in plan.fitted],
-            "tests": [t.name for t in plan.tests],
+            "held_out": [t.name for t in plan.held_out],
             "settings": asdict(plan.settings),
             "replications": plan.replications,
         },
