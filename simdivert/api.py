@@ -123,7 +123,8 @@ def forecast_sets(
     if fit is None:
         return choose(scenario, sets, seed)
     path = resolve_fit(fit)
-    return choose(scenario, sets, seed, read_parameter_sets(path, scenario), str(path))
+    label = str(path) if Path(fit).exists() else f"{fit} (built in)"  # no install path shown
+    return choose(scenario, sets, seed, read_parameter_sets(path, scenario), label)
 
 
 def forecast(
