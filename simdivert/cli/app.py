@@ -22,7 +22,14 @@ from rich.table import Table
 
 from simdivert import __version__
 from simdivert.cli import forecast
-from simdivert.cli.conventions import ConventionalGroup, JsonOption, Output, QuietOption, records
+from simdivert.cli.conventions import (
+    ConventionalGroup,
+    JsonOption,
+    Output,
+    QuietOption,
+    docs_text,
+    records,
+)
 from simdivert.cli.progress import ReplicationProgressBar, StaffingProgressBar, SweepProgressBar
 from simdivert.clock import utc_now
 from simdivert.errors import (
@@ -1302,7 +1309,7 @@ def calibrate(
         target_dir = out if out is not None else default_run_dir("calibration")
         check_new_dir(target_dir)
         if write_docs_:  # fail before the runs, not after
-            replace_marked_section(_read_text(docs), "", str(docs))
+            replace_marked_section(docs_text(docs), "", str(docs))
     except UserError as exc:
         raise _fail(exc) from None
     started = utc_now()
@@ -1371,13 +1378,6 @@ def _calibrate_fit(options: FitOptions, workers, dask, force, output) -> None:
         )
         raise typer.Exit(code=INTERRUPTED_EXIT_CODE) from None
     show_fit(outcome, folder, options, console, output)
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text()
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
 
 
 def _checks_table(checks) -> Table:

@@ -18,6 +18,8 @@ import typer
 from rich.console import Console
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
+from simdivert.errors import UserError
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -94,3 +96,11 @@ class Output:
 def records(table: pd.DataFrame) -> list[dict[str, Any]]:
     """A table as JSON records, NaN as null."""
     return json.loads(table.to_json(orient="records"))
+
+
+def docs_text(path: Path) -> str:
+    """A docs file a command is to update (``--write-docs``): its text, or one line if absent."""
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None

@@ -14,9 +14,8 @@ from rich.table import Table
 if TYPE_CHECKING:
     from simdivert.outputs.fit_folder import FitOutcome
 
-from simdivert.cli.conventions import Output, records
+from simdivert.cli.conventions import Output, docs_text, records
 from simdivert.cli.progress import SweepProgressBar
-from simdivert.errors import UserError
 from simdivert.numbers import format_with_unit
 from simdivert.outputs.folders import safe_folder_name
 from simdivert.outputs.writers import FIT_DOCS_MARKERS, replace_marked_section, write_docs
@@ -82,7 +81,7 @@ def run_fit_command(
     reps = options.replications if options.replications is not None else 1
     plan = plan_fit(path, load_targets(options.targets), settings, reps, source)
     if options.write_docs:  # fail before the runs, not after
-        replace_marked_section(_read(options.docs), "", str(options.docs), FIT_DOCS_MARKERS)
+        replace_marked_section(docs_text(options.docs), "", str(options.docs), FIT_DOCS_MARKERS)
     folder = options.out if options.out is not None else default_fit_dir(scenario.name)
     command = " ".join(["simdivert", *sys.argv[1:]])
     with (
@@ -104,13 +103,6 @@ def run_fit_command(
     if options.write_docs:
         write_docs(options.docs, outcome.markdown, FIT_DOCS_MARKERS)
     return outcome, folder
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text()
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
 
 
 def fit_table(checks) -> Table:
