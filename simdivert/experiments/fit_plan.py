@@ -27,10 +27,11 @@ from simdivert.experiments.calibration import Target
 from simdivert.experiments.history_matching import Observation, Settings, quantile_interval
 from simdivert.experiments.sweep_cells import Cell
 from simdivert.experiments.sweep_runner import REPLICATION_COLUMN
-from simdivert.experiments.uncertainty import SET_COLUMN, set_overrides, uncertain_keys, values_at
+from simdivert.experiments.uncertainty import set_overrides, uncertain_keys, values_at
 from simdivert.numbers import format_with_unit
 from simdivert.scenario.files import load_scenario_with_values, resolve_scenario_path
 from simdivert.scenario.schema import Scenario
+from simdivert.scenario.uncertainty import SET_COLUMN
 
 ARM_COLUMN = "arm"  # which scenario a cell ran: the fitted one or a base it is compared with
 FITTED, TEST = "fitted", "test"

@@ -24,11 +24,11 @@ from simdivert.errors import ScenarioError, UserError
 from simdivert.experiments.budget import check_budget
 from simdivert.experiments.executors import Executor
 from simdivert.experiments.replications import RunResult, run_experiments
-from simdivert.experiments.uncertainty import SET_COLUMN, prior_sets, set_overrides, uncertain_keys
+from simdivert.experiments.uncertainty import prior_sets, set_overrides, uncertain_keys
 from simdivert.model.random_streams import RandomStreams
 from simdivert.scenario.files import scenario_with_values
 from simdivert.scenario.schema import Scenario
-from simdivert.scenario.uncertainty import MISSING
+from simdivert.scenario.uncertainty import MISSING, SET_COLUMN
 
 FIT_CHOICE_STREAM = "design.fitted_sets"  # which of a fit's sets a forecast runs
 PRIORS, FIT = "priors", "fit"  # where a forecast's parameter sets came from

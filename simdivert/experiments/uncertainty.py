@@ -20,7 +20,7 @@ from simdivert.experiments.sweep_cells import Overrides
 from simdivert.model.random_streams import RandomStreams
 from simdivert.scenario.files import load_scenario_with_values
 from simdivert.scenario.schema import Scenario
-from simdivert.scenario.uncertainty import SET_COLUMN as SET_COLUMN  # also named here
+from simdivert.scenario.uncertainty import SET_COLUMN
 
 if TYPE_CHECKING:
     import numpy as np

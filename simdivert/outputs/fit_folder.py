@@ -42,7 +42,7 @@ from simdivert.experiments.fit_plan import (
 )
 from simdivert.experiments.history_matching import Fit, history_match, ranked
 from simdivert.experiments.sweep_runner import SweepProgress, run_cells
-from simdivert.experiments.uncertainty import SET_COLUMN, unit_sample, values_at
+from simdivert.experiments.uncertainty import unit_sample, values_at
 from simdivert.outputs.fit_files import (
     CHECKS_FILE,
     EMULATOR_IMPLAUSIBILITY,
@@ -62,6 +62,7 @@ from simdivert.outputs.folders import check_writable, json_writer, write_atomica
 from simdivert.outputs.manifest import Provenance, build_manifest, package_versions
 from simdivert.outputs.parameter_sets import PARAMETER_SETS_FILE, write_parameter_sets
 from simdivert.outputs.sweep_folder import SweepFolder
+from simdivert.scenario.uncertainty import SET_COLUMN
 
 
 @dataclass(frozen=True)
